@@ -1,0 +1,413 @@
+using System.Security.Cryptography;
+using System.Text;
+using VersionedEnvelope.Format;
+using VersionedEnvelope.Internal;
+using VersionedEnvelope.Keys;
+using static VersionedEnvelope.Format.EnvelopeFormat;
+
+namespace VersionedEnvelope;
+
+/// <summary>
+/// The VE1 encryptor. Reads the current <see cref="KeyRing"/> snapshot on every call without locks, so a rotation takes
+/// effect at once. Key-encryption keys are held in pooled <see cref="AesGcm"/> instances; data keys live on the stack
+/// and are cleared after use.
+/// </summary>
+public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
+{
+    private const int DataKeyAndNonces = EnvelopeConstants.KeySize + (2 * EnvelopeConstants.NonceSize);
+    private readonly IKeyRingProvider _keyRingProvider;
+    private readonly IRandomSource _random;
+    private readonly DataKeyCache? _dataKeyCache;
+    private readonly bool _allowLegacy;
+
+    /// <summary>Creates an encryptor over a fixed key ring.</summary>
+    /// <param name="keyRing">The ring.</param>
+    /// <param name="options">Options; defaults when omitted. Its static <c>Keys</c> are ignored here.</param>
+    public EnvelopeEncryptor(KeyRing keyRing, VersionedEnvelopeOptions? options = null)
+        : this(new StaticKeyRingProvider(keyRing), options)
+    {
+    }
+
+    /// <summary>Creates an encryptor over a key ring provider (for example a rotating key ring manager).</summary>
+    /// <param name="keyRingProvider">Gives the current ring.</param>
+    /// <param name="options">Options; defaults when omitted.</param>
+    /// <param name="timeProvider">The clock for the data-key cache; <see cref="TimeProvider.System"/> when omitted.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Data-key cache bounds are out of range.</exception>
+    public EnvelopeEncryptor(IKeyRingProvider keyRingProvider, VersionedEnvelopeOptions? options = null, TimeProvider? timeProvider = null)
+        : this(keyRingProvider, options ?? new VersionedEnvelopeOptions(), timeProvider ?? TimeProvider.System, SystemRandomSource.Instance)
+    {
+    }
+
+    internal EnvelopeEncryptor(IKeyRingProvider keyRingProvider, VersionedEnvelopeOptions options, TimeProvider timeProvider, IRandomSource random)
+    {
+        ArgumentNullException.ThrowIfNull(keyRingProvider);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _keyRingProvider = keyRingProvider;
+        _random = random;
+        _allowLegacy = options.AllowLegacyCiphertexts;
+        if (options.DataKeyCache.Enabled)
+        {
+            OptionsChecks.ThrowIfInvalid(options.DataKeyCache);
+            _dataKeyCache = new DataKeyCache(options.DataKeyCache, timeProvider, random);
+        }
+    }
+
+    /// <inheritdoc />
+    public int ActiveKeyVersion => _keyRingProvider.Current.ActiveVersion;
+
+    /// <inheritdoc />
+    public int GetCiphertextLength(int plaintextLength) => EnvelopeFormat.GetCiphertextLength(plaintextLength);
+
+    /// <inheritdoc />
+    public int Encrypt(ReadOnlySpan<byte> plaintext, Span<byte> destination, ReadOnlySpan<byte> associatedData)
+    {
+        int length = GetCiphertextLength(plaintext.Length);
+        if (destination.Length < length)
+        {
+            throw new ArgumentException($"The destination must hold {length} bytes; it holds {destination.Length}.", nameof(destination));
+        }
+
+        if (plaintext.Overlaps(destination))
+        {
+            throw new ArgumentException("The plaintext and the destination must not overlap.", nameof(destination));
+        }
+
+        var envelope = destination[..length];
+        var activeKey = _keyRingProvider.Current.ActiveKey;
+        if (_dataKeyCache is not null)
+        {
+            EncryptWithCachedDataKey(_dataKeyCache.Acquire(activeKey), plaintext, envelope, associatedData);
+            return length;
+        }
+
+        Span<byte> fresh = stackalloc byte[DataKeyAndNonces];
+        try
+        {
+            _random.Fill(fresh);
+            var dataKey = fresh[..EnvelopeConstants.KeySize];
+            WriteHeader(envelope, activeKey.Version);
+            fresh.Slice(EnvelopeConstants.KeySize, EnvelopeConstants.NonceSize).CopyTo(envelope.Slice(WrapNonceOffset));
+            fresh[^EnvelopeConstants.NonceSize..].CopyTo(envelope.Slice(PayloadNonceOffset));
+            WrapDataKey(activeKey.Material!, dataKey, envelope);
+            using var aes = new AesGcm(dataKey, EnvelopeConstants.TagSize);
+            SealPayload(aes, plaintext, envelope, associatedData);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(fresh);
+        }
+
+        return length;
+    }
+
+    /// <inheritdoc />
+    public byte[] Encrypt(byte[] plaintext, byte[]? associatedData = null)
+    {
+        ArgumentNullException.ThrowIfNull(plaintext);
+        var ciphertext = new byte[GetCiphertextLength(plaintext.Length)];
+        Encrypt(plaintext, ciphertext.AsSpan(), associatedData);
+        return ciphertext;
+    }
+
+    /// <inheritdoc />
+    public string EncryptToText(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData = default)
+    {
+        var ciphertext = new byte[GetCiphertextLength(plaintext.Length)];
+        Encrypt(plaintext, ciphertext.AsSpan(), associatedData);
+        return ToText(ciphertext);
+    }
+
+    /// <inheritdoc />
+    public string EncryptString(string plaintext, string? associatedData = null)
+    {
+        ArgumentNullException.ThrowIfNull(plaintext);
+        var bytes = Encoding.UTF8.GetBytes(plaintext);
+        try
+        {
+            return EncryptToText(bytes, associatedData is null ? default : Encoding.UTF8.GetBytes(associatedData));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    /// <inheritdoc />
+    public EnvelopeDecryptResult Decrypt(ReadOnlySpan<byte> ciphertext, Span<byte> destination, ReadOnlySpan<byte> associatedData)
+    {
+        var status = ReadHeader(ciphertext, out int version);
+        if (status != HeaderStatus.Valid)
+        {
+            if (_allowLegacy && TryDecryptLegacy(ciphertext, destination, associatedData, out var legacy))
+            {
+                return legacy;
+            }
+
+            ThrowIfInvalid(status, ciphertext.Length);
+        }
+
+        int plaintextLength = ciphertext.Length - Overhead;
+        if (destination.Length < plaintextLength)
+        {
+            throw new ArgumentException($"The destination must hold {plaintextLength} bytes; it holds {destination.Length}.", nameof(destination));
+        }
+
+        if (!_allowLegacy)
+        {
+            return DecryptVe1(ciphertext, version, destination[..plaintextLength], associatedData);
+        }
+
+        try
+        {
+            return DecryptVe1(ciphertext, version, destination[..plaintextLength], associatedData);
+        }
+        catch (EnvelopeException)
+        {
+            // A legacy nonce can begin with the VE1 magic by chance (1 in 2^24): it then reads as a bad VE1 ciphertext.
+            if (TryDecryptLegacy(ciphertext, destination, associatedData, out var legacy))
+            {
+                return legacy;
+            }
+
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public DecryptedEnvelope Decrypt(byte[] ciphertext, byte[]? associatedData = null)
+    {
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        int maxLength = Math.Max(0, ciphertext.Length - (_allowLegacy ? EnvelopeConstants.LegacyOverhead : Overhead));
+        var plaintext = new byte[maxLength];
+        var result = Decrypt(ciphertext, plaintext.AsSpan(), associatedData);
+        if (result.BytesWritten != plaintext.Length)
+        {
+            var exact = plaintext.AsSpan(0, result.BytesWritten).ToArray();
+            CryptographicOperations.ZeroMemory(plaintext);
+            plaintext = exact;
+        }
+
+        return new DecryptedEnvelope(plaintext, result);
+    }
+
+    /// <inheritdoc />
+    public DecryptedEnvelope DecryptText(string text, byte[]? associatedData = null) =>
+        Decrypt(FromText(text), associatedData);
+
+    /// <inheritdoc />
+    public string DecryptString(string text, string? associatedData = null)
+    {
+        var result = DecryptText(text, associatedData is null ? null : Encoding.UTF8.GetBytes(associatedData));
+        try
+        {
+            return result.GetPlaintextAsString();
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(result.Plaintext);
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Rewrap(ReadOnlySpan<byte> ciphertext, Span<byte> destination)
+    {
+        ThrowIfInvalid(ReadHeader(ciphertext, out int version), ciphertext.Length);
+        if (destination.Length < ciphertext.Length)
+        {
+            throw new ArgumentException($"The destination must hold {ciphertext.Length} bytes; it holds {destination.Length}.", nameof(destination));
+        }
+
+        var ring = _keyRingProvider.Current;
+        var envelope = destination[..ciphertext.Length];
+        if (version == ring.ActiveVersion)
+        {
+            ciphertext.CopyTo(envelope);
+            return false;
+        }
+
+        var source = ResolveDecryptionKey(ref ring, version);
+        var target = ring.ActiveKey;
+        Span<byte> dataKey = stackalloc byte[EnvelopeConstants.KeySize];
+        Span<byte> wrapAad = stackalloc byte[WrapAadLength];
+        try
+        {
+            UnwrapDataKey(source, version, ciphertext, dataKey);
+
+            // Only bytes 3..66 change; copy first so that in-place calls (same memory) work too.
+            if (!ciphertext.Overlaps(envelope, out int offset) || offset != 0)
+            {
+                ciphertext.CopyTo(envelope);
+            }
+
+            WriteHeader(envelope, target.Version);
+            _random.Fill(envelope.Slice(WrapNonceOffset, EnvelopeConstants.NonceSize));
+            WrapDataKey(target.Material!, dataKey, envelope);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc />
+    public byte[] Rewrap(byte[] ciphertext)
+    {
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        if (TryGetKeyVersion(ciphertext, out int version) && version == ActiveKeyVersion)
+        {
+            return ciphertext;
+        }
+
+        var rewrapped = new byte[ciphertext.Length];
+        return Rewrap(ciphertext, rewrapped) ? rewrapped : ciphertext;
+    }
+
+    /// <inheritdoc />
+    public string RewrapText(string text)
+    {
+        if (EnvelopeFormat.GetKeyVersion(text) == ActiveKeyVersion)
+        {
+            return text;
+        }
+
+        var binary = FromText(text);
+        return Rewrap(binary, binary) ? ToText(binary) : text;
+    }
+
+    private EnvelopeDecryptResult DecryptVe1(ReadOnlySpan<byte> ciphertext, int version, Span<byte> plaintext, ReadOnlySpan<byte> associatedData)
+    {
+        var ring = _keyRingProvider.Current;
+        var key = ResolveDecryptionKey(ref ring, version);
+        Span<byte> dataKey = stackalloc byte[EnvelopeConstants.KeySize];
+        Span<byte> aadBuffer = stackalloc byte[EnvelopeConstants.StackAadLimit];
+        try
+        {
+            UnwrapDataKey(key, version, ciphertext, dataKey);
+            using var aes = new AesGcm(dataKey, EnvelopeConstants.TagSize);
+            using var aad = new PayloadAad(ciphertext[..PayloadAadPrefixLength], associatedData, aadBuffer);
+            try
+            {
+                aes.Decrypt(
+                    ciphertext.Slice(PayloadNonceOffset, EnvelopeConstants.NonceSize),
+                    ciphertext.Slice(PayloadOffset, plaintext.Length),
+                    ciphertext[^EnvelopeConstants.TagSize..],
+                    plaintext,
+                    aad.Value);
+            }
+            catch (CryptographicException ex)
+            {
+                throw new EnvelopeException(
+                    EnvelopeErrorReason.AuthenticationFailed,
+                    $"The payload of a ciphertext under key version {version} failed authentication: it was changed, or the associated data differs.",
+                    version,
+                    ex);
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+
+        return new EnvelopeDecryptResult(plaintext.Length, version, version != ring.ActiveVersion, IsLegacy: false);
+    }
+
+    private EnvelopeKey ResolveDecryptionKey(ref KeyRing ring, int version)
+    {
+        if (!ring.TryGetKey(version, out var key))
+        {
+            ring = _keyRingProvider.GetRingWith(version);
+            if (!ring.TryGetKey(version, out key))
+            {
+                throw new EnvelopeException(EnvelopeErrorReason.UnknownKeyVersion, $"Key version {version} is not in the key ring.", version);
+            }
+        }
+
+        return key.State switch
+        {
+            KeyState.Retired => throw new EnvelopeException(EnvelopeErrorReason.KeyVersionRetired, $"Key version {version} is retired; reinstate it to decrypt.", version),
+            KeyState.Destroyed => throw new EnvelopeException(EnvelopeErrorReason.UnknownKeyVersion, $"Key version {version} was destroyed; its ciphertexts cannot be read.", version),
+            _ => key,
+        };
+    }
+
+    private static void UnwrapDataKey(EnvelopeKey key, int version, ReadOnlySpan<byte> ciphertext, Span<byte> dataKey)
+    {
+        if (!key.Material!.TryDecrypt(
+            ciphertext.Slice(WrapNonceOffset, EnvelopeConstants.NonceSize),
+            ciphertext.Slice(WrappedKeyOffset, EnvelopeConstants.KeySize),
+            ciphertext.Slice(WrapTagOffset, EnvelopeConstants.TagSize),
+            dataKey,
+            ciphertext[..WrapAadLength]))
+        {
+            throw new EnvelopeException(
+                EnvelopeErrorReason.AuthenticationFailed,
+                $"The wrapped data key of a ciphertext under key version {version} failed authentication: the header was changed or the key differs.",
+                version);
+        }
+    }
+
+    private static void WrapDataKey(KeyEncryptionKey kek, ReadOnlySpan<byte> dataKey, Span<byte> envelope) =>
+        kek.Encrypt(
+            envelope.Slice(WrapNonceOffset, EnvelopeConstants.NonceSize),
+            dataKey,
+            envelope.Slice(WrappedKeyOffset, EnvelopeConstants.KeySize),
+            envelope.Slice(WrapTagOffset, EnvelopeConstants.TagSize),
+            envelope[..WrapAadLength]);
+
+    private static void SealPayload(AesGcm aes, ReadOnlySpan<byte> plaintext, Span<byte> envelope, ReadOnlySpan<byte> associatedData)
+    {
+        Span<byte> aadBuffer = stackalloc byte[EnvelopeConstants.StackAadLimit];
+        using var aad = new PayloadAad(envelope[..PayloadAadPrefixLength], associatedData, aadBuffer);
+        aes.Encrypt(
+            envelope.Slice(PayloadNonceOffset, EnvelopeConstants.NonceSize),
+            plaintext,
+            envelope.Slice(PayloadOffset, plaintext.Length),
+            envelope[^EnvelopeConstants.TagSize..],
+            aad.Value);
+    }
+
+    private void EncryptWithCachedDataKey(CachedDataKey dataKey, ReadOnlySpan<byte> plaintext, Span<byte> envelope, ReadOnlySpan<byte> associatedData)
+    {
+        dataKey.Header.CopyTo(envelope);
+        _random.Fill(envelope.Slice(PayloadNonceOffset, EnvelopeConstants.NonceSize));
+        var aes = dataKey.Pool.Rent();
+        try
+        {
+            SealPayload(aes, plaintext, envelope, associatedData);
+        }
+        finally
+        {
+            dataKey.Pool.Return(aes);
+        }
+    }
+
+    private bool TryDecryptLegacy(ReadOnlySpan<byte> ciphertext, Span<byte> destination, ReadOnlySpan<byte> associatedData, out EnvelopeDecryptResult result)
+    {
+        result = default;
+        int plaintextLength = ciphertext.Length - EnvelopeConstants.LegacyOverhead;
+        if (plaintextLength < 0 || destination.Length < plaintextLength)
+        {
+            return false;
+        }
+
+        var nonce = ciphertext[..EnvelopeConstants.NonceSize];
+        var body = ciphertext.Slice(EnvelopeConstants.NonceSize, plaintextLength);
+        var tag = ciphertext[^EnvelopeConstants.TagSize..];
+        var keys = _keyRingProvider.Current.Keys;
+        for (int i = keys.Count - 1; i >= 0; i--)
+        {
+            var key = keys[i];
+            if (key.State is KeyState.Active or KeyState.DecryptOnly
+                && key.Material!.TryDecrypt(nonce, body, tag, destination[..plaintextLength], associatedData))
+            {
+                result = new EnvelopeDecryptResult(plaintextLength, key.Version, NeedsReencryption: true, IsLegacy: true);
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

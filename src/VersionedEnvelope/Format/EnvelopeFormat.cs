@@ -1,0 +1,262 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using VersionedEnvelope.Internal;
+
+namespace VersionedEnvelope.Format;
+
+/// <summary>
+/// The VE1 ciphertext format: constants and pure functions over the header and the text form. Nothing here needs a key.
+/// </summary>
+/// <remarks>
+/// Layout (big-endian): magic "VE" (2) · format 0x01 (1) · key version (4) · wrap nonce (12) · wrapped data key (32) ·
+/// wrap tag (16) · payload nonce (12) · payload (n) · payload tag (16). See docs/FORMAT.md.
+/// </remarks>
+public static class EnvelopeFormat
+{
+    /// <summary>Bytes a VE1 ciphertext adds to its plaintext: 95.</summary>
+    public const int Overhead = PayloadOffset + TagSize;
+
+    /// <summary>The format byte this library writes and reads.</summary>
+    public const byte FormatVersion = 0x01;
+
+    /// <summary>The prefix of every text-form ciphertext.</summary>
+    public const string TextPrefix = "ve1:v";
+
+    internal const byte Magic0 = 0x56;
+    internal const byte Magic1 = 0x45;
+    internal const int KeySize = EnvelopeConstants.KeySize;
+    internal const int NonceSize = EnvelopeConstants.NonceSize;
+    internal const int TagSize = EnvelopeConstants.TagSize;
+    internal const int VersionOffset = 3;
+    internal const int WrapAadLength = 7;
+    internal const int PayloadAadPrefixLength = 3;
+    internal const int WrapNonceOffset = 7;
+    internal const int WrappedKeyOffset = WrapNonceOffset + NonceSize;
+    internal const int WrapTagOffset = WrappedKeyOffset + KeySize;
+    internal const int PayloadNonceOffset = WrapTagOffset + TagSize;
+    internal const int PayloadOffset = PayloadNonceOffset + NonceSize;
+
+    /// <summary>Returns the length of the VE1 ciphertext of a plaintext of <paramref name="plaintextLength"/> bytes.</summary>
+    /// <param name="plaintextLength">The plaintext length, zero or more.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The length is negative or the result would exceed <see cref="int.MaxValue"/>.</exception>
+    public static int GetCiphertextLength(int plaintextLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(plaintextLength);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(plaintextLength, int.MaxValue - Overhead);
+        return plaintextLength + Overhead;
+    }
+
+    /// <summary>Returns the plaintext length of a VE1 ciphertext of <paramref name="ciphertextLength"/> bytes.</summary>
+    /// <param name="ciphertextLength">The ciphertext length.</param>
+    /// <exception cref="EnvelopeException">The length is below <see cref="Overhead"/> (<see cref="EnvelopeErrorReason.Malformed"/>).</exception>
+    public static int GetPlaintextLength(int ciphertextLength)
+    {
+        if (ciphertextLength < Overhead)
+        {
+            throw TooShort(ciphertextLength);
+        }
+
+        return ciphertextLength - Overhead;
+    }
+
+    /// <summary>Reads the key version from a binary VE1 ciphertext's header, without any key.</summary>
+    /// <param name="ciphertext">The binary ciphertext.</param>
+    /// <returns>The key version, 1 to 2^31-1.</returns>
+    /// <exception cref="EnvelopeException">The header is malformed or of an unsupported format.</exception>
+    public static int GetKeyVersion(ReadOnlySpan<byte> ciphertext)
+    {
+        ThrowIfInvalid(ReadHeader(ciphertext, out int version), ciphertext.Length);
+        return version;
+    }
+
+    /// <summary>Tries to read the key version from a binary VE1 ciphertext's header, without any key.</summary>
+    /// <param name="ciphertext">The binary ciphertext.</param>
+    /// <param name="keyVersion">The key version when the header is valid; otherwise 0.</param>
+    /// <returns><see langword="true"/> when the header is a valid VE1 header.</returns>
+    public static bool TryGetKeyVersion(ReadOnlySpan<byte> ciphertext, out int keyVersion) =>
+        ReadHeader(ciphertext, out keyVersion) == HeaderStatus.Valid;
+
+    /// <summary>Reads the key version from a text-form ciphertext (<c>ve1:v{version}:{base64url}</c>), decoding only its header.</summary>
+    /// <param name="text">The text-form ciphertext.</param>
+    /// <returns>The key version, which the visible prefix and the header agree on.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    /// <exception cref="EnvelopeException">The text is malformed or its header unsupported.</exception>
+    public static int GetKeyVersion(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var status = ReadTextHeader(text, out int version);
+        if (status != HeaderStatus.Valid)
+        {
+            throw status == HeaderStatus.UnsupportedFormat
+                ? new EnvelopeException(EnvelopeErrorReason.UnsupportedFormat, "The ciphertext's format byte is not VE1.")
+                : new EnvelopeException(EnvelopeErrorReason.Malformed, "The text is not a VE1 text-form ciphertext ('ve1:v{version}:{base64url}') whose version matches its header.");
+        }
+
+        return version;
+    }
+
+    /// <summary>Tries to read the key version from a text-form ciphertext, decoding only its header.</summary>
+    /// <param name="text">The text-form ciphertext.</param>
+    /// <param name="keyVersion">The key version when valid; otherwise 0.</param>
+    /// <returns><see langword="true"/> when the text is well formed and its prefix matches its header.</returns>
+    public static bool TryGetKeyVersion(string? text, out int keyVersion)
+    {
+        keyVersion = 0;
+        return text is not null && ReadTextHeader(text, out keyVersion) == HeaderStatus.Valid;
+    }
+
+    /// <summary>Returns <see langword="true"/> when <paramref name="text"/> starts like a VE1 text-form ciphertext.</summary>
+    /// <param name="text">Any text.</param>
+    public static bool IsTextForm(ReadOnlySpan<char> text) => text.StartsWith(TextPrefix, StringComparison.Ordinal);
+
+    /// <summary>Writes a binary VE1 ciphertext in text form: <c>ve1:v{version}:{base64url, no padding}</c>.</summary>
+    /// <param name="ciphertext">A binary VE1 ciphertext.</param>
+    /// <returns>The text form.</returns>
+    /// <exception cref="EnvelopeException">The input is not a VE1 ciphertext.</exception>
+    public static string ToText(ReadOnlySpan<byte> ciphertext)
+    {
+        int version = GetKeyVersion(ciphertext);
+        return string.Concat(TextPrefix, version.ToString(CultureInfo.InvariantCulture), ":", Base64Url.Encode(ciphertext));
+    }
+
+    /// <summary>Decodes a text-form ciphertext into its binary form, checking that the visible version matches the header.</summary>
+    /// <param name="text">The text-form ciphertext.</param>
+    /// <returns>The binary ciphertext.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    /// <exception cref="EnvelopeException">The text is malformed (<see cref="EnvelopeErrorReason.Malformed"/>) or of an unsupported format.</exception>
+    public static byte[] FromText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!TryParseTextPrefix(text, out int textVersion, out int payloadStart)
+            || !Base64Url.TryDecode(text.AsSpan(payloadStart), out byte[]? binary))
+        {
+            throw new EnvelopeException(EnvelopeErrorReason.Malformed, "The text is not a VE1 text-form ciphertext ('ve1:v{version}:{base64url}').");
+        }
+
+        int headerVersion = GetKeyVersion(binary);
+        if (headerVersion != textVersion)
+        {
+            throw new EnvelopeException(
+                EnvelopeErrorReason.Malformed,
+                $"The text form names key version {textVersion} but its header names {headerVersion}.",
+                headerVersion);
+        }
+
+        return binary;
+    }
+
+    internal static HeaderStatus ReadHeader(ReadOnlySpan<byte> ciphertext, out int version)
+    {
+        version = 0;
+        if (ciphertext.Length < Overhead || ciphertext[0] != Magic0 || ciphertext[1] != Magic1)
+        {
+            return HeaderStatus.Malformed;
+        }
+
+        if (ciphertext[2] != FormatVersion)
+        {
+            return HeaderStatus.UnsupportedFormat;
+        }
+
+        uint raw = BinaryPrimitives.ReadUInt32BigEndian(ciphertext.Slice(VersionOffset, 4));
+        if (raw is 0 or > int.MaxValue)
+        {
+            return HeaderStatus.Malformed;
+        }
+
+        version = (int)raw;
+        return HeaderStatus.Valid;
+    }
+
+    internal static void ThrowIfInvalid(HeaderStatus status, int length)
+    {
+        switch (status)
+        {
+            case HeaderStatus.Valid:
+                return;
+            case HeaderStatus.UnsupportedFormat:
+                throw new EnvelopeException(EnvelopeErrorReason.UnsupportedFormat, "The ciphertext's format byte is not VE1 (0x01); it was written by a newer or different format.");
+            default:
+                throw new EnvelopeException(
+                    EnvelopeErrorReason.Malformed,
+                    length < Overhead ? TooShortMessage(length) : "The input is not a VE1 ciphertext: bad magic or key version field.");
+        }
+    }
+
+    internal static void WriteHeader(Span<byte> destination, int version)
+    {
+        destination[0] = Magic0;
+        destination[1] = Magic1;
+        destination[2] = FormatVersion;
+        BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(VersionOffset, 4), (uint)version);
+    }
+
+    private static HeaderStatus ReadTextHeader(string text, out int version)
+    {
+        version = 0;
+        if (!TryParseTextPrefix(text, out int textVersion, out int payloadStart))
+        {
+            return HeaderStatus.Malformed;
+        }
+
+        // 12 base64 characters hold the first 9 bytes, which cover the 7-byte header; the length check needs no decode.
+        var payload = text.AsSpan(payloadStart);
+        if (!Base64Url.IsValid(payload) || Base64Url.GetDecodedLength(payload.Length) < Overhead)
+        {
+            return HeaderStatus.Malformed;
+        }
+
+        Span<byte> head = stackalloc byte[9];
+        if (!Base64Url.TryDecode(payload[..12], head, out _))
+        {
+            return HeaderStatus.Malformed;
+        }
+
+        if (head[0] != Magic0 || head[1] != Magic1)
+        {
+            return HeaderStatus.Malformed;
+        }
+
+        if (head[2] != FormatVersion)
+        {
+            return HeaderStatus.UnsupportedFormat;
+        }
+
+        uint raw = BinaryPrimitives.ReadUInt32BigEndian(head.Slice(VersionOffset, 4));
+        if (raw != (uint)textVersion)
+        {
+            return HeaderStatus.Malformed;
+        }
+
+        version = textVersion;
+        return HeaderStatus.Valid;
+    }
+
+    private static bool TryParseTextPrefix(string text, out int version, out int payloadStart)
+    {
+        version = 0;
+        payloadStart = 0;
+        if (!text.StartsWith(TextPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        int colon = text.IndexOf(':', TextPrefix.Length);
+        var digits = colon < 0 ? default : text.AsSpan(TextPrefix.Length, colon - TextPrefix.Length);
+
+        // Canonical decimal only (no sign, no leading zero), so a SQL prefix match on 've1:vN:' is exact.
+        if (digits.IsEmpty || digits.Length > 10 || digits[0] == '0' || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out version))
+        {
+            version = 0;
+            return false;
+        }
+
+        payloadStart = colon + 1;
+        return true;
+    }
+
+    private static EnvelopeException TooShort(int length) => new(EnvelopeErrorReason.Malformed, TooShortMessage(length));
+
+    private static string TooShortMessage(int length) =>
+        $"The ciphertext is {length} bytes long; a VE1 ciphertext has at least {Overhead}.";
+}

@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using VersionedEnvelope.Format;
+using VersionedEnvelope.Keys;
+
+namespace VersionedEnvelope.Internal;
+
+/// <summary>One cached data key: the 67 header bytes that carry it wrapped, and a pool of ciphers keyed with it.</summary>
+internal sealed class CachedDataKey
+{
+    private long _usesLeft;
+
+    private CachedDataKey(KeyEncryptionKey kek, byte[] header, AesGcmPool pool, long usesLeft, long expiresAt)
+    {
+        KeyEncryptionKey = kek;
+        Header = header;
+        Pool = pool;
+        _usesLeft = usesLeft;
+        ExpiresAt = expiresAt;
+    }
+
+    public KeyEncryptionKey KeyEncryptionKey { get; }
+
+    /// <summary>Bytes 0..66 of every ciphertext under this data key.</summary>
+    public byte[] Header { get; }
+
+    public AesGcmPool Pool { get; }
+
+    public long ExpiresAt { get; }
+
+    public bool TryTakeUse(long now) => now < ExpiresAt && Interlocked.Decrement(ref _usesLeft) >= 0;
+
+    public static CachedDataKey Create(EnvelopeKey activeKey, IRandomSource random, long usesLeft, long expiresAt)
+    {
+        var kek = activeKey.Material!;
+
+        // The pool keeps using this array for as long as the entry lives, so it is pinned rather than cleared.
+        var dataKey = GC.AllocateArray<byte>(EnvelopeConstants.KeySize, pinned: true);
+        var header = new byte[EnvelopeFormat.PayloadNonceOffset];
+        Span<byte> fresh = stackalloc byte[EnvelopeConstants.KeySize + EnvelopeConstants.NonceSize];
+        try
+        {
+            random.Fill(fresh);
+            fresh[..EnvelopeConstants.KeySize].CopyTo(dataKey);
+            EnvelopeFormat.WriteHeader(header, activeKey.Version);
+            fresh[EnvelopeConstants.KeySize..].CopyTo(header.AsSpan(EnvelopeFormat.WrapNonceOffset));
+            kek.Encrypt(
+                header.AsSpan(EnvelopeFormat.WrapNonceOffset, EnvelopeConstants.NonceSize),
+                dataKey,
+                header.AsSpan(EnvelopeFormat.WrappedKeyOffset, EnvelopeConstants.KeySize),
+                header.AsSpan(EnvelopeFormat.WrapTagOffset, EnvelopeConstants.TagSize),
+                header.AsSpan(0, EnvelopeFormat.WrapAadLength));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(fresh);
+        }
+
+        return new CachedDataKey(kek, header, new AesGcmPool(dataKey), usesLeft, expiresAt);
+    }
+}

@@ -1,0 +1,136 @@
+using System.Globalization;
+using VersionedEnvelope.Keys;
+
+namespace VersionedEnvelope.Internal;
+
+/// <summary>The rules for <see cref="VersionedEnvelopeOptions"/>, shared by start-up validation and direct construction.</summary>
+internal static class OptionsChecks
+{
+    public static List<string> Collect(VersionedEnvelopeOptions options)
+    {
+        var errors = new List<string>();
+        CollectDataKeyCache(options.DataKeyCache, errors);
+        if (options.Keys.Count == 0)
+        {
+            if (options.ActiveVersion is not null)
+            {
+                errors.Add($"ActiveVersion is {options.ActiveVersion} but Keys is empty.");
+            }
+
+            return errors;
+        }
+
+        var seen = new Dictionary<int, string>();
+        foreach (var (name, value) in options.Keys)
+        {
+            if (!TryParseVersion(name, out int version))
+            {
+                errors.Add($"Keys: '{name}' is not a key version (a positive integer).");
+                continue;
+            }
+
+            if (seen.TryGetValue(version, out var other))
+            {
+                errors.Add($"Keys: '{other}' and '{name}' are the same key version {version}.");
+                continue;
+            }
+
+            seen.Add(version, name);
+            int? length = DecodedLength(value);
+            if (length is null)
+            {
+                errors.Add($"Keys:{name} is not valid base64.");
+            }
+            else if (length != EnvelopeConstants.KeySize)
+            {
+                errors.Add($"Keys:{name} is {length} bytes; a key must be {EnvelopeConstants.KeySize} bytes (256 bits).");
+            }
+        }
+
+        if (options.ActiveVersion is null)
+        {
+            errors.Add("ActiveVersion is not set: name the key version that encrypts.");
+        }
+        else if (!seen.ContainsKey(options.ActiveVersion.Value))
+        {
+            errors.Add($"ActiveVersion {options.ActiveVersion} is not among Keys ({string.Join(", ", seen.Keys.Order())}).");
+        }
+
+        return errors;
+    }
+
+    public static void ThrowIfInvalid(DataKeyCacheOptions options)
+    {
+        var errors = new List<string>();
+        CollectDataKeyCache(options, errors);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), string.Join(" ", errors));
+        }
+    }
+
+    /// <summary>Builds the static ring of validated options: the active version active, the others decrypt-only.</summary>
+    public static KeyRing BuildStaticRing(VersionedEnvelopeOptions options, TimeProvider timeProvider)
+    {
+        var keys = new Dictionary<int, byte[]>();
+        try
+        {
+            foreach (var (name, value) in options.Keys)
+            {
+                if (!TryParseVersion(name, out int version))
+                {
+                    throw new InvalidOperationException($"Keys: '{name}' is not a key version; validate the options first.");
+                }
+
+                keys[version] = Convert.FromBase64String(value);
+            }
+
+            return KeyRing.FromKeys(keys, options.ActiveVersion!.Value, timeProvider);
+        }
+        finally
+        {
+            foreach (var key in keys.Values)
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+            }
+        }
+    }
+
+    private static void CollectDataKeyCache(DataKeyCacheOptions cache, List<string> errors)
+    {
+        if (cache.MaxMessages is < 1 or > DataKeyCacheOptions.MaxMessagesLimit)
+        {
+            errors.Add($"DataKeyCache.MaxMessages is {cache.MaxMessages}; it must be 1 to {DataKeyCacheOptions.MaxMessagesLimit}.");
+        }
+
+        if (cache.MaxAge <= TimeSpan.Zero || cache.MaxAge > DataKeyCacheOptions.MaxAgeLimit)
+        {
+            errors.Add($"DataKeyCache.MaxAge is {cache.MaxAge}; it must be more than zero and at most {DataKeyCacheOptions.MaxAgeLimit}.");
+        }
+    }
+
+    private static bool TryParseVersion(string text, out int version) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out version)
+        && version > 0;
+
+    private static int? DecodedLength(string value)
+    {
+        Span<byte> buffer = stackalloc byte[64];
+        bool ok = Convert.TryFromBase64String(value ?? string.Empty, buffer, out int written);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);
+        if (ok)
+        {
+            return written;
+        }
+
+        // Too long for the buffer, or not base64 at all: tell the two apart without keeping the bytes.
+        try
+        {
+            return Convert.FromBase64String(value ?? string.Empty).Length;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}

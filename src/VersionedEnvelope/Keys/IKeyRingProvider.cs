@@ -1,0 +1,16 @@
+namespace VersionedEnvelope.Keys;
+
+/// <summary>Gives the encryptor the current key ring snapshot.</summary>
+public interface IKeyRingProvider
+{
+    /// <summary>The current snapshot. Reading it must be cheap and lock-free: it is read on every call.</summary>
+    KeyRing Current { get; }
+
+    /// <summary>
+    /// Called when a ciphertext names a version the current snapshot lacks (another host may have rotated):
+    /// returns the current snapshot after at most one reload. Implementations bound how often they reload.
+    /// </summary>
+    /// <param name="version">The version that was not found.</param>
+    /// <returns>The snapshot to use, which may still lack the version.</returns>
+    KeyRing GetRingWith(int version);
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
+namespace VersionedEnvelope.Keys;
+
+/// <summary>
+/// An immutable snapshot of the key versions: exactly one active, any number decrypt-only, retired or destroyed,
+/// plus the audit trail. The encryptor reads the current snapshot without locks; a rotation swaps in a new one.
+/// </summary>
+public sealed class KeyRing
+{
+    private readonly Dictionary<int, EnvelopeKey> _byVersion;
+
+    /// <summary>Creates a ring from its key versions and audit trail.</summary>
+    /// <param name="keys">The key versions; versions are unique and exactly one is <see cref="KeyState.Active"/>.</param>
+    /// <param name="history">The audit trail, oldest first; empty when omitted.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="keys"/> is null or holds null.</exception>
+    /// <exception cref="ArgumentException">Versions repeat, or not exactly one version is active.</exception>
+    public KeyRing(IEnumerable<EnvelopeKey> keys, IEnumerable<KeyRingEvent>? history = null)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        _byVersion = [];
+        EnvelopeKey? active = null;
+        foreach (var key in keys)
+        {
+            ArgumentNullException.ThrowIfNull(key, nameof(keys));
+            if (!_byVersion.TryAdd(key.Version, key))
+            {
+                throw new ArgumentException($"Key version {key.Version} appears more than once.", nameof(keys));
+            }
+
+            if (key.State == KeyState.Active)
+            {
+                if (active is not null)
+                {
+                    throw new ArgumentException($"Key versions {active.Version} and {key.Version} are both active; exactly one may be.", nameof(keys));
+                }
+
+                active = key;
+            }
+        }
+
+        ActiveKey = active ?? throw new ArgumentException("No key version is active; exactly one must be.", nameof(keys));
+        Keys = [.. _byVersion.Values.OrderBy(k => k.Version)];
+        History = history is null ? [] : [.. history];
+    }
+
+    /// <summary>The version that encrypts.</summary>
+    public EnvelopeKey ActiveKey { get; }
+
+    /// <summary>The active version's number.</summary>
+    public int ActiveVersion => ActiveKey.Version;
+
+    /// <summary>The highest version in the ring (a rotation creates this plus one).</summary>
+    public int LatestVersion => Keys[^1].Version;
+
+    /// <summary>Every key version, in ascending order.</summary>
+    public IReadOnlyList<EnvelopeKey> Keys { get; }
+
+    /// <summary>The audit trail, oldest first.</summary>
+    public IReadOnlyList<KeyRingEvent> History { get; }
+
+    /// <summary>Creates a ring with one fresh active key, version 1.</summary>
+    /// <param name="timeProvider">The clock for the creation time; <see cref="TimeProvider.System"/> when omitted.</param>
+    /// <returns>The new ring.</returns>
+    public static KeyRing CreateNew(TimeProvider? timeProvider = null) =>
+        new([EnvelopeKey.Generate(1, KeyState.Active, (timeProvider ?? TimeProvider.System).GetUtcNow())]);
+
+    /// <summary>Creates a ring from raw 256-bit keys: the given version active, every other one decrypt-only.</summary>
+    /// <param name="keys">Key material by version; each exactly 32 bytes.</param>
+    /// <param name="activeVersion">The version that encrypts; must be among <paramref name="keys"/>.</param>
+    /// <param name="timeProvider">The clock for the creation times; <see cref="TimeProvider.System"/> when omitted.</param>
+    /// <returns>The ring.</returns>
+    /// <exception cref="ArgumentException">A key is not 32 bytes or <paramref name="activeVersion"/> is missing.</exception>
+    public static KeyRing FromKeys(IReadOnlyDictionary<int, byte[]> keys, int activeVersion, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (!keys.ContainsKey(activeVersion))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The active version {activeVersion} is not among the keys."), nameof(activeVersion));
+        }
+
+        var now = (timeProvider ?? TimeProvider.System).GetUtcNow();
+        return new KeyRing(keys.Select(pair => new EnvelopeKey(
+            pair.Key,
+            pair.Key == activeVersion ? KeyState.Active : KeyState.DecryptOnly,
+            pair.Value,
+            now)));
+    }
+
+    /// <summary>Looks a version up.</summary>
+    /// <param name="version">The version.</param>
+    /// <param name="key">The key, when present.</param>
+    /// <returns><see langword="true"/> when the ring has that version.</returns>
+    public bool TryGetKey(int version, [NotNullWhen(true)] out EnvelopeKey? key) => _byVersion.TryGetValue(version, out key);
+
+    /// <summary>Returns a ring with one version replaced (same number) and one event appended to the trail.</summary>
+    /// <param name="key">The replacement, or a new version.</param>
+    /// <param name="keyRingEvent">The audit event, if any.</param>
+    /// <returns>The new snapshot; this one is unchanged.</returns>
+    public KeyRing With(EnvelopeKey key, KeyRingEvent? keyRingEvent = null)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var keys = Keys.Where(k => k.Version != key.Version).Append(key);
+        return new KeyRing(keys, keyRingEvent is null ? History : History.Append(keyRingEvent));
+    }
+
+    /// <summary>Describes the versions and states; never key material.</summary>
+    /// <returns>For example <c>KeyRing active v3: v1 (Retired), v2 (DecryptOnly), v3 (Active)</c>.</returns>
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"KeyRing active v{ActiveVersion}: {string.Join(", ", Keys)}");
+}

@@ -1,0 +1,17 @@
+namespace VersionedEnvelope.Keys;
+
+/// <summary>What happened to a key ring.</summary>
+public enum KeyRingEventKind
+{
+    /// <summary>A new version was created and made active (a rotation). Only these appear in <c>keyRotationHistory</c>.</summary>
+    Rotated = 1,
+
+    /// <summary>A version was retired: refused for decryption.</summary>
+    Retired = 2,
+
+    /// <summary>A retired version was allowed to decrypt again.</summary>
+    Reinstated = 3,
+
+    /// <summary>A version's key material was destroyed.</summary>
+    Destroyed = 4,
+}

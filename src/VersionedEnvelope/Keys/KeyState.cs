@@ -1,0 +1,17 @@
+namespace VersionedEnvelope.Keys;
+
+/// <summary>What a key version may be used for.</summary>
+public enum KeyState
+{
+    /// <summary>Encrypts new data and decrypts. Exactly one version of a ring is active.</summary>
+    Active = 1,
+
+    /// <summary>Decrypts (and is rewrapped from), never encrypts. A rotation demotes the active version to this.</summary>
+    DecryptOnly = 2,
+
+    /// <summary>Refused for decryption; reversible (reinstate) while its key material is kept.</summary>
+    Retired = 3,
+
+    /// <summary>Key material is gone for good; ciphertexts under it can never be read again.</summary>
+    Destroyed = 4,
+}

@@ -1,0 +1,79 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace VersionedEnvelope.Tests;
+
+public sealed class DependencyInjectionTests
+{
+    private static readonly string Key1 = Convert.ToBase64String(new byte[32]);
+    private static readonly string Key2 = Convert.ToBase64String(Enumerable.Repeat((byte)7, 32).ToArray());
+
+    [Fact]
+    public void AddVersionedEnvelope_StaticKeys_ResolvesWorkingEncryptor()
+    {
+        var services = new ServiceCollection().AddVersionedEnvelope(o =>
+        {
+            o.Keys["1"] = Key1;
+            o.Keys["2"] = Key2;
+            o.ActiveVersion = 2;
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var encryptor = provider.GetRequiredService<IEnvelopeEncryptor>();
+
+        Assert.Equal(2, encryptor.ActiveKeyVersion);
+        Assert.Equal("hi", encryptor.DecryptString(encryptor.EncryptString("hi")));
+    }
+
+    [Fact]
+    public void AddVersionedEnvelope_CalledTwice_RegistersOnce()
+    {
+        var services = new ServiceCollection();
+        services.AddVersionedEnvelope(o => { o.Keys["1"] = Key1; o.ActiveVersion = 1; });
+        int count = services.Count;
+
+        services.AddVersionedEnvelope();
+
+        Assert.Equal(1, services.Count(d => d.ServiceType == typeof(IEnvelopeEncryptor)));
+        Assert.Equal(1, services.Count(d => d.ServiceType == typeof(IValidateOptions<VersionedEnvelopeOptions>)));
+        using var provider = services.BuildServiceProvider();
+        Assert.Same(provider.GetRequiredService<IEnvelopeEncryptor>(), provider.GetRequiredService<IEnvelopeEncryptor>());
+        Assert.True(services.Count <= count + 1);
+    }
+
+    [Fact]
+    public void Options_EveryProblem_ListedInOneError()
+    {
+        var services = new ServiceCollection().AddVersionedEnvelope(o =>
+        {
+            o.Keys["1"] = Convert.ToBase64String(new byte[16]);
+            o.Keys["01"] = Key1;
+            o.Keys["2"] = "not base64!";
+            o.Keys["x"] = Key1;
+            o.ActiveVersion = 9;
+            o.DataKeyCache.MaxMessages = 0;
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<VersionedEnvelopeOptions>>().Value);
+
+        Assert.Equal(6, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.Contains("16 bytes", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("same key version 1", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("not valid base64", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("'x' is not a key version", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("ActiveVersion 9", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("MaxMessages", StringComparison.Ordinal));
+        Assert.DoesNotContain(error.Failures, f => f.Contains(Key1, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Options_KeysWithoutActiveVersion_Fails()
+    {
+        using var provider = new ServiceCollection().AddVersionedEnvelope(o => o.Keys["1"] = Key1).BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IEnvelopeEncryptor>());
+
+        Assert.Contains(error.Failures, f => f.Contains("ActiveVersion is not set", StringComparison.Ordinal));
+    }
+}
