@@ -1,0 +1,47 @@
+using AgentCosts;
+using AgentCosts.DependencyInjection;
+using AgentCosts.Metrics;
+using AgentCosts.Pricing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+// In the DI namespace by convention, so 'services.AddAgentCosts' needs no extra using.
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the AgentCosts services.</summary>
+public static class AgentCostsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers validated <see cref="AgentCostsOptions"/>, <see cref="AgentCostMetrics"/>, a <see cref="PriceTable"/>
+    /// built from the options and an <see cref="IMissionCostTrackerFactory"/>, all singletons. Uses <c>TryAdd*</c>:
+    /// calling it twice is harmless.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Configures the options (they may also be bound from configuration).</param>
+    /// <returns>The same service collection.</returns>
+    public static IServiceCollection AddAgentCosts(this IServiceCollection services, Action<AgentCostsOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<AgentCostsOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        if (!services.Any(d => d.ServiceType == typeof(IValidateOptions<AgentCostsOptions>) && d.ImplementationType == typeof(AgentCostsOptionsValidator)))
+        {
+            services.AddSingleton<IValidateOptions<AgentCostsOptions>, AgentCostsOptionsValidator>();
+            options.ValidateOnStart();
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new AgentCostMetrics(sp.GetRequiredService<IOptions<AgentCostsOptions>>().Value.MeterName));
+        services.TryAddSingleton(sp =>
+        {
+            var value = sp.GetRequiredService<IOptions<AgentCostsOptions>>().Value;
+            return new PriceTable(value.Prices.AsReadOnly(), value.UnknownModelPolicy, value.DefaultPrice, value.Rounding);
+        });
+        services.TryAddSingleton<IMissionCostTrackerFactory, MissionCostTrackerFactory>();
+        return services;
+    }
+}

@@ -1,0 +1,16 @@
+using AgentCosts.Budgets;
+using AgentCosts.Metrics;
+using Microsoft.Extensions.Options;
+
+namespace AgentCosts.DependencyInjection;
+
+/// <summary>The registered <see cref="IMissionCostTrackerFactory"/>.</summary>
+internal sealed class MissionCostTrackerFactory(IOptions<AgentCostsOptions> options, AgentCostMetrics metrics, TimeProvider timeProvider)
+    : IMissionCostTrackerFactory
+{
+    public MissionCostTracker Create(long? budgetCredits = null)
+    {
+        long? budget = budgetCredits ?? options.Value.DefaultBudgetCredits;
+        return new MissionCostTracker(metrics, timeProvider, budget is null ? null : new MissionBudget(budget.Value));
+    }
+}

@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using AgentCosts.Budgets;
+using AgentCosts.Metrics;
+
+namespace AgentCosts;
+
+/// <summary>
+/// Accumulates one mission's tokens, credits and time per agent. Safe for concurrent use by any number of agents on any
+/// number of threads. For hot paths resolve an <see cref="AgentHandle"/> once with <see cref="Agent"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// var mission = new MissionCostTracker();
+/// using (var step = mission.Start("seo-analyst"))
+/// {
+///     step.AddTokens(1200);
+///     step.AddCost(12);
+/// }
+/// string agentCosts = mission.Snapshot().ToJson();
+/// </code>
+/// </example>
+public sealed class MissionCostTracker
+{
+    private readonly ConcurrentDictionary<string, AgentHandle> _agents = new(StringComparer.Ordinal);
+    private readonly TimeProvider _timeProvider;
+    private readonly AgentCostMetrics? _metrics;
+
+    /// <summary>Creates a tracker.</summary>
+    /// <param name="metrics">Instruments to feed as well; none when omitted.</param>
+    /// <param name="timeProvider">The clock for timing scopes; <see cref="TimeProvider.System"/> when omitted.</param>
+    /// <param name="budget">The mission's credit budget, if it has one.</param>
+    public MissionCostTracker(AgentCostMetrics? metrics = null, TimeProvider? timeProvider = null, MissionBudget? budget = null)
+    {
+        _metrics = metrics;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        Budget = budget;
+    }
+
+    /// <summary>The mission's credit budget, or <see langword="null"/> when it has none.</summary>
+    public MissionBudget? Budget { get; }
+
+    /// <summary>Resolves an agent's handle (created on first use). Keep it: recording through it skips the look-up.</summary>
+    /// <param name="name">The agent's name: non-empty, compared ordinally.</param>
+    /// <returns>The handle; the same instance for the same name.</returns>
+    /// <exception cref="ArgumentException">The name is null or empty.</exception>
+    public AgentHandle Agent(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return _agents.TryGetValue(name, out var handle)
+            ? handle
+            : _agents.GetOrAdd(name, static (n, tracker) => new AgentHandle(n, tracker._timeProvider, tracker._metrics), this);
+    }
+
+    /// <summary>Adds tokens, credits and milliseconds to an agent.</summary>
+    /// <param name="agent">The agent's name.</param>
+    /// <param name="tokens">Tokens used, zero or more.</param>
+    /// <param name="cost">Credits charged, zero or more.</param>
+    /// <param name="durationMilliseconds">Milliseconds spent, zero or more.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is negative or a total would overflow.</exception>
+    public void Record(string agent, long tokens, long cost, long durationMilliseconds) =>
+        Agent(agent).Record(tokens, cost, durationMilliseconds);
+
+    /// <summary>Starts timing a step of an agent: <c>using var step = mission.Start("seo-analyst");</c>.</summary>
+    /// <param name="agent">The agent's name.</param>
+    /// <returns>The scope; disposing it adds the elapsed time.</returns>
+    public TimingScope Start(string agent) => Agent(agent).Start();
+
+    /// <summary>Takes an immutable snapshot of every agent's totals so far.</summary>
+    /// <returns>The snapshot (each agent read atomically per field; recording may go on meanwhile).</returns>
+    public MissionCosts Snapshot() =>
+        new(_agents.Select(pair => new KeyValuePair<string, AgentCost>(pair.Key, pair.Value.GetTotals())));
+}

@@ -1,0 +1,32 @@
+namespace AgentCosts.Pricing;
+
+/// <summary>
+/// A model's price in credits per 1,000 tokens, input and output apart. Prices may have up to six decimal places
+/// (0.000001 credits per 1,000 tokens); all arithmetic on them is exact integer arithmetic.
+/// </summary>
+public sealed class ModelPrice
+{
+    /// <summary>Creates an empty (free) price, for configuration binding.</summary>
+    public ModelPrice()
+    {
+    }
+
+    /// <summary>Creates a price.</summary>
+    /// <param name="inputCreditsPer1000Tokens">Credits per 1,000 input (prompt) tokens.</param>
+    /// <param name="outputCreditsPer1000Tokens">Credits per 1,000 output (completion) tokens.</param>
+    public ModelPrice(decimal inputCreditsPer1000Tokens, decimal outputCreditsPer1000Tokens)
+    {
+        InputCreditsPer1000Tokens = inputCreditsPer1000Tokens;
+        OutputCreditsPer1000Tokens = outputCreditsPer1000Tokens;
+    }
+
+    /// <summary>Credits per 1,000 input (prompt) tokens; zero or more, at most six decimal places.</summary>
+    public decimal InputCreditsPer1000Tokens { get; set; }
+
+    /// <summary>Credits per 1,000 output (completion) tokens; zero or more, at most six decimal places.</summary>
+    public decimal OutputCreditsPer1000Tokens { get; set; }
+
+    /// <summary>Describes the price.</summary>
+    /// <returns>For example <c>in 0.15 / out 0.6 credits per 1k tokens</c>.</returns>
+    public override string ToString() => $"in {InputCreditsPer1000Tokens} / out {OutputCreditsPer1000Tokens} credits per 1k tokens";
+}

@@ -1,0 +1,56 @@
+using AgentCosts.Metrics;
+using AgentCosts.Pricing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AgentCosts.Tests;
+
+public sealed class DependencyInjectionTests
+{
+    [Fact]
+    public void AddAgentCosts_Configured_ResolvesFactoryPricesAndBudget()
+    {
+        using var provider = new ServiceCollection()
+            .AddAgentCosts(o =>
+            {
+                o.Prices["small"] = new ModelPrice(0.15m, 0.6m);
+                o.DefaultBudgetCredits = 500;
+                o.MeterName = "AgentCosts.Tests.DI";
+            })
+            .BuildServiceProvider();
+
+        var mission = provider.GetRequiredService<IMissionCostTrackerFactory>().Create();
+
+        Assert.Equal(500, mission.Budget!.Limit);
+        Assert.Equal(1, provider.GetRequiredService<PriceTable>().GetCost("small", 1234, 567));
+        Assert.Equal("AgentCosts.Tests.DI", provider.GetRequiredService<AgentCostMetrics>().Meter.Name);
+    }
+
+    [Fact]
+    public void AddAgentCosts_CalledTwice_RegistersOnce()
+    {
+        var services = new ServiceCollection().AddAgentCosts().AddAgentCosts();
+
+        Assert.Equal(1, services.Count(d => d.ServiceType == typeof(IMissionCostTrackerFactory)));
+        Assert.Equal(1, services.Count(d => d.ServiceType == typeof(IValidateOptions<AgentCostsOptions>)));
+    }
+
+    [Fact]
+    public void Options_EveryProblem_ListedInOneError()
+    {
+        using var provider = new ServiceCollection()
+            .AddAgentCosts(o =>
+            {
+                o.Prices["neg"] = new ModelPrice(-1m, 0m);
+                o.Prices["fine"] = new ModelPrice(0.0000001m, 0m);
+                o.UnknownModelPolicy = UnknownModelPolicy.ChargeDefault;
+                o.DefaultBudgetCredits = -5;
+                o.MeterName = " ";
+            })
+            .BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IMissionCostTrackerFactory>().Create());
+
+        Assert.Equal(5, error.Failures.Count());
+    }
+}

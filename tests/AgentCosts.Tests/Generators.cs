@@ -1,0 +1,26 @@
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace AgentCosts.Tests;
+
+internal static class Generators
+{
+    private static readonly string[] Names = ["genesis-architect", "seo-analyst", "a", "B", "b", "éditeur", "agent \"q\"", "x/y"];
+
+    public static Gen<(string Agent, long Tokens, long Cost, long Duration)> Records { get; } =
+        from agent in Gen.Elements(Names)
+        from tokens in Gen.Choose(0, int.MaxValue)
+        from cost in Gen.Choose(0, 1_000_000)
+        from duration in Gen.Choose(0, 86_400_000)
+        select (agent, (long)tokens, (long)cost, (long)duration);
+
+    public static Arbitrary<(string Agent, long Tokens, long Cost, long Duration)[]> RecordLists { get; } =
+        Records.ArrayOf().ToArbitrary();
+
+    public static Arbitrary<MissionCosts> Missions { get; } = Records.ArrayOf().Select(ToMission).ToArbitrary();
+
+    public static MissionCosts ToMission((string Agent, long Tokens, long Cost, long Duration)[] records) =>
+        new(records
+            .GroupBy(r => r.Agent, StringComparer.Ordinal)
+            .Select(g => new KeyValuePair<string, AgentCost>(g.Key, g.Aggregate(AgentCost.Zero, (sum, r) => sum + new AgentCost(r.Tokens, r.Cost, r.Duration)))));
+}

@@ -1,0 +1,53 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+
+namespace AgentCosts.Tests;
+
+public sealed class PropertyTests
+{
+    [Property(MaxTest = 200)]
+    public Property Merge_IsAssociative() =>
+        Prop.ForAll(Generators.Missions, Generators.Missions, Generators.Missions, (a, b, c) =>
+            a.Merge(b).Merge(c).Equals(a.Merge(b.Merge(c))));
+
+    [Property(MaxTest = 200)]
+    public Property Merge_IsCommutativeAndKeepsTotals() =>
+        Prop.ForAll(Generators.Missions, Generators.Missions, (a, b) =>
+            a.Merge(b).Equals(b.Merge(a))
+            && a.Merge(b).Total == a.Total + b.Total
+            && a.Merge(MissionCosts.Empty).Equals(a));
+
+    [Property(MaxTest = 200)]
+    public Property JsonRoundTrip_IsIdentity() =>
+        Prop.ForAll(Generators.Missions, mission =>
+        {
+            var back = MissionCosts.Parse(mission.ToJson());
+            return back.Equals(mission) && back.Total == mission.Total && back.ToJson() == mission.ToJson();
+        });
+
+    [Property(MaxTest = 100)]
+    public Property Recording_InAnyOrderOnAnyThreads_GivesSameTotals() =>
+        Prop.ForAll(Generators.RecordLists, Arb.From(Gen.Choose(1, 4)), (records, threads) =>
+        {
+            var expected = Generators.ToMission(records);
+            var tracker = new MissionCostTracker();
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                for (int i = records.Length - 1 - t; i >= 0; i -= threads)
+                {
+                    var (agent, tokens, cost, duration) = records[i];
+                    if (i % 2 == 0)
+                    {
+                        tracker.Record(agent, tokens, cost, duration);
+                    }
+                    else
+                    {
+                        tracker.Agent(agent).Record(tokens, cost, duration);
+                    }
+                }
+            });
+
+            return tracker.Snapshot().Equals(expected);
+        });
+}

@@ -1,0 +1,154 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentCosts.Tests;
+
+public sealed class TrackerTests
+{
+    [Fact]
+    public void Record_ByNameAndHandle_AddsUp()
+    {
+        var mission = new MissionCostTracker();
+        var architect = mission.Agent("genesis-architect");
+
+        mission.Record("genesis-architect", 12000, 120, 2000);
+        architect.Record(450, 5, 300);
+        mission.Record("seo-analyst", 8200, 82, 1800);
+
+        var snapshot = mission.Snapshot();
+        Assert.Equal(new AgentCost(12450, 125, 2300), snapshot.Agents["genesis-architect"]);
+        Assert.Equal(new AgentCost(20650, 207, 4100), snapshot.Total);
+        Assert.Same(architect, mission.Agent("genesis-architect"));
+    }
+
+    [Fact]
+    public void Agent_NamesCompareOrdinally()
+    {
+        var mission = new MissionCostTracker();
+
+        Assert.NotSame(mission.Agent("Agent"), mission.Agent("agent"));
+    }
+
+    [Theory]
+    [InlineData(-1, 0, 0)]
+    [InlineData(0, -1, 0)]
+    [InlineData(0, 0, -1)]
+    public void Record_NegativeValue_ThrowsAndRecordsNothing(long tokens, long cost, long duration)
+    {
+        var mission = new MissionCostTracker();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => mission.Record("a", tokens, cost, duration));
+
+        Assert.True(mission.Snapshot().Total == AgentCost.Zero);
+    }
+
+    [Fact]
+    public void Record_Overflow_ThrowsAndKeepsTotal()
+    {
+        var agent = new MissionCostTracker().Agent("a");
+        agent.AddTokens(long.MaxValue - 1);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => agent.AddTokens(2));
+
+        Assert.Equal(long.MaxValue - 1, agent.GetTotals().Tokens);
+        agent.AddTokens(1);
+        Assert.Equal(long.MaxValue, agent.GetTotals().Tokens);
+    }
+
+    [Fact]
+    public void Record_HugeDuration_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MissionCostTracker().Agent("a").AddDuration(long.MaxValue));
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    public void Agent_EmptyName_Throws(string? name) =>
+        Assert.ThrowsAny<ArgumentException>(() => new MissionCostTracker().Agent(name!));
+
+    [Fact]
+    public void Start_TimingScope_AddsElapsedMillisecondsAndScopeCosts()
+    {
+        var time = new FakeTimeProvider();
+        var mission = new MissionCostTracker(timeProvider: time);
+
+        using (var step = mission.Start("seo-analyst"))
+        {
+            step.AddTokens(1200);
+            step.AddCost(12);
+            time.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        Assert.Equal(new AgentCost(1200, 12, 250), mission.Snapshot().Agents["seo-analyst"]);
+    }
+
+    [Fact]
+    public void Start_NestedScopesOfOneAgent_AddUp()
+    {
+        var time = new FakeTimeProvider();
+        var agent = new MissionCostTracker(timeProvider: time).Agent("a");
+
+        using (agent.Start())
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            using (agent.Start())
+            {
+                time.Advance(TimeSpan.FromMilliseconds(50));
+            }
+        }
+
+        Assert.Equal(200, agent.GetTotals().DurationMilliseconds);
+    }
+
+    [Fact]
+    public void Start_SubMillisecondSteps_AreNotLostToRounding()
+    {
+        var time = new FakeTimeProvider();
+        var agent = new MissionCostTracker(timeProvider: time).Agent("a");
+
+        for (int i = 0; i < 1000; i++)
+        {
+            using var step = agent.Start();
+            time.Advance(TimeSpan.FromMicroseconds(3));
+        }
+
+        Assert.Equal(3, agent.GetTotals().DurationMilliseconds);
+    }
+
+    [Fact]
+    public void DefaultTimingScope_DisposeDoesNothing()
+    {
+        var scope = default(TimingScope);
+        scope.Dispose();
+        Assert.Throws<InvalidOperationException>(() => scope.Agent);
+    }
+
+    [Fact]
+    public async Task Record_EightThreadsMillionRecordsEach_TotalsExact()
+    {
+        const int Threads = 8;
+        const int PerThread = 1_000_000;
+        var mission = new MissionCostTracker();
+        string[] names = ["a", "b", "c", "d"];
+
+        await Task.WhenAll(Enumerable.Range(0, Threads).Select(t => Task.Run(
+            () =>
+            {
+                var handle = mission.Agent(names[t % names.Length]);
+                for (int i = 0; i < PerThread; i++)
+                {
+                    if ((i & 1) == 0)
+                    {
+                        handle.Record(1, 2, 3);
+                    }
+                    else
+                    {
+                        mission.Record(names[t % names.Length], 1, 2, 3);
+                    }
+                }
+            },
+            TestContext.Current.CancellationToken)));
+
+        var snapshot = mission.Snapshot();
+        Assert.Equal(new AgentCost(Threads * (long)PerThread, 2L * Threads * PerThread, 3L * Threads * PerThread), snapshot.Total);
+        Assert.All(snapshot.Agents.Values, cost => Assert.Equal(2L * PerThread, cost.Tokens));
+    }
+}
