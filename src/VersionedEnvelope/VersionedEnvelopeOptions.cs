@@ -20,4 +20,19 @@ public sealed class VersionedEnvelopeOptions
     /// key-encryption key), trying each usable version newest first. Default <see langword="false"/>.
     /// </summary>
     public bool AllowLegacyCiphertexts { get; set; }
+
+    /// <summary>
+    /// How often a rotating key ring is reloaded from its store, so that this host picks up versions other hosts
+    /// created. Default one minute; <see cref="TimeSpan.Zero"/> turns periodic refresh off.
+    /// </summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The least time between two reloads caused by a ciphertext naming a version this host does not know yet.
+    /// Default five seconds, so a stream of bad input cannot turn into a stream of store reads.
+    /// </summary>
+    public TimeSpan UnknownVersionReloadInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether an empty store gets a new ring (version 1) on first use. Default <see langword="false"/>: an empty store is an error.</summary>
+    public bool CreateKeyRingIfMissing { get; set; }
 }

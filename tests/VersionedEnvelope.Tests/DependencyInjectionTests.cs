@@ -76,4 +76,42 @@ public sealed class DependencyInjectionTests
 
         Assert.Contains(error.Failures, f => f.Contains("ActiveVersion is not set", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task AddFileKeyRingStore_RotatesThroughManagerAndEncryptorFollows()
+    {
+        string directory = Directory.CreateTempSubdirectory("ve-di-").FullName;
+        try
+        {
+            var rootKey = Storage.FileKeyRingStore.GenerateRootKey();
+            using var provider = new ServiceCollection()
+                .AddVersionedEnvelope(o => o.CreateKeyRingIfMissing = true)
+                .AddFileKeyRingStore(Path.Combine(directory, "ring.json"), _ => (byte[])rootKey.Clone())
+                .BuildServiceProvider();
+            var encryptor = provider.GetRequiredService<IEnvelopeEncryptor>();
+            var manager = provider.GetRequiredService<Rotation.KeyRingManager>();
+            string before = encryptor.EncryptString("x");
+
+            await manager.RotateAsync("ops", TestContext.Current.CancellationToken);
+
+            Assert.Equal(2, encryptor.ActiveKeyVersion);
+            Assert.Equal("x", encryptor.DecryptString(encryptor.RewrapText(before)));
+            Assert.NotNull(provider.GetRequiredService<Reencryption.BatchReencryptor>());
+            Assert.True(File.Exists(Path.Combine(directory, "ring.json")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AddVersionedEnvelope_NoKeysNoStore_FailsSayingWhatToDo()
+    {
+        using var provider = new ServiceCollection().AddVersionedEnvelope().BuildServiceProvider();
+
+        var error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IEnvelopeEncryptor>());
+
+        Assert.Contains("AddFileKeyRingStore", error.Message, StringComparison.Ordinal);
+    }
 }

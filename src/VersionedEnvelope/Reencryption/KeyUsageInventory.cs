@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using VersionedEnvelope.Format;
+using VersionedEnvelope.Internal;
+
+namespace VersionedEnvelope.Reencryption;
+
+/// <summary>
+/// How many ciphertexts use each key version, from their headers alone (no key, no decryption): the evidence that a
+/// version is unused before it is destroyed. Add ciphertexts one by one (thread-safe) or scan a sequence.
+/// </summary>
+public sealed class KeyUsageInventory
+{
+    private readonly ConcurrentDictionary<int, long> _byVersion = new();
+    private long _legacy;
+    private long _malformed;
+
+    /// <summary>Counts by key version, ascending.</summary>
+    public IReadOnlyDictionary<int, long> CountsByVersion =>
+        new SortedDictionary<int, long>(_byVersion.ToDictionary(p => p.Key, p => p.Value));
+
+    /// <summary>Binary inputs without a VE1 header but long enough to be pre-versioning (legacy) ciphertexts.</summary>
+    public long Legacy => Interlocked.Read(ref _legacy);
+
+    /// <summary>Inputs that are neither VE1 nor possibly legacy.</summary>
+    public long Malformed => Interlocked.Read(ref _malformed);
+
+    /// <summary>Every input counted.</summary>
+    public long Total => _byVersion.Values.Sum() + Legacy + Malformed;
+
+    /// <summary>Scans text-form ciphertexts.</summary>
+    /// <param name="ciphertexts">Text-form ciphertexts (<c>ve1:vN:…</c>).</param>
+    /// <returns>The inventory.</returns>
+    public static KeyUsageInventory Scan(IEnumerable<string?> ciphertexts)
+    {
+        ArgumentNullException.ThrowIfNull(ciphertexts);
+        var inventory = new KeyUsageInventory();
+        foreach (var text in ciphertexts)
+        {
+            inventory.Add(text);
+        }
+
+        return inventory;
+    }
+
+    /// <summary>Scans binary ciphertexts.</summary>
+    /// <param name="ciphertexts">Binary ciphertexts.</param>
+    /// <returns>The inventory.</returns>
+    public static KeyUsageInventory Scan(IEnumerable<byte[]> ciphertexts)
+    {
+        ArgumentNullException.ThrowIfNull(ciphertexts);
+        var inventory = new KeyUsageInventory();
+        foreach (var binary in ciphertexts)
+        {
+            inventory.Add(binary);
+        }
+
+        return inventory;
+    }
+
+    /// <summary>Scans text-form ciphertexts from an asynchronous source (a database query).</summary>
+    /// <param name="ciphertexts">Text-form ciphertexts.</param>
+    /// <param name="cancellationToken">Cancels the scan.</param>
+    /// <returns>The inventory.</returns>
+    public static async Task<KeyUsageInventory> ScanAsync(IAsyncEnumerable<string?> ciphertexts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ciphertexts);
+        var inventory = new KeyUsageInventory();
+        await foreach (var text in ciphertexts.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            inventory.Add(text);
+        }
+
+        return inventory;
+    }
+
+    /// <summary>Counts one text-form ciphertext.</summary>
+    /// <param name="ciphertext">The text; anything else counts as malformed.</param>
+    public void Add(string? ciphertext)
+    {
+        if (EnvelopeFormat.TryGetKeyVersion(ciphertext, out int version))
+        {
+            _byVersion.AddOrUpdate(version, 1, static (_, n) => n + 1);
+        }
+        else
+        {
+            Interlocked.Increment(ref _malformed);
+        }
+    }
+
+    /// <summary>Counts one binary ciphertext.</summary>
+    /// <param name="ciphertext">The bytes.</param>
+    public void Add(ReadOnlySpan<byte> ciphertext)
+    {
+        if (EnvelopeFormat.TryGetKeyVersion(ciphertext, out int version))
+        {
+            _byVersion.AddOrUpdate(version, 1, static (_, n) => n + 1);
+        }
+        else if (ciphertext.Length >= EnvelopeConstants.LegacyOverhead)
+        {
+            Interlocked.Increment(ref _legacy);
+        }
+        else
+        {
+            Interlocked.Increment(ref _malformed);
+        }
+    }
+
+    /// <summary>How many ciphertexts use a version.</summary>
+    /// <param name="version">The key version.</param>
+    /// <returns>The count, 0 when none.</returns>
+    public long CountOf(int version) => _byVersion.TryGetValue(version, out long count) ? count : 0;
+
+    /// <summary>Describes the counts.</summary>
+    /// <returns>For example <c>v1: 0, v2: 12, legacy: 0, malformed: 1</c>.</returns>
+    public override string ToString() =>
+        string.Join(", ", CountsByVersion.Select(p => string.Create(CultureInfo.InvariantCulture, $"v{p.Key}: {p.Value}"))
+            .Append(string.Create(CultureInfo.InvariantCulture, $"legacy: {Legacy}, malformed: {Malformed}")));
+}

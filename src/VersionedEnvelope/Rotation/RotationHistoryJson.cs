@@ -1,0 +1,139 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace VersionedEnvelope.Rotation;
+
+/// <summary>
+/// Reads and writes the <c>keyRotationHistory</c> JSON exactly:
+/// <c>[{"version":2,"rotatedAt":"2026-01-27T08:27:32.000Z","rotatedBy":"user_123"}]</c> (UTC, milliseconds, <c>Z</c>;
+/// versions strictly increasing).
+/// </summary>
+public static class RotationHistoryJson
+{
+    private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+    private static readonly string[] AcceptedTimestampFormats = [TimestampFormat, "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'"];
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Writes the history as compact JSON.</summary>
+    /// <param name="history">The rotations, oldest first.</param>
+    /// <returns>The JSON text.</returns>
+    public static string Write(IEnumerable<KeyRotationEvent> history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartArray();
+            foreach (var rotation in history)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("version", rotation.Version);
+                writer.WriteString("rotatedAt", rotation.RotatedAt.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture));
+                writer.WriteString("rotatedBy", rotation.RotatedBy);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Reads <c>keyRotationHistory</c> JSON strictly.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The rotations, oldest first.</returns>
+    /// <exception cref="JsonException">The JSON is invalid or not exactly that shape; nothing is half-read.</exception>
+    public static IReadOnlyList<KeyRotationEvent> Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), new JsonReaderOptions { MaxDepth = 4 });
+            var history = ReadArray(ref reader);
+            if (reader.Read())
+            {
+                throw Invalid("there is content after the array");
+            }
+
+            return history;
+        }
+        catch (JsonException ex) when (ex.GetType() != typeof(JsonException))
+        {
+            throw new JsonException($"keyRotationHistory JSON is not valid JSON: {ex.Message}", ex);
+        }
+    }
+
+    private static List<KeyRotationEvent> ReadArray(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw Invalid("it must be an array of rotations");
+        }
+
+        var history = new List<KeyRotationEvent>();
+        while (Next(ref reader) != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw Invalid($"entry {history.Count} is not an object");
+            }
+
+            var rotation = ReadRotation(ref reader, history.Count);
+            if (history.Count > 0 && rotation.Version <= history[^1].Version)
+            {
+                throw Invalid($"versions must increase: {rotation.Version} follows {history[^1].Version}");
+            }
+
+            history.Add(rotation);
+        }
+
+        return history;
+    }
+
+    private static KeyRotationEvent ReadRotation(ref Utf8JsonReader reader, int index)
+    {
+        int? version = null;
+        DateTimeOffset? rotatedAt = null;
+        string? rotatedBy = null;
+        while (Next(ref reader) != JsonTokenType.EndObject)
+        {
+            string field = reader.GetString()!;
+            var token = Next(ref reader);
+            switch (field)
+            {
+                case "version" when version is null:
+                    version = token == JsonTokenType.Number && reader.TryGetInt32(out int v) && v > 0
+                        ? v
+                        : throw Invalid($"entry {index}: 'version' must be a positive whole number");
+                    break;
+                case "rotatedAt" when rotatedAt is null:
+                    rotatedAt = token == JsonTokenType.String
+                        && DateTimeOffset.TryParseExact(reader.GetString(), AcceptedTimestampFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+                        ? at
+                        : throw Invalid($"entry {index}: 'rotatedAt' must be a UTC timestamp like 2026-01-27T08:27:32.000Z");
+                    break;
+                case "rotatedBy" when rotatedBy is null:
+                    rotatedBy = token == JsonTokenType.String && reader.GetString() is { Length: > 0 } by
+                        ? by
+                        : throw Invalid($"entry {index}: 'rotatedBy' must be a non-empty string");
+                    break;
+                default:
+                    throw Invalid($"entry {index}: unexpected or repeated field '{field}'");
+            }
+        }
+
+        return version is null ? throw Invalid($"entry {index} has no 'version'")
+            : rotatedAt is null ? throw Invalid($"entry {index} has no 'rotatedAt'")
+            : rotatedBy is null ? throw Invalid($"entry {index} has no 'rotatedBy'")
+            : new KeyRotationEvent(version.Value, rotatedAt.Value, rotatedBy);
+    }
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader) =>
+        reader.Read() ? reader.TokenType : throw Invalid("it ends too early");
+
+    private static JsonException Invalid(string why) => new($"keyRotationHistory JSON is not valid: {why}.");
+}

@@ -1,0 +1,23 @@
+using VersionedEnvelope.Keys;
+
+namespace VersionedEnvelope.Storage;
+
+/// <summary>A read-only store over a fixed ring, such as the one of <see cref="VersionedEnvelopeOptions.Keys"/>.</summary>
+/// <param name="ring">The ring.</param>
+public sealed class StaticKeyRingStore(KeyRing ring) : IKeyRingStore
+{
+    private readonly StoredKeyRing _stored = new(ring ?? throw new ArgumentNullException(nameof(ring)), 1);
+
+    /// <inheritdoc />
+    public bool CanSave => false;
+
+    /// <inheritdoc />
+    public ValueTask<StoredKeyRing?> LoadAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult<StoredKeyRing?>(_stored);
+
+    /// <inheritdoc />
+    public ValueTask<long> SaveAsync(KeyRing ring, long expectedRevision, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException(
+            "This key ring is static (VersionedEnvelopeOptions.Keys), so it cannot be rotated or changed here. "
+            + "To enable rotation, register a store: services.AddFileKeyRingStore(path, rootKey) or services.AddInMemoryKeyRingStore(); "
+            + "or rotate where the keys are managed and add the new version to Keys with a new ActiveVersion.");
+}

@@ -1,0 +1,95 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using VersionedEnvelope.Format;
+using VersionedEnvelope.Keys;
+using VersionedEnvelope.Rotation;
+using VersionedEnvelope.Storage;
+
+namespace VersionedEnvelope.Tests;
+
+public sealed class RewrapPropertyTests
+{
+    private static readonly EnvelopeEncryptor Old = new(Vectors.KeyRing(activeVersion: 1));
+    private static readonly EnvelopeEncryptor Current = new(Vectors.KeyRing(activeVersion: 3));
+
+    [Property(MaxTest = 60)]
+    public Property Rewrap_KeepsPlaintextAndPayloadBytes() =>
+        Prop.ForAll(Generators.Messages, message =>
+        {
+            var ciphertext = Old.Encrypt(message.Plaintext, message.AssociatedData);
+            var rewrapped = Current.Rewrap(ciphertext);
+
+            return EnvelopeFormat.GetKeyVersion(rewrapped) == 3
+                && rewrapped.AsSpan(67).SequenceEqual(ciphertext.AsSpan(67))
+                && rewrapped.AsSpan(0, 3).SequenceEqual(ciphertext.AsSpan(0, 3))
+                && Current.Decrypt(rewrapped, message.AssociatedData).Plaintext.AsSpan().SequenceEqual(message.Plaintext);
+        });
+
+    [Property(MaxTest = 100)]
+    public Property Rewrap_TwiceEqualsOnce() =>
+        Prop.ForAll(Generators.Plaintexts, plaintext =>
+        {
+            var once = Current.Rewrap(Old.Encrypt(plaintext, null));
+            var twice = Current.Rewrap(once);
+            var text = Current.RewrapText(Old.EncryptToText(plaintext, default));
+            return ReferenceEquals(once, twice) && ReferenceEquals(text, Current.RewrapText(text));
+        });
+
+    /// <summary>Operations: 0 = encrypt a new message, 1 = rotate, 2 = rewrap a random stored ciphertext, 3 = retire a random old version.</summary>
+    [Property(MaxTest = 40)]
+    public Property AnyRotationsAndRewraps_KeepEveryCiphertextDecryptableUntilRetired() =>
+        Prop.ForAll(Arb.From(Gen.Choose(0, 3).Select(op => op).ArrayOf()), Arb.From(Gen.Choose(0, 1000)), (ops, seed) =>
+        {
+            var random = new Random(seed);
+            using var manager = new KeyRingManager(
+                new InMemoryKeyRingStore(KeyRing.CreateNew()),
+                new VersionedEnvelopeOptions { RefreshInterval = TimeSpan.Zero });
+            var encryptor = new EnvelopeEncryptor(manager);
+            var stored = new List<(byte[] Ciphertext, byte[] Plaintext)>();
+            foreach (int op in ops)
+            {
+                switch (op)
+                {
+                    case 0:
+                        var plaintext = new byte[random.Next(0, 64)];
+                        random.NextBytes(plaintext);
+                        stored.Add((encryptor.Encrypt(plaintext, null), plaintext));
+                        break;
+                    case 1:
+                        manager.RotateAsync("prop").GetAwaiter().GetResult();
+                        break;
+                    case 2 when stored.Count > 0:
+                        int i = random.Next(stored.Count);
+                        if (IsUsable(manager.Current, EnvelopeFormat.GetKeyVersion(stored[i].Ciphertext)))
+                        {
+                            stored[i] = (encryptor.Rewrap(stored[i].Ciphertext), stored[i].Plaintext);
+                        }
+
+                        break;
+                    case 3:
+                        var candidates = manager.Current.Keys.Where(k => k.State == KeyState.DecryptOnly).ToArray();
+                        if (candidates.Length > 0)
+                        {
+                            manager.RetireAsync(candidates[random.Next(candidates.Length)].Version, "prop").GetAwaiter().GetResult();
+                        }
+
+                        break;
+                }
+            }
+
+            return stored.All(entry =>
+            {
+                int version = EnvelopeFormat.GetKeyVersion(entry.Ciphertext);
+                if (IsUsable(manager.Current, version))
+                {
+                    return encryptor.Decrypt(entry.Ciphertext).Plaintext.AsSpan().SequenceEqual(entry.Plaintext);
+                }
+
+                return Assert.Throws<EnvelopeException>(() => encryptor.Decrypt(entry.Ciphertext)).Reason == EnvelopeErrorReason.KeyVersionRetired;
+            });
+        });
+
+    private static bool IsUsable(KeyRing ring, int version) =>
+        ring.TryGetKey(version, out var key) && key.State is KeyState.Active or KeyState.DecryptOnly;
+}
