@@ -1,0 +1,62 @@
+using AgentCosts.Metrics;
+using BenchmarkDotNet.Attributes;
+
+namespace AgentCosts.Benchmarks;
+
+/// <summary>
+/// A simulated mission: 8 agents × 100 steps, without tracking (the baseline) and with full tracking through the public
+/// API as a host uses it (a tracker per mission, handles resolved once, a timing scope with tokens and credits per step,
+/// metrics instruments present). The work of each step is identical in both.
+/// </summary>
+[MemoryDiagnoser]
+public class MissionOverheadBenchmarks
+{
+    private const int Agents = 8;
+    private const int StepsPerAgent = 100;
+    private static readonly string[] AgentNames = [.. Enumerable.Range(0, Agents).Select(i => $"agent-{i}")];
+    private readonly AgentCostMetrics _metrics = new("AgentCosts.Benchmarks");
+
+    [Params(StepKind.Realistic, StepKind.OneMicrosecond)]
+    public StepKind Step { get; set; }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Agents * StepsPerAgent)]
+    public long Untracked()
+    {
+        long sink = 0;
+        for (int step = 0; step < StepsPerAgent; step++)
+        {
+            for (int agent = 0; agent < Agents; agent++)
+            {
+                sink += StepWork.Run(Step, (step * Agents) + agent);
+            }
+        }
+
+        return sink;
+    }
+
+    [Benchmark(OperationsPerInvoke = Agents * StepsPerAgent)]
+    public long Tracked()
+    {
+        var mission = new MissionCostTracker(_metrics);
+        var agents = new AgentHandle[Agents];
+        for (int i = 0; i < Agents; i++)
+        {
+            agents[i] = mission.Agent(AgentNames[i]);
+        }
+
+        long sink = 0;
+        for (int step = 0; step < StepsPerAgent; step++)
+        {
+            for (int agent = 0; agent < Agents; agent++)
+            {
+                using var scope = agents[agent].Start();
+                long result = StepWork.Run(Step, (step * Agents) + agent);
+                scope.AddTokens(result & 0xFFF);
+                scope.AddCost(result & 0xF);
+                sink += result;
+            }
+        }
+
+        return sink + mission.Snapshot().Total.Tokens;
+    }
+}
