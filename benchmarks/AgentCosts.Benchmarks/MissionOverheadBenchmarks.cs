@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AgentCosts.Metrics;
 using BenchmarkDotNet.Attributes;
 
@@ -28,6 +29,24 @@ public class MissionOverheadBenchmarks
             for (int agent = 0; agent < Agents; agent++)
             {
                 sink += StepWork.Run(Step, (step * Agents) + agent);
+            }
+        }
+
+        return sink;
+    }
+
+    /// <summary>No tracking, only the two clock reads a timing scope needs: the floor any per-step timing pays.</summary>
+    [Benchmark(OperationsPerInvoke = Agents * StepsPerAgent)]
+    public long ClockReadsOnly()
+    {
+        long sink = 0;
+        for (int step = 0; step < StepsPerAgent; step++)
+        {
+            for (int agent = 0; agent < Agents; agent++)
+            {
+                long started = Stopwatch.GetTimestamp();
+                sink += StepWork.Run(Step, (step * Agents) + agent);
+                sink += Stopwatch.GetTimestamp() - started;
             }
         }
 
