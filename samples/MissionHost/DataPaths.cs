@@ -1,0 +1,15 @@
+namespace MissionHost;
+
+/// <summary>Where the sample keeps its database, key ring and development root key.</summary>
+internal sealed record DataPaths(string Directory, string Database)
+{
+    public string KeyRing => Path.Combine(Directory, "keyring.json");
+
+    public string DevelopmentRootKey => Path.Combine(Directory, "dev-root-key.txt");
+
+    public static DataPaths For(string databasePath)
+    {
+        string full = Path.GetFullPath(databasePath);
+        return new DataPaths(Path.GetDirectoryName(full)!, full);
+    }
+}

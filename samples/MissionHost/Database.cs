@@ -1,0 +1,74 @@
+using Microsoft.Data.Sqlite;
+
+namespace MissionHost;
+
+/// <summary>The sample's SQLite database: profiles with encrypted API keys, missions with their agent costs.</summary>
+internal sealed class Database(string path)
+{
+    public const string Schema = """
+        CREATE TABLE IF NOT EXISTS UserProfile (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL,
+            apiKey TEXT NOT NULL,
+            keyVersion INTEGER NOT NULL DEFAULT 1,
+            keyRotationHistory TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE TABLE IF NOT EXISTS Mission (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            cost INTEGER NOT NULL,
+            agentCosts TEXT NOT NULL,
+            startedAt TEXT NOT NULL,
+            completedAt TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS Checkpoint (
+            name TEXT PRIMARY KEY,
+            targetVersion INTEGER NOT NULL,
+            lastId TEXT,
+            done INTEGER NOT NULL DEFAULT 0
+        );
+        """;
+
+    public string Path { get; } = path;
+
+    public bool Exists => File.Exists(Path);
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, DefaultTimeout = 5, Pooling = false }.ToString());
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
+        return connection;
+    }
+
+    public void EnsureSchema()
+    {
+        using var connection = Open();
+        Execute(connection, Schema);
+    }
+
+    public static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, sql, transaction, parameters);
+        command.ExecuteNonQuery();
+    }
+
+    public static T Scalar<T>(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, sql, null, parameters);
+        return (T)Convert.ChangeType(command.ExecuteScalar()!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public static SqliteCommand Command(SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+}

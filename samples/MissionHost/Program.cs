@@ -1,0 +1,148 @@
+using Microsoft.Data.Sqlite;
+using MissionHost;
+using Spectre.Console;
+using VersionedEnvelope;
+using VersionedEnvelope.Storage;
+
+const string Usage = """
+    MissionHost: a mission host that keeps encrypted secrets, rotates keys and tracks agent costs, on embedded SQLite.
+
+    Usage: dotnet run --project samples/MissionHost -- [command] [options]
+
+    Commands:
+      (none)      run everything in order on a fresh database (or --db PATH): seed, missions, rotate, report, verify
+      seed        add user profiles whose API keys are encrypted (--users N, default 10000)
+      missions    run simulated missions and store their costs (--count M, default 20; --seed S, default 42)
+      rotate      rotate the key ring, then re-encrypt every stale profile (--by NAME, required;
+                  --max-batches N stops early to show that running it again resumes)
+      report      key usage per version, cost breakdown per agent, JSON files and a pie chart (--out DIR, default ./report)
+      verify      check that every secret decrypts and every mission's totals add up
+
+    Options:
+      --db PATH   the SQLite database (default ./missionhost-data/missionhost.db; the key ring is kept beside it)
+      --help      show this text
+
+    The key ring's root key comes from MISSIONHOST_ROOT_KEY (base64 of 32 bytes); when it is unset a development key
+    file is made beside the database, with a warning.
+    """;
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+CommandLine commandLine;
+try
+{
+    commandLine = CommandLine.Parse(args);
+}
+catch (UsageException ex)
+{
+    return UsageError(ex.Message);
+}
+
+if (commandLine.Help)
+{
+    Console.WriteLine(Usage);
+    return 0;
+}
+
+try
+{
+    return commandLine.Command switch
+    {
+        null => await RunAllAsync(commandLine, cancel.Token),
+        "seed" => await WithHostAsync(commandLine, create: true, ["--db", "--users"], async host =>
+        {
+            await SeedCommand.RunAsync(host, commandLine.GetInt("--users", 10_000, min: 1), cancel.Token);
+            return 0;
+        }),
+        "missions" => await WithHostAsync(commandLine, create: false, ["--db", "--count", "--seed"], async host =>
+        {
+            await MissionsCommand.RunAsync(host, commandLine.GetInt("--count", 20, min: 1), commandLine.GetInt("--seed", 42), cancel.Token);
+            return 0;
+        }),
+        "rotate" => await WithHostAsync(commandLine, create: false, ["--db", "--by", "--max-batches"], async host =>
+            (await RotateCommand.RunAsync(host, Required(commandLine, "--by"), MaxBatches(commandLine), cancel.Token)).Failed == 0 ? 0 : 1),
+        "report" => await WithHostAsync(commandLine, create: false, ["--db", "--out"], async host =>
+        {
+            await ReportCommand.RunAsync(host, commandLine.Get("--out") ?? "report", cancel.Token);
+            return 0;
+        }),
+        "verify" => await WithHostAsync(commandLine, create: false, ["--db"], host => Task.FromResult(VerifyCommand.Run(host) ? 0 : 1)),
+        _ => UsageError($"Unknown command '{commandLine.Command}'."),
+    };
+}
+catch (UsageException ex)
+{
+    return UsageError(ex.Message);
+}
+catch (Exception ex) when (Describe(ex) is { } message)
+{
+    AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+    return 1;
+}
+
+static async Task<int> RunAllAsync(CommandLine commandLine, CancellationToken cancellationToken)
+{
+    commandLine.AllowOnly("--db", "--users", "--count", "--seed");
+    string? db = commandLine.Get("--db");
+    var paths = db is null
+        ? DataPaths.For(Path.Combine(Directory.CreateTempSubdirectory("missionhost-").FullName, "missionhost.db"))
+        : DataPaths.For(db);
+    AnsiConsole.Write(new Rule("[bold]MissionHost[/]: encrypted secrets, key rotation and agent costs"));
+    AnsiConsole.MarkupLine($"Data folder: [bold]{Markup.Escape(paths.Directory)}[/]");
+    using var host = SampleHost.Start([], paths, createIfMissing: true);
+
+    AnsiConsole.Write(new Rule("1. seed"));
+    await SeedCommand.RunAsync(host, commandLine.GetInt("--users", 10_000, min: 1), cancellationToken);
+    AnsiConsole.Write(new Rule("2. missions"));
+    await MissionsCommand.RunAsync(host, commandLine.GetInt("--count", 20, min: 1), commandLine.GetInt("--seed", 42), cancellationToken);
+    AnsiConsole.Write(new Rule("3. rotate"));
+    await RotateCommand.RunAsync(host, "missionhost-demo", maxBatches: null, cancellationToken);
+    AnsiConsole.Write(new Rule("4. report"));
+    await ReportCommand.RunAsync(host, Path.Combine(paths.Directory, "report"), cancellationToken);
+    AnsiConsole.Write(new Rule("5. verify"));
+    return VerifyCommand.Run(host) ? 0 : 1;
+}
+
+static async Task<int> WithHostAsync(CommandLine commandLine, bool create, string[] allowed, Func<SampleHost, Task<int>> run)
+{
+    commandLine.AllowOnly(allowed);
+    var paths = DataPaths.For(commandLine.Get("--db") ?? Path.Combine("missionhost-data", "missionhost.db"));
+    if (!create && !File.Exists(paths.Database))
+    {
+        throw new SampleException($"There is no database at {paths.Database}. Run 'seed' first, or the default flow with --db.");
+    }
+
+    using var host = SampleHost.Start([], paths, createIfMissing: create);
+    return await run(host);
+}
+
+static string Required(CommandLine commandLine, string name) =>
+    commandLine.Get(name) ?? throw new UsageException($"Option {name} is required.");
+
+static int? MaxBatches(CommandLine commandLine) =>
+    commandLine.Get("--max-batches") is null ? null : commandLine.GetInt("--max-batches", 0, min: 1);
+
+static int UsageError(string message)
+{
+    AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+    Console.WriteLine();
+    Console.WriteLine(Usage);
+    return 2;
+}
+
+static string? Describe(Exception ex) => ex switch
+{
+    SampleException => ex.Message,
+    KeyRingStoreException => $"the key ring cannot be opened: {ex.Message}",
+    EnvelopeException e => $"a ciphertext could not be read ({e.Reason}): {e.Message}",
+    SqliteException { SqliteErrorCode: 5 or 6 } => "the database is locked by another process; try again when it is free.",
+    SqliteException e => $"database error: {e.Message}",
+    InvalidOperationException => ex.Message,
+    OperationCanceledException => "cancelled.",
+    _ => null,
+};

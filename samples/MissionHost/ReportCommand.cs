@@ -1,0 +1,107 @@
+using System.Globalization;
+using AgentCosts;
+using AgentCosts.Breakdown;
+using ScottPlot;
+using Spectre.Console;
+using VersionedEnvelope.Reencryption;
+
+namespace MissionHost;
+
+/// <summary>
+/// <c>report --out DIR</c>: key usage per version, a cost breakdown per agent across missions, and the files
+/// <c>agent-costs.json</c>, <c>breakdown.json</c>, <c>agent-costs.svg</c> and <c>agent-costs.png</c>.
+/// </summary>
+internal static class ReportCommand
+{
+    public static async Task RunAsync(SampleHost host, string outputDirectory, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(outputDirectory);
+        using var connection = host.Database.Open();
+
+        var inventory = KeyUsageInventory.Scan(ReadColumn(connection, "SELECT apiKey FROM UserProfile"));
+        var keys = new Table().Border(TableBorder.Rounded).Title("Key usage (from ciphertext headers, no decryption)")
+            .AddColumn("version").AddColumn("state").AddColumn(new TableColumn("profiles").RightAligned());
+        foreach (var key in host.KeyRing.Current.Keys)
+        {
+            keys.AddRow($"v{key.Version}", key.State.ToString(), inventory.CountOf(key.Version).ToString("N0", CultureInfo.InvariantCulture));
+        }
+
+        if (inventory.Malformed > 0)
+        {
+            keys.AddRow("malformed", "", inventory.Malformed.ToString("N0", CultureInfo.InvariantCulture));
+        }
+
+        AnsiConsole.Write(keys);
+
+        var missions = ReadColumn(connection, "SELECT agentCosts FROM Mission ORDER BY id").Select(json => MissionCosts.Parse(json!)).ToList();
+        var breakdown = CostBreakdown.From(missions);
+        var table = new Table().Border(TableBorder.Rounded).Title($"Agent costs across {breakdown.Missions} missions")
+            .AddColumn("agent").AddColumn(new TableColumn("missions").RightAligned()).AddColumn(new TableColumn("tokens").RightAligned())
+            .AddColumn(new TableColumn("credits").RightAligned()).AddColumn(new TableColumn("avg credits").RightAligned())
+            .AddColumn(new TableColumn("time (s)").RightAligned()).AddColumn(new TableColumn("share").RightAligned());
+        foreach (var line in breakdown.Agents)
+        {
+            table.AddRow(
+                Markup.Escape(line.Agent),
+                $"{line.Missions}",
+                $"{line.Total.Tokens:N0}",
+                $"{line.Total.Cost:N0}",
+                $"{line.AverageCost:N1}",
+                $"{line.Total.DurationMilliseconds / 1000.0:N1}",
+                $"{line.CostShare:P1}");
+        }
+
+        table.AddRow("[bold]total[/]", $"{breakdown.Missions}", $"{breakdown.Total.Tokens:N0}", $"{breakdown.Total.Cost:N0}", "", $"{breakdown.Total.DurationMilliseconds / 1000.0:N1}", "100%");
+        AnsiConsole.Write(table);
+
+        string latest = Path.Combine(outputDirectory, "agent-costs.json");
+        string breakdownJson = Path.Combine(outputDirectory, "breakdown.json");
+        await File.WriteAllTextAsync(latest, (missions.LastOrDefault() ?? MissionCosts.Empty).ToJson(), cancellationToken);
+        await File.WriteAllTextAsync(breakdownJson, breakdown.ToJson(), cancellationToken);
+        var (svg, png) = WritePieChart(breakdown, outputDirectory);
+        AnsiConsole.MarkupLine("Wrote:");
+        foreach (var file in new[] { latest, breakdownJson, svg, png })
+        {
+            AnsiConsole.MarkupLine($"  {Markup.Escape(file)}");
+        }
+    }
+
+    public static (string Svg, string Png) WritePieChart(CostBreakdown breakdown, string outputDirectory)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        var slices = breakdown.Agents.Select((line, i) => new PieSlice
+        {
+            Value = Math.Max(line.Total.Cost, 0),
+            FillColor = palette.GetColor(i),
+            Label = line.CostShare.ToString("P0", CultureInfo.InvariantCulture),
+            LegendText = $"{line.Agent} ({line.Total.Cost:N0} credits)",
+        }).ToList();
+        var pie = plot.Add.Pie(slices);
+        pie.DonutFraction = 0.45;
+        pie.SliceLabelDistance = 0.75;
+        pie.ExplodeFraction = 0.02;
+        plot.Title($"Share of credits per agent ({breakdown.Missions} missions, {breakdown.Total.Cost:N0} credits)");
+        plot.ShowLegend(Edge.Right);
+        plot.HideAxesAndGrid();
+        plot.Axes.Title.IsVisible = true;
+        string svg = Path.Combine(outputDirectory, "agent-costs.svg");
+        string png = Path.Combine(outputDirectory, "agent-costs.png");
+        plot.SaveSvg(svg, 900, 560);
+        plot.SavePng(png, 900, 560);
+        return (svg, png);
+    }
+
+    private static List<string?> ReadColumn(Microsoft.Data.Sqlite.SqliteConnection connection, string sql)
+    {
+        using var command = Database.Command(connection, sql);
+        using var reader = command.ExecuteReader();
+        var values = new List<string?>();
+        while (reader.Read())
+        {
+            values.Add(reader.IsDBNull(0) ? null : reader.GetString(0));
+        }
+
+        return values;
+    }
+}

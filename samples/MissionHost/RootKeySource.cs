@@ -1,0 +1,51 @@
+using Spectre.Console;
+
+namespace MissionHost;
+
+/// <summary>
+/// The key ring's root key: base64 from an environment variable in real deployments; for local development a key file
+/// beside the database, created on first use with a warning.
+/// </summary>
+internal static class RootKeySource
+{
+    public static byte[] Load(string environmentVariable, DataPaths paths, bool mayCreate)
+    {
+        string? fromEnvironment = Environment.GetEnvironmentVariable(environmentVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            try
+            {
+                var key = Convert.FromBase64String(fromEnvironment.Trim());
+                return key.Length == 32 ? key : throw new SampleException($"{environmentVariable} must be base64 of 32 bytes; it decodes to {key.Length}.");
+            }
+            catch (FormatException)
+            {
+                throw new SampleException($"{environmentVariable} is not valid base64.");
+            }
+        }
+
+        if (File.Exists(paths.DevelopmentRootKey))
+        {
+            return Convert.FromBase64String(File.ReadAllText(paths.DevelopmentRootKey).Trim());
+        }
+
+        if (!mayCreate)
+        {
+            throw new SampleException($"No root key: set {environmentVariable} (base64 of 32 bytes), or keep the development key file {paths.DevelopmentRootKey}.");
+        }
+
+        var created = VersionedEnvelope.Storage.FileKeyRingStore.GenerateRootKey();
+        Directory.CreateDirectory(paths.Directory);
+        File.WriteAllText(paths.DevelopmentRootKey, Convert.ToBase64String(created));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(paths.DevelopmentRootKey, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        AnsiConsole.MarkupLine($"[yellow]warning:[/] {environmentVariable} is not set, so a development root key was written to [bold]{Markup.Escape(paths.DevelopmentRootKey)}[/]. Use a real secret in production.");
+        return created;
+    }
+}
+
+/// <summary>An expected failure with a message for the operator: exit code 1.</summary>
+internal sealed class SampleException(string message) : Exception(message);
