@@ -1,0 +1,321 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using VersionedEnvelope.Format;
+using VersionedEnvelope.Keys;
+using VersionedEnvelope.Reencryption;
+using VersionedEnvelope.Rotation;
+using VersionedEnvelope.Storage;
+
+namespace VersionedEnvelope.Cli;
+
+/// <summary>The tool's entry point, on streams so tests run it end to end without a process.</summary>
+internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<string, string?> environment)
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int Usage = 2;
+
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        CliArguments arguments;
+        try
+        {
+            arguments = CliArguments.Parse(args);
+        }
+        catch (UsageException ex)
+        {
+            return Fail(Usage, ex.Message, HelpText.Main);
+        }
+
+        string command = string.Join(' ', arguments.Words);
+        if (arguments.Help || command is "" or "ring" or "help")
+        {
+            await WriteTextAsync(HelpText.For(arguments.Words) + "\n", cancellationToken);
+            return arguments.Help || command == "help" ? Success : Usage;
+        }
+
+        try
+        {
+            return command switch
+            {
+                "ring create" => await RingCreateAsync(arguments, cancellationToken),
+                "ring rotate" => await RingRotateAsync(arguments, cancellationToken),
+                "ring show" => await RingShowAsync(arguments, cancellationToken),
+                "ring retire" => await RingStateAsync(arguments, (m, v, by) => m.RetireAsync(v, by, cancellationToken), "retired", cancellationToken),
+                "ring reinstate" => await RingStateAsync(arguments, (m, v, by) => m.ReinstateAsync(v, by, cancellationToken), "reinstated", cancellationToken),
+                "ring destroy" => await RingDestroyAsync(arguments, cancellationToken),
+                "encrypt" => await EncryptAsync(arguments, cancellationToken),
+                "decrypt" => await DecryptAsync(arguments, cancellationToken),
+                "inspect" => await InspectAsync(arguments, cancellationToken),
+                "inventory" => await InventoryAsync(arguments, cancellationToken),
+                "rewrap" => await RewrapAsync(arguments, cancellationToken),
+                _ => Fail(Usage, $"Unknown command '{command}'.", HelpText.Main),
+            };
+        }
+        catch (UsageException ex)
+        {
+            return Fail(Usage, ex.Message, HelpText.For(arguments.Words));
+        }
+        catch (EnvelopeException ex)
+        {
+            return Fail(Failure, $"{ex.Reason}: {ex.Message}");
+        }
+        catch (KeyRingStoreException ex)
+        {
+            return Fail(Failure, ex.Message);
+        }
+        catch (InvalidOperationException ex)
+        {
+            return Fail(Failure, ex.Message);
+        }
+        catch (IOException ex)
+        {
+            return Fail(Failure, ex.Message);
+        }
+    }
+
+    private async Task<int> RingCreateAsync(CliArguments arguments, CancellationToken cancellationToken)
+    {
+        arguments.AllowOnly("--ring", "--root-key-env");
+        var store = KeySource.OpenRing(arguments, environment);
+        if (File.Exists(store.Path))
+        {
+            throw new UsageException($"{store.Path} exists already; ring create never overwrites a key ring.");
+        }
+
+        var ring = KeyRing.CreateNew();
+        await store.SaveAsync(ring, 0, cancellationToken);
+        await WriteTextAsync(string.Create(CultureInfo.InvariantCulture, $"{{\"ring\":{JsonString(store.Path)},\"activeVersion\":{ring.ActiveVersion}}}\n"), cancellationToken);
+        return Success;
+    }
+
+    private async Task<int> RingRotateAsync(CliArguments arguments, CancellationToken cancellationToken)
+    {
+        arguments.AllowOnly("--ring", "--root-key-env", "--by");
+        string by = arguments.Require("--by");
+        using var manager = KeySource.OpenManager(arguments, environment);
+        var rotation = await manager.RotateAsync(by, cancellationToken);
+        string history = RotationHistoryJson.Write([rotation]);
+        await WriteTextAsync(history[1..^1] + "\n", cancellationToken);
+        return Success;
+    }
+
+    private async Task<int> RingShowAsync(CliArguments arguments, CancellationToken cancellationToken)
+    {
+        arguments.AllowOnly("--ring", "--root-key-env");
+        using var manager = KeySource.OpenManager(arguments, environment);
+        var ring = await manager.InitializeAsync(cancellationToken);
+        await WriteJsonAsync(
+            writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("ring", Path.GetFullPath(arguments.Require("--ring")));
+                writer.WriteNumber("revision", manager.Revision);
+                writer.WriteNumber("activeVersion", ring.ActiveVersion);
+                writer.WriteStartArray("keys");
+                foreach (var key in ring.Keys)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("version", key.Version);
+                    writer.WriteString("state", key.State.ToString());
+                    writer.WriteString("createdAt", key.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WritePropertyName("keyRotationHistory");
+                writer.WriteRawValue(RotationHistoryJson.Write(manager.GetRotationHistory()));
+                writer.WriteStartArray("events");
+                foreach (var e in ring.History)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("kind", e.Kind.ToString());
+                    writer.WriteNumber("version", e.Version);
+                    writer.WriteString("at", e.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+                    writer.WriteString("by", e.By);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            },
+            cancellationToken);
+        return Success;
+    }
+
+    private async Task<int> RingStateAsync(CliArguments arguments, Func<KeyRingManager, int, string, Task> change, string done, CancellationToken cancellationToken)
+    {
+        arguments.AllowOnly("--ring", "--root-key-env", "--version", "--by");
+        int version = arguments.RequireInt("--version");
+        using var manager = KeySource.OpenManager(arguments, environment);
+        await change(manager, version, arguments.Get("--by") ?? Environment.UserName);
+        await WriteTextAsync(string.Create(CultureInfo.InvariantCulture, $"{{\"version\":{version},\"state\":\"{done}\"}}\n"), cancellationToken);
+        return Success;
+    }
+
+    private async Task<int> RingDestroyAsync(CliArguments arguments, CancellationToken cancellationToken)
+    {
+        arguments.AllowOnly("--ring", "--root-key-env", "--version", "--by", "--in", "--force");
+        int version = arguments.RequireInt("--version");
+        var inventory = arguments.Get("--in") is { } input ? KeyUsageInventory.Scan(File.ReadLines(input)) : null;
+        using var manager = KeySource.OpenManager(arguments, environment);
+        await manager.DestroyAsync(version, arguments.Get("--by") ?? Environment.UserName, inventory, arguments.Flag("--force"), cancellationToken);
+        await WriteTextAsync(string.Create(CultureInfo.InvariantCulture, $"{{\"version\":{version},\"state\":\"destroyed\"}}\n"), cancellationToken);
+        return Success;
+    }
+
+    private async Task<int> EncryptAsync(CliArguments arguments, CancellationToken cancellationToken)
+    {
+        arguments.AllowOnly("--ring", "--root-key-env", "--keys", "--active", "--aad", "--text");
+        var encryptor = new EnvelopeEncryptor(KeySource.Open(arguments, environment));
+        byte[] plaintext = await ReadAllAsync(cancellationToken);
+        byte[]? aad = Aad(arguments);
+        if (arguments.Flag("--text"))
+        {
+            await WriteTextAsync(encryptor.EncryptToText(plaintext, aad) + "\n", cancellationToken);
+        }
+        else
+        {
+            await stdout.WriteAsync(encryptor.Encrypt(plaintext, aad), cancellationToken);
+        }
+
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(plaintext);
+        return Success;
+    }
+
+    private async Task<int> DecryptAsync(CliArguments arguments, CancellationToken cancellationToken)
+    {
+        arguments.AllowOnly("--ring", "--root-key-env", "--keys", "--active", "--aad");
+        var encryptor = new EnvelopeEncryptor(KeySource.Open(arguments, environment));
+        byte[] input = await ReadAllAsync(cancellationToken);
+        var result = TryReadText(input) is { } text ? encryptor.DecryptText(text, Aad(arguments)) : encryptor.Decrypt(input, Aad(arguments));
+        await stdout.WriteAsync(result.Plaintext, cancellationToken);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(result.Plaintext);
+        if (result.NeedsReencryption)
+        {
+            await stderr.WriteLineAsync($"note: the ciphertext is under key version {result.KeyVersion}, not the active one; rewrap it.");
+        }
+
+        return Success;
+    }
+
+    private async Task<int> InspectAsync(CliArguments arguments, CancellationToken cancellationToken)
+    {
+        arguments.AllowOnly();
+        byte[] input = await ReadAllAsync(cancellationToken);
+        string? text = TryReadText(input);
+        byte[] binary = text is null ? input : EnvelopeFormat.FromText(text);
+        int version = EnvelopeFormat.GetKeyVersion(binary);
+        await WriteTextAsync(string.Create(CultureInfo.InvariantCulture, $"{{\"format\":\"VE1\",\"form\":\"{(text is null ? "binary" : "text")}\",\"keyVersion\":{version},\"length\":{binary.Length},\"plaintextLength\":{binary.Length - EnvelopeFormat.Overhead}}}\n"), cancellationToken);
+        return Success;
+    }
+
+    private async Task<int> InventoryAsync(CliArguments arguments, CancellationToken cancellationToken)
+    {
+        arguments.AllowOnly("--in");
+        var inventory = KeyUsageInventory.Scan(await ReadLinesAsync(arguments, cancellationToken));
+        await WriteJsonAsync(
+            writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteStartObject("versions");
+                foreach (var (version, count) in inventory.CountsByVersion)
+                {
+                    writer.WriteNumber(version.ToString(CultureInfo.InvariantCulture), count);
+                }
+
+                writer.WriteEndObject();
+                writer.WriteNumber("malformed", inventory.Malformed);
+                writer.WriteNumber("total", inventory.Total);
+                writer.WriteEndObject();
+            },
+            cancellationToken);
+        return Success;
+    }
+
+    private async Task<int> RewrapAsync(CliArguments arguments, CancellationToken cancellationToken)
+    {
+        arguments.AllowOnly("--ring", "--root-key-env", "--keys", "--active", "--in");
+        var encryptor = new EnvelopeEncryptor(KeySource.Open(arguments, environment));
+        int failures = 0, line = 0;
+        var output = new StringBuilder();
+        foreach (string text in await ReadLinesAsync(arguments, cancellationToken))
+        {
+            line++;
+            try
+            {
+                output.Append(encryptor.RewrapText(text)).Append('\n');
+            }
+            catch (EnvelopeException ex)
+            {
+                failures++;
+                output.Append(text).Append('\n');
+                await stderr.WriteLineAsync($"line {line}: {ex.Reason}: {ex.Message}");
+            }
+        }
+
+        await WriteTextAsync(output.ToString(), cancellationToken);
+        return failures == 0 ? Success : Failure;
+    }
+
+    private async Task<List<string>> ReadLinesAsync(CliArguments arguments, CancellationToken cancellationToken)
+    {
+        string content = arguments.Get("--in") is { } path
+            ? await File.ReadAllTextAsync(path, cancellationToken)
+            : Encoding.UTF8.GetString(await ReadAllAsync(cancellationToken));
+        return [.. content.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0)];
+    }
+
+    private static string? TryReadText(byte[] input)
+    {
+        // A text-form ciphertext is ASCII starting with 've1:'; binary VE1 starts with 'VE\x01'.
+        if (input.Length < 4 || input[0] != (byte)'v' || input[1] != (byte)'e' || input[2] != (byte)'1' || input[3] != (byte)':')
+        {
+            return null;
+        }
+
+        return Encoding.ASCII.GetString(input).Trim();
+    }
+
+    private static byte[]? Aad(CliArguments arguments) => arguments.Get("--aad") is { } aad ? Encoding.UTF8.GetBytes(aad) : null;
+
+    private async Task<byte[]> ReadAllAsync(CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await stdin.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    private async Task WriteTextAsync(string text, CancellationToken cancellationToken) =>
+        await stdout.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
+
+    private async Task WriteJsonAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, JsonOptions))
+        {
+            write(writer);
+        }
+
+        buffer.WriteByte((byte)'\n');
+        await stdout.WriteAsync(buffer.ToArray(), cancellationToken);
+    }
+
+    private static string JsonString(string value) => JsonSerializer.Serialize(value, CliJsonContext.Default.String);
+
+    private int Fail(int code, string message, string? help = null)
+    {
+        stderr.WriteLine($"envelope: {message}");
+        if (help is not null)
+        {
+            stderr.WriteLine();
+            stderr.WriteLine(help);
+        }
+
+        return code;
+    }
+}

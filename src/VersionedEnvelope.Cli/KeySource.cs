@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text.Json;
+using VersionedEnvelope.Keys;
+using VersionedEnvelope.Rotation;
+using VersionedEnvelope.Storage;
+
+namespace VersionedEnvelope.Cli;
+
+/// <summary>Where the keys of one call come from: a key ring file (root key from the environment) or a static keys file.</summary>
+internal static class KeySource
+{
+    public const string DefaultRootKeyVariable = "ENVELOPE_ROOT_KEY";
+
+    public static FileKeyRingStore OpenRing(CliArguments arguments, Func<string, string?> environment)
+    {
+        string path = arguments.Require("--ring");
+        string variable = arguments.Get("--root-key-env") ?? DefaultRootKeyVariable;
+        string? value = environment(variable);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new UsageException($"The root key is not set: put base64 of 32 random bytes in the environment variable {variable} (or name another with --root-key-env).");
+        }
+
+        byte[] rootKey;
+        try
+        {
+            rootKey = Convert.FromBase64String(value.Trim());
+        }
+        catch (FormatException)
+        {
+            throw new UsageException($"{variable} is not valid base64.");
+        }
+
+        return rootKey.Length == 32
+            ? new FileKeyRingStore(path, rootKey)
+            : throw new UsageException($"{variable} must hold 32 bytes (256 bits); it holds {rootKey.Length}.");
+    }
+
+    public static KeyRingManager OpenManager(CliArguments arguments, Func<string, string?> environment)
+    {
+        var store = OpenRing(arguments, environment);
+        if (!File.Exists(store.Path))
+        {
+            throw new UsageException($"There is no key ring at {store.Path}; create one with 'envelope ring create --ring {arguments.Require("--ring")}'.");
+        }
+
+        return new KeyRingManager(store, new VersionedEnvelopeOptions { RefreshInterval = TimeSpan.Zero });
+    }
+
+    /// <summary>The provider for encrypt, decrypt and rewrap: the ring file, or the static keys file.</summary>
+    public static IKeyRingProvider Open(CliArguments arguments, Func<string, string?> environment)
+    {
+        bool ring = arguments.Get("--ring") is not null;
+        bool keys = arguments.Get("--keys") is not null;
+        if (ring == keys)
+        {
+            throw new UsageException("Give exactly one key source: --ring FILE (with the root key in the environment) or --keys FILE.");
+        }
+
+        return ring ? OpenManager(arguments, environment) : new StaticKeyRingProvider(ReadKeysFile(arguments.Require("--keys"), arguments.GetInt("--active")));
+    }
+
+    /// <summary>A JSON object mapping versions to base64 256-bit keys; the active version defaults to the highest.</summary>
+    private static KeyRing ReadKeysFile(string path, int? active)
+    {
+        Dictionary<string, string>? entries;
+        try
+        {
+            entries = JsonSerializer.Deserialize(File.ReadAllText(path), CliJsonContext.Default.DictionaryStringString);
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"Cannot read the keys file {path}: {ex.Message}");
+        }
+
+        if (entries is null || entries.Count == 0)
+        {
+            throw new UsageException($"The keys file {path} holds no keys.");
+        }
+
+        var keys = new Dictionary<int, byte[]>();
+        foreach (var (name, value) in entries)
+        {
+            if (!int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out int version) || version < 1)
+            {
+                throw new UsageException($"The keys file {path}: '{name}' is not a key version.");
+            }
+
+            try
+            {
+                keys[version] = Convert.FromBase64String(value);
+            }
+            catch (FormatException)
+            {
+                throw new UsageException($"The keys file {path}: the key of version {version} is not base64.");
+            }
+        }
+
+        int activeVersion = active ?? keys.Keys.Max();
+        try
+        {
+            return KeyRing.FromKeys(keys, activeVersion);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException($"The keys file {path}: {ex.Message}");
+        }
+    }
+}
