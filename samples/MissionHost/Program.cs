@@ -17,6 +17,8 @@ const string Usage = """
                   --max-batches N stops early to show that running it again resumes)
       report      key usage per version, cost breakdown per agent, JSON files and a pie chart (--out DIR, default ./report)
       verify      check that every secret decrypts and every mission's totals add up
+      serve       the web dashboard and JSON APIs on Kestrel (--urls URL, default http://127.0.0.1:5080);
+                  the admin token for rotation comes from Dashboard__AdminToken (made and printed once when unset)
 
     Options:
       --db PATH   the SQLite database (default ./missionhost-data/missionhost.db; the key ring is kept beside it)
@@ -72,6 +74,7 @@ try
             return 0;
         }),
         "verify" => await WithHostAsync(commandLine, create: false, ["--db"], host => Task.FromResult(VerifyCommand.Run(host) ? 0 : 1)),
+        "serve" => await ServeAsync(commandLine, cancel.Token),
         _ => UsageError($"Unknown command '{commandLine.Command}'."),
     };
 }
@@ -119,6 +122,26 @@ static async Task<int> WithHostAsync(CommandLine commandLine, bool create, strin
 
     using var host = SampleHost.Start([], paths, createIfMissing: create);
     return await run(host);
+}
+
+static async Task<int> ServeAsync(CommandLine commandLine, CancellationToken cancellationToken)
+{
+    commandLine.AllowOnly("--db", "--urls");
+    var paths = DataPaths.For(commandLine.Get("--db") ?? Path.Combine("missionhost-data", "missionhost.db"));
+    string urls = commandLine.Get("--urls") ?? MissionHost.Dashboard.DashboardApp.DefaultUrl;
+    await using var app = MissionHost.Dashboard.DashboardApp.Build(paths, ["--urls", urls]);
+    await app.StartAsync(cancellationToken);
+    AnsiConsole.MarkupLine($"Dashboard on [bold]{Markup.Escape(string.Join(", ", app.Urls))}[/] (data: {Markup.Escape(paths.Directory)}). Ctrl+C stops it.");
+    try
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+    catch (OperationCanceledException)
+    {
+    }
+
+    await app.StopAsync(CancellationToken.None);
+    return 0;
 }
 
 static string Required(CommandLine commandLine, string name) =>

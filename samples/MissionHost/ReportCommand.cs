@@ -68,6 +68,20 @@ internal static class ReportCommand
 
     public static (string Svg, string Png) WritePieChart(CostBreakdown breakdown, string outputDirectory)
     {
+        var plot = CreatePieChart(breakdown);
+        string svg = Path.Combine(outputDirectory, "agent-costs.svg");
+        string png = Path.Combine(outputDirectory, "agent-costs.png");
+        plot.SaveSvg(svg, ChartWidth, ChartHeight);
+        plot.SavePng(png, ChartWidth, ChartHeight);
+        return (svg, png);
+    }
+
+    public const int ChartWidth = 900;
+    public const int ChartHeight = 560;
+
+    /// <summary>A donut chart of each agent's share of credits, drawn by ScottPlot.</summary>
+    public static Plot CreatePieChart(CostBreakdown breakdown)
+    {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         var slices = breakdown.Agents.Select((line, i) => new PieSlice
@@ -85,11 +99,7 @@ internal static class ReportCommand
         plot.ShowLegend(Edge.Right);
         plot.HideAxesAndGrid();
         plot.Axes.Title.IsVisible = true;
-        string svg = Path.Combine(outputDirectory, "agent-costs.svg");
-        string png = Path.Combine(outputDirectory, "agent-costs.png");
-        plot.SaveSvg(svg, 900, 560);
-        plot.SavePng(png, 900, 560);
-        return (svg, png);
+        return plot;
     }
 
     private static List<string?> ReadColumn(Microsoft.Data.Sqlite.SqliteConnection connection, string sql)

@@ -37,6 +37,8 @@ internal sealed class SampleHost : IDisposable
 
     public PriceTable Prices => Services.GetRequiredService<PriceTable>();
 
+    public ProfileReencryption Reencryption => new(Database, Reencryptor, KeyRing, Encryptor);
+
     /// <summary>Registers the packages into any host builder's services (the console host and the web host share this).</summary>
     public static void Register(IServiceCollection services, IConfiguration configuration, DataPaths paths, bool createIfMissing)
     {

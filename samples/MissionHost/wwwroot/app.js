@@ -1,0 +1,94 @@
+"use strict";
+
+const fmt = new Intl.NumberFormat("en-US");
+
+async function getJson(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`${url}: ${response.status}`);
+  return response.json();
+}
+
+function fillTable(id, rows) {
+  const body = document.querySelector(`#${id} tbody`);
+  body.replaceChildren(...rows.map(cells => {
+    const tr = document.createElement("tr");
+    for (const [text, numeric] of cells) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      if (numeric) td.className = "num";
+      tr.append(td);
+    }
+    return tr;
+  }));
+}
+
+async function loadBreakdown() {
+  const breakdown = await getJson("/api/analytics/agent-costs");
+  document.getElementById("missions").textContent = fmt.format(breakdown.missions);
+  fillTable("breakdown", breakdown.agents.map(a => [
+    [a.agent], [fmt.format(a.missions), true], [fmt.format(a.tokens), true], [fmt.format(a.cost), true],
+    [a.averageCost.toFixed(1), true], [(a.duration / 1000).toFixed(1), true], [(a.costShare * 100).toFixed(1) + " %", true],
+  ]));
+}
+
+async function loadVault() {
+  const [status, history] = await Promise.all([getJson("/api/vault/status"), getJson("/api/vault/history")]);
+  document.getElementById("active").textContent = "v" + status.activeVersion;
+  fillTable("inventory", status.keys.map(k => [["v" + k.version], [k.state], [fmt.format(k.ciphertexts), true]]));
+  fillTable("history", history.map(h => [["v" + h.version], [h.rotatedAt], [h.rotatedBy]]));
+  return status;
+}
+
+function showProgress(reencryption) {
+  const box = document.getElementById("progress");
+  box.hidden = false;
+  const bar = document.getElementById("progress-bar");
+  bar.max = Math.max(1, reencryption.total);
+  bar.value = reencryption.scanned;
+  document.getElementById("progress-text").textContent = reencryption.running
+    ? `Re-encrypting to v${reencryption.targetVersion}: ${fmt.format(reencryption.scanned)} / ${fmt.format(reencryption.total)}`
+    : `Re-encryption to v${reencryption.targetVersion} done: ${fmt.format(reencryption.rewrapped)} re-encrypted, ${fmt.format(reencryption.failed)} failed`;
+}
+
+async function waitForReencryption() {
+  for (;;) {
+    const status = await loadVault();
+    showProgress(status.reencryption);
+    if (!status.reencryption.running) return status.reencryption;
+    await new Promise(resolve => setTimeout(resolve, 400));
+  }
+}
+
+document.getElementById("rotate-form").addEventListener("submit", async event => {
+  event.preventDefault();
+  const button = document.getElementById("rotate");
+  const message = document.getElementById("message");
+  button.disabled = true;
+  message.className = "";
+  message.textContent = "Rotating…";
+  try {
+    const response = await fetch("/api/vault/rotate", {
+      method: "POST",
+      headers: { Authorization: "Bearer " + document.getElementById("token").value },
+    });
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.detail || body.title || response.statusText);
+    message.textContent = `Rotated to v${body.version} by ${body.rotatedBy}; re-encrypting stored secrets…`;
+    const done = await waitForReencryption();
+    message.className = done.error ? "error" : "ok";
+    message.textContent = done.error ? `Re-encryption failed: ${done.error}` : `Done: every secret is under v${done.targetVersion}.`;
+  } catch (error) {
+    message.className = "error";
+    message.textContent = error.message;
+  } finally {
+    button.disabled = false;
+  }
+});
+
+Promise.all([loadBreakdown(), loadVault().then(status => {
+  if (status.reencryption.running) waitForReencryption();
+})]).catch(error => {
+  const message = document.getElementById("message");
+  message.className = "error";
+  message.textContent = error.message;
+});

@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using MissionHost.Dashboard;
+
+namespace MissionHost.Tests;
+
+[Collection(DashboardCollection.Name)]
+public sealed class ApiTests(SampleData data)
+{
+    private static async Task<JsonElement> Json(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+    [Fact]
+    public async Task Rotate_WithoutOrWithWrongToken_Is401ProblemDetails()
+    {
+        await using var app = data.CreateTestApp();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var client = app.GetTestClient();
+
+        var none = await client.PostAsync("/api/vault/rotate", null, TestContext.Current.CancellationToken);
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/api/vault/rotate") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", "guess") } };
+        var guessed = await client.SendAsync(wrong, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, guessed.StatusCode);
+        Assert.Equal("application/problem+json", none.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(401, (await Json(none)).GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Rotate_WithToken_RecordsAuthenticatedIdentityNotBodyAndReencrypts()
+    {
+        await using var app = data.CreateTestApp();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var client = app.GetTestClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/vault/rotate")
+        {
+            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", SampleData.AdminToken) },
+            Content = JsonContent.Create(new { rotatedBy = "mallory" }),
+        };
+
+        var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var rotation = await Json(response);
+        Assert.Equal("dashboard-admin", rotation.GetProperty("rotatedBy").GetString());
+        int version = rotation.GetProperty("version").GetInt32();
+        var status = await WaitForReencryption(client);
+        Assert.Equal(version, status.GetProperty("activeVersion").GetInt32());
+        Assert.Equal(300, status.GetProperty("keys").EnumerateArray().Single(k => k.GetProperty("version").GetInt32() == version).GetProperty("ciphertexts").GetInt64());
+        string history = await client.GetStringAsync("/api/vault/history", TestContext.Current.CancellationToken);
+        Assert.Contains($"{{\"version\":{version},", history, StringComparison.Ordinal);
+        Assert.DoesNotContain("mallory", history, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rotate_WhileReencryptionRuns_Is409()
+    {
+        await using var app = data.CreateTestApp();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var job = app.Services.GetRequiredService<ReencryptionJob>();
+        Assert.True(job.TryClaim());
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/vault/rotate") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", SampleData.AdminToken) } };
+            var response = await app.GetTestClient().SendAsync(request, TestContext.Current.CancellationToken);
+
+            Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+            Assert.Equal("Rotation in progress", (await Json(response)).GetProperty("title").GetString());
+        }
+        finally
+        {
+            job.Release();
+        }
+    }
+
+    [Fact]
+    public async Task Rotate_OverTheRateLimit_Is429()
+    {
+        await using var app = data.CreateTestApp(rotationsPerMinute: 1);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var client = app.GetTestClient();
+
+        var first = await client.PostAsync("/api/vault/rotate", null, TestContext.Current.CancellationToken);
+        var second = await client.PostAsync("/api/vault/rotate", null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, first.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+    }
+
+    [Fact]
+    public async Task Status_History_Missions_Analytics_ReturnJsonWithoutSecrets()
+    {
+        await using var app = data.CreateTestApp();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var client = app.GetTestClient();
+        var ct = TestContext.Current.CancellationToken;
+
+        var status = await Json(await client.GetAsync("/api/vault/status", ct));
+        var history = await Json(await client.GetAsync("/api/vault/history", ct));
+        var mission = await client.GetAsync("/api/missions/1/costs", ct);
+        var missing = await client.GetAsync("/api/missions/9999/costs", ct);
+        var breakdown = await Json(await client.GetAsync("/api/analytics/agent-costs", ct));
+        var future = await Json(await client.GetAsync("/api/analytics/agent-costs?from=2999-01-01T00:00:00Z", ct));
+        var badRange = await client.GetAsync("/api/analytics/agent-costs?to=someday", ct);
+        var svg = await client.GetAsync("/api/analytics/agent-costs.svg", ct);
+
+        Assert.True(status.GetProperty("activeVersion").GetInt32() >= 1);
+        Assert.Equal(JsonValueKind.Array, history.ValueKind);
+        Assert.Equal(HttpStatusCode.OK, mission.StatusCode);
+        Assert.Equal(5, (await Json(mission)).EnumerateObject().Count());
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(4, breakdown.GetProperty("missions").GetInt32());
+        Assert.Equal(5, breakdown.GetProperty("agents").GetArrayLength());
+        Assert.Equal(0, future.GetProperty("missions").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, badRange.StatusCode);
+        Assert.Equal("image/svg+xml", svg.Content.Headers.ContentType?.MediaType);
+
+        string everything = status.ToString() + history + breakdown + await client.GetStringAsync("/", ct) + await client.GetStringAsync("/app.js", ct);
+        Assert.DoesNotContain("sk-live-", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("ve1:v", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain(await File.ReadAllTextAsync(data.Paths.DevelopmentRootKey, ct), everything, StringComparison.Ordinal);
+    }
+
+    internal static async Task<JsonElement> WaitForReencryption(HttpClient client)
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            var status = JsonDocument.Parse(await client.GetStringAsync("/api/vault/status", TestContext.Current.CancellationToken)).RootElement;
+            if (!status.GetProperty("reencryption").GetProperty("running").GetBoolean())
+            {
+                return status;
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        throw new TimeoutException("The re-encryption did not finish.");
+    }
+}
