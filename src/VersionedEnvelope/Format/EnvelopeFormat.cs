@@ -116,7 +116,11 @@ public static class EnvelopeFormat
     public static string ToText(ReadOnlySpan<byte> ciphertext)
     {
         int version = GetKeyVersion(ciphertext);
-        return string.Concat(TextPrefix, version.ToString(CultureInfo.InvariantCulture), ":", Base64Url.Encode(ciphertext));
+        Span<char> prefix = stackalloc char[TextPrefix.Length + 11];
+        TextPrefix.CopyTo(prefix);
+        version.TryFormat(prefix[TextPrefix.Length..], out int digits, provider: CultureInfo.InvariantCulture);
+        prefix[TextPrefix.Length + digits] = ':';
+        return Base64Url.Encode(prefix[..(TextPrefix.Length + digits + 1)], ciphertext);
     }
 
     /// <summary>Decodes a text-form ciphertext into its binary form, checking that the visible version matches the header.</summary>

@@ -16,8 +16,7 @@ public sealed class KeyUsageInventory
     private long _malformed;
 
     /// <summary>Counts by key version, ascending.</summary>
-    public IReadOnlyDictionary<int, long> CountsByVersion =>
-        new SortedDictionary<int, long>(_byVersion.ToDictionary(p => p.Key, p => p.Value));
+    public IReadOnlyDictionary<int, long> CountsByVersion => new SortedDictionary<int, long>(_byVersion);
 
     /// <summary>Binary inputs without a VE1 header but long enough to be pre-versioning (legacy) ciphertexts.</summary>
     public long Legacy => Interlocked.Read(ref _legacy);
