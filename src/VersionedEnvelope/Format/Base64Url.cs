@@ -9,6 +9,9 @@ namespace VersionedEnvelope.Format;
 /// </summary>
 internal static class Base64Url
 {
+    private static readonly SearchValues<char> Alphabet =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+
     public static int GetEncodedLength(int dataLength) => ((dataLength * 4) + 2) / 3;
 
     public static int GetDecodedLength(int textLength) => (textLength * 3) / 4;
@@ -25,15 +28,8 @@ internal static class Base64Url
             prefix.CopyTo(buffer);
             var encoded = buffer.AsSpan(prefix.Length, padded);
             Convert.TryToBase64Chars(data, encoded, out _);
-            for (int i = 0; i < encoded.Length; i++)
-            {
-                encoded[i] = encoded[i] switch
-                {
-                    '+' => '-',
-                    '/' => '_',
-                    char c => c,
-                };
-            }
+            encoded.Replace('+', '-');
+            encoded.Replace('/', '_');
 
             return new string(buffer, 0, prefix.Length + GetEncodedLength(data.Length));
         }
@@ -44,23 +40,7 @@ internal static class Base64Url
     }
 
     /// <summary>Only the url-safe alphabet, no padding, no whitespace, and a length that base64 can produce.</summary>
-    public static bool IsValid(ReadOnlySpan<char> text)
-    {
-        if (text.Length % 4 == 1)
-        {
-            return false;
-        }
-
-        foreach (char c in text)
-        {
-            if (!(c is >= 'A' and <= 'Z' or >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '_'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    public static bool IsValid(ReadOnlySpan<char> text) => text.Length % 4 != 1 && !text.ContainsAnyExcept(Alphabet);
 
     public static bool TryDecode(ReadOnlySpan<char> text, [NotNullWhen(true)] out byte[]? data)
     {
@@ -71,7 +51,7 @@ internal static class Base64Url
         }
 
         var buffer = new byte[GetDecodedLength(text.Length)];
-        if (!TryDecode(text, buffer, out int written) || written != buffer.Length)
+        if (!TryDecodeValid(text, buffer, out int written) || written != buffer.Length)
         {
             return false;
         }
@@ -83,25 +63,19 @@ internal static class Base64Url
     public static bool TryDecode(ReadOnlySpan<char> text, Span<byte> destination, out int written)
     {
         written = 0;
-        if (!IsValid(text))
-        {
-            return false;
-        }
+        return IsValid(text) && TryDecodeValid(text, destination, out written);
+    }
 
+    private static bool TryDecodeValid(ReadOnlySpan<char> text, Span<byte> destination, out int written)
+    {
         int padded = (text.Length + 3) & ~3;
         char[] standard = ArrayPool<char>.Shared.Rent(padded);
         try
         {
-            for (int i = 0; i < text.Length; i++)
-            {
-                standard[i] = text[i] switch
-                {
-                    '-' => '+',
-                    '_' => '/',
-                    char c => c,
-                };
-            }
-
+            var chars = standard.AsSpan(0, text.Length);
+            text.CopyTo(chars);
+            chars.Replace('-', '+');
+            chars.Replace('_', '/');
             standard.AsSpan(text.Length, padded - text.Length).Fill('=');
             return Convert.TryFromBase64Chars(standard.AsSpan(0, padded), destination, out written);
         }
