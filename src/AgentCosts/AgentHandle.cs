@@ -20,7 +20,11 @@ public sealed class AgentHandle
     private const long NanosecondsPerMillisecond = 1_000_000;
     private const long NanosecondsPerSecond = 1_000_000_000;
     private readonly long _nanosecondsPerTick;
+    /// <summary>Slots beyond this share one interlocked cell, so a host that churns through threads cannot grow every handle without bound.</summary>
+    internal const int MaxPrivateCells = 256;
+
     private readonly object _growGate = new();
+    private readonly CounterCell _sharedCell = new(shared: true);
     private CounterCell?[] _cells = new CounterCell?[Math.Max(4, Environment.ProcessorCount)];
 
     internal AgentHandle(string name, TimeProvider timeProvider, AgentCostMetrics? metrics)
@@ -63,7 +67,7 @@ public sealed class AgentHandle
     public void AddTokens(long tokens)
     {
         var cell = CurrentCell();
-        CounterCell.Add(ref cell.Tokens, tokens, nameof(tokens));
+        cell.Add(ref cell.Tokens, tokens, nameof(tokens));
         if (_tokensCounter is { Enabled: true })
         {
             _tokensCounter.Add(tokens, _tag);
@@ -76,7 +80,7 @@ public sealed class AgentHandle
     public void AddCost(long cost)
     {
         var cell = CurrentCell();
-        CounterCell.Add(ref cell.Cost, cost, nameof(cost));
+        cell.Add(ref cell.Cost, cost, nameof(cost));
         if (_creditsCounter is { Enabled: true })
         {
             _creditsCounter.Add(cost, _tag);
@@ -103,16 +107,22 @@ public sealed class AgentHandle
     public AgentCost GetTotals()
     {
         long tokens = 0, cost = 0, nanoseconds = 0;
+        void Sum(CounterCell cell)
+        {
+            tokens = checked(tokens + Volatile.Read(ref cell.Tokens));
+            cost = checked(cost + Volatile.Read(ref cell.Cost));
+            nanoseconds = checked(nanoseconds + Volatile.Read(ref cell.DurationNanoseconds));
+        }
+
         foreach (var cell in Volatile.Read(ref _cells))
         {
             if (cell is not null)
             {
-                tokens = checked(tokens + Volatile.Read(ref cell.Tokens));
-                cost = checked(cost + Volatile.Read(ref cell.Cost));
-                nanoseconds = checked(nanoseconds + Volatile.Read(ref cell.DurationNanoseconds));
+                Sum(cell);
             }
         }
 
+        Sum(_sharedCell);
         return new AgentCost(tokens, cost, nanoseconds / NanosecondsPerMillisecond);
     }
 
@@ -129,7 +139,7 @@ public sealed class AgentHandle
     private void AddNanoseconds(long nanoseconds)
     {
         var cell = CurrentCell();
-        CounterCell.Add(ref cell.DurationNanoseconds, nanoseconds, "duration");
+        cell.Add(ref cell.DurationNanoseconds, nanoseconds, "duration");
         if (_durationHistogram is { Enabled: true })
         {
             _durationHistogram.Record(nanoseconds / 1e6, _tag);
@@ -150,15 +160,20 @@ public sealed class AgentHandle
 
     private CounterCell CreateCell(int slot)
     {
+        if (slot >= MaxPrivateCells)
+        {
+            return _sharedCell;
+        }
+
         lock (_growGate)
         {
             var cells = _cells;
             if (slot >= cells.Length)
             {
-                Array.Resize(ref cells, Math.Max(slot + 1, cells.Length * 2));
+                Array.Resize(ref cells, Math.Min(MaxPrivateCells, Math.Max(slot + 1, cells.Length * 2)));
             }
 
-            var cell = cells[slot] ??= new CounterCell();
+            var cell = cells[slot] ??= new CounterCell(shared: false);
             Volatile.Write(ref _cells, cells);
             return cell;
         }

@@ -151,4 +151,25 @@ public sealed class TrackerTests
         Assert.Equal(new AgentCost(Threads * (long)PerThread, 2L * Threads * PerThread, 3L * Threads * PerThread), snapshot.Total);
         Assert.All(snapshot.Agents.Values, cost => Assert.Equal(2L * PerThread, cost.Tokens));
     }
+
+    [Fact]
+    public void Record_MoreLiveThreadsThanPrivateCells_TotalsExact()
+    {
+        const int Threads = AgentHandle.MaxPrivateCells + 64;
+        var agent = new MissionCostTracker().Agent("crowded");
+        using var allStarted = new Barrier(Threads);
+        var threads = Enumerable.Range(0, Threads).Select(_ => new Thread(() =>
+        {
+            allStarted.SignalAndWait();
+            for (int i = 0; i < 1000; i++)
+            {
+                agent.Record(1, 2, 3);
+            }
+        })).ToList();
+
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        Assert.Equal(new AgentCost(Threads * 1000L, Threads * 2000L, Threads * 3000L), agent.GetTotals());
+    }
 }

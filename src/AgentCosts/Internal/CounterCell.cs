@@ -3,11 +3,12 @@ using System.Runtime.InteropServices;
 namespace AgentCosts.Internal;
 
 /// <summary>
-/// One thread slot's share of an agent's totals. Only the thread holding the slot writes it, so additions are plain
-/// reads and writes; readers sum the cells. Fields sit on their own cache line, away from neighbouring cells.
+/// One thread slot's share of an agent's totals. Only the thread holding the slot writes a private cell, so additions
+/// are plain reads and writes; readers sum the cells. The shared cell (for threads beyond the slot limit) uses
+/// interlocked additions instead. Fields sit on their own cache line, away from neighbouring cells.
 /// </summary>
 [StructLayout(LayoutKind.Explicit)]
-internal sealed class CounterCell
+internal sealed class CounterCell(bool shared)
 {
     [FieldOffset(64)]
     public long Tokens;
@@ -18,6 +19,9 @@ internal sealed class CounterCell
     [FieldOffset(80)]
     public long DurationNanoseconds;
 
+    [FieldOffset(88)]
+    private readonly bool _shared = shared;
+
     // Keeps the next object off this cell's cache line.
 #pragma warning disable CS0169, IDE0051
     [FieldOffset(144)]
@@ -25,19 +29,33 @@ internal sealed class CounterCell
 #pragma warning restore CS0169, IDE0051
 
     /// <summary>Adds to one field of this cell, refusing negative amounts and overflow (the field is then unchanged).</summary>
-    public static void Add(ref long field, long amount, string paramName)
+    public void Add(ref long field, long amount, string paramName)
     {
         if (amount < 0)
         {
             throw new ArgumentOutOfRangeException(paramName, amount, "Costs cannot be negative.");
         }
 
+        if (_shared)
+        {
+            if (Interlocked.Add(ref field, amount) < 0)
+            {
+                Interlocked.Add(ref field, -amount);
+                throw Overflow(paramName, amount);
+            }
+
+            return;
+        }
+
         long sum = field + amount;
         if (sum < 0)
         {
-            throw new ArgumentOutOfRangeException(paramName, amount, "Adding this amount would overflow a 64-bit total.");
+            throw Overflow(paramName, amount);
         }
 
         Volatile.Write(ref field, sum);
     }
+
+    private static ArgumentOutOfRangeException Overflow(string paramName, long amount) =>
+        new(paramName, amount, "Adding this amount would overflow a 64-bit total.");
 }
