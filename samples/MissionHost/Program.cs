@@ -97,7 +97,7 @@ static async Task<int> RunAllAsync(CommandLine commandLine, CancellationToken ca
         : DataPaths.For(db);
     AnsiConsole.Write(new Rule("[bold]MissionHost[/]: encrypted secrets, key rotation and agent costs"));
     AnsiConsole.MarkupLine($"Data folder: [bold]{Markup.Escape(paths.Directory)}[/]");
-    using var host = SampleHost.Start([], paths, createIfMissing: true);
+    using var host = SampleHost.Start(paths, createIfMissing: true);
 
     AnsiConsole.Write(new Rule("1. seed"));
     await SeedCommand.RunAsync(host, commandLine.GetInt("--users", 10_000, min: 1), cancellationToken);
@@ -120,7 +120,7 @@ static async Task<int> WithHostAsync(CommandLine commandLine, bool create, strin
         throw new SampleException($"There is no database at {paths.Database}. Run 'seed' first, or the default flow with --db.");
     }
 
-    using var host = SampleHost.Start([], paths, createIfMissing: create);
+    using var host = SampleHost.Start(paths, createIfMissing: create);
     return await run(host);
 }
 

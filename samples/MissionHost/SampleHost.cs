@@ -57,7 +57,7 @@ internal sealed class SampleHost : IDisposable
         services.AddAgentCosts();
     }
 
-    public static SampleHost Start(string[] args, DataPaths paths, bool createIfMissing)
+    public static SampleHost Start(DataPaths paths, bool createIfMissing)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {

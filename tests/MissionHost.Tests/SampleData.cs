@@ -14,7 +14,7 @@ public sealed class SampleData : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        using var host = SampleHost.Start([], Paths, createIfMissing: true);
+        using var host = SampleHost.Start(Paths, createIfMissing: true);
         await SeedCommand.RunAsync(host, 300, CancellationToken.None);
         await MissionsCommand.RunAsync(host, 4, 7, CancellationToken.None);
     }
