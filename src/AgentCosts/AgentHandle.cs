@@ -101,6 +101,10 @@ public sealed class AgentHandle
     /// <returns>The scope; use it with <see langword="using"/>.</returns>
     public TimingScope Start() => new(this, _timeProvider.GetTimestamp());
 
+    /// <summary>Starts a lap timer for this agent's sequential loop: one clock read per step (see <see cref="LapTimer"/>).</summary>
+    /// <returns>The timer, started now.</returns>
+    public LapTimer StartLaps() => new(this, _timeProvider.GetTimestamp());
+
     /// <summary>This agent's totals so far.</summary>
     /// <returns>The totals, durations rounded down to whole milliseconds.</returns>
     /// <exception cref="OverflowException">A total over all threads exceeds <see cref="long.MaxValue"/>.</exception>

@@ -114,6 +114,25 @@ public sealed class TrackerTests
     }
 
     [Fact]
+    public void StartLaps_EachLapAddsTimeSincePreviousLapAndItsCosts()
+    {
+        var time = new FakeTimeProvider();
+        var agent = new MissionCostTracker(timeProvider: time).Agent("a");
+        var laps = agent.StartLaps();
+
+        time.Advance(TimeSpan.FromMilliseconds(120));
+        laps.Lap(tokens: 1000, cost: 10);
+        time.Advance(TimeSpan.FromMilliseconds(80));
+        laps.Lap(tokens: 500, cost: 5);
+        time.Advance(TimeSpan.FromMilliseconds(30));
+        laps.Lap();
+
+        Assert.Equal(new AgentCost(1500, 15, 230), agent.GetTotals());
+        Assert.Throws<ArgumentOutOfRangeException>(() => laps.Lap(tokens: -1));
+        Assert.Equal(new AgentCost(1500, 15, 230), agent.GetTotals());
+    }
+
+    [Fact]
     public void DefaultTimingScope_DisposeDoesNothing()
     {
         var scope = default(TimingScope);

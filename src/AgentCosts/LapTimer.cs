@@ -1,0 +1,46 @@
+namespace AgentCosts;
+
+/// <summary>
+/// Times an agent's consecutive steps with one clock read per step: each <see cref="Lap"/> ends the current step and
+/// starts the next, adding the time since the previous lap (or since the timer started). For an agent's sequential loop
+/// this halves the clock reads of a <see cref="TimingScope"/> per step; time between laps is always counted. One agent
+/// loop uses it at a time: it is not for concurrent use.
+/// </summary>
+/// <example>
+/// <code>
+/// var laps = mission.Agent("seo-analyst").StartLaps();
+/// foreach (var page in pages)
+/// {
+///     var reply = await model.CompleteAsync(page);
+///     laps.Lap(tokens: reply.Usage.TotalTokens, cost: prices.GetCost(model.Id, reply.Usage.InputTokens, reply.Usage.OutputTokens));
+/// }
+/// </code>
+/// </example>
+public sealed class LapTimer
+{
+    private long _lastTimestamp;
+
+    internal LapTimer(AgentHandle agent, long startTimestamp)
+    {
+        Agent = agent;
+        _lastTimestamp = startTimestamp;
+    }
+
+    /// <summary>The agent being timed.</summary>
+    public AgentHandle Agent { get; }
+
+    /// <summary>Ends the current step: adds its tokens, credits and the time since the previous lap to the agent.</summary>
+    /// <param name="tokens">Tokens the step used, zero or more.</param>
+    /// <param name="cost">Credits the step cost, zero or more.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is negative or a total would overflow.</exception>
+    public void Lap(long tokens = 0, long cost = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(tokens);
+        ArgumentOutOfRangeException.ThrowIfNegative(cost);
+        long now = Agent.GetTimestamp();
+        Agent.AddElapsedTicks(Math.Max(0, now - _lastTimestamp));
+        _lastTimestamp = now;
+        Agent.AddTokens(tokens);
+        Agent.AddCost(cost);
+    }
+}
