@@ -16,8 +16,6 @@ internal static class Base64Url
 
     public static int GetDecodedLength(int textLength) => (textLength * 3) / 4;
 
-    public static string Encode(ReadOnlySpan<byte> data) => Encode(prefix: default, data);
-
     /// <summary>Writes <paramref name="prefix"/> followed by the base64url of <paramref name="data"/> into one new string.</summary>
     public static string Encode(ReadOnlySpan<char> prefix, ReadOnlySpan<byte> data)
     {

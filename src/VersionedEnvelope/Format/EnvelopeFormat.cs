@@ -14,7 +14,7 @@ namespace VersionedEnvelope.Format;
 public static class EnvelopeFormat
 {
     /// <summary>Bytes a VE1 ciphertext adds to its plaintext: 95.</summary>
-    public const int Overhead = PayloadOffset + TagSize;
+    public const int Overhead = PayloadOffset + EnvelopeConstants.TagSize;
 
     /// <summary>The format byte this library writes and reads.</summary>
     public const byte FormatVersion = 0x01;
@@ -24,17 +24,14 @@ public static class EnvelopeFormat
 
     internal const byte Magic0 = 0x56;
     internal const byte Magic1 = 0x45;
-    internal const int KeySize = EnvelopeConstants.KeySize;
-    internal const int NonceSize = EnvelopeConstants.NonceSize;
-    internal const int TagSize = EnvelopeConstants.TagSize;
     internal const int VersionOffset = 3;
     internal const int WrapAadLength = 7;
     internal const int PayloadAadPrefixLength = 3;
     internal const int WrapNonceOffset = 7;
-    internal const int WrappedKeyOffset = WrapNonceOffset + NonceSize;
-    internal const int WrapTagOffset = WrappedKeyOffset + KeySize;
-    internal const int PayloadNonceOffset = WrapTagOffset + TagSize;
-    internal const int PayloadOffset = PayloadNonceOffset + NonceSize;
+    internal const int WrappedKeyOffset = WrapNonceOffset + EnvelopeConstants.NonceSize;
+    internal const int WrapTagOffset = WrappedKeyOffset + EnvelopeConstants.KeySize;
+    internal const int PayloadNonceOffset = WrapTagOffset + EnvelopeConstants.TagSize;
+    internal const int PayloadOffset = PayloadNonceOffset + EnvelopeConstants.NonceSize;
 
     /// <summary>Returns the length of the VE1 ciphertext of a plaintext of <paramref name="plaintextLength"/> bytes.</summary>
     /// <param name="plaintextLength">The plaintext length, zero or more.</param>
