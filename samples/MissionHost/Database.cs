@@ -59,6 +59,24 @@ internal sealed class Database(string path)
         return (T)Convert.ChangeType(command.ExecuteScalar()!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The first column of every row, as strings (null for NULL).</summary>
+    public static List<string?> ReadStrings(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, sql, null, parameters);
+        using var reader = command.ExecuteReader();
+        var values = new List<string?>();
+        while (reader.Read())
+        {
+            values.Add(reader.IsDBNull(0) ? null : reader.GetString(0));
+        }
+
+        return values;
+    }
+
+    /// <summary>A UTC time as the rotation history writes it: <c>2026-01-27T08:27:32.000Z</c>.</summary>
+    public static string FormatTime(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     public static SqliteCommand Command(SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();

@@ -18,7 +18,7 @@ internal static class ReportCommand
         Directory.CreateDirectory(outputDirectory);
         using var connection = host.Database.Open();
 
-        var inventory = KeyUsageInventory.Scan(ReadColumn(connection, "SELECT apiKey FROM UserProfile"));
+        var inventory = KeyUsageInventory.Scan(Database.ReadStrings(connection, "SELECT apiKey FROM UserProfile"));
         var keys = new Table().Border(TableBorder.Rounded).Title("Key usage (from ciphertext headers, no decryption)")
             .AddColumn("version").AddColumn("state").AddColumn(new TableColumn("profiles").RightAligned());
         foreach (var key in host.KeyRing.Current.Keys)
@@ -33,7 +33,7 @@ internal static class ReportCommand
 
         AnsiConsole.Write(keys);
 
-        var missions = ReadColumn(connection, "SELECT agentCosts FROM Mission ORDER BY id").Select(json => MissionCosts.Parse(json!)).ToList();
+        var missions = Database.ReadStrings(connection, "SELECT agentCosts FROM Mission ORDER BY id").Select(json => MissionCosts.Parse(json!)).ToList();
         var breakdown = CostBreakdown.From(missions);
         var table = new Table().Border(TableBorder.Rounded).Title($"Agent costs across {breakdown.Missions} missions")
             .AddColumn("agent").AddColumn(new TableColumn("missions").RightAligned()).AddColumn(new TableColumn("tokens").RightAligned())
@@ -100,18 +100,5 @@ internal static class ReportCommand
         plot.HideAxesAndGrid();
         plot.Axes.Title.IsVisible = true;
         return plot;
-    }
-
-    private static List<string?> ReadColumn(Microsoft.Data.Sqlite.SqliteConnection connection, string sql)
-    {
-        using var command = Database.Command(connection, sql);
-        using var reader = command.ExecuteReader();
-        var values = new List<string?>();
-        while (reader.Read())
-        {
-            values.Add(reader.IsDBNull(0) ? null : reader.GetString(0));
-        }
-
-        return values;
     }
 }

@@ -21,8 +21,7 @@ internal static class RotateCommand
         else
         {
             var rotation = await host.KeyRing.RotateAsync(rotatedBy, cancellationToken);
-            string at = rotation.RotatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-            AnsiConsole.MarkupLine($"Rotated: [bold]v{rotation.Version}[/] is active (by {Markup.Escape(rotation.RotatedBy)} at {at}).");
+            AnsiConsole.MarkupLine($"Rotated: [bold]v{rotation.Version}[/] is active (by {Markup.Escape(rotation.RotatedBy)} at {Database.FormatTime(rotation.RotatedAt)}).");
             job.Begin(rotation.Version);
             resumeAfter = null;
         }

@@ -122,7 +122,7 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
                     writer.WriteStartObject();
                     writer.WriteNumber("version", key.Version);
                     writer.WriteString("state", key.State.ToString());
-                    writer.WriteString("createdAt", key.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+                    writer.WriteString("createdAt", FormatTime(key.CreatedAt));
                     writer.WriteEndObject();
                 }
 
@@ -135,7 +135,7 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
                     writer.WriteStartObject();
                     writer.WriteString("kind", e.Kind.ToString());
                     writer.WriteNumber("version", e.Version);
-                    writer.WriteString("at", e.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+                    writer.WriteString("at", FormatTime(e.At));
                     writer.WriteString("by", e.By);
                     writer.WriteEndObject();
                 }
@@ -280,6 +280,9 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
 
         return Encoding.ASCII.GetString(input).Trim();
     }
+
+    private static string FormatTime(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     private static byte[]? Aad(CliArguments arguments) => arguments.Get("--aad") is { } aad ? Encoding.UTF8.GetBytes(aad) : null;
 

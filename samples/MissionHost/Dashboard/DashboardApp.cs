@@ -87,7 +87,7 @@ internal static class DashboardApp
                 // The audit trail records the authenticated identity; a 'rotatedBy' in the body is never read.
                 var rotation = await keyRing.RotateAsync(identity, cancellationToken);
                 job.Start(rotation.Version);
-                return Results.Accepted("/api/vault/status", new RotationResponse(rotation.Version, FormatTime(rotation.RotatedAt), rotation.RotatedBy));
+                return Results.Accepted("/api/vault/status", new RotationResponse(rotation.Version, Database.FormatTime(rotation.RotatedAt), rotation.RotatedBy));
             }
             catch
             {
@@ -170,15 +170,7 @@ internal static class DashboardApp
     private static List<string?> ReadStrings(Database database, string sql, params (string Name, object? Value)[] parameters)
     {
         using var connection = database.Open();
-        using var command = Database.Command(connection, sql, null, parameters);
-        using var reader = command.ExecuteReader();
-        var values = new List<string?>();
-        while (reader.Read())
-        {
-            values.Add(reader.IsDBNull(0) ? null : reader.GetString(0));
-        }
-
-        return values;
+        return Database.ReadStrings(connection, sql, parameters);
     }
 
     private static AdminToken AdminTokenFrom(IConfiguration configuration)
@@ -193,8 +185,6 @@ internal static class DashboardApp
         AnsiConsole.MarkupLine($"[yellow]warning:[/] Dashboard:AdminToken (environment Dashboard__AdminToken) is not set; this run's development admin token, shown once: [bold]{generated}[/]");
         return new AdminToken(generated, identity);
     }
-
-    private static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     internal sealed record RotationResponse(int Version, string RotatedAt, string RotatedBy);
 
