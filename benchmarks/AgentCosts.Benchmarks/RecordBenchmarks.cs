@@ -19,12 +19,14 @@ public class RecordBenchmarks
     private Histogram<long> _duration = null!;
     private MeterListener _listener = null!;
     private AgentHandle _handle = null!;
+    private LapTimer _laps = null!;
     private long _listened;
 
     [GlobalSetup]
     public void Setup()
     {
         _handle = _mission.Agent(Agent);
+        _laps = _handle.StartLaps();
         _tokens = _meter.CreateCounter<long>("tokens");
         _credits = _meter.CreateCounter<long>("credits");
         _duration = _meter.CreateHistogram<long>("duration");
@@ -81,4 +83,7 @@ public class RecordBenchmarks
         step.AddTokens(1200);
         step.AddCost(12);
     }
+
+    [Benchmark]
+    public void LapWithTokensAndCost() => _laps.Lap(1200, 12);
 }

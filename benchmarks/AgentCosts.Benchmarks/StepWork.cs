@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -26,6 +27,9 @@ public static class StepWork
     private static readonly byte[] ChatCompletionJson = BuildChatCompletion();
     private static readonly ChatMessage SystemPrompt = new("system", "You are an SEO analyst. Answer with concrete, prioritised recommendations.");
 
+    // Never inlined: every benchmark variant calls this one compiled method, so the step's machine code (and its loop
+    // alignment) is the same in all of them and only the tracking differs.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static long Run(StepKind kind, int seed) => kind == StepKind.Realistic ? HandleReply(seed) : Spin(seed);
 
     /// <summary>Deserialises the reply, reads the usage, and serialises the next request with the reply appended.</summary>

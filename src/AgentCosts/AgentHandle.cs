@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using AgentCosts.Internal;
 using AgentCosts.Metrics;
@@ -13,6 +14,7 @@ namespace AgentCosts;
 public sealed class AgentHandle
 {
     private readonly TimeProvider _timeProvider;
+    private readonly bool _systemClock;
     private readonly Counter<long>? _tokensCounter;
     private readonly Counter<long>? _creditsCounter;
     private readonly Histogram<double>? _durationHistogram;
@@ -31,6 +33,7 @@ public sealed class AgentHandle
     {
         Name = name;
         _timeProvider = timeProvider;
+        _systemClock = ReferenceEquals(timeProvider, TimeProvider.System);
         _tokensCounter = metrics?.Tokens;
         _creditsCounter = metrics?.Credits;
         _durationHistogram = metrics?.Duration;
@@ -130,15 +133,35 @@ public sealed class AgentHandle
         return new AgentCost(tokens, cost, nanoseconds / NanosecondsPerMillisecond);
     }
 
-    internal long GetTimestamp() => _timeProvider.GetTimestamp();
+    // The system clock is read directly: the call through TimeProvider is virtual, and timing is on every step's path.
+    internal long GetTimestamp() => _systemClock ? Stopwatch.GetTimestamp() : _timeProvider.GetTimestamp();
 
-    internal void AddElapsedTicks(long ticks)
+    internal void AddElapsedTicks(long ticks) => AddNanoseconds(TicksToNanoseconds(ticks));
+
+    /// <summary>Adds one step's tokens, credits and time with one look-up of the thread's cell; all or nothing.</summary>
+    internal void AddStep(long tokens, long cost, long elapsedTicks)
     {
-        long nanoseconds = _nanosecondsPerTick > 0
-            ? ticks * _nanosecondsPerTick
-            : (long)((Int128)ticks * NanosecondsPerSecond / _timeProvider.TimestampFrequency);
-        AddNanoseconds(nanoseconds);
+        long nanoseconds = TicksToNanoseconds(elapsedTicks);
+        CurrentCell().AddStep(tokens, cost, nanoseconds);
+        if (_tokensCounter is { Enabled: true })
+        {
+            _tokensCounter.Add(tokens, _tag);
+        }
+
+        if (_creditsCounter is { Enabled: true })
+        {
+            _creditsCounter.Add(cost, _tag);
+        }
+
+        if (_durationHistogram is { Enabled: true })
+        {
+            _durationHistogram.Record(nanoseconds / 1e6, _tag);
+        }
     }
+
+    private long TicksToNanoseconds(long ticks) => _nanosecondsPerTick > 0
+        ? ticks * _nanosecondsPerTick
+        : (long)((Int128)ticks * NanosecondsPerSecond / _timeProvider.TimestampFrequency);
 
     private void AddNanoseconds(long nanoseconds)
     {

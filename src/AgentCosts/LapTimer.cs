@@ -32,15 +32,15 @@ public sealed class LapTimer
     /// <summary>Ends the current step: adds its tokens, credits and the time since the previous lap to the agent.</summary>
     /// <param name="tokens">Tokens the step used, zero or more.</param>
     /// <param name="cost">Credits the step cost, zero or more.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A value is negative or a total would overflow.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A value is negative or a total would overflow; nothing is recorded and the current step goes on.
+    /// </exception>
     public void Lap(long tokens = 0, long cost = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(tokens);
         ArgumentOutOfRangeException.ThrowIfNegative(cost);
         long now = Agent.GetTimestamp();
-        Agent.AddElapsedTicks(Math.Max(0, now - _lastTimestamp));
+        Agent.AddStep(tokens, cost, Math.Max(0, now - _lastTimestamp));
         _lastTimestamp = now;
-        Agent.AddTokens(tokens);
-        Agent.AddCost(cost);
     }
 }

@@ -1,3 +1,4 @@
+using AgentCosts.Internal;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentCosts.Tests;
@@ -133,6 +134,42 @@ public sealed class TrackerTests
     }
 
     [Fact]
+    public void Lap_Overflow_RecordsNothingAndTheStepGoesOn()
+    {
+        var time = new FakeTimeProvider();
+        var agent = new MissionCostTracker(timeProvider: time).Agent("a");
+        agent.AddCost(long.MaxValue - 1);
+        var laps = agent.StartLaps();
+
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => laps.Lap(tokens: 7, cost: 2));
+        Assert.Equal(new AgentCost(0, long.MaxValue - 1, 0), agent.GetTotals());
+
+        time.Advance(TimeSpan.FromMilliseconds(5));
+        laps.Lap(tokens: 7, cost: 1);
+        Assert.Equal(new AgentCost(7, long.MaxValue, 15), agent.GetTotals());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CounterCell_StepThatWouldOverflowAnyTotal_LeavesAllThreeUnchanged(bool shared)
+    {
+        var cell = new CounterCell(shared);
+        cell.AddStep(10, 20, 30);
+        cell.Add(ref cell.DurationNanoseconds, long.MaxValue - 40, "duration");
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => cell.AddStep(long.MaxValue, 1, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => cell.AddStep(1, long.MaxValue, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => cell.AddStep(1, 1, 11));
+        Assert.Throws<ArgumentOutOfRangeException>(() => cell.AddStep(1, -1, 1));
+
+        Assert.Equal((10L, 20L, long.MaxValue - 10), (cell.Tokens, cell.Cost, cell.DurationNanoseconds));
+        cell.AddStep(1, 2, 10);
+        Assert.Equal((11L, 22L, long.MaxValue), (cell.Tokens, cell.Cost, cell.DurationNanoseconds));
+    }
+
+    [Fact]
     public void DefaultTimingScope_DisposeDoesNothing()
     {
         var scope = default(TimingScope);
@@ -175,20 +212,23 @@ public sealed class TrackerTests
     public void Record_MoreLiveThreadsThanPrivateCells_TotalsExact()
     {
         const int Threads = AgentHandle.MaxPrivateCells + 64;
-        var agent = new MissionCostTracker().Agent("crowded");
+        var agent = new MissionCostTracker(timeProvider: new FakeTimeProvider()).Agent("crowded");
         using var allStarted = new Barrier(Threads);
         var threads = Enumerable.Range(0, Threads).Select(_ => new Thread(() =>
         {
             allStarted.SignalAndWait();
+            var laps = agent.StartLaps();
             for (int i = 0; i < 1000; i++)
             {
                 agent.Record(1, 2, 3);
+                laps.Lap(tokens: 4, cost: 5);
             }
         })).ToList();
 
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
 
-        Assert.Equal(new AgentCost(Threads * 1000L, Threads * 2000L, Threads * 3000L), agent.GetTotals());
+        // The fake clock never moves, so laps add tokens and credits only.
+        Assert.Equal(new AgentCost(Threads * 5000L, Threads * 7000L, Threads * 3000L), agent.GetTotals());
     }
 }

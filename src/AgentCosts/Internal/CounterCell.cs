@@ -31,29 +31,72 @@ internal sealed class CounterCell(bool shared)
     /// <summary>Adds to one field of this cell, refusing negative amounts and overflow (the field is then unchanged).</summary>
     public void Add(ref long field, long amount, string paramName)
     {
-        if (amount < 0)
+        if (!_shared)
         {
-            throw new ArgumentOutOfRangeException(paramName, amount, "Costs cannot be negative.");
+            Volatile.Write(ref field, Checked(field, amount, paramName));
         }
-
-        if (_shared)
-        {
-            if (Interlocked.Add(ref field, amount) < 0)
-            {
-                Interlocked.Add(ref field, -amount);
-                throw Overflow(paramName, amount);
-            }
-
-            return;
-        }
-
-        long sum = field + amount;
-        if (sum < 0)
+        else if (!TryAddShared(ref field, NotNegative(amount, paramName)))
         {
             throw Overflow(paramName, amount);
         }
+    }
 
-        Volatile.Write(ref field, sum);
+    /// <summary>Adds a whole step, or nothing when any of the three totals would overflow.</summary>
+    public void AddStep(long tokens, long cost, long nanoseconds)
+    {
+        if (!_shared)
+        {
+            long newTokens = Checked(Tokens, tokens, nameof(tokens));
+            long newCost = Checked(Cost, cost, nameof(cost));
+            long newNanoseconds = Checked(DurationNanoseconds, nanoseconds, "duration");
+            Volatile.Write(ref Tokens, newTokens);
+            Volatile.Write(ref Cost, newCost);
+            Volatile.Write(ref DurationNanoseconds, newNanoseconds);
+            return;
+        }
+
+        NotNegative(tokens, nameof(tokens));
+        NotNegative(cost, nameof(cost));
+        NotNegative(nanoseconds, "duration");
+
+        // Interlocked additions cannot be checked before they happen: undo the earlier ones when a later one overflows.
+        if (!TryAddShared(ref Tokens, tokens))
+        {
+            throw Overflow(nameof(tokens), tokens);
+        }
+
+        if (!TryAddShared(ref Cost, cost))
+        {
+            Interlocked.Add(ref Tokens, -tokens);
+            throw Overflow(nameof(cost), cost);
+        }
+
+        if (!TryAddShared(ref DurationNanoseconds, nanoseconds))
+        {
+            Interlocked.Add(ref Tokens, -tokens);
+            Interlocked.Add(ref Cost, -cost);
+            throw Overflow("duration", nanoseconds);
+        }
+    }
+
+    private static bool TryAddShared(ref long field, long amount)
+    {
+        if (Interlocked.Add(ref field, amount) >= 0)
+        {
+            return true;
+        }
+
+        Interlocked.Add(ref field, -amount);
+        return false;
+    }
+
+    private static long NotNegative(long amount, string paramName) =>
+        amount >= 0 ? amount : throw new ArgumentOutOfRangeException(paramName, amount, "Costs cannot be negative.");
+
+    private static long Checked(long total, long amount, string paramName)
+    {
+        long sum = total + NotNegative(amount, paramName);
+        return sum >= 0 ? sum : throw Overflow(paramName, amount);
     }
 
     private static ArgumentOutOfRangeException Overflow(string paramName, long amount) =>
