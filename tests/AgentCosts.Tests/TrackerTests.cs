@@ -134,6 +134,23 @@ public sealed class TrackerTests
     }
 
     [Fact]
+    public void SystemClock_ScopeAndLap_MeasureRealTime()
+    {
+        var agent = new MissionCostTracker().Agent("a");
+        using (agent.Start())
+        {
+            Thread.Sleep(30);
+        }
+
+        var laps = agent.StartLaps();
+        Thread.Sleep(30);
+        laps.Lap();
+
+        // A lower bound only: sleeping never takes less than asked, and an upper bound would be at the mercy of the machine.
+        Assert.InRange(agent.GetTotals().DurationMilliseconds, 55, long.MaxValue);
+    }
+
+    [Fact]
     public void Lap_Overflow_RecordsNothingAndTheStepGoesOn()
     {
         var time = new FakeTimeProvider();
