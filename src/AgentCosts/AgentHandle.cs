@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using AgentCosts.Internal;
 using AgentCosts.Metrics;
@@ -14,7 +13,6 @@ namespace AgentCosts;
 public sealed class AgentHandle
 {
     private readonly TimeProvider _timeProvider;
-    private readonly bool _systemClock;
     private readonly Counter<long>? _tokensCounter;
     private readonly Counter<long>? _creditsCounter;
     private readonly Histogram<double>? _durationHistogram;
@@ -33,7 +31,6 @@ public sealed class AgentHandle
     {
         Name = name;
         _timeProvider = timeProvider;
-        _systemClock = ReferenceEquals(timeProvider, TimeProvider.System);
         _tokensCounter = metrics?.Tokens;
         _creditsCounter = metrics?.Credits;
         _durationHistogram = metrics?.Duration;
@@ -51,18 +48,9 @@ public sealed class AgentHandle
     /// <param name="tokens">Tokens used, zero or more.</param>
     /// <param name="cost">Credits charged, zero or more.</param>
     /// <param name="durationMilliseconds">Milliseconds spent, zero or more.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A value is negative or a total would overflow.</exception>
-    public void Record(long tokens, long cost, long durationMilliseconds)
-    {
-        // Validate everything first, so a bad argument records nothing.
-        ArgumentOutOfRangeException.ThrowIfNegative(tokens);
-        ArgumentOutOfRangeException.ThrowIfNegative(cost);
-        ArgumentOutOfRangeException.ThrowIfNegative(durationMilliseconds);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(durationMilliseconds, long.MaxValue / NanosecondsPerMillisecond);
-        AddTokens(tokens);
-        AddCost(cost);
-        AddNanoseconds(durationMilliseconds * NanosecondsPerMillisecond);
-    }
+    /// <exception cref="ArgumentOutOfRangeException">A value is negative or a total would overflow; nothing is recorded.</exception>
+    public void Record(long tokens, long cost, long durationMilliseconds) =>
+        AddStep(tokens, cost, MillisecondsToNanoseconds(durationMilliseconds));
 
     /// <summary>Adds tokens.</summary>
     /// <param name="tokens">Zero or more.</param>
@@ -93,20 +81,15 @@ public sealed class AgentHandle
     /// <summary>Adds milliseconds.</summary>
     /// <param name="durationMilliseconds">Zero or more.</param>
     /// <exception cref="ArgumentOutOfRangeException">Negative, or the total would overflow.</exception>
-    public void AddDuration(long durationMilliseconds)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(durationMilliseconds);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(durationMilliseconds, long.MaxValue / NanosecondsPerMillisecond);
-        AddNanoseconds(durationMilliseconds * NanosecondsPerMillisecond);
-    }
+    public void AddDuration(long durationMilliseconds) => AddNanoseconds(MillisecondsToNanoseconds(durationMilliseconds));
 
     /// <summary>Starts timing a step of this agent; disposing the scope adds the elapsed time.</summary>
     /// <returns>The scope; use it with <see langword="using"/>.</returns>
-    public TimingScope Start() => new(this, _timeProvider.GetTimestamp());
+    public TimingScope Start() => new(this, GetTimestamp());
 
     /// <summary>Starts a lap timer for this agent's sequential loop: one clock read per step (see <see cref="LapTimer"/>).</summary>
     /// <returns>The timer, started now.</returns>
-    public LapTimer StartLaps() => new(this, _timeProvider.GetTimestamp());
+    public LapTimer StartLaps() => new(this, GetTimestamp());
 
     /// <summary>This agent's totals so far.</summary>
     /// <returns>The totals, durations rounded down to whole milliseconds.</returns>
@@ -133,15 +116,16 @@ public sealed class AgentHandle
         return new AgentCost(tokens, cost, nanoseconds / NanosecondsPerMillisecond);
     }
 
-    // The system clock is read directly: the call through TimeProvider is virtual, and timing is on every step's path.
-    internal long GetTimestamp() => _systemClock ? Stopwatch.GetTimestamp() : _timeProvider.GetTimestamp();
+    internal long GetTimestamp() => _timeProvider.GetTimestamp();
 
     internal void AddElapsedTicks(long ticks) => AddNanoseconds(TicksToNanoseconds(ticks));
 
-    /// <summary>Adds one step's tokens, credits and time with one look-up of the thread's cell; all or nothing.</summary>
-    internal void AddStep(long tokens, long cost, long elapsedTicks)
+    /// <summary>
+    /// Adds one step's tokens, credits and time with one look-up of the thread's cell; a negative value or an overflow
+    /// records nothing.
+    /// </summary>
+    internal void AddStep(long tokens, long cost, long nanoseconds)
     {
-        long nanoseconds = TicksToNanoseconds(elapsedTicks);
         CurrentCell().AddStep(tokens, cost, nanoseconds);
         if (_tokensCounter is { Enabled: true })
         {
@@ -159,9 +143,16 @@ public sealed class AgentHandle
         }
     }
 
-    private long TicksToNanoseconds(long ticks) => _nanosecondsPerTick > 0
+    internal long TicksToNanoseconds(long ticks) => _nanosecondsPerTick > 0
         ? ticks * _nanosecondsPerTick
         : (long)((Int128)ticks * NanosecondsPerSecond / _timeProvider.TimestampFrequency);
+
+    private static long MillisecondsToNanoseconds(long durationMilliseconds)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(durationMilliseconds);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(durationMilliseconds, long.MaxValue / NanosecondsPerMillisecond);
+        return durationMilliseconds * NanosecondsPerMillisecond;
+    }
 
     private void AddNanoseconds(long nanoseconds)
     {

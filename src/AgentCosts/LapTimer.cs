@@ -37,10 +37,8 @@ public sealed class LapTimer
     /// </exception>
     public void Lap(long tokens = 0, long cost = 0)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(tokens);
-        ArgumentOutOfRangeException.ThrowIfNegative(cost);
         long now = Agent.GetTimestamp();
-        Agent.AddStep(tokens, cost, Math.Max(0, now - _lastTimestamp));
+        Agent.AddStep(tokens, cost, Agent.TicksToNanoseconds(Math.Max(0, now - _lastTimestamp)));
         _lastTimestamp = now;
     }
 }
