@@ -89,7 +89,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
             WriteHeader(envelope, activeKey.Version);
             fresh.Slice(EnvelopeConstants.KeySize, EnvelopeConstants.NonceSize).CopyTo(envelope.Slice(WrapNonceOffset));
             fresh[^EnvelopeConstants.NonceSize..].CopyTo(envelope.Slice(PayloadNonceOffset));
-            WrapDataKey(activeKey.Material!, dataKey, envelope);
+            activeKey.Material!.WrapDataKey(dataKey, envelope);
             using var aes = new AesGcm(dataKey, EnvelopeConstants.TagSize);
             SealPayload(aes, plaintext, envelope, associatedData);
         }
@@ -153,16 +153,11 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
             throw new ArgumentException($"The destination must hold {plaintextLength} bytes; it holds {destination.Length}.", nameof(destination));
         }
 
-        if (!_allowLegacy)
-        {
-            return DecryptVe1(ciphertext, version, destination[..plaintextLength], associatedData);
-        }
-
         try
         {
             return DecryptVe1(ciphertext, version, destination[..plaintextLength], associatedData);
         }
-        catch (EnvelopeException)
+        catch (EnvelopeException) when (_allowLegacy)
         {
             // A legacy nonce can begin with the VE1 magic by chance (1 in 2^24): it then reads as a bad VE1 ciphertext.
             if (TryDecryptLegacy(ciphertext, destination, associatedData, out var legacy))
@@ -229,7 +224,6 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
         var source = ResolveDecryptionKey(ref ring, version);
         var target = ring.ActiveKey;
         Span<byte> dataKey = stackalloc byte[EnvelopeConstants.KeySize];
-        Span<byte> wrapAad = stackalloc byte[WrapAadLength];
         try
         {
             UnwrapDataKey(source, version, ciphertext, dataKey);
@@ -242,7 +236,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
 
             WriteHeader(envelope, target.Version);
             _random.Fill(envelope.Slice(WrapNonceOffset, EnvelopeConstants.NonceSize));
-            WrapDataKey(target.Material!, dataKey, envelope);
+            target.Material!.WrapDataKey(dataKey, envelope);
         }
         finally
         {
@@ -331,12 +325,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
 
     private static void UnwrapDataKey(EnvelopeKey key, int version, ReadOnlySpan<byte> ciphertext, Span<byte> dataKey)
     {
-        if (!key.Material!.TryDecrypt(
-            ciphertext.Slice(WrapNonceOffset, EnvelopeConstants.NonceSize),
-            ciphertext.Slice(WrappedKeyOffset, EnvelopeConstants.KeySize),
-            ciphertext.Slice(WrapTagOffset, EnvelopeConstants.TagSize),
-            dataKey,
-            ciphertext[..WrapAadLength]))
+        if (!key.Material!.TryUnwrapDataKey(ciphertext, dataKey))
         {
             throw new EnvelopeException(
                 EnvelopeErrorReason.AuthenticationFailed,
@@ -344,14 +333,6 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
                 version);
         }
     }
-
-    private static void WrapDataKey(KeyEncryptionKey kek, ReadOnlySpan<byte> dataKey, Span<byte> envelope) =>
-        kek.Encrypt(
-            envelope.Slice(WrapNonceOffset, EnvelopeConstants.NonceSize),
-            dataKey,
-            envelope.Slice(WrappedKeyOffset, EnvelopeConstants.KeySize),
-            envelope.Slice(WrapTagOffset, EnvelopeConstants.TagSize),
-            envelope[..WrapAadLength]);
 
     private static void SealPayload(AesGcm aes, ReadOnlySpan<byte> plaintext, Span<byte> envelope, ReadOnlySpan<byte> associatedData)
     {

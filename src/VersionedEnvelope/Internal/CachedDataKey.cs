@@ -43,12 +43,7 @@ internal sealed class CachedDataKey
             fresh[..EnvelopeConstants.KeySize].CopyTo(dataKey);
             EnvelopeFormat.WriteHeader(header, activeKey.Version);
             fresh[EnvelopeConstants.KeySize..].CopyTo(header.AsSpan(EnvelopeFormat.WrapNonceOffset));
-            kek.Encrypt(
-                header.AsSpan(EnvelopeFormat.WrapNonceOffset, EnvelopeConstants.NonceSize),
-                dataKey,
-                header.AsSpan(EnvelopeFormat.WrappedKeyOffset, EnvelopeConstants.KeySize),
-                header.AsSpan(EnvelopeFormat.WrapTagOffset, EnvelopeConstants.TagSize),
-                header.AsSpan(0, EnvelopeFormat.WrapAadLength));
+            kek.WrapDataKey(dataKey, header);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using static VersionedEnvelope.Format.EnvelopeFormat;
 
 namespace VersionedEnvelope.Internal;
 
@@ -55,6 +56,27 @@ internal sealed class KeyEncryptionKey
     }
 
     /// <summary>Decrypts with this key; <see langword="false"/> when authentication fails (the output is then cleared).</summary>
+    /// <summary>
+    /// Seals a data key into a VE1 header whose magic, version and wrap nonce are already written: the wrapped key and
+    /// its tag go to their slots, and the header's first <see cref="WrapAadLength"/> bytes are the associated data.
+    /// </summary>
+    public void WrapDataKey(ReadOnlySpan<byte> dataKey, Span<byte> header) =>
+        Encrypt(
+            header.Slice(WrapNonceOffset, EnvelopeConstants.NonceSize),
+            dataKey,
+            header.Slice(WrappedKeyOffset, EnvelopeConstants.KeySize),
+            header.Slice(WrapTagOffset, EnvelopeConstants.TagSize),
+            header[..WrapAadLength]);
+
+    /// <summary>Opens the data key sealed in a VE1 header; <see langword="false"/> when authentication fails.</summary>
+    public bool TryUnwrapDataKey(ReadOnlySpan<byte> header, Span<byte> dataKey) =>
+        TryDecrypt(
+            header.Slice(WrapNonceOffset, EnvelopeConstants.NonceSize),
+            header.Slice(WrappedKeyOffset, EnvelopeConstants.KeySize),
+            header.Slice(WrapTagOffset, EnvelopeConstants.TagSize),
+            dataKey,
+            header[..WrapAadLength]);
+
     public bool TryDecrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext, ReadOnlySpan<byte> associatedData)
     {
         var aes = Pool.Rent();
