@@ -6,7 +6,6 @@ using VersionedEnvelope.Format;
 using VersionedEnvelope.Keys;
 using VersionedEnvelope.Reencryption;
 using VersionedEnvelope.Rotation;
-using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope.Cli;
 
@@ -45,9 +44,14 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
                 "ring create" => await RingCreateAsync(arguments, cancellationToken),
                 "ring rotate" => await RingRotateAsync(arguments, cancellationToken),
                 "ring show" => await RingShowAsync(arguments, cancellationToken),
-                "ring retire" => await RingStateAsync(arguments, (m, v, by) => m.RetireAsync(v, by, cancellationToken), "retired", cancellationToken),
-                "ring reinstate" => await RingStateAsync(arguments, (m, v, by) => m.ReinstateAsync(v, by, cancellationToken), "reinstated", cancellationToken),
-                "ring destroy" => await RingDestroyAsync(arguments, cancellationToken),
+                "ring retire" => await RingStateAsync(arguments, [], (m, v, by) => m.RetireAsync(v, by, cancellationToken), "retired", cancellationToken),
+                "ring reinstate" => await RingStateAsync(arguments, [], (m, v, by) => m.ReinstateAsync(v, by, cancellationToken), "reinstated", cancellationToken),
+                "ring destroy" => await RingStateAsync(
+                    arguments,
+                    ["--in", "--force"],
+                    (m, v, by) => m.DestroyAsync(v, by, arguments.Get("--in") is { } input ? KeyUsageInventory.Scan(File.ReadLines(input)) : null, arguments.Flag("--force"), cancellationToken),
+                    "destroyed",
+                    cancellationToken),
                 "encrypt" => await EncryptAsync(arguments, cancellationToken),
                 "decrypt" => await DecryptAsync(arguments, cancellationToken),
                 "inspect" => await InspectAsync(arguments, cancellationToken),
@@ -64,16 +68,9 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         {
             return Fail(Failure, $"{ex.Reason}: {ex.Message}");
         }
-        catch (KeyRingStoreException ex)
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
         {
-            return Fail(Failure, ex.Message);
-        }
-        catch (InvalidOperationException ex)
-        {
-            return Fail(Failure, ex.Message);
-        }
-        catch (IOException ex)
-        {
+            // Refused changes, and key-ring files that cannot be read (KeyRingStoreException is an IOException).
             return Fail(Failure, ex.Message);
         }
     }
@@ -147,24 +144,13 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Success;
     }
 
-    private async Task<int> RingStateAsync(CliArguments arguments, Func<KeyRingManager, int, string, Task> change, string done, CancellationToken cancellationToken)
+    private async Task<int> RingStateAsync(CliArguments arguments, string[] moreOptions, Func<KeyRingManager, int, string, Task> change, string done, CancellationToken cancellationToken)
     {
-        arguments.AllowOnly("--ring", "--root-key-env", "--version", "--by");
+        arguments.AllowOnly(["--ring", "--root-key-env", "--version", "--by", .. moreOptions]);
         int version = arguments.RequireInt("--version");
         using var manager = KeySource.OpenManager(arguments, environment);
         await change(manager, version, arguments.Get("--by") ?? Environment.UserName);
         await WriteTextAsync(string.Create(CultureInfo.InvariantCulture, $"{{\"version\":{version},\"state\":\"{done}\"}}\n"), cancellationToken);
-        return Success;
-    }
-
-    private async Task<int> RingDestroyAsync(CliArguments arguments, CancellationToken cancellationToken)
-    {
-        arguments.AllowOnly("--ring", "--root-key-env", "--version", "--by", "--in", "--force");
-        int version = arguments.RequireInt("--version");
-        var inventory = arguments.Get("--in") is { } input ? KeyUsageInventory.Scan(File.ReadLines(input)) : null;
-        using var manager = KeySource.OpenManager(arguments, environment);
-        await manager.DestroyAsync(version, arguments.Get("--by") ?? Environment.UserName, inventory, arguments.Flag("--force"), cancellationToken);
-        await WriteTextAsync(string.Create(CultureInfo.InvariantCulture, $"{{\"version\":{version},\"state\":\"destroyed\"}}\n"), cancellationToken);
         return Success;
     }
 
