@@ -46,7 +46,9 @@ public sealed class MissionCostTracker
     public AgentHandle Agent(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        return _agents.GetOrAdd(name, static (n, tracker) => new AgentHandle(n, tracker._timeProvider, tracker._metrics), this);
+        return _agents.TryGetValue(name, out var handle)
+            ? handle
+            : _agents.GetOrAdd(name, static (n, tracker) => new AgentHandle(n, tracker._timeProvider, tracker._metrics), this);
     }
 
     /// <summary>Adds tokens, credits and milliseconds to an agent.</summary>
