@@ -79,7 +79,7 @@ public sealed class KeyUsageInventory
     {
         if (EnvelopeFormat.TryGetKeyVersion(ciphertext, out int version))
         {
-            _byVersion.AddOrUpdate(version, 1, static (_, n) => n + 1);
+            CountVersion(version);
         }
         else
         {
@@ -93,7 +93,7 @@ public sealed class KeyUsageInventory
     {
         if (EnvelopeFormat.TryGetKeyVersion(ciphertext, out int version))
         {
-            _byVersion.AddOrUpdate(version, 1, static (_, n) => n + 1);
+            CountVersion(version);
         }
         else if (ciphertext.Length >= EnvelopeConstants.LegacyOverhead)
         {
@@ -109,6 +109,8 @@ public sealed class KeyUsageInventory
     /// <param name="version">The key version.</param>
     /// <returns>The count, 0 when none.</returns>
     public long CountOf(int version) => _byVersion.TryGetValue(version, out long count) ? count : 0;
+
+    private void CountVersion(int version) => _byVersion.AddOrUpdate(version, 1, static (_, n) => n + 1);
 
     /// <summary>Describes the counts.</summary>
     /// <returns>For example <c>v1: 0, v2: 12, legacy: 0, malformed: 1</c>.</returns>
