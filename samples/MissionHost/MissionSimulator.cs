@@ -20,7 +20,7 @@ internal static class MissionSimulator
         ("publisher", "small-fast", 2),
     ];
 
-    public sealed record Result(MissionCosts Costs, int StepsRun, int StepsRefused, long BudgetLimit, long BudgetSpent);
+    public sealed record Result(MissionCosts Costs, int StepsRun, int StepsRefused, ExactCredits BudgetLimit, ExactCredits BudgetSpent);
 
     public static async Task<Result> RunAsync(MissionCostTracker mission, PriceTable prices, int seed, CancellationToken cancellationToken)
     {
@@ -35,8 +35,9 @@ internal static class MissionSimulator
                     int input = random.Next(400, 4000);
                     int output = random.Next(100, 1500);
 
-                    // Reserve the worst case (the longest answer) before the call, settle the real cost after it.
-                    long estimate = prices.GetExactCost(member.Model, input, 1500).Round(CreditRounding.Up);
+                    // Reserve the worst case (the longest answer) before the call. The tracker is the budget's ledger: the
+                    // exact cost recorded below is spent there, and disposing the reservation releases the hold.
+                    var estimate = prices.GetExactCost(member.Model, input, 1500);
                     BudgetReservation? reservation = null;
                     if (mission.Budget is { } budget && !budget.TryReserve(estimate, out reservation))
                     {
@@ -44,23 +45,22 @@ internal static class MissionSimulator
                         break;
                     }
 
-                    using (var scope = agent.Start())
+                    using (reservation)
                     {
+                        long started = TimeProvider.System.GetTimestamp();
                         SimulateModelCall(random);
-                        long cost = prices.GetCost(member.Model, input, output);
-                        scope.AddTokens(input + output);
-                        scope.AddCost(cost);
-                        reservation?.Settle(cost);
+                        var elapsed = TimeProvider.System.GetElapsedTime(started);
+                        var latency = TimeSpan.FromMilliseconds(random.Next(150, 2500)); // the model's simulated latency
+                        var usage = new TokenUsage(input, output);
+                        agent.RecordUsage(member.Model, usage, prices.GetExactCost(member.Model, usage), elapsed + latency);
                     }
-
-                    agent.AddDuration(random.Next(150, 2500)); // the model's simulated latency
                     Interlocked.Increment(ref run);
                 }
             },
             cancellationToken)));
 
         var budgetState = mission.Budget;
-        return new Result(mission.Snapshot(), run, refused, budgetState?.Limit ?? 0, budgetState?.Spent ?? 0);
+        return new Result(mission.Snapshot(), run, refused, budgetState?.Limit ?? ExactCredits.Zero, budgetState?.Spent ?? ExactCredits.Zero);
     }
 
     /// <summary>Real in-process work standing in for the model call: build and parse a small JSON reply.</summary>

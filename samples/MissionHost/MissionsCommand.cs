@@ -29,7 +29,7 @@ internal static class MissionsCommand
                 ("$completed", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)));
             if (i < 8 || i == count - 1)
             {
-                table.AddRow(name, $"{result.StepsRun}", $"{result.StepsRefused}", $"{result.Costs.Total.Tokens:N0}", $"{result.Costs.Total.Cost:N0}", $"{result.BudgetSpent}/{result.BudgetLimit}");
+                table.AddRow(name, $"{result.StepsRun}", $"{result.StepsRefused}", $"{result.Costs.Total.Tokens:N0}", $"{result.Costs.Total.Cost:N0}", $"{result.BudgetSpent.Credits:N2}/{result.BudgetLimit.Credits:N0}");
             }
             else if (i == 8)
             {

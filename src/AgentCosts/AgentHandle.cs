@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
+using AgentCosts.Budgets;
 using AgentCosts.Internal;
 using AgentCosts.Metrics;
+using AgentCosts.Pricing;
 
 namespace AgentCosts;
 
@@ -13,12 +15,18 @@ namespace AgentCosts;
 public sealed class AgentHandle
 {
     private readonly TimeProvider _timeProvider;
+    private readonly MissionCostTracker _mission;
+    private readonly MissionBudget? _budget;
+    private readonly AgentCostMetrics? _metrics;
     private readonly Counter<long>? _tokensCounter;
-    private readonly Counter<long>? _creditsCounter;
+    private readonly Counter<double>? _creditsCounter;
     private readonly Histogram<double>? _durationHistogram;
     private readonly KeyValuePair<string, object?> _tag;
+    private readonly KeyValuePair<string, object?> _inputTag = new(AgentCostMetrics.TokenTypeTag, "input");
+    private readonly KeyValuePair<string, object?> _outputTag = new(AgentCostMetrics.TokenTypeTag, "output");
     private const long NanosecondsPerMillisecond = 1_000_000;
     private const long NanosecondsPerSecond = 1_000_000_000;
+    private const double NanocreditsPerCredit = ExactCredits.NanocreditsPerCredit;
     private readonly long _nanosecondsPerTick;
     /// <summary>Slots beyond this share one interlocked cell, so a host that churns through threads cannot grow every handle without bound.</summary>
     internal const int MaxPrivateCells = 256;
@@ -27,10 +35,13 @@ public sealed class AgentHandle
     private readonly CounterCell _sharedCell = new(shared: true);
     private CounterCell?[] _cells = new CounterCell?[Math.Max(4, Environment.ProcessorCount)];
 
-    internal AgentHandle(string name, TimeProvider timeProvider, AgentCostMetrics? metrics)
+    internal AgentHandle(string name, MissionCostTracker mission, TimeProvider timeProvider, AgentCostMetrics? metrics)
     {
         Name = name;
+        _mission = mission;
+        _budget = mission.Budget;
         _timeProvider = timeProvider;
+        _metrics = metrics;
         _tokensCounter = metrics?.Tokens;
         _creditsCounter = metrics?.Credits;
         _durationHistogram = metrics?.Duration;
@@ -44,13 +55,82 @@ public sealed class AgentHandle
     /// <summary>The agent's name.</summary>
     public string Name { get; }
 
-    /// <summary>Adds tokens, credits and milliseconds to this agent.</summary>
+    /// <summary>Adds tokens, whole credits and milliseconds to this agent.</summary>
     /// <param name="tokens">Tokens used, zero or more.</param>
     /// <param name="cost">Credits charged, zero or more.</param>
     /// <param name="durationMilliseconds">Milliseconds spent, zero or more.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is negative or a total would overflow; nothing is recorded.</exception>
     public void Record(long tokens, long cost, long durationMilliseconds) =>
-        AddStep(tokens, cost, MillisecondsToNanoseconds(durationMilliseconds));
+        AddStep(tokens, ExactCredits.CreditsToNanocredits(cost, nameof(cost)), MillisecondsToNanoseconds(durationMilliseconds));
+
+    /// <summary>Adds tokens, an exact cost and milliseconds to this agent; the cost is rounded only when a snapshot is taken.</summary>
+    /// <param name="tokens">Tokens used, zero or more.</param>
+    /// <param name="cost">The exact cost, for example from <see cref="PriceTable.GetExactCost(string, long, long)"/>.</param>
+    /// <param name="durationMilliseconds">Milliseconds spent, zero or more.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is negative or a total would overflow; nothing is recorded.</exception>
+    public void Record(long tokens, ExactCredits cost, long durationMilliseconds) =>
+        AddStep(tokens, cost.ToInt64Nanocredits(nameof(cost)), MillisecondsToNanoseconds(durationMilliseconds));
+
+    /// <summary>
+    /// Records one model call: its tokens split as the provider reports them, priced exactly by the tracker's
+    /// <see cref="MissionCostTracker.Prices"/> (with the table's unknown-model policy), and its duration.
+    /// </summary>
+    /// <param name="model">The model id, as in the price table.</param>
+    /// <param name="inputTokens">Input tokens, cached ones included.</param>
+    /// <param name="outputTokens">Output tokens, reasoning ones included.</param>
+    /// <param name="cachedInputTokens">The part of the input read from the provider's cache (priced at the cached price).</param>
+    /// <param name="reasoningTokens">The part of the output spent on reasoning.</param>
+    /// <param name="durationMilliseconds">Milliseconds the call took.</param>
+    /// <returns>The exact cost recorded.</returns>
+    /// <exception cref="InvalidOperationException">The tracker has no price table.</exception>
+    /// <exception cref="Pricing.UnknownModelException">The model has no price and the table's policy is to throw; nothing is recorded.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A count is negative or inconsistent, or a total would overflow; nothing is recorded.</exception>
+    public ExactCredits RecordUsage(
+        string model,
+        long inputTokens,
+        long outputTokens,
+        long cachedInputTokens = 0,
+        long reasoningTokens = 0,
+        long durationMilliseconds = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var prices = _mission.Prices ?? throw new InvalidOperationException(
+            "This mission tracker has no price table: create it with one (or through IMissionCostTrackerFactory), or record exact costs yourself.");
+        var usage = new TokenUsage(inputTokens, outputTokens, cachedInputTokens, reasoningTokens);
+        var cost = prices.GetExactCost(model, usage);
+        RecordUsage(model, usage, cost, TimeSpan.FromTicks(MillisecondsToNanoseconds(durationMilliseconds) / 100));
+        return cost;
+    }
+
+    /// <summary>Records one model call whose cost the caller has priced: split tokens, exact cost and duration, all or nothing.</summary>
+    /// <param name="model">The model id, for the per-model totals; <see langword="null"/> when unknown.</param>
+    /// <param name="usage">The call's tokens.</param>
+    /// <param name="cost">The call's exact cost.</param>
+    /// <param name="duration">How long the call took.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The duration is negative, or a total would overflow; nothing is recorded.</exception>
+    public void RecordUsage(string? model, TokenUsage usage, ExactCredits cost, TimeSpan duration)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
+        long nanocredits = cost.ToInt64Nanocredits(nameof(cost));
+        long nanoseconds = checked(duration.Ticks * 100);
+        CurrentCell().AddUsage(usage, nanocredits, nanoseconds);
+        if (model is not null)
+        {
+            _mission.AddModelUsage(model, usage, cost);
+        }
+
+        if (_tokensCounter is { Enabled: true })
+        {
+            _tokensCounter.Add(usage.InputTokens, _tag, _inputTag);
+            _tokensCounter.Add(usage.OutputTokens, _tag, _outputTag);
+        }
+
+        Charged(nanocredits);
+        if (_durationHistogram is { Enabled: true })
+        {
+            _durationHistogram.Record(nanoseconds / 1e9, _tag);
+        }
+    }
 
     /// <summary>Adds tokens.</summary>
     /// <param name="tokens">Zero or more.</param>
@@ -65,18 +145,15 @@ public sealed class AgentHandle
         }
     }
 
-    /// <summary>Adds credits.</summary>
+    /// <summary>Adds whole credits.</summary>
     /// <param name="cost">Zero or more.</param>
     /// <exception cref="ArgumentOutOfRangeException">Negative, or the total would overflow.</exception>
-    public void AddCost(long cost)
-    {
-        var cell = CurrentCell();
-        cell.Add(ref cell.Cost, cost, nameof(cost));
-        if (_creditsCounter is { Enabled: true })
-        {
-            _creditsCounter.Add(cost, _tag);
-        }
-    }
+    public void AddCost(long cost) => AddNanocredits(ExactCredits.CreditsToNanocredits(cost, nameof(cost)));
+
+    /// <summary>Adds an exact cost; it is rounded only when a snapshot is taken.</summary>
+    /// <param name="cost">The exact amount.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The total would overflow.</exception>
+    public void AddCost(ExactCredits cost) => AddNanocredits(cost.ToInt64Nanocredits(nameof(cost)));
 
     /// <summary>Adds milliseconds.</summary>
     /// <param name="durationMilliseconds">Zero or more.</param>
@@ -92,16 +169,21 @@ public sealed class AgentHandle
     public LapTimer StartLaps() => new(this, GetTimestamp());
 
     /// <summary>This agent's totals so far.</summary>
-    /// <returns>The totals, durations rounded down to whole milliseconds.</returns>
+    /// <returns>The totals: the exact cost, whole credits rounded half up, durations rounded down to whole milliseconds.</returns>
     /// <exception cref="OverflowException">A total over all threads exceeds <see cref="long.MaxValue"/>.</exception>
     public AgentCost GetTotals()
     {
-        long tokens = 0, cost = 0, nanoseconds = 0;
+        long tokens = 0, nanoseconds = 0, input = 0, output = 0, cached = 0, reasoning = 0;
+        Int128 nanocredits = 0;
         void Sum(CounterCell cell)
         {
             tokens = checked(tokens + Volatile.Read(ref cell.Tokens));
-            cost = checked(cost + Volatile.Read(ref cell.Cost));
+            nanocredits += Volatile.Read(ref cell.CostNanocredits);
             nanoseconds = checked(nanoseconds + Volatile.Read(ref cell.DurationNanoseconds));
+            input = checked(input + Volatile.Read(ref cell.InputTokens));
+            output = checked(output + Volatile.Read(ref cell.OutputTokens));
+            cached = checked(cached + Volatile.Read(ref cell.CachedInputTokens));
+            reasoning = checked(reasoning + Volatile.Read(ref cell.ReasoningTokens));
         }
 
         foreach (var cell in Volatile.Read(ref _cells))
@@ -113,7 +195,10 @@ public sealed class AgentHandle
         }
 
         Sum(_sharedCell);
-        return new AgentCost(tokens, cost, nanoseconds / NanosecondsPerMillisecond);
+
+        // Cells are read one field at a time while recording may go on: keep the split consistent with itself.
+        var usage = new TokenUsage(input, output, Math.Min(cached, input), Math.Min(reasoning, output));
+        return new AgentCost(tokens, new ExactCredits(nanocredits), nanoseconds / NanosecondsPerMillisecond, usage);
     }
 
     internal long GetTimestamp() => _timeProvider.GetTimestamp();
@@ -121,25 +206,21 @@ public sealed class AgentHandle
     internal void AddElapsedTicks(long ticks) => AddNanoseconds(TicksToNanoseconds(ticks));
 
     /// <summary>
-    /// Adds one step's tokens, credits and time with one look-up of the thread's cell; a negative value or an overflow
+    /// Adds one step's tokens, cost and time with one look-up of the thread's cell; a negative value or an overflow
     /// records nothing.
     /// </summary>
-    internal void AddStep(long tokens, long cost, long nanoseconds)
+    internal void AddStep(long tokens, long costNanocredits, long nanoseconds)
     {
-        CurrentCell().AddStep(tokens, cost, nanoseconds);
+        CurrentCell().AddStep(tokens, costNanocredits, nanoseconds);
         if (_tokensCounter is { Enabled: true })
         {
             _tokensCounter.Add(tokens, _tag);
         }
 
-        if (_creditsCounter is { Enabled: true })
-        {
-            _creditsCounter.Add(cost, _tag);
-        }
-
+        Charged(costNanocredits);
         if (_durationHistogram is { Enabled: true })
         {
-            _durationHistogram.Record(nanoseconds / 1e6, _tag);
+            _durationHistogram.Record(nanoseconds / 1e9, _tag);
         }
     }
 
@@ -154,16 +235,36 @@ public sealed class AgentHandle
         return durationMilliseconds * NanosecondsPerMillisecond;
     }
 
+    private void AddNanocredits(long nanocredits)
+    {
+        var cell = CurrentCell();
+        cell.Add(ref cell.CostNanocredits, nanocredits, "cost");
+        Charged(nanocredits);
+    }
+
+    /// <summary>After a cost is in the cells: spend it in the mission's budget (the one ledger) and publish it.</summary>
+    private void Charged(long nanocredits)
+    {
+        if (_budget is not null && nanocredits > 0 && _budget.Charge(nanocredits) && _metrics?.BudgetExceeded is { Enabled: true } exceeded)
+        {
+            exceeded.Add(1, _tag);
+        }
+
+        if (_creditsCounter is { Enabled: true })
+        {
+            _creditsCounter.Add(nanocredits / NanocreditsPerCredit, _tag);
+        }
+    }
+
     private void AddNanoseconds(long nanoseconds)
     {
         var cell = CurrentCell();
         cell.Add(ref cell.DurationNanoseconds, nanoseconds, "duration");
         if (_durationHistogram is { Enabled: true })
         {
-            _durationHistogram.Record(nanoseconds / 1e6, _tag);
+            _durationHistogram.Record(nanoseconds / 1e9, _tag);
         }
     }
-
     private CounterCell CurrentCell()
     {
         int slot = ThreadSlots.Current;

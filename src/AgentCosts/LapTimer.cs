@@ -1,7 +1,9 @@
+using AgentCosts.Pricing;
+
 namespace AgentCosts;
 
 /// <summary>
-/// Times an agent's consecutive steps with one clock read per step: each <see cref="Lap"/> ends the current step and
+/// Times an agent's consecutive steps with one clock read per step: each <see cref="Lap(long, long)"/> ends the current step and
 /// starts the next, adding the time since the previous lap (or since the timer started). For an agent's sequential loop
 /// this halves the clock reads of a <see cref="TimingScope"/> per step; time between laps is always counted. One agent
 /// loop uses it at a time: it is not for concurrent use.
@@ -12,7 +14,7 @@ namespace AgentCosts;
 /// foreach (var page in pages)
 /// {
 ///     var reply = await model.CompleteAsync(page);
-///     laps.Lap(tokens: reply.Usage.TotalTokens, cost: prices.GetCost(model.Id, reply.Usage.InputTokens, reply.Usage.OutputTokens));
+///     laps.Lap(reply.Usage.TotalTokens, prices.GetExactCost(model.Id, reply.Usage.InputTokens, reply.Usage.OutputTokens));
 /// }
 /// </code>
 /// </example>
@@ -35,10 +37,20 @@ public sealed class LapTimer
     /// <exception cref="ArgumentOutOfRangeException">
     /// A value is negative or a total would overflow; nothing is recorded and the current step goes on.
     /// </exception>
-    public void Lap(long tokens = 0, long cost = 0)
+    public void Lap(long tokens = 0, long cost = 0) => AddLap(tokens, ExactCredits.CreditsToNanocredits(cost, nameof(cost)));
+
+    /// <summary>Ends the current step: adds its tokens, exact cost and the time since the previous lap to the agent.</summary>
+    /// <param name="tokens">Tokens the step used, zero or more.</param>
+    /// <param name="cost">The step's exact cost, for example from <see cref="PriceTable.GetExactCost(string, long, long)"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A value is negative or a total would overflow; nothing is recorded and the current step goes on.
+    /// </exception>
+    public void Lap(long tokens, ExactCredits cost) => AddLap(tokens, cost.ToInt64Nanocredits(nameof(cost)));
+
+    private void AddLap(long tokens, long costNanocredits)
     {
         long now = Agent.GetTimestamp();
-        Agent.AddStep(tokens, cost, Agent.TicksToNanoseconds(Math.Max(0, now - _lastTimestamp)));
+        Agent.AddStep(tokens, costNanocredits, Agent.TicksToNanoseconds(Math.Max(0, now - _lastTimestamp)));
         _lastTimestamp = now;
     }
 }

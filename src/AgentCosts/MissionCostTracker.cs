@@ -1,12 +1,15 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using AgentCosts.Budgets;
 using AgentCosts.Metrics;
+using AgentCosts.Pricing;
 
 namespace AgentCosts;
 
 /// <summary>
-/// Accumulates one mission's tokens, credits and time per agent. Safe for concurrent use by any number of agents on any
-/// number of threads. For hot paths resolve an <see cref="AgentHandle"/> once with <see cref="Agent"/>.
+/// Accumulates one mission's tokens, credits and time per agent. Costs are kept exactly (nanocredits) and rounded once,
+/// when a <see cref="Snapshot"/> is taken. Safe for concurrent use by any number of agents on any number of threads. For
+/// hot paths resolve an <see cref="AgentHandle"/> once with <see cref="Agent"/>.
 /// </summary>
 /// <example>
 /// <code>
@@ -22,22 +25,51 @@ namespace AgentCosts;
 public sealed class MissionCostTracker
 {
     private readonly ConcurrentDictionary<string, AgentHandle> _agents = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<ModelUsage>> _models = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
     private readonly AgentCostMetrics? _metrics;
 
     /// <summary>Creates a tracker.</summary>
     /// <param name="metrics">Instruments to feed as well; none when omitted.</param>
     /// <param name="timeProvider">The clock for timing scopes; <see cref="TimeProvider.System"/> when omitted.</param>
-    /// <param name="budget">The mission's credit budget, if it has one.</param>
-    public MissionCostTracker(AgentCostMetrics? metrics = null, TimeProvider? timeProvider = null, MissionBudget? budget = null)
+    /// <param name="budget">
+    /// The mission's credit budget, if it has one. The tracker becomes its one ledger: every cost recorded here is spent
+    /// there. A budget belongs to one tracker.
+    /// </param>
+    /// <param name="prices">The price table for <see cref="AgentHandle.RecordUsage(string, long, long, long, long, long)"/>.</param>
+    /// <param name="rounding">How a snapshot rounds the exact total to whole credits; half up by default.</param>
+    /// <exception cref="InvalidOperationException">The budget already belongs to another tracker.</exception>
+    public MissionCostTracker(
+        AgentCostMetrics? metrics = null,
+        TimeProvider? timeProvider = null,
+        MissionBudget? budget = null,
+        PriceTable? prices = null,
+        CreditRounding rounding = CreditRounding.HalfUp)
     {
+        if (!Enum.IsDefined(rounding))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rounding), rounding, "Unknown rounding.");
+        }
+
+        budget?.AttachTo(this);
         _metrics = metrics;
         _timeProvider = timeProvider ?? TimeProvider.System;
         Budget = budget;
+        Prices = prices;
+        CreditRounding = rounding;
     }
 
     /// <summary>The mission's credit budget, or <see langword="null"/> when it has none.</summary>
     public MissionBudget? Budget { get; }
+
+    /// <summary>The price table that prices recorded usage, or <see langword="null"/> when the tracker has none.</summary>
+    public PriceTable? Prices { get; }
+
+    /// <summary>How a snapshot rounds the mission's exact total to whole credits.</summary>
+    public CreditRounding CreditRounding { get; }
+
+    /// <summary>The instruments this tracker feeds, if any.</summary>
+    public AgentCostMetrics? Metrics => _metrics;
 
     /// <summary>Resolves an agent's handle (created on first use). Keep it: recording through it skips the look-up.</summary>
     /// <param name="name">The agent's name: non-empty, compared ordinally.</param>
@@ -49,10 +81,10 @@ public sealed class MissionCostTracker
         // TryGetValue first: on a hit it is about 2 ns faster than GetOrAdd, and a hit is every record after the first.
         return _agents.TryGetValue(name, out var handle)
             ? handle
-            : _agents.GetOrAdd(name, static (n, tracker) => new AgentHandle(n, tracker._timeProvider, tracker._metrics), this);
+            : _agents.GetOrAdd(name, static (n, tracker) => new AgentHandle(n, tracker, tracker._timeProvider, tracker._metrics), this);
     }
 
-    /// <summary>Adds tokens, credits and milliseconds to an agent.</summary>
+    /// <summary>Adds tokens, whole credits and milliseconds to an agent.</summary>
     /// <param name="agent">The agent's name.</param>
     /// <param name="tokens">Tokens used, zero or more.</param>
     /// <param name="cost">Credits charged, zero or more.</param>
@@ -61,13 +93,45 @@ public sealed class MissionCostTracker
     public void Record(string agent, long tokens, long cost, long durationMilliseconds) =>
         Agent(agent).Record(tokens, cost, durationMilliseconds);
 
+    /// <summary>Adds tokens, an exact cost and milliseconds to an agent; the cost is rounded only when a snapshot is taken.</summary>
+    /// <param name="agent">The agent's name.</param>
+    /// <param name="tokens">Tokens used, zero or more.</param>
+    /// <param name="cost">The exact cost.</param>
+    /// <param name="durationMilliseconds">Milliseconds spent, zero or more.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is negative or a total would overflow.</exception>
+    public void Record(string agent, long tokens, ExactCredits cost, long durationMilliseconds) =>
+        Agent(agent).Record(tokens, cost, durationMilliseconds);
+
     /// <summary>Starts timing a step of an agent: <c>using var step = mission.Start("seo-analyst");</c>.</summary>
     /// <param name="agent">The agent's name.</param>
     /// <returns>The scope; disposing it adds the elapsed time.</returns>
     public TimingScope Start(string agent) => Agent(agent).Start();
 
-    /// <summary>Takes an immutable snapshot of every agent's totals so far.</summary>
-    /// <returns>The snapshot (each agent read atomically per field; recording may go on meanwhile).</returns>
-    public MissionCosts Snapshot() =>
-        new(_agents.Select(pair => new KeyValuePair<string, AgentCost>(pair.Key, pair.Value.GetTotals())));
+    /// <summary>
+    /// Takes an immutable snapshot of every agent's totals so far: the exact total rounded once with
+    /// <see cref="CreditRounding"/>, its whole credits apportioned to the agents so that they add up.
+    /// </summary>
+    /// <returns>The snapshot (each agent read field by field; recording may go on meanwhile).</returns>
+    public MissionCosts Snapshot() => new(
+        _agents.Select(pair => new KeyValuePair<string, AgentCost>(pair.Key, pair.Value.GetTotals())),
+        CreditRounding,
+        _models.Select(pair => new KeyValuePair<string, ModelUsage>(pair.Key, ReadModel(pair.Value))));
+
+    /// <summary>Adds a priced call to its model's totals (once per model call, not on the per-step path).</summary>
+    internal void AddModelUsage(string model, TokenUsage usage, ExactCredits cost)
+    {
+        var box = _models.GetOrAdd(model, static _ => new StrongBox<ModelUsage>());
+        lock (box)
+        {
+            box.Value += new ModelUsage(1, usage, cost);
+        }
+    }
+
+    private static ModelUsage ReadModel(StrongBox<ModelUsage> box)
+    {
+        lock (box)
+        {
+            return box.Value;
+        }
+    }
 }

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
+using AgentCosts.Internal;
+using AgentCosts.Pricing;
 using AgentCosts.Serialization;
 
 namespace AgentCosts;
@@ -13,16 +15,24 @@ namespace AgentCosts;
 public sealed class MissionCosts : IEquatable<MissionCosts>
 {
     private readonly ImmutableSortedDictionary<string, AgentCost> _agents;
+    private readonly ImmutableSortedDictionary<string, ModelUsage> _models;
 
-    /// <summary>Creates a snapshot from per-agent costs.</summary>
+    /// <summary>
+    /// Creates a snapshot from per-agent costs: the exact total is rounded once and the whole credits are apportioned to
+    /// the agents by largest remainder (ties to the ordinally smaller name), so the agents' costs add up to the total's.
+    /// </summary>
     /// <param name="agents">Costs by agent name; names are non-empty and unique (ordinal).</param>
+    /// <param name="rounding">How the exact total becomes whole credits.</param>
+    /// <param name="models">Totals per model, when known (they are not part of the <c>agentCosts</c> JSON).</param>
     /// <exception cref="ArgumentException">A name is empty or repeated.</exception>
     /// <exception cref="OverflowException">A total exceeds <see cref="long.MaxValue"/>.</exception>
-    public MissionCosts(IEnumerable<KeyValuePair<string, AgentCost>> agents)
+    public MissionCosts(
+        IEnumerable<KeyValuePair<string, AgentCost>> agents,
+        CreditRounding rounding = CreditRounding.HalfUp,
+        IEnumerable<KeyValuePair<string, ModelUsage>>? models = null)
     {
         ArgumentNullException.ThrowIfNull(agents);
         var builder = ImmutableSortedDictionary.CreateBuilder<string, AgentCost>(StringComparer.Ordinal);
-        var total = AgentCost.Zero;
         foreach (var (name, cost) in agents)
         {
             ArgumentException.ThrowIfNullOrEmpty(name, nameof(agents));
@@ -30,28 +40,44 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
             {
                 throw new ArgumentException($"Agent '{name}' appears more than once.", nameof(agents));
             }
-
-            total += cost;
         }
 
-        _agents = builder.ToImmutable();
-        Total = total;
-    }
+        var modelBuilder = ImmutableSortedDictionary.CreateBuilder<string, ModelUsage>(StringComparer.Ordinal);
+        foreach (var (model, usage) in models ?? [])
+        {
+            ArgumentException.ThrowIfNullOrEmpty(model, nameof(models));
+            if (!modelBuilder.TryAdd(model, usage))
+            {
+                throw new ArgumentException($"Model '{model}' appears more than once.", nameof(models));
+            }
+        }
 
-    private MissionCosts(ImmutableSortedDictionary<string, AgentCost> agents, AgentCost total)
-    {
-        _agents = agents;
+        if (!Enum.IsDefined(rounding))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rounding), rounding, "Unknown rounding.");
+        }
+
+        var (apportioned, total) = CreditApportionment.Apportion([.. builder], rounding);
+        _agents = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, apportioned);
+        _models = modelBuilder.ToImmutable();
         Total = total;
+        Rounding = rounding;
     }
 
     /// <summary>A mission with no agents.</summary>
     public static MissionCosts Empty { get; } = new([]);
 
-    /// <summary>Costs by agent name, in ordinal order.</summary>
+    /// <summary>Costs by agent name, in ordinal order; each agent's <see cref="AgentCost.Cost"/> is its apportioned share.</summary>
     public IReadOnlyDictionary<string, AgentCost> Agents => _agents;
 
-    /// <summary>The sum over all agents.</summary>
+    /// <summary>Totals per model of the calls recorded with their usage; empty for a snapshot read from JSON.</summary>
+    public IReadOnlyDictionary<string, ModelUsage> Models => _models;
+
+    /// <summary>The sum over all agents; <see cref="AgentCost.Cost"/> is the exact total rounded once.</summary>
     public AgentCost Total { get; }
+
+    /// <summary>How the exact total was rounded to whole credits.</summary>
+    public CreditRounding Rounding { get; }
 
     /// <summary>Reads <c>agentCosts</c> JSON strictly: exactly the documented shape, or a <see cref="JsonException"/>.</summary>
     /// <param name="json">The JSON text.</param>
@@ -69,20 +95,26 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
     /// <exception cref="JsonException">The JSON is invalid or not exactly the <c>agentCosts</c> shape.</exception>
     public static MissionCosts Parse(ReadOnlySpan<byte> utf8Json) => new(AgentCostsJson.Read(utf8Json));
 
-    /// <summary>Merges two snapshots: per-agent sums. Associative and commutative.</summary>
+    /// <summary>Merges two snapshots: exact per-agent sums, rounded and apportioned again. Associative and commutative.</summary>
     /// <param name="other">Another snapshot.</param>
-    /// <returns>The merged snapshot.</returns>
+    /// <returns>The merged snapshot, rounded as this one.</returns>
     /// <exception cref="OverflowException">A sum exceeds <see cref="long.MaxValue"/>.</exception>
     public MissionCosts Merge(MissionCosts other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        var builder = _agents.ToBuilder();
+        var agents = _agents.ToBuilder();
         foreach (var (name, cost) in other._agents)
         {
-            builder[name] = builder.TryGetValue(name, out var existing) ? existing + cost : cost;
+            agents[name] = agents.TryGetValue(name, out var existing) ? existing + cost : cost;
         }
 
-        return new MissionCosts(builder.ToImmutable(), Total + other.Total);
+        var models = _models.ToBuilder();
+        foreach (var (model, usage) in other._models)
+        {
+            models[model] = models.TryGetValue(model, out var existing) ? existing + usage : usage;
+        }
+
+        return new MissionCosts(agents, Rounding, models);
     }
 
     /// <summary>Merges any number of snapshots.</summary>
@@ -117,7 +149,11 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
 
     /// <inheritdoc />
     public bool Equals(MissionCosts? other) =>
-        other is not null && _agents.Count == other._agents.Count && _agents.All(pair => other._agents.TryGetValue(pair.Key, out var cost) && cost == pair.Value);
+        other is not null
+        && _agents.Count == other._agents.Count
+        && _agents.All(pair => other._agents.TryGetValue(pair.Key, out var cost) && cost == pair.Value)
+        && _models.Count == other._models.Count
+        && _models.All(pair => other._models.TryGetValue(pair.Key, out var usage) && usage == pair.Value);
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as MissionCosts);

@@ -1,3 +1,5 @@
+using AgentCosts.Pricing;
+
 namespace AgentCosts;
 
 /// <summary>
@@ -23,9 +25,13 @@ public readonly struct TimingScope : IDisposable, IEquatable<TimingScope>
     /// <param name="tokens">Zero or more.</param>
     public void AddTokens(long tokens) => Agent.AddTokens(tokens);
 
-    /// <summary>Adds credits to the agent.</summary>
+    /// <summary>Adds whole credits to the agent.</summary>
     /// <param name="cost">Zero or more.</param>
     public void AddCost(long cost) => Agent.AddCost(cost);
+
+    /// <summary>Adds an exact cost to the agent.</summary>
+    /// <param name="cost">The exact amount.</param>
+    public void AddCost(ExactCredits cost) => Agent.AddCost(cost);
 
     /// <summary>Adds the time elapsed since the scope started to the agent.</summary>
     public void Dispose()

@@ -21,7 +21,8 @@ public sealed class DependencyInjectionTests
 
         var mission = provider.GetRequiredService<IMissionCostTrackerFactory>().Create();
 
-        Assert.Equal(500, mission.Budget!.Limit);
+        Assert.Equal(ExactCredits.FromCredits(500), mission.Budget!.Limit);
+        Assert.Same(provider.GetRequiredService<PriceTable>(), mission.Prices);
         Assert.Equal(1, provider.GetRequiredService<PriceTable>().GetCost("small", 1234, 567));
         Assert.Equal("AgentCosts.Tests.DI", provider.GetRequiredService<AgentCostMetrics>().Meter.Name);
     }

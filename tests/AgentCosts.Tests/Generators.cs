@@ -24,3 +24,29 @@ internal static class Generators
             .GroupBy(r => r.Agent, StringComparer.Ordinal)
             .Select(g => new KeyValuePair<string, AgentCost>(g.Key, g.Aggregate(AgentCost.Zero, (sum, r) => sum + new AgentCost(r.Tokens, r.Cost, r.Duration)))));
 }
+
+internal static class ExactGenerators
+{
+    private static readonly string[] Names = ["genesis-architect", "seo-analyst", "a", "B", "b", "éditeur"];
+
+    /// <summary>Records with exact costs from nothing to a few credits, often with a fraction.</summary>
+    public static Gen<(string Agent, long Tokens, long Nanocredits)> Records { get; } =
+        from agent in Gen.Elements(Names)
+        from tokens in Gen.Choose(0, 100_000)
+        from credits in Gen.Choose(0, 5)
+        from fraction in Gen.OneOf(Gen.Constant(0), Gen.Constant(500_000_000), Gen.Choose(0, 999_999_999))
+        select (agent, (long)tokens, (credits * 1_000_000_000L) + fraction);
+
+    public static Arbitrary<(string Agent, long Tokens, long Nanocredits)[]> RecordLists { get; } = Records.ArrayOf().ToArbitrary();
+
+    public static Arbitrary<MissionCosts> Missions { get; } = Records.ArrayOf().Select(records =>
+    {
+        var tracker = new MissionCostTracker();
+        foreach (var (agent, tokens, nanocredits) in records)
+        {
+            tracker.Record(agent, tokens, new Pricing.ExactCredits(nanocredits), 0);
+        }
+
+        return tracker.Snapshot();
+    }).ToArbitrary();
+}

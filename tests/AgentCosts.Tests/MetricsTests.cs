@@ -1,3 +1,5 @@
+using AgentCosts.Pricing;
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics.Metrics;
 using AgentCosts.Metrics;
 using Microsoft.Extensions.Time.Testing;
@@ -34,7 +36,41 @@ public sealed class MetricsTests
 
         Assert.Contains(("agent.tokens", 1200d, "seo-analyst"), seen);
         Assert.Contains(("agent.credits", 12d, "seo-analyst"), seen);
-        Assert.Contains(("agent.step.duration", 40d, "seo-analyst"), seen);
+        Assert.Contains(("agent.step.duration", 0.04, "seo-analyst"), seen);
+        Assert.Equal("s", metrics.Duration.Unit);
+    }
+
+    [Fact]
+    public void RecordUsage_WithListener_SplitsTokensByType()
+    {
+        using var metrics = new AgentCostMetrics("AgentCosts.Tests." + Guid.NewGuid());
+        var seen = new List<(long Value, string? Agent, string? Type)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument, metrics.Tokens))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => seen.Add((value, AgentOf(tags), TagOf(tags, AgentCostMetrics.TokenTypeTag))));
+        listener.Start();
+        var prices = new PriceTable(new Dictionary<string, ModelPrice> { ["small"] = new(0.15m, 0.6m) });
+        var mission = new MissionCostTracker(metrics, prices: prices);
+
+        mission.Agent("seo-analyst").RecordUsage("small", inputTokens: 1000, outputTokens: 500);
+
+        Assert.Equal([(1000L, "seo-analyst", "input"), (500L, "seo-analyst", "output")], seen);
+    }
+
+    [Fact]
+    public void AddAgentCosts_WithMeterFactory_CreatesTheMeterThroughIt()
+    {
+        using var provider = new ServiceCollection().AddMetrics().AddAgentCosts().BuildServiceProvider();
+
+        var metrics = provider.GetRequiredService<AgentCostMetrics>();
+
+        Assert.Same(provider.GetRequiredService<IMeterFactory>(), metrics.Meter.Scope);
     }
 
     [Fact]
@@ -47,11 +83,13 @@ public sealed class MetricsTests
         Assert.False(metrics.Duration.Enabled);
     }
 
-    private static string? AgentOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    private static string? AgentOf(ReadOnlySpan<KeyValuePair<string, object?>> tags) => TagOf(tags, AgentCostMetrics.AgentNameTag);
+
+    private static string? TagOf(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)
     {
         foreach (var tag in tags)
         {
-            if (tag.Key == AgentCostMetrics.AgentNameTag)
+            if (tag.Key == name)
             {
                 return tag.Value as string;
             }

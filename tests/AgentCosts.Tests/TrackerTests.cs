@@ -1,3 +1,4 @@
+using AgentCosts.Pricing;
 using AgentCosts.Internal;
 using Microsoft.Extensions.Time.Testing;
 
@@ -155,16 +156,17 @@ public sealed class TrackerTests
     {
         var time = new FakeTimeProvider();
         var agent = new MissionCostTracker(timeProvider: time).Agent("a");
-        agent.AddCost(long.MaxValue - 1);
+        agent.AddCost(new ExactCredits(long.MaxValue - 1));
         var laps = agent.StartLaps();
 
         time.Advance(TimeSpan.FromMilliseconds(10));
-        Assert.Throws<ArgumentOutOfRangeException>(() => laps.Lap(tokens: 7, cost: 2));
-        Assert.Equal(new AgentCost(0, long.MaxValue - 1, 0), agent.GetTotals());
+        Assert.Throws<ArgumentOutOfRangeException>(() => laps.Lap(7, new ExactCredits(2)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => laps.Lap(tokens: 7, cost: 1));
+        Assert.Equal(new AgentCost(0, new ExactCredits(long.MaxValue - 1), 0), agent.GetTotals());
 
         time.Advance(TimeSpan.FromMilliseconds(5));
-        laps.Lap(tokens: 7, cost: 1);
-        Assert.Equal(new AgentCost(7, long.MaxValue, 15), agent.GetTotals());
+        laps.Lap(7, new ExactCredits(1));
+        Assert.Equal(new AgentCost(7, new ExactCredits(long.MaxValue), 15), agent.GetTotals());
     }
 
     [Theory]
@@ -181,9 +183,9 @@ public sealed class TrackerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => cell.AddStep(1, 1, 11));
         Assert.Throws<ArgumentOutOfRangeException>(() => cell.AddStep(1, -1, 1));
 
-        Assert.Equal((10L, 20L, long.MaxValue - 10), (cell.Tokens, cell.Cost, cell.DurationNanoseconds));
+        Assert.Equal((10L, 20L, long.MaxValue - 10), (cell.Tokens, cell.CostNanocredits, cell.DurationNanoseconds));
         cell.AddStep(1, 2, 10);
-        Assert.Equal((11L, 22L, long.MaxValue), (cell.Tokens, cell.Cost, cell.DurationNanoseconds));
+        Assert.Equal((11L, 22L, long.MaxValue), (cell.Tokens, cell.CostNanocredits, cell.DurationNanoseconds));
     }
 
     [Fact]

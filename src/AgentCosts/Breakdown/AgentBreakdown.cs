@@ -29,7 +29,7 @@ public sealed class AgentBreakdown
     /// <summary>Average milliseconds per mission the agent took part in.</summary>
     public double AverageDurationMilliseconds => (double)Total.DurationMilliseconds / Missions;
 
-    /// <summary>The agent's share of all credits, 0 to 1 (a pie chart's slice); 0 when nothing was charged.</summary>
+    /// <summary>The agent's share of all whole credits, 0 to 1 (a pie chart's slice); 0 when nothing was charged.</summary>
     public double CostShare { get; }
 
     /// <summary>Describes the line.</summary>

@@ -1,18 +1,22 @@
 using System.Text.Json;
+using AgentCosts.Internal;
+using AgentCosts.Pricing;
 
 namespace AgentCosts.Breakdown;
 
 /// <summary>
 /// Costs across many missions per agent: totals, mission counts, averages per mission and each agent's share of the
-/// credits, sorted by credits (highest first, then by name).
+/// credits, sorted by credits (highest first, then by name). Exact amounts are added up and rounded once at the end,
+/// then apportioned to the agents as a snapshot does, so the agents' credits add up to the total's.
 /// </summary>
 public sealed class CostBreakdown
 {
-    private CostBreakdown(int missions, AgentCost total, IReadOnlyList<AgentBreakdown> agents)
+    private CostBreakdown(int missions, AgentCost total, IReadOnlyList<AgentBreakdown> agents, IReadOnlyDictionary<string, ModelUsage> models)
     {
         Missions = missions;
         Total = total;
         Agents = agents;
+        Models = models;
     }
 
     /// <summary>How many missions were aggregated.</summary>
@@ -24,33 +28,49 @@ public sealed class CostBreakdown
     /// <summary>One line per agent, by credits descending, then name (ordinal).</summary>
     public IReadOnlyList<AgentBreakdown> Agents { get; }
 
-    /// <summary>Aggregates missions.</summary>
+    /// <summary>Totals per model, from the missions that recorded their calls' usage (ordinal order).</summary>
+    public IReadOnlyDictionary<string, ModelUsage> Models { get; }
+
+    /// <summary>Aggregates missions, rounding half up.</summary>
     /// <param name="missions">Each mission's snapshot.</param>
     /// <returns>The breakdown.</returns>
     /// <exception cref="OverflowException">A total exceeds <see cref="long.MaxValue"/>.</exception>
-    public static CostBreakdown From(IEnumerable<MissionCosts> missions)
+    public static CostBreakdown From(IEnumerable<MissionCosts> missions) => From(missions, CreditRounding.HalfUp);
+
+    /// <summary>Aggregates missions.</summary>
+    /// <param name="missions">Each mission's snapshot.</param>
+    /// <param name="rounding">How the exact total becomes whole credits.</param>
+    /// <returns>The breakdown.</returns>
+    /// <exception cref="OverflowException">A total exceeds <see cref="long.MaxValue"/>.</exception>
+    public static CostBreakdown From(IEnumerable<MissionCosts> missions, CreditRounding rounding)
     {
         ArgumentNullException.ThrowIfNull(missions);
-        var totals = new Dictionary<string, (AgentCost Cost, int Missions)>(StringComparer.Ordinal);
+        var totals = new SortedDictionary<string, (AgentCost Cost, int Missions)>(StringComparer.Ordinal);
+        var models = new SortedDictionary<string, ModelUsage>(StringComparer.Ordinal);
         int count = 0;
-        var total = AgentCost.Zero;
         foreach (var mission in missions)
         {
             ArgumentNullException.ThrowIfNull(mission, nameof(missions));
             count++;
-            total += mission.Total;
             foreach (var (agent, cost) in mission.Agents)
             {
                 totals[agent] = totals.TryGetValue(agent, out var sum) ? (sum.Cost + cost, sum.Missions + 1) : (cost, 1);
             }
+
+            foreach (var (model, usage) in mission.Models)
+            {
+                models[model] = models.TryGetValue(model, out var sum) ? sum + usage : usage;
+            }
         }
 
-        var agents = totals
-            .Select(pair => new AgentBreakdown(pair.Key, pair.Value.Cost, pair.Value.Missions, total.Cost))
+        var (apportioned, total) = CreditApportionment.Apportion(
+            [.. totals.Select(pair => new KeyValuePair<string, AgentCost>(pair.Key, pair.Value.Cost))], rounding);
+        var agents = apportioned
+            .Select(pair => new AgentBreakdown(pair.Key, pair.Value, totals[pair.Key].Missions, total.Cost))
             .OrderByDescending(line => line.Total.Cost)
             .ThenBy(line => line.Agent, StringComparer.Ordinal)
             .ToArray();
-        return new CostBreakdown(count, total, agents);
+        return new CostBreakdown(count, total, agents, models);
     }
 
     /// <summary>Writes the breakdown as compact JSON (camelCase; durations in milliseconds; shares 0 to 1).</summary>
@@ -59,8 +79,17 @@ public sealed class CostBreakdown
 
     private BreakdownDocument ToDocument() => new(
         Missions,
-        new CostTotals(Total.Tokens, Total.Cost, Total.DurationMilliseconds),
+        new CostTotals(Total.Tokens, Total.Cost, Total.DurationMilliseconds, Total.ExactCost.Credits),
         [.. Agents.Select(a => new AgentLine(
             a.Agent, a.Total.Tokens, a.Total.Cost, a.Total.DurationMilliseconds, a.Missions,
-            a.AverageTokens, a.AverageCost, a.AverageDurationMilliseconds, a.CostShare))]);
+            a.AverageTokens, a.AverageCost, a.AverageDurationMilliseconds, a.CostShare, a.Total.ExactCost.Credits,
+            Split(a.Total.Usage)))],
+        Models.Count == 0 ? null : Models.ToDictionary(
+            pair => pair.Key,
+            pair => new ModelLine(pair.Value.Calls, pair.Value.Usage.TotalTokens, pair.Value.Cost.Credits, Split(pair.Value.Usage)!),
+            StringComparer.Ordinal));
+
+    private static UsageLine? Split(TokenUsage usage) => usage == TokenUsage.Zero
+        ? null
+        : new UsageLine(usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens, usage.ReasoningTokens);
 }

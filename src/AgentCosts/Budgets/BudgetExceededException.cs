@@ -1,3 +1,5 @@
+using AgentCosts.Pricing;
+
 namespace AgentCosts.Budgets;
 
 /// <summary>A reservation would take a mission past its credit budget.</summary>
@@ -28,8 +30,8 @@ public sealed class BudgetExceededException : InvalidOperationException
     /// <param name="limit">The budget's limit.</param>
     /// <param name="requested">Credits asked for.</param>
     /// <param name="remaining">Credits that were left.</param>
-    public BudgetExceededException(long limit, long requested, long remaining)
-        : base($"The mission budget of {limit} credits cannot cover {requested} more; {remaining} remain.")
+    public BudgetExceededException(ExactCredits limit, ExactCredits requested, ExactCredits remaining)
+        : base($"The mission budget of {limit} cannot cover {requested} more; {remaining} remain.")
     {
         Limit = limit;
         Requested = requested;
@@ -37,11 +39,11 @@ public sealed class BudgetExceededException : InvalidOperationException
     }
 
     /// <summary>The budget's limit.</summary>
-    public long Limit { get; }
+    public ExactCredits Limit { get; }
 
     /// <summary>Credits asked for.</summary>
-    public long Requested { get; }
+    public ExactCredits Requested { get; }
 
     /// <summary>Credits that were left.</summary>
-    public long Remaining { get; }
+    public ExactCredits Remaining { get; }
 }

@@ -1,50 +1,71 @@
+using AgentCosts.Pricing;
+
 namespace AgentCosts.Budgets;
 
 /// <summary>
-/// Credits held from a <see cref="MissionBudget"/> for one piece of work. <see cref="Settle"/> it with the real cost;
-/// disposing an unsettled reservation releases it (the work did not happen). Settles at most once.
+/// Credits held from a <see cref="MissionBudget"/> for one piece of work. When the budget belongs to a
+/// <see cref="MissionCostTracker"/>, record the work's cost through the tracker (that spends it) and then dispose the
+/// reservation (that releases the hold): nothing is counted twice. For a budget used on its own, <see cref="Settle(ExactCredits)"/>
+/// spends the real cost and releases the hold in one step. Disposing an unsettled reservation releases it.
 /// </summary>
 public sealed class BudgetReservation : IDisposable
 {
     internal static readonly BudgetReservation None = new(null, 0);
 
     private readonly MissionBudget? _budget;
+    private readonly long _nanocredits;
     private int _settled;
 
-    internal BudgetReservation(MissionBudget? budget, long credits)
+    internal BudgetReservation(MissionBudget? budget, long nanocredits)
     {
         _budget = budget;
-        Credits = credits;
+        _nanocredits = nanocredits;
         _settled = budget is null ? 1 : 0;
     }
 
     /// <summary>Credits held.</summary>
-    public long Credits { get; }
+    public ExactCredits Credits => new(_nanocredits);
 
     /// <summary>Whether the reservation was settled or released.</summary>
     public bool IsSettled => Volatile.Read(ref _settled) != 0;
 
-    /// <summary>Charges the real cost and releases the rest of the hold.</summary>
-    /// <param name="actualCredits">What the work cost, zero or more (more than reserved is charged too).</param>
+    /// <summary>Spends the real cost in whole credits and releases the rest of the hold.</summary>
+    /// <param name="actualCredits">What the work cost, zero or more (more than reserved is spent too).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="actualCredits"/> is negative.</exception>
-    /// <exception cref="InvalidOperationException">The reservation was already settled or released.</exception>
-    public void Settle(long actualCredits)
+    /// <exception cref="InvalidOperationException">
+    /// The reservation was already settled or released, or a tracker owns the budget (record the cost there instead).
+    /// </exception>
+    public void Settle(long actualCredits) => Settle(ExactCredits.FromCredits(actualCredits));
+
+    /// <summary>Spends the real, exact cost and releases the rest of the hold.</summary>
+    /// <param name="actualCost">What the work cost (more than reserved is spent too).</param>
+    /// <exception cref="ArgumentOutOfRangeException">The amount exceeds a 64-bit count of nanocredits.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The reservation was already settled or released, or a tracker owns the budget (record the cost there instead).
+    /// </exception>
+    public void Settle(ExactCredits actualCost)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(actualCredits);
+        long actual = actualCost.ToInt64Nanocredits(nameof(actualCost));
+        if (_budget is { IsOwned: true })
+        {
+            throw new InvalidOperationException(
+                "This budget belongs to a mission tracker, which spends every cost recorded through it: record the cost with the tracker and dispose the reservation.");
+        }
+
         if (Interlocked.Exchange(ref _settled, 1) != 0)
         {
             throw new InvalidOperationException("This reservation was already settled or released.");
         }
 
-        _budget!.Settle(Credits, actualCredits);
+        _budget!.Settle(_nanocredits, actual);
     }
 
-    /// <summary>Releases the hold if the reservation was not settled.</summary>
+    /// <summary>Releases the hold if the reservation was not settled (the work's cost, if any, is recorded elsewhere).</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _settled, 1) == 0)
         {
-            _budget!.Settle(Credits, 0);
+            _budget!.Release(_nanocredits);
         }
     }
 }

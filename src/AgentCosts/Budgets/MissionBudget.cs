@@ -1,57 +1,83 @@
+using AgentCosts.Pricing;
+
 namespace AgentCosts.Budgets;
 
 /// <summary>
-/// A mission's credit budget. Work reserves credits before it runs and settles the real amount after; reservations are
-/// atomic, so concurrent agents can never commit more than <see cref="Limit"/> between them.
+/// A mission's credit budget, exact to the nanocredit. Work reserves credits before it runs; reservations are atomic, so
+/// concurrent agents can never hold more than <see cref="Limit"/> between them. Given to a
+/// <see cref="MissionCostTracker"/>, the budget is that tracker's one ledger: every cost recorded through the tracker is
+/// spent here as it is recorded, and a reservation is then released (disposed) once the work's cost is recorded.
 /// </summary>
 public sealed class MissionBudget
 {
     // Spent plus outstanding reservations: the only number a reservation has to check.
     private long _committed;
     private long _spent;
+    private readonly long _limit;
+    private object? _owner;
 
-    /// <summary>Creates a budget.</summary>
+    /// <summary>Creates a budget of whole credits.</summary>
     /// <param name="limit">Credits available to the mission, zero or more.</param>
-    /// <exception cref="ArgumentOutOfRangeException">The limit is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The limit is negative or too large.</exception>
     public MissionBudget(long limit)
+        : this(ExactCredits.FromCredits(limit))
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        Limit = limit;
+    }
+
+    /// <summary>Creates a budget of an exact amount.</summary>
+    /// <param name="limit">Credits available to the mission.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The limit is too large for a 64-bit count of nanocredits.</exception>
+    public MissionBudget(ExactCredits limit)
+    {
+        _limit = limit.ToInt64Nanocredits(nameof(limit));
     }
 
     /// <summary>Credits available to the mission.</summary>
-    public long Limit { get; }
+    public ExactCredits Limit => new(_limit);
 
-    /// <summary>Credits settled so far.</summary>
-    public long Spent => Volatile.Read(ref _spent);
+    /// <summary>Credits spent so far: settled reservations and, when a tracker owns the budget, every recorded cost.</summary>
+    public ExactCredits Spent => new(Volatile.Read(ref _spent));
 
-    /// <summary>Credits held by reservations not yet settled.</summary>
-    public long Reserved => Volatile.Read(ref _committed) - Volatile.Read(ref _spent);
+    /// <summary>Credits held by reservations not yet settled or released.</summary>
+    public ExactCredits Reserved => new(Math.Max(0, Volatile.Read(ref _committed) - Volatile.Read(ref _spent)));
 
     /// <summary>Credits that can still be reserved (never negative).</summary>
-    public long Remaining => Math.Max(0, Limit - Volatile.Read(ref _committed));
+    public ExactCredits Remaining => new(Math.Max(0, _limit - Volatile.Read(ref _committed)));
 
-    /// <summary>Tries to reserve credits for a piece of work.</summary>
+    /// <summary>Whether recorded spending has gone past the limit (work that ran without a reservation, or cost more than it reserved).</summary>
+    public bool IsExceeded => Volatile.Read(ref _spent) > _limit;
+
+    /// <summary>Whether a tracker records into this budget (then reservations are released, not settled).</summary>
+    internal bool IsOwned => Volatile.Read(ref _owner) is not null;
+
+    /// <summary>Tries to reserve whole credits for a piece of work.</summary>
     /// <param name="credits">Credits to hold, zero or more.</param>
     /// <param name="reservation">The reservation when granted; settle or dispose it.</param>
     /// <returns><see langword="false"/> when the budget cannot cover it (nothing is held then).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="credits"/> is negative.</exception>
-    public bool TryReserve(long credits, out BudgetReservation reservation)
+    public bool TryReserve(long credits, out BudgetReservation reservation) =>
+        TryReserve(ExactCredits.FromCredits(credits), out reservation);
+
+    /// <summary>Tries to reserve an exact amount for a piece of work.</summary>
+    /// <param name="credits">The amount to hold.</param>
+    /// <param name="reservation">The reservation when granted; settle or dispose it.</param>
+    /// <returns><see langword="false"/> when the budget cannot cover it (nothing is held then).</returns>
+    public bool TryReserve(ExactCredits credits, out BudgetReservation reservation)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(credits);
+        long amount = credits.Nanocredits <= _limit ? (long)credits.Nanocredits : long.MaxValue;
         long committed = Volatile.Read(ref _committed);
         while (true)
         {
-            if (credits > Limit - committed)
+            if (amount > _limit - committed)
             {
                 reservation = BudgetReservation.None;
                 return false;
             }
 
-            long seen = Interlocked.CompareExchange(ref _committed, committed + credits, committed);
+            long seen = Interlocked.CompareExchange(ref _committed, committed + amount, committed);
             if (seen == committed)
             {
-                reservation = new BudgetReservation(this, credits);
+                reservation = new BudgetReservation(this, amount);
                 return true;
             }
 
@@ -59,21 +85,49 @@ public sealed class MissionBudget
         }
     }
 
-    /// <summary>Reserves credits or throws.</summary>
+    /// <summary>Reserves whole credits or throws.</summary>
     /// <param name="credits">Credits to hold, zero or more.</param>
     /// <returns>The reservation; settle or dispose it.</returns>
     /// <exception cref="BudgetExceededException">The budget cannot cover it.</exception>
-    public BudgetReservation Reserve(long credits) =>
+    public BudgetReservation Reserve(long credits) => Reserve(ExactCredits.FromCredits(credits));
+
+    /// <summary>Reserves an exact amount or throws.</summary>
+    /// <param name="credits">The amount to hold.</param>
+    /// <returns>The reservation; settle or dispose it.</returns>
+    /// <exception cref="BudgetExceededException">The budget cannot cover it.</exception>
+    public BudgetReservation Reserve(ExactCredits credits) =>
         TryReserve(credits, out var reservation) ? reservation : throw new BudgetExceededException(Limit, credits, Remaining);
 
+    /// <summary>Makes a tracker the one that records into this budget.</summary>
+    internal void AttachTo(object tracker)
+    {
+        if (Interlocked.CompareExchange(ref _owner, tracker, null) is { } owner && !ReferenceEquals(owner, tracker))
+        {
+            throw new InvalidOperationException("This budget already belongs to another mission tracker.");
+        }
+    }
+
+    /// <summary>Spends a recorded cost; returns whether this cost took spending past the limit.</summary>
+    internal bool Charge(long nanocredits)
+    {
+        // The work has happened: its cost counts even past the limit. Spent first, so a concurrent reservation never
+        // sees less committed than was really spent.
+        long spent = Interlocked.Add(ref _spent, nanocredits);
+        Interlocked.Add(ref _committed, nanocredits);
+        return spent > _limit && spent - nanocredits <= _limit;
+    }
+
+    /// <summary>Settles a reservation: spends the actual cost, then releases the hold.</summary>
     internal void Settle(long reserved, long actual)
     {
-        // The work has happened: its real cost is recorded even when it exceeds what was reserved.
         Interlocked.Add(ref _spent, actual);
         Interlocked.Add(ref _committed, actual - reserved);
     }
 
+    /// <summary>Releases a hold without spending.</summary>
+    internal void Release(long reserved) => Interlocked.Add(ref _committed, -reserved);
+
     /// <summary>Describes the budget.</summary>
     /// <returns>Limit, spent and reserved credits.</returns>
-    public override string ToString() => $"Budget {Limit} credits: {Spent} spent, {Reserved} reserved, {Remaining} remaining";
+    public override string ToString() => $"Budget {Limit}: {Spent} spent, {Reserved} reserved, {Remaining} remaining";
 }

@@ -56,7 +56,13 @@ internal sealed class AgentCostsOptionsValidator : IValidateOptions<AgentCostsOp
             return;
         }
 
-        foreach (var (side, value) in new[] { ("InputCreditsPer1000Tokens", price.InputCreditsPer1000Tokens), ("OutputCreditsPer1000Tokens", price.OutputCreditsPer1000Tokens) })
+        var sides = new List<(string, decimal)> { ("InputCreditsPer1000Tokens", price.InputCreditsPer1000Tokens), ("OutputCreditsPer1000Tokens", price.OutputCreditsPer1000Tokens) };
+        if (price.CachedInputCreditsPer1000Tokens is { } cached)
+        {
+            sides.Add(("CachedInputCreditsPer1000Tokens", cached));
+        }
+
+        foreach (var (side, value) in sides)
         {
             if (value < 0)
             {

@@ -2,6 +2,7 @@ using AgentCosts;
 using AgentCosts.DependencyInjection;
 using AgentCosts.Metrics;
 using AgentCosts.Pricing;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class AgentCostsServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers validated <see cref="AgentCostsOptions"/>, <see cref="AgentCostMetrics"/>, a <see cref="PriceTable"/>
+    /// Registers validated <see cref="AgentCostsOptions"/>, <see cref="AgentCostMetrics"/> (on the host's
+    /// <see cref="IMeterFactory"/> when it has one), a <see cref="PriceTable"/>
     /// built from the options and an <see cref="IMissionCostTrackerFactory"/>, all singletons. Uses <c>TryAdd*</c>:
     /// calling it twice is harmless.
     /// </summary>
@@ -35,7 +37,15 @@ public static class AgentCostsServiceCollectionExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new AgentCostMetrics(sp.GetRequiredService<IOptions<AgentCostsOptions>>().Value.MeterName));
+        // The host's IMeterFactory owns the meter when there is one (AddMetrics, every ASP.NET Core host): meters are then
+        // scoped to the container, so tests and several hosts in one process do not see each other's measurements.
+        services.TryAddSingleton(sp =>
+        {
+            string meterName = sp.GetRequiredService<IOptions<AgentCostsOptions>>().Value.MeterName;
+            return sp.GetService<IMeterFactory>() is { } meterFactory
+                ? new AgentCostMetrics(meterFactory, meterName)
+                : new AgentCostMetrics(meterName);
+        });
         services.TryAddSingleton(sp =>
         {
             var value = sp.GetRequiredService<IOptions<AgentCostsOptions>>().Value;

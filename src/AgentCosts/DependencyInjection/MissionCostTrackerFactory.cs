@@ -1,16 +1,17 @@
 using AgentCosts.Budgets;
 using AgentCosts.Metrics;
+using AgentCosts.Pricing;
 using Microsoft.Extensions.Options;
 
 namespace AgentCosts.DependencyInjection;
 
 /// <summary>The registered <see cref="IMissionCostTrackerFactory"/>.</summary>
-internal sealed class MissionCostTrackerFactory(IOptions<AgentCostsOptions> options, AgentCostMetrics metrics, TimeProvider timeProvider)
+internal sealed class MissionCostTrackerFactory(IOptions<AgentCostsOptions> options, AgentCostMetrics metrics, TimeProvider timeProvider, PriceTable prices)
     : IMissionCostTrackerFactory
 {
     public MissionCostTracker Create(long? budgetCredits = null)
     {
         long? budget = budgetCredits ?? options.Value.DefaultBudgetCredits;
-        return new MissionCostTracker(metrics, timeProvider, budget is null ? null : new MissionBudget(budget.Value));
+        return new MissionCostTracker(metrics, timeProvider, budget is null ? null : new MissionBudget(budget.Value), prices, options.Value.Rounding);
     }
 }

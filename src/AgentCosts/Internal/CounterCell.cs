@@ -13,18 +13,31 @@ internal sealed class CounterCell(bool shared)
     [FieldOffset(64)]
     public long Tokens;
 
+    /// <summary>Cost in billionths of a credit: exact, rounded only when a snapshot is taken.</summary>
     [FieldOffset(72)]
-    public long Cost;
+    public long CostNanocredits;
 
     [FieldOffset(80)]
     public long DurationNanoseconds;
 
     [FieldOffset(88)]
+    public long InputTokens;
+
+    [FieldOffset(96)]
+    public long OutputTokens;
+
+    [FieldOffset(104)]
+    public long CachedInputTokens;
+
+    [FieldOffset(112)]
+    public long ReasoningTokens;
+
+    [FieldOffset(120)]
     private readonly bool _shared = shared;
 
     // Keeps the next object off this cell's cache line.
 #pragma warning disable CS0169, IDE0051
-    [FieldOffset(144)]
+    [FieldOffset(184)]
     private readonly long _padding;
 #pragma warning restore CS0169, IDE0051
 
@@ -42,40 +55,83 @@ internal sealed class CounterCell(bool shared)
     }
 
     /// <summary>Adds a whole step, or nothing when any of the three totals would overflow.</summary>
-    public void AddStep(long tokens, long cost, long nanoseconds)
+    public void AddStep(long tokens, long costNanocredits, long nanoseconds)
     {
         if (!_shared)
         {
             long newTokens = Checked(Tokens, tokens, nameof(tokens));
-            long newCost = Checked(Cost, cost, nameof(cost));
+            long newCost = Checked(CostNanocredits, costNanocredits, "cost");
             long newNanoseconds = Checked(DurationNanoseconds, nanoseconds, "duration");
             Volatile.Write(ref Tokens, newTokens);
-            Volatile.Write(ref Cost, newCost);
+            Volatile.Write(ref CostNanocredits, newCost);
             Volatile.Write(ref DurationNanoseconds, newNanoseconds);
             return;
         }
 
-        NotNegative(tokens, nameof(tokens));
-        NotNegative(cost, nameof(cost));
-        NotNegative(nanoseconds, "duration");
+        AddShared([tokens, costNanocredits, nanoseconds], [nameof(tokens), "cost", "duration"]);
+    }
+
+    /// <summary>Adds a model call's usage (split tokens, exact cost, time), or nothing when any total would overflow.</summary>
+    public void AddUsage(TokenUsage usage, long costNanocredits, long nanoseconds)
+    {
+        long tokens = usage.TotalTokens;
+        if (!_shared)
+        {
+            long newTokens = Checked(Tokens, tokens, "tokens");
+            long newCost = Checked(CostNanocredits, costNanocredits, "cost");
+            long newNanoseconds = Checked(DurationNanoseconds, nanoseconds, "duration");
+            long newInput = Checked(InputTokens, usage.InputTokens, "inputTokens");
+            long newOutput = Checked(OutputTokens, usage.OutputTokens, "outputTokens");
+            long newCached = Checked(CachedInputTokens, usage.CachedInputTokens, "cachedInputTokens");
+            long newReasoning = Checked(ReasoningTokens, usage.ReasoningTokens, "reasoningTokens");
+            Volatile.Write(ref Tokens, newTokens);
+            Volatile.Write(ref CostNanocredits, newCost);
+            Volatile.Write(ref DurationNanoseconds, newNanoseconds);
+            Volatile.Write(ref InputTokens, newInput);
+            Volatile.Write(ref OutputTokens, newOutput);
+            Volatile.Write(ref CachedInputTokens, newCached);
+            Volatile.Write(ref ReasoningTokens, newReasoning);
+            return;
+        }
+
+        AddShared(
+            [tokens, costNanocredits, nanoseconds, usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens, usage.ReasoningTokens],
+            ["tokens", "cost", "duration", "inputTokens", "outputTokens", "cachedInputTokens", "reasoningTokens"]);
+    }
+
+    private ref long Field(int index)
+    {
+        switch (index)
+        {
+            case 0: return ref Tokens;
+            case 1: return ref CostNanocredits;
+            case 2: return ref DurationNanoseconds;
+            case 3: return ref InputTokens;
+            case 4: return ref OutputTokens;
+            case 5: return ref CachedInputTokens;
+            default: return ref ReasoningTokens;
+        }
+    }
+
+    private void AddShared(ReadOnlySpan<long> amounts, ReadOnlySpan<string> names)
+    {
+        for (int i = 0; i < amounts.Length; i++)
+        {
+            NotNegative(amounts[i], names[i]);
+        }
 
         // Interlocked additions cannot be checked before they happen: undo the earlier ones when a later one overflows.
-        if (!TryAddShared(ref Tokens, tokens))
+        for (int i = 0; i < amounts.Length; i++)
         {
-            throw Overflow(nameof(tokens), tokens);
-        }
+            if (!TryAddShared(ref Field(i), amounts[i]))
+            {
+                for (int done = 0; done < i; done++)
+                {
+                    Interlocked.Add(ref Field(done), -amounts[done]);
+                }
 
-        if (!TryAddShared(ref Cost, cost))
-        {
-            Interlocked.Add(ref Tokens, -tokens);
-            throw Overflow(nameof(cost), cost);
-        }
-
-        if (!TryAddShared(ref DurationNanoseconds, nanoseconds))
-        {
-            Interlocked.Add(ref Tokens, -tokens);
-            Interlocked.Add(ref Cost, -cost);
-            throw Overflow("duration", nanoseconds);
+                throw Overflow(names[i], amounts[i]);
+            }
         }
     }
 

@@ -4,8 +4,9 @@ namespace AgentCosts.Metrics;
 
 /// <summary>
 /// <see cref="System.Diagnostics.Metrics"/> instruments for agent costs, each measurement tagged
-/// <c>gen_ai.agent.name</c>, so any OpenTelemetry exporter sees the numbers the accumulator keeps. Recording checks
-/// <see cref="Instrument.Enabled"/> first: with no listener attached it costs a field read.
+/// <c>gen_ai.agent.name</c> (and tokens by <c>gen_ai.token.type</c> when the split is known), in the units of
+/// OpenTelemetry's GenAI conventions, so any OpenTelemetry exporter sees the numbers the accumulator keeps. Recording
+/// checks <see cref="Instrument.Enabled"/> first: with no listener attached it costs a field read.
 /// </summary>
 public sealed class AgentCostMetrics : IDisposable
 {
@@ -15,28 +16,74 @@ public sealed class AgentCostMetrics : IDisposable
     /// <summary>The tag that carries the agent's name (OpenTelemetry GenAI semantic conventions).</summary>
     public const string AgentNameTag = "gen_ai.agent.name";
 
-    /// <summary>Creates the meter and its instruments.</summary>
+    /// <summary>The tag that says whether tokens are <c>input</c> or <c>output</c> (OpenTelemetry GenAI semantic conventions).</summary>
+    public const string TokenTypeTag = "gen_ai.token.type";
+
+    /// <summary>The tag that carries the model of a priced call (OpenTelemetry GenAI semantic conventions).</summary>
+    public const string ModelTag = "gen_ai.request.model";
+
+    private readonly bool _ownsMeter;
+
+    /// <summary>Creates its own meter and the instruments.</summary>
     /// <param name="meterName">The meter name; <see cref="DefaultMeterName"/> when omitted.</param>
     public AgentCostMetrics(string? meterName = null)
+        : this(new Meter(string.IsNullOrWhiteSpace(meterName) ? DefaultMeterName : meterName), ownsMeter: true)
     {
-        Meter = new Meter(string.IsNullOrWhiteSpace(meterName) ? DefaultMeterName : meterName);
-        Tokens = Meter.CreateCounter<long>("agent.tokens", "{token}", "Tokens used by agents.");
-        Credits = Meter.CreateCounter<long>("agent.credits", "{credit}", "Credits charged for agents' work.");
-        Duration = Meter.CreateHistogram<double>("agent.step.duration", "ms", "Duration of agents' timed steps.");
+    }
+
+    /// <summary>Creates the instruments on a meter from the host's <see cref="IMeterFactory"/> (the DI way).</summary>
+    /// <param name="meterFactory">The host's meter factory, which owns the meter.</param>
+    /// <param name="meterName">The meter name; <see cref="DefaultMeterName"/> when omitted.</param>
+    public AgentCostMetrics(IMeterFactory meterFactory, string? meterName = null)
+        : this(CreateMeter(meterFactory, meterName), ownsMeter: false)
+    {
+    }
+
+    private AgentCostMetrics(Meter meter, bool ownsMeter)
+    {
+        Meter = meter;
+        _ownsMeter = ownsMeter;
+        Tokens = Meter.CreateCounter<long>("agent.tokens", "{token}", "Tokens used by agents; tagged gen_ai.token.type (input or output) when the split is known.");
+        Credits = Meter.CreateCounter<double>("agent.credits", "{credit}", "Credits charged for agents' work (exact amounts, not rounded).");
+        Duration = Meter.CreateHistogram<double>("agent.step.duration", "s", "Duration of agents' timed steps and model calls.");
+        BudgetExceeded = Meter.CreateCounter<long>("agent.budget.exceeded", "{mission}", "Missions whose recorded spending went past their budget.");
+        UsageMissing = Meter.CreateCounter<long>("agent.usage.missing", "{call}", "Model calls whose response reported no token usage.");
+        Untracked = Meter.CreateCounter<long>("agent.calls.untracked", "{call}", "Model calls made with no mission to record them in.");
     }
 
     /// <summary>The meter that owns the instruments.</summary>
     public Meter Meter { get; }
 
-    /// <summary>Tokens used, tagged by agent.</summary>
+    /// <summary>Tokens used, tagged by agent (and by token type when known).</summary>
     public Counter<long> Tokens { get; }
 
     /// <summary>Credits charged, tagged by agent.</summary>
-    public Counter<long> Credits { get; }
+    public Counter<double> Credits { get; }
 
-    /// <summary>Step durations in milliseconds, tagged by agent.</summary>
+    /// <summary>Step and call durations in seconds, tagged by agent.</summary>
     public Histogram<double> Duration { get; }
 
-    /// <summary>Disposes the meter.</summary>
-    public void Dispose() => Meter.Dispose();
+    /// <summary>Incremented once when a mission's recorded spending first goes past its budget.</summary>
+    public Counter<long> BudgetExceeded { get; }
+
+    /// <summary>Model calls recorded whose response had no usage (recorded with zero tokens, never invented ones).</summary>
+    public Counter<long> UsageMissing { get; }
+
+    /// <summary>Model calls that had no mission to record them in (they pass through untouched).</summary>
+    public Counter<long> Untracked { get; }
+
+    /// <summary>Disposes the meter if this instance created it (a factory's meters are the factory's to dispose).</summary>
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            Meter.Dispose();
+        }
+    }
+
+    private static Meter CreateMeter(IMeterFactory meterFactory, string? meterName)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        return meterFactory.Create(new MeterOptions(string.IsNullOrWhiteSpace(meterName) ? DefaultMeterName : meterName));
+    }
 }

@@ -27,6 +27,32 @@ public readonly record struct ExactCredits : IComparable<ExactCredits>
     /// <summary>No credits.</summary>
     public static ExactCredits Zero => default;
 
+    /// <summary>A whole number of credits.</summary>
+    /// <param name="credits">Credits, zero or more.</param>
+    /// <returns>The exact amount.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    public static ExactCredits FromCredits(long credits)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(credits);
+        return new ExactCredits((Int128)credits * NanocreditsPerCredit);
+    }
+
+    /// <summary>A fractional number of credits, exact to the billionth.</summary>
+    /// <param name="credits">Credits, zero or more, at most nine decimal places.</param>
+    /// <returns>The exact amount.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">Negative, or finer than a billionth of a credit.</exception>
+    public static ExactCredits FromCredits(decimal credits)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(credits);
+        decimal nanocredits = credits * NanocreditsPerCredit;
+        if (nanocredits != decimal.Truncate(nanocredits))
+        {
+            throw new ArgumentOutOfRangeException(nameof(credits), credits, "Credits are exact to a billionth; this amount has more than nine decimal places.");
+        }
+
+        return new ExactCredits((Int128)nanocredits);
+    }
+
     /// <summary>The amount in billionths of a credit.</summary>
     public Int128 Nanocredits { get; }
 
@@ -44,6 +70,20 @@ public readonly record struct ExactCredits : IComparable<ExactCredits>
     /// <param name="right">Another amount.</param>
     /// <returns>The exact sum.</returns>
     public static ExactCredits Add(ExactCredits left, ExactCredits right) => new(checked(left.Nanocredits + right.Nanocredits));
+
+    /// <summary>Subtracts an amount.</summary>
+    /// <param name="left">An amount.</param>
+    /// <param name="right">An amount no larger than <paramref name="left"/>.</param>
+    /// <returns>The exact difference.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The difference would be negative.</exception>
+    public static ExactCredits operator -(ExactCredits left, ExactCredits right) => Subtract(left, right);
+
+    /// <summary>Subtracts an amount.</summary>
+    /// <param name="left">An amount.</param>
+    /// <param name="right">An amount no larger than <paramref name="left"/>.</param>
+    /// <returns>The exact difference.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The difference would be negative.</exception>
+    public static ExactCredits Subtract(ExactCredits left, ExactCredits right) => new(left.Nanocredits - right.Nanocredits);
 
     /// <summary>Compares two amounts.</summary>
     /// <param name="left">An amount.</param>
@@ -86,6 +126,20 @@ public readonly record struct ExactCredits : IComparable<ExactCredits>
             _ => throw new ArgumentOutOfRangeException(nameof(rounding), rounding, "Unknown rounding."),
         };
         return checked((long)((Nanocredits + bias) / NanocreditsPerCredit));
+    }
+
+    /// <summary>The amount in nanocredits as a 64-bit integer, for the accumulators' cells.</summary>
+    internal long ToInt64Nanocredits(string paramName) => Nanocredits <= long.MaxValue
+        ? (long)Nanocredits
+        : throw new ArgumentOutOfRangeException(paramName, "The amount exceeds what a 64-bit total of nanocredits can hold.");
+
+    /// <summary>Whole credits as nanocredits in a 64-bit integer.</summary>
+    internal static long CreditsToNanocredits(long credits, string paramName)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(credits, paramName);
+        return credits <= long.MaxValue / NanocreditsPerCredit
+            ? credits * NanocreditsPerCredit
+            : throw new ArgumentOutOfRangeException(paramName, credits, "The amount exceeds what a 64-bit total of nanocredits can hold.");
     }
 
     /// <summary>The exact amount in credits.</summary>

@@ -23,10 +23,28 @@ public sealed class ModelPrice
     /// <summary>Credits per 1,000 input (prompt) tokens; zero or more, at most six decimal places.</summary>
     public decimal InputCreditsPer1000Tokens { get; set; }
 
+    /// <summary>Creates a price with a separate price for cached input tokens.</summary>
+    /// <param name="inputCreditsPer1000Tokens">Credits per 1,000 input (prompt) tokens not read from a cache.</param>
+    /// <param name="outputCreditsPer1000Tokens">Credits per 1,000 output (completion) tokens.</param>
+    /// <param name="cachedInputCreditsPer1000Tokens">Credits per 1,000 input tokens read from the provider's prompt cache.</param>
+    public ModelPrice(decimal inputCreditsPer1000Tokens, decimal outputCreditsPer1000Tokens, decimal cachedInputCreditsPer1000Tokens)
+        : this(inputCreditsPer1000Tokens, outputCreditsPer1000Tokens)
+    {
+        CachedInputCreditsPer1000Tokens = cachedInputCreditsPer1000Tokens;
+    }
+
     /// <summary>Credits per 1,000 output (completion) tokens; zero or more, at most six decimal places.</summary>
     public decimal OutputCreditsPer1000Tokens { get; set; }
 
+    /// <summary>
+    /// Credits per 1,000 cached input tokens; zero or more, at most six decimal places. <see langword="null"/> (the
+    /// default) charges cached input at <see cref="InputCreditsPer1000Tokens"/>.
+    /// </summary>
+    public decimal? CachedInputCreditsPer1000Tokens { get; set; }
+
     /// <summary>Describes the price.</summary>
     /// <returns>For example <c>in 0.15 / out 0.6 credits per 1k tokens</c>.</returns>
-    public override string ToString() => $"in {InputCreditsPer1000Tokens} / out {OutputCreditsPer1000Tokens} credits per 1k tokens";
+    public override string ToString() => CachedInputCreditsPer1000Tokens is { } cached
+        ? $"in {InputCreditsPer1000Tokens} (cached {cached}) / out {OutputCreditsPer1000Tokens} credits per 1k tokens"
+        : $"in {InputCreditsPer1000Tokens} / out {OutputCreditsPer1000Tokens} credits per 1k tokens";
 }

@@ -4,14 +4,14 @@ namespace AgentCosts.Pricing;
 
 /// <summary>
 /// Turns token counts into credits from per-model prices, exactly: each token costs a whole number of billionths of a
-/// credit, sums are exact, and rounding to whole credits happens once per <see cref="GetCost"/> (or once at the end, when
-/// you add <see cref="GetExactCost"/> results yourself).
+/// credit and sums are exact. Record <see cref="GetExactCost(string, long, long)"/> amounts (a tracker rounds once, when a
+/// snapshot is taken); <see cref="GetCost"/> rounds one call on its own, which under-bills or over-bills when summed.
 /// </summary>
 public sealed class PriceTable
 {
     private const decimal NanocreditsPerTokenPerCreditPer1000 = ExactCredits.NanocreditsPerCredit / 1000m;
-    private readonly Dictionary<string, (long Input, long Output)> _prices;
-    private readonly (long Input, long Output)? _default;
+    private readonly Dictionary<string, (long Input, long Output, long CachedInput)> _prices;
+    private readonly (long Input, long Output, long CachedInput)? _default;
 
     /// <summary>Creates a price table.</summary>
     /// <param name="prices">Prices by model id (ordinal).</param>
@@ -26,7 +26,7 @@ public sealed class PriceTable
         CreditRounding rounding = CreditRounding.HalfUp)
     {
         ArgumentNullException.ThrowIfNull(prices);
-        _prices = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+        _prices = new Dictionary<string, (long, long, long)>(StringComparer.Ordinal);
         foreach (var (model, price) in prices)
         {
             ArgumentException.ThrowIfNullOrEmpty(model, nameof(prices));
@@ -57,16 +57,31 @@ public sealed class PriceTable
     /// <param name="outputTokens">Output (completion) tokens, zero or more.</param>
     /// <returns>The exact amount, not rounded.</returns>
     /// <exception cref="UnknownModelException">The model has no price and the policy is <see cref="UnknownModelPolicy.Throw"/>.</exception>
-    public ExactCredits GetExactCost(string model, long inputTokens, long outputTokens)
+    public ExactCredits GetExactCost(string model, long inputTokens, long outputTokens) =>
+        GetExactCost(model, new TokenUsage(inputTokens, outputTokens));
+
+    /// <summary>
+    /// The exact cost of a model call from its usage: uncached input at the input price, cached input at the cached price
+    /// (the input price when the model has none), output (reasoning included) at the output price.
+    /// </summary>
+    /// <param name="model">The model id.</param>
+    /// <param name="usage">The call's tokens.</param>
+    /// <returns>The exact amount, not rounded.</returns>
+    /// <exception cref="UnknownModelException">The model has no price and the policy is <see cref="UnknownModelPolicy.Throw"/>.</exception>
+    public ExactCredits GetExactCost(string model, TokenUsage usage)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentOutOfRangeException.ThrowIfNegative(inputTokens);
-        ArgumentOutOfRangeException.ThrowIfNegative(outputTokens);
         var price = Resolve(model);
-        return new ExactCredits(((Int128)inputTokens * price.Input) + ((Int128)outputTokens * price.Output));
+        return new ExactCredits(
+            ((Int128)(usage.InputTokens - usage.CachedInputTokens) * price.Input)
+            + ((Int128)usage.CachedInputTokens * price.CachedInput)
+            + ((Int128)usage.OutputTokens * price.Output));
     }
 
-    /// <summary>The cost of a model call in whole credits, rounded once with <see cref="Rounding"/>.</summary>
+    /// <summary>
+    /// The cost of one model call in whole credits, rounded with <see cref="Rounding"/>. Do not add these up: 1,000 calls of
+    /// 0.45 credits each round to 0 each; record <see cref="GetExactCost(string, long, long)"/> instead.
+    /// </summary>
     /// <param name="model">The model id.</param>
     /// <param name="inputTokens">Input (prompt) tokens, zero or more.</param>
     /// <param name="outputTokens">Output (completion) tokens, zero or more.</param>
@@ -80,14 +95,16 @@ public sealed class PriceTable
     /// <returns><see langword="true"/> when the table lists it.</returns>
     public bool Contains([NotNullWhen(true)] string? model) => model is not null && _prices.ContainsKey(model);
 
-    private (long Input, long Output) Resolve(string model) =>
+    private (long Input, long Output, long CachedInput) Resolve(string model) =>
         _prices.TryGetValue(model, out var price) ? price
         : _default ?? throw new UnknownModelException(model);
 
-    private static (long Input, long Output) ToNanocredits(ModelPrice price, string model)
+    private static (long Input, long Output, long CachedInput) ToNanocredits(ModelPrice price, string model)
     {
         ArgumentNullException.ThrowIfNull(price, model);
-        return (PerToken(price.InputCreditsPer1000Tokens, model), PerToken(price.OutputCreditsPer1000Tokens, model));
+        long input = PerToken(price.InputCreditsPer1000Tokens, model);
+        long cachedInput = price.CachedInputCreditsPer1000Tokens is { } cached ? PerToken(cached, model) : input;
+        return (input, PerToken(price.OutputCreditsPer1000Tokens, model), cachedInput);
     }
 
     private static long PerToken(decimal creditsPer1000, string model)

@@ -1,0 +1,75 @@
+using System.Globalization;
+
+namespace AgentCosts;
+
+/// <summary>
+/// The tokens of one or more model calls, split as providers report them (Microsoft.Extensions.AI's
+/// <c>UsageDetails</c>): input and output, with cached input a part of input and reasoning a part of output.
+/// </summary>
+public readonly record struct TokenUsage
+{
+    /// <summary>Creates a usage.</summary>
+    /// <param name="inputTokens">Input (prompt) tokens, cached ones included; zero or more.</param>
+    /// <param name="outputTokens">Output (completion) tokens, reasoning ones included; zero or more.</param>
+    /// <param name="cachedInputTokens">The part of <paramref name="inputTokens"/> read from the provider's prompt cache.</param>
+    /// <param name="reasoningTokens">The part of <paramref name="outputTokens"/> spent on reasoning.</param>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A count is negative, cached input exceeds input, reasoning exceeds output, or the total exceeds <see cref="long.MaxValue"/>.
+    /// </exception>
+    public TokenUsage(long inputTokens, long outputTokens, long cachedInputTokens = 0, long reasoningTokens = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(inputTokens);
+        ArgumentOutOfRangeException.ThrowIfNegative(outputTokens);
+        ArgumentOutOfRangeException.ThrowIfNegative(cachedInputTokens);
+        ArgumentOutOfRangeException.ThrowIfNegative(reasoningTokens);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(cachedInputTokens, inputTokens);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(reasoningTokens, outputTokens);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(outputTokens, long.MaxValue - inputTokens);
+        InputTokens = inputTokens;
+        OutputTokens = outputTokens;
+        CachedInputTokens = cachedInputTokens;
+        ReasoningTokens = reasoningTokens;
+    }
+
+    /// <summary>No tokens.</summary>
+    public static TokenUsage Zero => default;
+
+    /// <summary>Input (prompt) tokens, cached ones included.</summary>
+    public long InputTokens { get; }
+
+    /// <summary>Output (completion) tokens, reasoning ones included.</summary>
+    public long OutputTokens { get; }
+
+    /// <summary>The part of the input read from the provider's prompt cache.</summary>
+    public long CachedInputTokens { get; }
+
+    /// <summary>The part of the output spent on reasoning.</summary>
+    public long ReasoningTokens { get; }
+
+    /// <summary>Input plus output: what <c>tokens</c> in the <c>agentCosts</c> JSON counts.</summary>
+    public long TotalTokens => InputTokens + OutputTokens;
+
+    /// <summary>Adds two usages.</summary>
+    /// <param name="left">A usage.</param>
+    /// <param name="right">Another usage.</param>
+    /// <returns>The sum.</returns>
+    /// <exception cref="OverflowException">A sum exceeds <see cref="long.MaxValue"/>.</exception>
+    public static TokenUsage operator +(TokenUsage left, TokenUsage right) => Add(left, right);
+
+    /// <summary>Adds two usages.</summary>
+    /// <param name="left">A usage.</param>
+    /// <param name="right">Another usage.</param>
+    /// <returns>The sum.</returns>
+    /// <exception cref="OverflowException">A sum exceeds <see cref="long.MaxValue"/>.</exception>
+    public static TokenUsage Add(TokenUsage left, TokenUsage right) => new(
+        checked(left.InputTokens + right.InputTokens),
+        checked(left.OutputTokens + right.OutputTokens),
+        checked(left.CachedInputTokens + right.CachedInputTokens),
+        checked(left.ReasoningTokens + right.ReasoningTokens));
+
+    /// <summary>Describes the usage.</summary>
+    /// <returns>For example <c>in 1000 (cached 400) / out 500 (reasoning 100)</c>.</returns>
+    public override string ToString() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"in {InputTokens} (cached {CachedInputTokens}) / out {OutputTokens} (reasoning {ReasoningTokens})");
+}
