@@ -16,6 +16,10 @@ public class MissionOverheadBenchmarks
 {
     private const int Agents = 8;
     private const int StepsPerAgent = 100;
+
+    /// <summary>Steps in one mission: what one invocation of a benchmark runs.</summary>
+    public const int StepsPerMission = Agents * StepsPerAgent;
+    private static readonly Pricing.ExactCredits StepCost = Pricing.ExactCredits.FromCredits(0.00045m);
     private static readonly string[] AgentNames = [.. Enumerable.Range(0, Agents).Select(i => $"agent-{i}")];
     private readonly AgentCostMetrics _metrics = new("AgentCosts.Benchmarks");
 
@@ -38,7 +42,7 @@ public class MissionOverheadBenchmarks
     }
 
     /// <summary>
-    /// Full tracking of an agent loop: a lap timer per agent, each step ending with <c>Lap(tokens, cost)</c> (one clock
+    /// Full tracking of an agent loop: a lap timer per agent, each step ending with <c>Lap(tokens, exactCost)</c> (one clock
     /// read per step). This is what the overhead gate measures.
     /// </summary>
     [Benchmark(OperationsPerInvoke = Agents * StepsPerAgent)]
@@ -52,7 +56,7 @@ public class MissionOverheadBenchmarks
             for (int step = 0; step < StepsPerAgent; step++)
             {
                 long result = StepWork.Run(Step, (step * Agents) + agent);
-                laps.Lap(result & 0xFFF, result & 0xF);
+                laps.Lap(result & 0xFFF, StepCost);
                 sink += result;
             }
         }
@@ -82,7 +86,7 @@ public class MissionOverheadBenchmarks
                 using var scope = agents[agent].Start();
                 long result = StepWork.Run(Step, (step * Agents) + agent);
                 scope.AddTokens(result & 0xFFF);
-                scope.AddCost(result & 0xF);
+                scope.AddCost(StepCost);
                 sink += result;
             }
         }

@@ -1,10 +1,15 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using AgentCosts.Pricing;
 using BenchmarkDotNet.Attributes;
 
 namespace AgentCosts.Benchmarks;
 
-/// <summary>One record of tokens, credits and milliseconds for one agent: our ways against what a user would write.</summary>
+/// <summary>
+/// One record of tokens, credits and milliseconds for one agent: our ways against what a user would write. Costs are one
+/// credit or less per record: a run makes billions of records into one agent, and an agent's exact total holds at most
+/// about 9.2 billion credits (a 64-bit count of nanocredits).
+/// </summary>
 [MemoryDiagnoser]
 public class RecordBenchmarks
 {
@@ -21,6 +26,11 @@ public class RecordBenchmarks
     private AgentHandle _handle = null!;
     private LapTimer _laps = null!;
     private long _listened;
+    private const string Model = "small";
+    private static readonly ExactCredits ExactCost = ExactCredits.FromCredits(0.45m);
+    private static readonly TokenUsage Usage = new(1000, 500, 200);
+    private static readonly PriceTable Prices = new(new Dictionary<string, ModelPrice> { [Model] = new(0.15m, 0.6m, 0.075m) });
+    private readonly AgentHandle _pricedHandle = new MissionCostTracker(prices: Prices).Agent(Agent);
 
     [GlobalSetup]
     public void Setup()
@@ -71,19 +81,36 @@ public class RecordBenchmarks
     public long TimeProviderClockRead() => TimeProvider.System.GetTimestamp();
 
     [Benchmark]
-    public void RecordByName() => _mission.Record(Agent, 1200, 12, 40);
+    public void RecordByName() => _mission.Record(Agent, 1200, 1, 40);
 
     [Benchmark]
-    public void RecordByHandle() => _handle.Record(1200, 12, 40);
+    public void RecordByHandle() => _handle.Record(1200, 1, 40);
 
     [Benchmark]
     public void TimingScopeWithTokensAndCost()
     {
         using var step = _handle.Start();
         step.AddTokens(1200);
-        step.AddCost(12);
+        step.AddCost(1);
     }
 
     [Benchmark]
-    public void LapWithTokensAndCost() => _laps.Lap(1200, 12);
+    public void LapWithTokensAndCost() => _laps.Lap(1200, 1);
+
+    [Benchmark]
+    public void RecordByHandleExact() => _handle.Record(1200, ExactCost, 40);
+
+    [Benchmark]
+    public void TimingScopeWithTokensAndExactCost()
+    {
+        using var step = _handle.Start();
+        step.AddTokens(1200);
+        step.AddCost(ExactCost);
+    }
+
+    [Benchmark]
+    public void LapWithTokensAndExactCost() => _laps.Lap(1200, ExactCost);
+
+    [Benchmark]
+    public void RecordUsagePriced() => _pricedHandle.RecordUsage(Model, Usage, Prices.GetExactCost(Model, Usage), TimeSpan.FromMilliseconds(40));
 }
