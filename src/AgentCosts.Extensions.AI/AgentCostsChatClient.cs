@@ -1,0 +1,320 @@
+using System.Runtime.CompilerServices;
+using AgentCosts.Budgets;
+using AgentCosts.Metrics;
+using AgentCosts.Pricing;
+using Microsoft.Extensions.AI;
+
+namespace AgentCosts.Extensions.AI;
+
+/// <summary>
+/// A delegating chat client that charges every call to an agent of a mission: input, output, cached-input and reasoning
+/// tokens from the response's usage, the exact cost from a price table (no per-call rounding), and the duration from the
+/// call's start to the response (for streaming, to the last update seen). When the mission has a budget, an estimate is
+/// reserved before the inner client is called, and a call the budget cannot cover throws
+/// <see cref="BudgetExceededException"/> without calling it. A call with no mission passes through untouched.
+/// Add it with <c>ChatClientBuilder.UseAgentCosts()</c>.
+/// </summary>
+public sealed class AgentCostsChatClient : DelegatingChatClient
+{
+    /// <summary>The agent a call is charged to when neither the options, a scope nor the resolver names one.</summary>
+    public const string UnattributedAgentName = "unattributed";
+
+    private readonly AgentCostsChatClientOptions _options;
+
+    /// <summary>Creates the client.</summary>
+    /// <param name="innerClient">The client that calls the model.</param>
+    /// <param name="options">The options; defaults when omitted.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="AgentCostsChatClientOptions.DefaultMaxOutputTokens"/> is negative.</exception>
+    public AgentCostsChatClient(IChatClient innerClient, AgentCostsChatClientOptions? options = null)
+        : base(innerClient)
+    {
+        _options = options ?? new AgentCostsChatClientOptions();
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.DefaultMaxOutputTokens, nameof(options));
+        ArgumentNullException.ThrowIfNull(_options.TimeProvider, nameof(options));
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="BudgetExceededException">The mission's budget cannot cover the call's estimate; the inner client was not called.</exception>
+    /// <exception cref="UnknownModelException">The model has no price and the price table's policy is to throw.</exception>
+    public override Task<ChatResponse> GetResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (Begin(messages, options) is not { } call)
+        {
+            return base.GetResponseAsync(messages, options, cancellationToken);
+        }
+
+        Task<ChatResponse> inner;
+        try
+        {
+            inner = base.GetResponseAsync(messages, options, cancellationToken);
+        }
+        catch
+        {
+            call.Failed();
+            throw;
+        }
+
+        // An inner client that answered synchronously needs no state machine of ours: nothing allocated per call.
+        if (inner.IsCompletedSuccessfully)
+        {
+            Completed(call, inner.Result);
+            return inner;
+        }
+
+        return AwaitResponseAsync(call, inner);
+    }
+
+    private static async Task<ChatResponse> AwaitResponseAsync(Call call, Task<ChatResponse> inner)
+    {
+        ChatResponse response;
+        try
+        {
+            response = await inner.ConfigureAwait(false);
+        }
+        catch
+        {
+            call.Failed();
+            throw;
+        }
+
+        Completed(call, response);
+        return response;
+    }
+
+    private static void Completed(Call call, ChatResponse response)
+    {
+        var usage = default(UsageTotals);
+        if (response.Usage is { } details)
+        {
+            usage.Add(details);
+        }
+
+        call.Completed(response.ModelId, usage);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="BudgetExceededException">The mission's budget cannot cover the call's estimate; the inner client was not called.</exception>
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        // Resolved and reserved here, not on the first MoveNextAsync, so a refused call throws where it is made.
+        return Begin(messages, options) is { } call
+            ? StreamAsync(call, messages, options, cancellationToken)
+            : base.GetStreamingResponseAsync(messages, options, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(
+        Call call, IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var usage = default(UsageTotals);
+        string? modelId = null;
+        bool completed = false;
+        var clock = _options.TimeProvider;
+        long lastUpdate = call.StartTimestamp;
+        try
+        {
+            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            {
+                modelId ??= update.ModelId;
+                foreach (var content in update.Contents)
+                {
+                    if (content is UsageContent { Details: { } details })
+                    {
+                        usage.Add(details);
+                    }
+                }
+
+                lastUpdate = clock.GetTimestamp();
+                yield return update;
+            }
+
+            completed = true;
+        }
+        finally
+        {
+            // Also when the consumer stops early, the stream fails or the call is cancelled: what was seen is recorded,
+            // with the time until then. A stream that ran to its end is timed to its last update.
+            if (completed || usage.Seen)
+            {
+                call.Completed(modelId, usage, completed ? lastUpdate : null);
+            }
+            else
+            {
+                call.Failed();
+            }
+        }
+    }
+
+    /// <summary>Resolves the mission and agent and reserves the estimate; <see langword="null"/> when the call has no mission.</summary>
+    private Call? Begin(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var scope = AgentCostScope.Current;
+        var mission = _options.Mission ?? scope?.Mission;
+        if (mission is null)
+        {
+            if (_options.Metrics?.Untracked is { Enabled: true } untracked)
+            {
+                untracked.Add(1);
+            }
+
+            return null;
+        }
+
+        string agentName = _options.AgentName ?? scope?.AgentName ?? ResolveAgentName() ?? UnattributedAgentName;
+        var prices = _options.Prices ?? mission.Prices ?? throw new InvalidOperationException(
+            "AgentCostsChatClient has no price table: set AgentCostsChatClientOptions.Prices, or give the mission tracker one.");
+
+        BudgetReservation? hold = null;
+        if (mission.Budget is { } budget)
+        {
+            long inputTokens = EstimateInputTokens(messages);
+            long outputTokens = chatOptions?.MaxOutputTokens is int max and >= 0 ? max : _options.DefaultMaxOutputTokens;
+            var estimate = Price(prices, new TokenUsage(inputTokens, outputTokens), _options.ModelId, chatOptions?.ModelId, null);
+            if (!budget.TryReserve(estimate, out hold))
+            {
+                throw new BudgetExceededException(budget.Limit, estimate, budget.Remaining);
+            }
+        }
+
+        long now = _options.TimeProvider.GetTimestamp();
+        return new Call(this, mission, mission.Agent(agentName), prices, chatOptions?.ModelId, hold, now);
+    }
+
+    private string? ResolveAgentName()
+    {
+        string? name = _options.AgentNameResolver?.Invoke();
+        return string.IsNullOrEmpty(name) ? null : name;
+    }
+
+    /// <summary>Characters of the request's text ÷ 4, rounded up: the usual rough token count, allocation-free.</summary>
+    private static long EstimateInputTokens(IEnumerable<ChatMessage> messages)
+    {
+        long characters = 0;
+        foreach (var message in messages)
+        {
+            foreach (var content in message.Contents)
+            {
+                if (content is TextContent { Text: { } text })
+                {
+                    characters += text.Length;
+                }
+            }
+        }
+
+        return (characters + 3) / 4;
+    }
+
+    /// <summary>
+    /// Prices usage with the first of the candidate models that the table lists; when it lists none, the first named one
+    /// goes through the table's unknown-model policy.
+    /// </summary>
+    private static ExactCredits Price(PriceTable prices, TokenUsage usage, string? first, string? second, string? third)
+    {
+        string? model = prices.Contains(first) ? first
+            : prices.Contains(second) ? second
+            : prices.Contains(third) ? third
+            : first ?? second ?? third;
+        if (model is null && prices.UnknownModelPolicy == UnknownModelPolicy.Throw)
+        {
+            throw new UnknownModelException(
+                "The call names no model (not in the response, AgentCostsChatClientOptions.ModelId or ChatOptions.ModelId), so it cannot be priced.",
+                null);
+        }
+
+        return prices.GetExactCost(model ?? string.Empty, usage);
+    }
+
+    /// <summary>Usage summed from a response or from a stream's usage contents, without allocating.</summary>
+    private struct UsageTotals
+    {
+        private long _input, _output, _cached, _reasoning;
+
+        public bool Seen { get; private set; }
+
+        public void Add(UsageDetails details)
+        {
+            Seen = true;
+            long input = details.InputTokenCount ?? 0;
+            long output = details.OutputTokenCount ?? 0;
+            if (details.InputTokenCount is null && details.OutputTokenCount is null && details.TotalTokenCount is { } total)
+            {
+                // A total with no split: counted (never dropped) as output, the dearer side, rather than invented apart.
+                output = total;
+            }
+
+            _input += input;
+            _output += output;
+            _cached += details.CachedInputTokenCount ?? 0;
+            _reasoning += details.ReasoningTokenCount ?? 0;
+        }
+
+        // Providers count cached input within input and reasoning within output; a report that does not is clamped.
+        public readonly TokenUsage ToUsage() =>
+            new(Math.Max(0, _input), Math.Max(0, _output), Math.Clamp(_cached, 0, Math.Max(0, _input)), Math.Clamp(_reasoning, 0, Math.Max(0, _output)));
+    }
+
+    /// <summary>One call in flight: where it is charged, what it reserved, and when it started. A struct: no allocation.</summary>
+    private readonly record struct Call(
+        AgentCostsChatClient Client,
+        MissionCostTracker Mission,
+        AgentHandle Agent,
+        PriceTable Prices,
+        string? RequestModel,
+        BudgetReservation? Hold,
+        long StartTimestamp)
+    {
+        /// <summary>Records the call; <paramref name="endTimestamp"/> is a stream's last update, or now when omitted.</summary>
+        public void Completed(string? responseModel, UsageTotals usage, long? endTimestamp = null)
+        {
+            try
+            {
+                var tokens = usage.ToUsage();
+                if (!usage.Seen && Mission.Metrics?.UsageMissing is { Enabled: true } missing)
+                {
+                    missing.Add(1, new KeyValuePair<string, object?>(AgentCostMetrics.AgentNameTag, Agent.Name));
+                }
+
+                string? model = responseModel ?? Client._options.ModelId ?? RequestModel;
+                ExactCredits cost;
+                try
+                {
+                    cost = Price(Prices, tokens, responseModel, Client._options.ModelId, RequestModel);
+                }
+                catch (UnknownModelException)
+                {
+                    // The call happened: its tokens and time are recorded even though the policy refuses to price it.
+                    Agent.RecordUsage(model, tokens, ExactCredits.Zero, Elapsed(endTimestamp));
+                    throw;
+                }
+
+                Agent.RecordUsage(model, tokens, cost, Elapsed(endTimestamp));
+            }
+            finally
+            {
+                // After the cost is recorded (and spent in the budget): releasing first would let another call reserve it.
+                Hold?.Dispose();
+            }
+        }
+
+        public void Failed()
+        {
+            try
+            {
+                if (Client._options.RecordFailedCalls)
+                {
+                    Agent.RecordUsage(null, TokenUsage.Zero, ExactCredits.Zero, Elapsed(null));
+                }
+            }
+            finally
+            {
+                Hold?.Dispose();
+            }
+        }
+
+        private TimeSpan Elapsed(long? endTimestamp) => endTimestamp is { } end
+            ? Client._options.TimeProvider.GetElapsedTime(StartTimestamp, Math.Max(end, StartTimestamp))
+            : Client._options.TimeProvider.GetElapsedTime(StartTimestamp);
+    }
+}

@@ -1,0 +1,50 @@
+using AgentCosts.Metrics;
+using AgentCosts.Pricing;
+
+namespace AgentCosts.Extensions.AI;
+
+/// <summary>Options of <see cref="AgentCostsChatClient"/>.</summary>
+public sealed class AgentCostsChatClientOptions
+{
+    /// <summary>The default of <see cref="DefaultMaxOutputTokens"/>.</summary>
+    public const int DefaultMaxOutputTokensValue = 4096;
+
+    /// <summary>
+    /// Prices of the models this client calls. When <see langword="null"/>, the mission tracker's own
+    /// <see cref="MissionCostTracker.Prices"/> are used; a call with neither is refused before it is made.
+    /// </summary>
+    public PriceTable? Prices { get; set; }
+
+    /// <summary>A fixed agent for every call through this client; when <see langword="null"/>, the ambient <see cref="AgentCostScope"/> names it.</summary>
+    public string? AgentName { get; set; }
+
+    /// <summary>A fixed mission for every call through this client; when <see langword="null"/>, the ambient <see cref="AgentCostScope"/> gives it.</summary>
+    public MissionCostTracker? Mission { get; set; }
+
+    /// <summary>The model to price a call with when the response names none (and to estimate a budget reservation with).</summary>
+    public string? ModelId { get; set; }
+
+    /// <summary>
+    /// Output tokens assumed for the budget estimate when <c>ChatOptions.MaxOutputTokens</c> is not set. Default 4,096.
+    /// </summary>
+    public int DefaultMaxOutputTokens { get; set; } = DefaultMaxOutputTokensValue;
+
+    /// <summary>
+    /// Names the agent when neither <see cref="AgentName"/> nor a scope does: for example
+    /// <c>() =&gt; AIAgent.CurrentRunContext?.Agent.Name</c> with the Microsoft Agent Framework, so an agent's own name
+    /// is used without naming it twice.
+    /// </summary>
+    public Func<string?>? AgentNameResolver { get; set; }
+
+    /// <summary>Whether a call that fails or is cancelled still records its elapsed time (with no tokens). Default <see langword="true"/>.</summary>
+    public bool RecordFailedCalls { get; set; } = true;
+
+    /// <summary>
+    /// Instruments for calls that have no mission (counted, never an exception); a mission's calls use the mission
+    /// tracker's own instruments. Set from DI when registered there.
+    /// </summary>
+    public AgentCostMetrics? Metrics { get; set; }
+
+    /// <summary>The clock that times calls; <see cref="TimeProvider.System"/> by default.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}
