@@ -1,13 +1,18 @@
 using AgentCosts;
 using AgentCosts.Budgets;
+using AgentCosts.Extensions.AI;
 using AgentCosts.Pricing;
+using Microsoft.Agents.AI;
+using Microsoft.Extensions.AI;
 
 namespace MissionHost;
 
 /// <summary>
-/// Runs one simulated mission: several agents working concurrently, each step reserving credits from the mission budget
-/// before it "calls a model", then recording its tokens, credits and time. Token use and latency are deterministic for a
-/// seed, so runs can be compared.
+/// Runs one mission the way the seed's overseer does: several Microsoft Agent Framework agents working concurrently,
+/// each calling its model through one shared chat-client pipeline with <c>UseAgentCosts</c>. The middleware attributes
+/// every call to the running agent (its own name, from the framework's run context), prices it exactly, reserves the
+/// mission's budget before the model is called and refuses a call the budget cannot cover. The model is
+/// <see cref="ScriptedModel"/>: deterministic usage and latency for a seed, so runs can be compared.
 /// </summary>
 internal static class MissionSimulator
 {
@@ -20,59 +25,58 @@ internal static class MissionSimulator
         ("publisher", "small-fast", 2),
     ];
 
+    private const int MaxOutputTokens = 1500;
+
     public sealed record Result(MissionCosts Costs, int StepsRun, int StepsRefused, ExactCredits BudgetLimit, ExactCredits BudgetSpent);
 
-    public static async Task<Result> RunAsync(MissionCostTracker mission, PriceTable prices, int seed, CancellationToken cancellationToken)
+    /// <summary>The shared pipeline: the scripted model with cost tracking in front of it.</summary>
+    public static IChatClient CreatePipeline(PriceTable prices, IServiceProvider? services = null) =>
+        new ChatClientBuilder(new ScriptedModel())
+            .UseAgentCosts(o =>
+            {
+                o.Prices = prices;
+                o.AgentNameResolver = static () => AIAgent.CurrentRunContext?.Agent.Name;
+            })
+            .Build(services);
+
+    public static async Task<Result> RunAsync(MissionCostTracker mission, IChatClient model, int seed, CancellationToken cancellationToken)
     {
         int refused = 0, run = 0;
-        await Task.WhenAll(Crew.Select((member, index) => Task.Run(
-            () =>
-            {
-                var random = new Random(HashCode.Combine(seed, index));
-                var agent = mission.Agent(member.Agent);
-                for (int step = 0; step < member.Steps; step++)
+
+        // Mission-only scope: the middleware charges this mission and takes each call's agent from the running agent.
+        using (AgentCostScope.Begin(mission))
+        {
+            await Task.WhenAll(Crew.Select(member => Task.Run(
+                async () =>
                 {
-                    int input = random.Next(400, 4000);
-                    int output = random.Next(100, 1500);
-
-                    // Reserve the worst case (the longest answer) before the call. The tracker is the budget's ledger: the
-                    // exact cost recorded below is spent there, and disposing the reservation releases the hold.
-                    var estimate = prices.GetExactCost(member.Model, input, 1500);
-                    BudgetReservation? reservation = null;
-                    if (mission.Budget is { } budget && !budget.TryReserve(estimate, out reservation))
+                    AIAgent agent = new ChatClientAgent(model, new ChatClientAgentOptions
                     {
-                        Interlocked.Increment(ref refused);
-                        break;
-                    }
-
-                    using (reservation)
+                        Name = member.Agent,
+                        ChatOptions = new ChatOptions
+                        {
+                            Instructions = $"You are the mission's {member.Agent}.",
+                            ModelId = member.Model,
+                            MaxOutputTokens = MaxOutputTokens,
+                        },
+                    });
+                    for (int step = 0; step < member.Steps; step++)
                     {
-                        long started = TimeProvider.System.GetTimestamp();
-                        SimulateModelCall(random);
-                        var elapsed = TimeProvider.System.GetElapsedTime(started);
-                        var latency = TimeSpan.FromMilliseconds(random.Next(150, 2500)); // the model's simulated latency
-                        var usage = new TokenUsage(input, output);
-                        agent.RecordUsage(member.Model, usage, prices.GetExactCost(member.Model, usage), elapsed + latency);
+                        try
+                        {
+                            await agent.RunAsync($"Mission {seed}, step {step}: do your part.", cancellationToken: cancellationToken);
+                            Interlocked.Increment(ref run);
+                        }
+                        catch (BudgetExceededException)
+                        {
+                            Interlocked.Increment(ref refused);
+                            break;
+                        }
                     }
-                    Interlocked.Increment(ref run);
-                }
-            },
-            cancellationToken)));
+                },
+                cancellationToken)));
+        }
 
-        var budgetState = mission.Budget;
-        return new Result(mission.Snapshot(), run, refused, budgetState?.Limit ?? ExactCredits.Zero, budgetState?.Spent ?? ExactCredits.Zero);
-    }
-
-    /// <summary>Real in-process work standing in for the model call: build and parse a small JSON reply.</summary>
-    private static void SimulateModelCall(Random random)
-    {
-        var reply = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
-            Enumerable.Range(0, 50).Select(i => random.Next()).ToArray(),
-            SampleJsonContext.Default.Int32Array);
-        using var document = System.Text.Json.JsonDocument.Parse(reply);
-        _ = document.RootElement.GetArrayLength();
+        var budget = mission.Budget;
+        return new Result(mission.Snapshot(), run, refused, budget?.Limit ?? ExactCredits.Zero, budget?.Spent ?? ExactCredits.Zero);
     }
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(int[]))]
-internal sealed partial class SampleJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -13,11 +13,12 @@ internal static class MissionsCommand
         var table = new Table().Border(TableBorder.Rounded).Title("Missions")
             .AddColumn("mission").AddColumn(new TableColumn("steps").RightAligned()).AddColumn(new TableColumn("refused").RightAligned())
             .AddColumn(new TableColumn("tokens").RightAligned()).AddColumn(new TableColumn("credits").RightAligned()).AddColumn(new TableColumn("budget").RightAligned());
+        using var model = MissionSimulator.CreatePipeline(host.Prices, host.Services);
         for (int i = 0; i < count; i++)
         {
             string name = string.Create(CultureInfo.InvariantCulture, $"mission-{existing + i + 1:D4}");
             var started = DateTimeOffset.UtcNow;
-            var result = await MissionSimulator.RunAsync(host.Missions.Create(), host.Prices, seed + i, cancellationToken);
+            var result = await MissionSimulator.RunAsync(host.Missions.Create(), model, seed + i, cancellationToken);
             Database.Execute(
                 connection,
                 "INSERT INTO Mission (name, cost, agentCosts, startedAt, completedAt) VALUES ($name, $cost, $agentCosts, $started, $completed)",

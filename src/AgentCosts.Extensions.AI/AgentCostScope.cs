@@ -11,7 +11,7 @@ public sealed class AgentCostScope : IDisposable
     private static readonly AsyncLocal<AgentCostScope?> CurrentScope = new();
     private bool _disposed;
 
-    private AgentCostScope(MissionCostTracker mission, string agentName, AgentCostScope? outer)
+    private AgentCostScope(MissionCostTracker mission, string? agentName, AgentCostScope? outer)
     {
         Mission = mission;
         AgentName = agentName;
@@ -24,8 +24,11 @@ public sealed class AgentCostScope : IDisposable
     /// <summary>The mission that calls in this scope are charged to.</summary>
     public MissionCostTracker Mission { get; }
 
-    /// <summary>The agent that calls in this scope are attributed to.</summary>
-    public string AgentName { get; }
+    /// <summary>
+    /// The agent that calls in this scope are attributed to; <see langword="null"/> for a mission-only scope, whose calls
+    /// take the agent from <see cref="AgentCostsChatClientOptions.AgentNameResolver"/> (the Agent Framework's run).
+    /// </summary>
+    public string? AgentName { get; }
 
     /// <summary>The scope this one is nested in, if any.</summary>
     public AgentCostScope? Outer { get; }
@@ -41,6 +44,23 @@ public sealed class AgentCostScope : IDisposable
         ArgumentNullException.ThrowIfNull(mission);
         ArgumentException.ThrowIfNullOrEmpty(agentName);
         var scope = new AgentCostScope(mission, agentName, CurrentScope.Value);
+        CurrentScope.Value = scope;
+        return scope;
+    }
+
+    /// <summary>
+    /// Begins a mission-only scope: calls are charged to this mission and attributed to the agent that
+    /// <see cref="AgentCostsChatClientOptions.AgentNameResolver"/> names (for example the Agent Framework agent that is
+    /// running), or else to <see cref="AgentCostsChatClient.UnattributedAgentName"/>.
+    /// </summary>
+    /// <param name="mission">The mission's tracker.</param>
+    /// <returns>The scope; dispose it to restore the outer one.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="mission"/> is null.</exception>
+    public static AgentCostScope Begin(MissionCostTracker mission)
+    {
+        ArgumentNullException.ThrowIfNull(mission);
+        var outer = CurrentScope.Value;
+        var scope = new AgentCostScope(mission, null, outer);
         CurrentScope.Value = scope;
         return scope;
     }
@@ -70,5 +90,5 @@ public sealed class AgentCostScope : IDisposable
 
     /// <summary>Describes the scope.</summary>
     /// <returns>The agent's name.</returns>
-    public override string ToString() => $"AgentCostScope({AgentName})";
+    public override string ToString() => $"AgentCostScope({AgentName ?? "any agent"})";
 }
