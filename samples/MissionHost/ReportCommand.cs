@@ -4,6 +4,7 @@ using AgentCosts.Breakdown;
 using ScottPlot;
 using Spectre.Console;
 using VersionedEnvelope.Reencryption;
+using VersionedEnvelope.Format;
 
 namespace MissionHost;
 

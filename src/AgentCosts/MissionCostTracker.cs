@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using AgentCosts.Budgets;
+using AgentCosts.Internal;
 using AgentCosts.Metrics;
 using AgentCosts.Pricing;
 
@@ -74,14 +75,21 @@ public sealed class MissionCostTracker
     /// <summary>Resolves an agent's handle (created on first use). Keep it: recording through it skips the look-up.</summary>
     /// <param name="name">The agent's name: non-empty, compared ordinally.</param>
     /// <returns>The handle; the same instance for the same name.</returns>
-    /// <exception cref="ArgumentException">The name is null or empty.</exception>
+    /// <exception cref="ArgumentException">
+    /// The name is null or empty, or not well-formed UTF-16 (a lone surrogate, which JSON cannot carry back); nothing is recorded.
+    /// </exception>
     public AgentHandle Agent(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         // TryGetValue first: on a hit it is about 2 ns faster than GetOrAdd, and a hit is every record after the first.
-        return _agents.TryGetValue(name, out var handle)
-            ? handle
-            : _agents.GetOrAdd(name, static (n, tracker) => new AgentHandle(n, tracker, tracker._timeProvider, tracker._metrics), this);
+        // Only a new name is checked: every name in the dictionary passed the check.
+        if (_agents.TryGetValue(name, out var handle))
+        {
+            return handle;
+        }
+
+        AgentNames.Validate(name, nameof(name));
+        return _agents.GetOrAdd(name, static (n, tracker) => new AgentHandle(n, tracker, tracker._timeProvider, tracker._metrics), this);
     }
 
     /// <summary>Adds tokens, whole credits and milliseconds to an agent.</summary>

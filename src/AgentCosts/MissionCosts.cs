@@ -35,7 +35,7 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
         var builder = ImmutableSortedDictionary.CreateBuilder<string, AgentCost>(StringComparer.Ordinal);
         foreach (var (name, cost) in agents)
         {
-            ArgumentException.ThrowIfNullOrEmpty(name, nameof(agents));
+            AgentNames.Validate(name, nameof(agents));
             if (!builder.TryAdd(name, cost))
             {
                 throw new ArgumentException($"Agent '{name}' appears more than once.", nameof(agents));
@@ -86,6 +86,11 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
     public static MissionCosts Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (!AgentNames.IsWellFormed(json))
+        {
+            throw new JsonException("agentCosts JSON is not valid: the text contains a lone surrogate (it is not well-formed UTF-16).");
+        }
+
         return Parse(Encoding.UTF8.GetBytes(json));
     }
 
@@ -93,7 +98,18 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
     /// <param name="utf8Json">The UTF-8 JSON.</param>
     /// <returns>The snapshot.</returns>
     /// <exception cref="JsonException">The JSON is invalid or not exactly the <c>agentCosts</c> shape.</exception>
-    public static MissionCosts Parse(ReadOnlySpan<byte> utf8Json) => new(AgentCostsJson.Read(utf8Json));
+    public static MissionCosts Parse(ReadOnlySpan<byte> utf8Json)
+    {
+        var agents = AgentCostsJson.Read(utf8Json);
+        try
+        {
+            return new MissionCosts(agents);
+        }
+        catch (OverflowException ex)
+        {
+            throw new JsonException("agentCosts JSON is not valid: the totals over all agents exceed a 64-bit integer.", ex);
+        }
+    }
 
     /// <summary>Merges two snapshots: exact per-agent sums, rounded and apportioned again. Associative and commutative.</summary>
     /// <param name="other">Another snapshot.</param>

@@ -68,6 +68,10 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         {
             return Fail(Failure, $"{ex.Reason}: {ex.Message}");
         }
+        catch (KeyDestructionRefusedException ex)
+        {
+            return Fail(Failure, ex.Message);
+        }
         catch (Exception ex) when (ex is InvalidOperationException or IOException)
         {
             // Refused changes, and key-ring files that cannot be read (KeyRingStoreException is an IOException).
@@ -225,7 +229,7 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
 
     private async Task<int> RewrapAsync(CliArguments arguments, CancellationToken cancellationToken)
     {
-        arguments.AllowOnly("--ring", "--root-key-env", "--keys", "--active", "--in");
+        arguments.AllowOnly("--ring", "--root-key-env", "--keys", "--active", "--in", "--out");
         var encryptor = new EnvelopeEncryptor(KeySource.Open(arguments, environment));
         int failures = 0, line = 0;
         var output = new StringBuilder();
@@ -244,8 +248,34 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
             }
         }
 
-        await WriteTextAsync(output.ToString(), cancellationToken);
-        return failures == 0 ? Success : Failure;
+        if (arguments.Get("--out") is not { } outPath)
+        {
+            await WriteTextAsync(output.ToString(), cancellationToken);
+            return failures == 0 ? Success : Failure;
+        }
+
+        if (failures > 0)
+        {
+            await stderr.WriteLineAsync($"{failures} lines could not be rewrapped; {outPath} was not written.");
+            return Failure;
+        }
+
+        // Temporary file, then rename: a rewrap that fails or is interrupted never leaves a partial export that a later
+        // inventory (and destroy) could mistake for the whole data set.
+        string full = Path.GetFullPath(outPath);
+        string temporary = $"{full}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            await File.WriteAllTextAsync(temporary, output.ToString(), cancellationToken);
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+
+        return Success;
     }
 
     private async Task<List<string>> ReadLinesAsync(CliArguments arguments, CancellationToken cancellationToken)

@@ -56,8 +56,9 @@ internal static class HelpText
             """,
         "ring destroy" => """
             Usage: envelope ring destroy --ring FILE --version N [--in FILE] [--force] [--by NAME] [--root-key-env NAME]
-            Deletes version N's key material for good. Refused unless the text-form ciphertexts in --in (one per line)
-            show none under version N, or --force is given.
+            Deletes version N's key material for good. Refused (exit 1, with the reason) unless --in holds every stored
+            ciphertext in text form, one per line, and shows none under version N: an empty file, legacy (headerless)
+            values or unreadable lines are refused too. --force destroys regardless.
             """,
         "encrypt" => $"""
             Usage: envelope encrypt (--ring FILE | --keys FILE [--active N]) [--aad TEXT] [--text]
@@ -82,10 +83,12 @@ internal static class HelpText
             Malformed lines are counted, not fatal. Needs no key.
             """,
         "rewrap" => $"""
-            Usage: envelope rewrap (--ring FILE | --keys FILE [--active N]) [--in FILE]
+            Usage: envelope rewrap (--ring FILE | --keys FILE [--active N]) [--in FILE] [--out FILE]
             Reads text-form ciphertexts, one per line, and writes each moved to the active version, in the same order.
             Only the data key is rewrapped; the plaintext is never decrypted. A line that cannot be rewrapped is written
             unchanged, reported on stderr, and makes the exit code 1.
+            With --out, the output goes to a temporary file renamed to FILE only when every line was rewrapped: a failed
+            rewrap leaves no FILE behind (and an existing FILE untouched).
 
             {KeySources}
             """,

@@ -317,7 +317,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
 
         return key.State switch
         {
-            KeyState.Retired => throw new EnvelopeException(EnvelopeErrorReason.KeyVersionRetired, $"Key version {version} is retired; reinstate it to decrypt.", version),
+            KeyState.Retired => throw new EnvelopeException(EnvelopeErrorReason.KeyVersionRetired, $"The ciphertext names key version {version}, which is retired, so it was not decrypted. A ciphertext that should not be under a retired version is more likely damaged or altered than a reason to reinstate the key; reinstate it only when data under that version is known to be needed.", version),
             KeyState.Destroyed => throw new EnvelopeException(EnvelopeErrorReason.UnknownKeyVersion, $"Key version {version} was destroyed; its ciphertexts cannot be read.", version),
             _ => key,
         };

@@ -61,7 +61,7 @@ public sealed class DependencyInjectionTests
         Assert.Contains(error.Failures, f => f.Contains("16 bytes", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("same key version 1", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("not valid base64", StringComparison.Ordinal));
-        Assert.Contains(error.Failures, f => f.Contains("'x' is not a key version", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("an entry's name is not a key version", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("ActiveVersion 9", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("MaxMessages", StringComparison.Ordinal));
         Assert.DoesNotContain(error.Failures, f => f.Contains(Key1, StringComparison.Ordinal));

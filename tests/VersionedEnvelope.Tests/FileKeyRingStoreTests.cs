@@ -27,7 +27,8 @@ public sealed class FileKeyRingStoreTests : IDisposable
         var loaded = await new FileKeyRingStore(RingPath, _rootKey).LoadAsync(ct);
 
         Assert.NotNull(loaded);
-        Assert.Equal(3, loaded.Revision);
+        Assert.Equal(2, loaded.Revision); // created and rotated in one save under the file's lock, then retired
+
         Assert.Equal([KeyState.Retired, KeyState.Active], loaded.Ring.Keys.Select(k => k.State));
         Assert.Equal(["user_123", "ops"], loaded.Ring.History.Select(e => e.By));
     }

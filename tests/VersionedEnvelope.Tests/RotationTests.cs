@@ -70,10 +70,10 @@ public sealed class RotationTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => manager.RetireAsync(2, "ops", ct));
         await manager.RetireAsync(1, "ops", ct);
         await manager.ReinstateAsync(1, "ops", ct);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => manager.DestroyAsync(1, "ops", inventory: null, cancellationToken: ct));
+        await Assert.ThrowsAsync<KeyDestructionRefusedException>(() => manager.DestroyAsync(1, "ops", inventory: null, cancellationToken: ct));
         await Assert.ThrowsAsync<InvalidOperationException>(() => manager.DestroyAsync(2, "ops", KeyUsageInventory.Scan(Array.Empty<string>()), cancellationToken: ct));
         var stillUsed = KeyUsageInventory.Scan([new EnvelopeEncryptor(Vectors.KeyRing(1)).EncryptToText([1])]);
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => manager.DestroyAsync(1, "ops", stillUsed, cancellationToken: ct));
+        var error = await Assert.ThrowsAsync<KeyDestructionRefusedException>(() => manager.DestroyAsync(1, "ops", stillUsed, cancellationToken: ct));
         Assert.Contains("1 ciphertexts", error.Message, StringComparison.Ordinal);
         await manager.DestroyAsync(1, "ops", KeyUsageInventory.Scan([encryptor.EncryptToText([1])]), cancellationToken: ct);
 

@@ -11,6 +11,7 @@ using Spectre.Console;
 using VersionedEnvelope;
 using VersionedEnvelope.Reencryption;
 using VersionedEnvelope.Rotation;
+using VersionedEnvelope.Format;
 
 namespace MissionHost.Dashboard;
 

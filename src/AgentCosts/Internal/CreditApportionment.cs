@@ -29,7 +29,7 @@ internal static class CreditApportionment
         {
             var (name, cost) = agents[i];
             long floor = cost.ExactCost.Round(CreditRounding.Down);
-            floors += floor;
+            floors = checked(floors + floor);
             remainders[i] = (cost.ExactCost.Nanocredits - ((Int128)floor * ExactCredits.NanocreditsPerCredit), i);
             result[i] = new(name, cost.WithCost(floor));
         }

@@ -1,4 +1,5 @@
 using System.Text.Encodings.Web;
+using System.Text;
 using System.Text.Json;
 
 namespace AgentCosts.Serialization;
@@ -59,6 +60,11 @@ internal static class AgentCostsJson
         {
             // The reader's own exception type is internal; give callers the public type with a clear message.
             throw new JsonException($"agentCosts JSON is not valid JSON: {ex.Message}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Utf8JsonReader.GetString's answer to invalid UTF-8 and to escaped lone surrogates.
+            throw new JsonException("agentCosts JSON is not valid: an agent name is not valid UTF-8 or escapes a lone surrogate.", ex);
         }
     }
 
@@ -123,9 +129,10 @@ internal static class AgentCostsJson
                 throw Invalid($"agent '{agent}': '{field}' must be a whole number");
             }
 
-            if (value < 0)
+            if (value < 0 || reader.ValueSpan[0] == (byte)'-')
             {
-                throw Invalid($"agent '{agent}': '{field}' is negative ({value})");
+                // -0 included: the writer never writes it, so the reader does not accept it.
+                throw Invalid($"agent '{agent}': '{field}' is negative ({Encoding.UTF8.GetString(reader.ValueSpan)})");
             }
 
             values[index] = value;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VersionedEnvelope;
 using VersionedEnvelope.DependencyInjection;
@@ -55,7 +56,7 @@ public static class VersionedEnvelopeServiceCollectionExtensions
                 store = new StaticKeyRingStore(OptionsChecks.BuildStaticRing(value, timeProvider));
             }
 
-            return new KeyRingManager(store, value, timeProvider);
+            return new KeyRingManager(store, value, timeProvider, sp.GetService<ILogger<KeyRingManager>>());
         });
         services.TryAddSingleton<IKeyRingProvider>(sp => sp.GetRequiredService<KeyRingManager>());
         services.TryAddSingleton<IEnvelopeEncryptor>(sp => new EnvelopeEncryptor(

@@ -37,8 +37,31 @@ internal static class Base64Url
         }
     }
 
-    /// <summary>Only the url-safe alphabet, no padding, no whitespace, and a length that base64 can produce.</summary>
-    public static bool IsValid(ReadOnlySpan<char> text) => text.Length % 4 != 1 && !text.ContainsAnyExcept(Alphabet);
+    /// <summary>
+    /// Only the url-safe alphabet, no padding, no whitespace, a length that base64 can produce, and the canonical
+    /// spelling: the unused low bits of the last character are zero (the BCL decoder ignores them, which would give one
+    /// ciphertext several spellings).
+    /// </summary>
+    public static bool IsValid(ReadOnlySpan<char> text)
+    {
+        if (text.Length % 4 == 1 || text.ContainsAnyExcept(Alphabet))
+        {
+            return false;
+        }
+
+        int unusedBits = (text.Length % 4) switch { 2 => 0b1111, 3 => 0b11, _ => 0 };
+        return unusedBits == 0 || (SextetOf(text[^1]) & unusedBits) == 0;
+    }
+
+    /// <summary>The 6-bit value of a base64url character (the alphabet was checked already).</summary>
+    private static int SextetOf(char c) => c switch
+    {
+        >= 'A' and <= 'Z' => c - 'A',
+        >= 'a' and <= 'z' => c - 'a' + 26,
+        >= '0' and <= '9' => c - '0' + 52,
+        '-' => 62,
+        _ => 63,
+    };
 
     public static bool TryDecode(ReadOnlySpan<char> text, [NotNullWhen(true)] out byte[]? data)
     {

@@ -245,8 +245,10 @@ public static class EnvelopeFormat
         int colon = text.IndexOf(':', TextPrefix.Length);
         var digits = colon < 0 ? default : text.AsSpan(TextPrefix.Length, colon - TextPrefix.Length);
 
-        // Canonical decimal only (no sign, no leading zero), so a SQL prefix match on 've1:vN:' is exact.
-        if (digits.IsEmpty || digits.Length > 10 || digits[0] == '0' || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out version))
+        // Canonical decimal only ([1-9][0-9]* in ASCII: no sign, no leading zero, nothing else; int.TryParse alone would
+        // accept trailing NULs), so a SQL prefix match on 've1:vN:' is exact.
+        if (digits.IsEmpty || digits.Length > 10 || digits[0] == '0' || digits.ContainsAnyExceptInRange('0', '9')
+            || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out version))
         {
             version = 0;
             return false;

@@ -25,7 +25,8 @@ internal static class OptionsChecks
         {
             if (!TryParseVersion(name, out int version))
             {
-                errors.Add($"Keys: '{name}' is not a key version (a positive integer).");
+                // The name is not echoed: with key and version swapped in configuration, it is the key itself.
+                errors.Add("Keys: an entry's name is not a key version (a positive integer such as \"1\"); the name is not shown, since a name in that place may be key material swapped with its version.");
                 continue;
             }
 
@@ -79,7 +80,7 @@ internal static class OptionsChecks
             {
                 if (!TryParseVersion(name, out int version))
                 {
-                    throw new InvalidOperationException($"Keys: '{name}' is not a key version; validate the options first.");
+                    throw new InvalidOperationException("Keys: an entry's name is not a key version; validate the options first.");
                 }
 
                 keys[version] = Convert.FromBase64String(value);

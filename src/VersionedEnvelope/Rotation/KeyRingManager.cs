@@ -1,6 +1,8 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using VersionedEnvelope.Format;
 using VersionedEnvelope.Keys;
-using VersionedEnvelope.Reencryption;
 using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope.Rotation;
@@ -8,8 +10,8 @@ namespace VersionedEnvelope.Rotation;
 /// <summary>
 /// Owns the key ring of one host: loads it from an <see cref="IKeyRingStore"/>, gives the encryptor the current
 /// snapshot without locks, rotates, retires, reinstates and destroys versions (each change persisted atomically with
-/// its audit event, under optimistic concurrency), and refreshes periodically so versions created by other hosts are
-/// picked up.
+/// its audit event, under the store's lock when it has one and optimistic concurrency otherwise), and refreshes in the
+/// background so versions created by other hosts are picked up. Every key-ring event is logged (never key material).
 /// </summary>
 public sealed class KeyRingManager : IKeyRingProvider, IDisposable
 {
@@ -17,6 +19,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     private readonly IKeyRingStore _store;
     private readonly VersionedEnvelopeOptions _options;
     private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly object _loadGate = new();
     private readonly ITimer? _refreshTimer;
@@ -28,12 +31,14 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     /// <param name="store">Where the ring lives.</param>
     /// <param name="options">Refresh and creation settings; defaults when omitted.</param>
     /// <param name="timeProvider">The clock for events and refresh; <see cref="TimeProvider.System"/> when omitted.</param>
-    public KeyRingManager(IKeyRingStore store, VersionedEnvelopeOptions? options = null, TimeProvider? timeProvider = null)
+    /// <param name="logger">Where key-ring events go; nowhere when omitted.</param>
+    public KeyRingManager(IKeyRingStore store, VersionedEnvelopeOptions? options = null, TimeProvider? timeProvider = null, ILogger<KeyRingManager>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
         _options = options ?? new VersionedEnvelopeOptions();
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         if (store.CanSave && _options.RefreshInterval > TimeSpan.Zero)
         {
             _refreshTimer = _timeProvider.CreateTimer(static state => ((KeyRingManager)state!).RefreshInBackground(), this, _options.RefreshInterval, _options.RefreshInterval);
@@ -71,6 +76,9 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         return stored is not null && Publish(stored);
     }
 
+    /// <summary>Whether the ring has been loaded (by <see cref="InitializeAsync"/> or a first use).</summary>
+    public bool IsLoaded => Volatile.Read(ref _current) is not null;
+
     /// <inheritdoc />
     public KeyRing GetRingWith(int version)
     {
@@ -85,7 +93,11 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         bool due = last == long.MinValue || _timeProvider.GetElapsedTime(last, now) >= _options.UnknownVersionReloadInterval;
         if (due && Interlocked.CompareExchange(ref _lastUnknownVersionReload, now, last) == last)
         {
-            var stored = _store.LoadAsync().AsTask().GetAwaiter().GetResult();
+            // A decrypt that names a version this host has not seen (another host rotated) waits for one reload, at most
+            // once per UnknownVersionReloadInterval; it runs on the thread pool, never inline on a captured context.
+            // Encryption never waits: it uses the active version of the snapshot it has.
+            KeyRingLog.UnknownVersionSeen(_logger, version);
+            var stored = Task.Run(() => _store.LoadAsync().AsTask()).GetAwaiter().GetResult();
             if (stored is not null)
             {
                 Publish(stored);
@@ -119,6 +131,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
             },
             cancellationToken).ConfigureAwait(false);
         var rotated = ring.History[^1];
+        KeyRingLog.Rotated(_logger, rotated.Version, rotated.By);
         return new KeyRotationEvent(rotated.Version, rotated.At, rotated.By);
     }
 
@@ -147,23 +160,36 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
             key.State is KeyState.Retired or KeyState.DecryptOnly ? null : $"it is {key.State}, not retired", inventory: null, cancellationToken);
 
     /// <summary>
-    /// Destroys a version's key material for good. Refused while <paramref name="inventory"/> shows ciphertexts under it
-    /// (or when no inventory is given), unless <paramref name="force"/> is set. Never the active version.
+    /// Destroys a version's key material for good. Without <paramref name="force"/> it is refused unless
+    /// <paramref name="inventory"/> is complete evidence that nothing needs the version: it must have scanned at least one
+    /// ciphertext, hold no legacy or malformed entries (those may need any version), and count none under the version.
+    /// Never the active version.
     /// </summary>
     /// <param name="version">The version.</param>
     /// <param name="by">Who destroys it.</param>
-    /// <param name="inventory">A key-usage inventory of the stored ciphertexts, taken after re-encryption.</param>
+    /// <param name="inventory">A key-usage inventory of every stored ciphertext, taken after re-encryption.</param>
     /// <param name="force">Destroy even if ciphertexts may still use the version: they become unreadable.</param>
     /// <param name="cancellationToken">Cancels before the save commits.</param>
     /// <returns>A task that completes when the change is saved.</returns>
-    /// <exception cref="InvalidOperationException">The version is active or still in use.</exception>
+    /// <exception cref="KeyDestructionRefusedException">The inventory does not show the version unused; nothing was changed.</exception>
+    /// <exception cref="InvalidOperationException">The version is active or not in the ring.</exception>
     public Task DestroyAsync(int version, string by, KeyUsageInventory? inventory, bool force = false, CancellationToken cancellationToken = default) =>
         ChangeStateAsync(version, by, KeyState.Destroyed, KeyRingEventKind.Destroyed, (key, inv) =>
-            key.State == KeyState.Active ? "it is the active version; rotate first"
-            : force ? null
-            : inv is null ? "no key-usage inventory was given to show it is unused (pass one, or force)"
-            : inv.CountOf(key.Version) > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory shows {inv.CountOf(key.Version)} ciphertexts under it; re-encrypt them first (or force)")
-            : null, inventory, cancellationToken);
+        {
+            if (key.State == KeyState.Active)
+            {
+                return "it is the active version; rotate first";
+            }
+
+            string? refusal = force || key.State == KeyState.Destroyed ? null
+                : inv is null ? "no key-usage inventory was given to show it is unused (pass one, or force)"
+                : inv.Total == 0 ? "the inventory scanned no ciphertext, which proves nothing (was the input empty?)"
+                : inv.Legacy > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory holds {inv.Legacy} legacy ciphertexts, which may need any version; re-encrypt them first (or force)")
+                : inv.Malformed > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory holds {inv.Malformed} unreadable entries, so it cannot show the version unused")
+                : inv.CountOf(key.Version) > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory shows {inv.CountOf(key.Version)} ciphertexts under it; re-encrypt them first (or force)")
+                : null;
+            return refusal is null ? null : throw new KeyDestructionRefusedException(key.Version, refusal);
+        }, inventory, cancellationToken);
 
     /// <summary>The rotations of the current ring, oldest first: the <c>keyRotationHistory</c> entries.</summary>
     /// <returns>The rotation history.</returns>
@@ -177,9 +203,24 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         _writeGate.Dispose();
     }
 
-    private Task<KeyRing> ChangeStateAsync(int version, string by, KeyState state, KeyRingEventKind kind, Func<EnvelopeKey, KeyUsageInventory?, string?> refusal, KeyUsageInventory? inventory, CancellationToken cancellationToken)
+    private async Task<KeyRing> ChangeStateAsync(int version, string by, KeyState state, KeyRingEventKind kind, Func<EnvelopeKey, KeyUsageInventory?, string?> refusal, KeyUsageInventory? inventory, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        try
+        {
+            var ring = await ChangeStateCoreAsync(version, by, state, kind, refusal, inventory, cancellationToken).ConfigureAwait(false);
+            KeyRingLog.StateChanged(_logger, version, state, by);
+            return ring;
+        }
+        catch (KeyDestructionRefusedException ex)
+        {
+            KeyRingLog.DestroyRefused(_logger, version, ex.Reason ?? ex.Message);
+            throw;
+        }
+    }
+
+    private Task<KeyRing> ChangeStateCoreAsync(int version, string by, KeyState state, KeyRingEventKind kind, Func<EnvelopeKey, KeyUsageInventory?, string?> refusal, KeyUsageInventory? inventory, CancellationToken cancellationToken)
+    {
         return UpdateAsync(
             current =>
             {
@@ -210,6 +251,11 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_store is ILockingKeyRingStore locking)
+            {
+                return await UpdateLockedAsync(locking, change, cancellationToken).ConfigureAwait(false);
+            }
+
             for (int attempt = 1; ; attempt++)
             {
                 var stored = await _store.LoadAsync(cancellationToken).ConfigureAwait(false) ?? await CreateAsync(cancellationToken).ConfigureAwait(false);
@@ -240,15 +286,30 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         }
     }
 
+    /// <summary>The change applied under the store's lock: it cannot meet another writer, so it never retries.</summary>
+    private async Task<KeyRing> UpdateLockedAsync(ILockingKeyRingStore store, Func<KeyRing, KeyRing> change, CancellationToken cancellationToken)
+    {
+        KeyRing? result = null;
+        var stored = await store.UpdateAsync(
+            current =>
+            {
+                var ring = current?.Ring ?? CreateRing();
+                result = change(ring);
+                return current is null || !ReferenceEquals(result, current.Ring) ? result : null;
+            },
+            cancellationToken).ConfigureAwait(false);
+        Publish(stored!);
+        return result!;
+    }
+
+    private KeyRing CreateRing() => _options.CreateKeyRingIfMissing
+        ? KeyRing.CreateNew(_timeProvider)
+        : throw new InvalidOperationException(
+            "The key ring store is empty. Create a key ring first (for example with 'envelope ring create'), or set VersionedEnvelopeOptions.CreateKeyRingIfMissing.");
+
     private async Task<StoredKeyRing> CreateAsync(CancellationToken cancellationToken)
     {
-        if (!_options.CreateKeyRingIfMissing)
-        {
-            throw new InvalidOperationException(
-                "The key ring store is empty. Create a key ring first (for example with 'envelope ring create'), or set VersionedEnvelopeOptions.CreateKeyRingIfMissing.");
-        }
-
-        var ring = KeyRing.CreateNew(_timeProvider);
+        var ring = CreateRing();
         try
         {
             return new StoredKeyRing(ring, await _store.SaveAsync(ring, 0, cancellationToken).ConfigureAwait(false));
@@ -270,14 +331,17 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
                 return loaded;
             }
 
-            // Stores in this library complete synchronously; hosts with remote stores call InitializeAsync at start-up.
-            var stored = _store.LoadAsync().AsTask().GetAwaiter().GetResult() ?? CreateAsync(CancellationToken.None).GetAwaiter().GetResult();
+            // Only before start-up: hosts load the ring with InitializeAsync (AddVersionedEnvelope registers a hosted service
+            // that does), so after start this never runs. On the thread pool, never inline on a captured context.
+            KeyRingLog.LoadedOnFirstUse(_logger);
+            var stored = Task.Run(async () => await _store.LoadAsync().ConfigureAwait(false) ?? await CreateAsync(CancellationToken.None).ConfigureAwait(false))
+                .GetAwaiter().GetResult();
             Publish(stored);
             return Volatile.Read(ref _current)!;
         }
     }
 
-    /// <summary>Swaps in a snapshot unless a newer one is already published.</summary>
+    /// <summary>Swaps in a snapshot unless a newer one is already published, and logs the change.</summary>
     private bool Publish(StoredKeyRing stored)
     {
         while (true)
@@ -290,6 +354,15 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
 
             if (Interlocked.CompareExchange(ref _current, stored, current) == current)
             {
+                if (current is null)
+                {
+                    KeyRingLog.Loaded(_logger, stored.Revision, stored.Ring.ActiveVersion, stored.Ring.Keys.Count);
+                }
+                else
+                {
+                    KeyRingLog.Refreshed(_logger, current.Revision, stored.Revision, stored.Ring.ActiveVersion);
+                }
+
                 return true;
             }
         }
@@ -308,9 +381,11 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
             {
                 await RefreshAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException)
+            catch (Exception ex)
             {
-                // Keep the last good snapshot; the next tick tries again.
+                // Keep the last good snapshot; the next tick tries again. Said every time: a host whose root key no
+                // longer opens the ring (another host re-sealed it) must not go quiet.
+                KeyRingLog.RefreshFailed(_logger, ex, Volatile.Read(ref _current)?.Revision ?? 0);
             }
             finally
             {

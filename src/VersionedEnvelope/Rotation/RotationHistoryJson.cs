@@ -13,17 +13,32 @@ namespace VersionedEnvelope.Rotation;
 /// </summary>
 public static class RotationHistoryJson
 {
+    // Readers accept exactly what the writer produces: three fraction digits, always, so stored audit text round-trips.
     private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
-    private static readonly string[] AcceptedTimestampFormats = [TimestampFormat, "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'"];
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Writes the history as compact JSON.</summary>
     /// <param name="history">The rotations, oldest first.</param>
     /// <returns>The JSON text.</returns>
+    /// <exception cref="ArgumentException">
+    /// A rotation's <c>RotatedBy</c> is blank or not well-formed UTF-16 (a lone surrogate), or its version is not positive:
+    /// the reader would refuse what was written.
+    /// </exception>
     public static string Write(IEnumerable<KeyRotationEvent> history)
     {
         ArgumentNullException.ThrowIfNull(history);
+        history = history.ToList();
+        foreach (var rotation in history)
+        {
+            ArgumentNullException.ThrowIfNull(rotation, nameof(history));
+            if (rotation.Version < 1 || string.IsNullOrWhiteSpace(rotation.RotatedBy) || !IsWellFormed(rotation.RotatedBy))
+            {
+                throw new ArgumentException(
+                    $"Rotation of version {rotation.Version}: the version must be positive and 'rotatedBy' a non-blank, well-formed string.", nameof(history));
+            }
+        }
+
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
@@ -50,9 +65,23 @@ public static class RotationHistoryJson
     public static IReadOnlyList<KeyRotationEvent> Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (!IsWellFormed(json))
+        {
+            throw Invalid("the text contains a lone surrogate (it is not well-formed UTF-16)");
+        }
+
+        return Parse(Encoding.UTF8.GetBytes(json));
+    }
+
+    /// <summary>Reads UTF-8 <c>keyRotationHistory</c> JSON strictly.</summary>
+    /// <param name="utf8Json">The UTF-8 JSON.</param>
+    /// <returns>The rotations, oldest first.</returns>
+    /// <exception cref="JsonException">The JSON is invalid (invalid UTF-8 included) or not exactly that shape.</exception>
+    public static IReadOnlyList<KeyRotationEvent> Parse(ReadOnlySpan<byte> utf8Json)
+    {
         try
         {
-            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), new JsonReaderOptions { MaxDepth = 4 });
+            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 4 });
             var history = ReadArray(ref reader);
             if (reader.Read())
             {
@@ -64,6 +93,11 @@ public static class RotationHistoryJson
         catch (JsonException ex) when (ex.GetType() != typeof(JsonException))
         {
             throw new JsonException($"keyRotationHistory JSON is not valid JSON: {ex.Message}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Utf8JsonReader.GetString's answer to invalid UTF-8 and to escaped lone surrogates.
+            throw new JsonException("keyRotationHistory JSON is not valid: a string is not valid UTF-8 or escapes a lone surrogate.", ex);
         }
     }
 
@@ -106,20 +140,20 @@ public static class RotationHistoryJson
             switch (field)
             {
                 case "version" when version is null:
-                    version = token == JsonTokenType.Number && reader.TryGetInt32(out int v) && v > 0
+                    version = token == JsonTokenType.Number && reader.TryGetInt32(out int v) && v > 0 && reader.ValueSpan[0] != (byte)'-'
                         ? v
                         : throw Invalid($"entry {index}: 'version' must be a positive whole number");
                     break;
                 case "rotatedAt" when rotatedAt is null:
                     rotatedAt = token == JsonTokenType.String
-                        && DateTimeOffset.TryParseExact(reader.GetString(), AcceptedTimestampFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+                        && DateTimeOffset.TryParseExact(reader.GetString(), TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
                         ? at
                         : throw Invalid($"entry {index}: 'rotatedAt' must be a UTC timestamp like 2026-01-27T08:27:32.000Z");
                     break;
                 case "rotatedBy" when rotatedBy is null:
-                    rotatedBy = token == JsonTokenType.String && reader.GetString() is { Length: > 0 } by
+                    rotatedBy = token == JsonTokenType.String && reader.GetString() is { } by && !string.IsNullOrWhiteSpace(by)
                         ? by
-                        : throw Invalid($"entry {index}: 'rotatedBy' must be a non-empty string");
+                        : throw Invalid($"entry {index}: 'rotatedBy' must be a non-blank string");
                     break;
                 default:
                     throw Invalid($"entry {index}: unexpected or repeated field '{field}'");
@@ -136,4 +170,20 @@ public static class RotationHistoryJson
         reader.Read() ? reader.TokenType : throw Invalid("it ends too early");
 
     private static JsonException Invalid(string why) => new($"keyRotationHistory JSON is not valid: {why}.");
+
+    /// <summary>Whether the text is well-formed UTF-16: a lone surrogate cannot be written as UTF-8 without being replaced.</summary>
+    private static bool IsWellFormed(ReadOnlySpan<char> text)
+    {
+        while (!text.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(text, out _, out int consumed) != OperationStatus.Done)
+            {
+                return false;
+            }
+
+            text = text[consumed..];
+        }
+
+        return true;
+    }
 }

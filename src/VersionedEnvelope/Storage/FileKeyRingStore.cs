@@ -10,11 +10,15 @@ namespace VersionedEnvelope.Storage;
 /// <summary>
 /// A key ring in one JSON file. Key material is sealed with AES-256-GCM under a root key the host supplies, each key
 /// bound to its version by associated data; versions, states and the audit trail stay readable. Saves take a lock file
-/// (so hosts sharing the file serialise), check the revision, write a temporary file, flush it to disk and rename it
-/// over the old one: a crash leaves the old file or the new one, never a broken one.
+/// (so hosts sharing the file serialise), check the revision, write a temporary file, flush it to disk, rename it over
+/// the old one and flush the directory: a crash leaves the old file or the new one, never a broken one. Every save
+/// removes the temporary files a crashed writer left behind, so no copy of a destroyed key outlives the next save. On
+/// Unix the ring, its temporary files and the lock file are created readable and writable by their owner only (0600).
 /// </summary>
-public sealed class FileKeyRingStore : IKeyRingStore
+public sealed class FileKeyRingStore : ILockingKeyRingStore
 {
+    private const string TemporarySuffix = ".tmp";
+    private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
     private readonly Func<byte[]> _rootKeyProvider;
 
@@ -75,25 +79,44 @@ public sealed class FileKeyRingStore : IKeyRingStore
     public async ValueTask<long> SaveAsync(KeyRing ring, long expectedRevision, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ring);
-        string? directory = System.IO.Path.GetDirectoryName(Path);
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
         using var fileLock = await AcquireLockAsync(cancellationToken).ConfigureAwait(false);
-        long current = File.Exists(Path) ? Decode(await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false)).Revision : 0;
+        long current = (await LoadLockedAsync(cancellationToken).ConfigureAwait(false))?.Revision ?? 0;
         if (current != expectedRevision)
         {
             throw new KeyRingConcurrencyException(expectedRevision, current);
         }
 
-        long next = current + 1;
-        byte[] content = Encode(ring, next);
-        string temporary = $"{Path}.{Guid.NewGuid():N}.tmp";
+        return await WriteLockedAsync(ring, current + 1, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<StoredKeyRing?> UpdateAsync(Func<StoredKeyRing?, KeyRing?> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        using var fileLock = await AcquireLockAsync(cancellationToken).ConfigureAwait(false);
+        var stored = await LoadLockedAsync(cancellationToken).ConfigureAwait(false);
+        var next = change(stored);
+        if (next is null || ReferenceEquals(next, stored?.Ring))
+        {
+            return stored;
+        }
+
+        long revision = await WriteLockedAsync(next, (stored?.Revision ?? 0) + 1, cancellationToken).ConfigureAwait(false);
+        return new StoredKeyRing(next, revision);
+    }
+
+    private async Task<StoredKeyRing?> LoadLockedAsync(CancellationToken cancellationToken) =>
+        File.Exists(Path) ? Decode(await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false)) : null;
+
+    /// <summary>Under the lock: removes stale temporary files, writes the new ring durably and renames it into place.</summary>
+    private async Task<long> WriteLockedAsync(KeyRing ring, long revision, CancellationToken cancellationToken)
+    {
+        RemoveStaleTemporaryFiles();
+        byte[] content = Encode(ring, revision);
+        string temporary = $"{Path}.{Guid.NewGuid():N}{TemporarySuffix}";
         try
         {
-            var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous);
+            var stream = new FileStream(temporary, OwnerOnly(FileMode.CreateNew, FileAccess.Write, FileOptions.Asynchronous));
             await using (stream.ConfigureAwait(false))
             {
                 await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
@@ -109,8 +132,27 @@ public sealed class FileKeyRingStore : IKeyRingStore
             TryDelete(temporary);
             throw;
         }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(content);
+        }
 
-        return next;
+        DirectorySync.Flush(System.IO.Path.GetDirectoryName(Path)!);
+        return revision;
+    }
+
+    /// <summary>
+    /// Temporary files of this ring that a writer killed mid-save left behind: they may hold key material that a later
+    /// destroy removed from the ring, so they go. Only called under the lock, when no other writer has one open.
+    /// </summary>
+    private void RemoveStaleTemporaryFiles()
+    {
+        string directory = System.IO.Path.GetDirectoryName(Path)!;
+        string pattern = System.IO.Path.GetFileName(Path) + ".*" + TemporarySuffix;
+        foreach (string stale in Directory.EnumerateFiles(directory, pattern))
+        {
+            TryDelete(stale);
+        }
     }
 
     private StoredKeyRing Decode(byte[] bytes)
@@ -256,12 +298,25 @@ public sealed class FileKeyRingStore : IKeyRingStore
 
     private async Task<FileStream> AcquireLockAsync(CancellationToken cancellationToken)
     {
+        string? directory = System.IO.Path.GetDirectoryName(Path);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
         var deadline = DateTime.UtcNow + LockTimeout;
         while (true)
         {
             try
             {
-                return new FileStream(Path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                var lockFile = new FileStream(Path + ".lock", OwnerOnly(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileOptions.None));
+                if (!OperatingSystem.IsWindows())
+                {
+                    // A lock file made by an older version may be 0644: it holds nothing, but nothing of the ring's is world-readable.
+                    File.SetUnixFileMode(lockFile.SafeFileHandle, OwnerReadWrite);
+                }
+
+                return lockFile;
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
@@ -283,6 +338,18 @@ public sealed class FileKeyRingStore : IKeyRingStore
         var pinned = GC.AllocateArray<byte>(EnvelopeConstants.KeySize, pinned: true);
         rootKey.CopyTo(pinned);
         return () => (byte[])pinned.Clone();
+    }
+
+    /// <summary>Options for a file that only its owner may read and write (0600 on Unix; Windows keeps its ACLs).</summary>
+    private static FileStreamOptions OwnerOnly(FileMode mode, FileAccess access, FileOptions options)
+    {
+        var result = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.None, Options = options, BufferSize = 4096 };
+        if (!OperatingSystem.IsWindows())
+        {
+            result.UnixCreateMode = OwnerReadWrite;
+        }
+
+        return result;
     }
 
     private static void TryDelete(string path)

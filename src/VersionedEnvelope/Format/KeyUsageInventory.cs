@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using VersionedEnvelope.Format;
 using VersionedEnvelope.Internal;
 
-namespace VersionedEnvelope.Reencryption;
+namespace VersionedEnvelope.Format;
 
 /// <summary>
 /// How many ciphertexts use each key version, from their headers alone (no key, no decryption): the evidence that a
@@ -18,7 +17,10 @@ public sealed class KeyUsageInventory
     /// <summary>Counts by key version, ascending.</summary>
     public IReadOnlyDictionary<int, long> CountsByVersion => new SortedDictionary<int, long>(_byVersion);
 
-    /// <summary>Binary inputs without a VE1 header but long enough to be pre-versioning (legacy) ciphertexts.</summary>
+    /// <summary>
+    /// Inputs without a VE1 header that may be pre-versioning (legacy) ciphertexts: binary ones long enough to be one,
+    /// and texts that are standard base64 of such bytes (how legacy values were stored in text columns).
+    /// </summary>
     public long Legacy => Interlocked.Read(ref _legacy);
 
     /// <summary>Inputs that are neither VE1 nor possibly legacy.</summary>
@@ -74,12 +76,19 @@ public sealed class KeyUsageInventory
     }
 
     /// <summary>Counts one text-form ciphertext.</summary>
-    /// <param name="ciphertext">The text; anything else counts as malformed.</param>
+    /// <param name="ciphertext">
+    /// The text: a VE1 text form counts under its version, standard base64 of a possible legacy ciphertext as legacy,
+    /// anything else as malformed.
+    /// </param>
     public void Add(string? ciphertext)
     {
         if (EnvelopeFormat.TryGetKeyVersion(ciphertext, out int version))
         {
             CountVersion(version);
+        }
+        else if (ciphertext is not null && !EnvelopeFormat.IsTextForm(ciphertext) && IsLegacyText(ciphertext))
+        {
+            Interlocked.Increment(ref _legacy);
         }
         else
         {
@@ -109,6 +118,12 @@ public sealed class KeyUsageInventory
     /// <param name="version">The key version.</param>
     /// <returns>The count, 0 when none.</returns>
     public long CountOf(int version) => _byVersion.TryGetValue(version, out long count) ? count : 0;
+
+    /// <summary>Whether the text is standard base64 of at least a legacy ciphertext's overhead (header bytes only decoded).</summary>
+    private static bool IsLegacyText(string text) =>
+        text.Length % 4 == 0
+        && (text.Length / 4 * 3) - (text.EndsWith("==", StringComparison.Ordinal) ? 2 : text.EndsWith('=') ? 1 : 0) >= EnvelopeConstants.LegacyOverhead
+        && Convert.TryFromBase64String(text, new byte[text.Length / 4 * 3], out _);
 
     private void CountVersion(int version) => _byVersion.AddOrUpdate(version, 1, static (_, n) => n + 1);
 

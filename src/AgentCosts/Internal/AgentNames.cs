@@ -1,0 +1,35 @@
+namespace AgentCosts.Internal;
+
+/// <summary>
+/// The one rule for agent names, applied where names enter (recording, snapshots) and where they are read back (JSON):
+/// non-empty and well-formed UTF-16. A lone surrogate cannot be written as UTF-8 JSON without being replaced, so such a
+/// name is refused instead of being silently changed.
+/// </summary>
+internal static class AgentNames
+{
+    public static void Validate(string name, string paramName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name, paramName);
+        if (!IsWellFormed(name))
+        {
+            throw new ArgumentException("An agent name must be well-formed UTF-16: this one contains a lone surrogate.", paramName);
+        }
+    }
+
+    public static bool IsWellFormed(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

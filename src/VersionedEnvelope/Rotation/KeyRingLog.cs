@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace VersionedEnvelope.Rotation;
+
+/// <summary>
+/// Every key-ring event, as source-generated log messages. They carry versions, revisions, who acted and error
+/// messages, never key material (the key types have no member that could print it).
+/// </summary>
+internal static partial class KeyRingLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Key ring loaded: revision {Revision}, active version {ActiveVersion}, {VersionCount} versions.")]
+    public static partial void Loaded(ILogger logger, long revision, int activeVersion, int versionCount);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Key ring refreshed: revision {OldRevision} -> {NewRevision}, active version {ActiveVersion}.")]
+    public static partial void Refreshed(ILogger logger, long oldRevision, long newRevision, int activeVersion);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Key ring rotated: version {Version} is active (by {By}).")]
+    public static partial void Rotated(ILogger logger, int version, string by);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Key version {Version} changed to {State} (by {By}).")]
+    public static partial void StateChanged(ILogger logger, int version, Keys.KeyState state, string by);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Key ring refresh failed; keeping revision {Revision}. The next refresh tries again.")]
+    public static partial void RefreshFailed(ILogger logger, Exception exception, long revision);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "A ciphertext names key version {Version}, which this host does not know; reloading the key ring.")]
+    public static partial void UnknownVersionSeen(ILogger logger, int version);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "The key ring was loaded on first use, on the caller's thread; load it at start-up (InitializeAsync, or the hosted service AddVersionedEnvelope registers) so no request waits for storage.")]
+    public static partial void LoadedOnFirstUse(ILogger logger);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Key version {Version} was not destroyed: {Reason}.")]
+    public static partial void DestroyRefused(ILogger logger, int version, string reason);
+}
