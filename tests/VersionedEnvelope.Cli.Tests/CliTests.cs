@@ -96,6 +96,33 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task RingDestroy_EmptyOrPartialInventoryFromAFailedRewrap_IsRefusedWithExitOneAndTheReason()
+    {
+        await RunText("", "ring", "create", "--ring", Ring);
+        var (_, old, _) = await RunText("x", "encrypt", "--ring", Ring, "--text");
+        await RunText("", "ring", "rotate", "--ring", Ring, "--by", "ops");
+        string rewrapped = Path.Combine(_directory, "rewrapped.txt");
+
+        // A rewrap that fails (one line is not a ciphertext) writes no --out file at all.
+        var rewrap = await RunText(old + "\nnot a ciphertext\n", "rewrap", "--ring", Ring, "--out", rewrapped);
+        Assert.Equal(1, rewrap.Code);
+        Assert.False(File.Exists(rewrapped));
+        Assert.Empty(Directory.EnumerateFiles(_directory, "*.tmp"));
+
+        // The empty file a shell redirection would have left: refused, with the reason.
+        await File.WriteAllTextAsync(rewrapped, "", TestContext.Current.CancellationToken);
+        var destroy = await RunText("", "ring", "destroy", "--ring", Ring, "--version", "1", "--in", rewrapped);
+        Assert.Equal(1, destroy.Code);
+        Assert.Contains("scanned no ciphertext", destroy.Error, StringComparison.Ordinal);
+        Assert.Equal((0, "x"), ((await RunText(old, "decrypt", "--ring", Ring)).Code, (await RunText(old, "decrypt", "--ring", Ring)).Output));
+
+        // A complete, successful rewrap is the evidence destroy needs.
+        Assert.Equal(0, (await RunText(old + "\n", "rewrap", "--ring", Ring, "--out", rewrapped)).Code);
+        Assert.StartsWith("ve1:v2:", await File.ReadAllTextAsync(rewrapped, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(0, (await RunText("", "ring", "destroy", "--ring", Ring, "--version", "1", "--in", rewrapped)).Code);
+    }
+
+    [Fact]
     public async Task RingDestroy_InUseUnlessForced()
     {
         await RunText("", "ring", "create", "--ring", Ring);
