@@ -114,4 +114,20 @@ public sealed class DependencyInjectionTests
 
         Assert.Contains("AddFileKeyRingStore", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AddVersionedEnvelope_HostedService_LoadsTheKeyRingWhenTheHostStarts()
+    {
+        var services = new ServiceCollection().AddVersionedEnvelope(o => o.CreateKeyRingIfMissing = true).AddInMemoryKeyRingStore();
+        services.AddVersionedEnvelope();
+        using var provider = services.BuildServiceProvider();
+        var manager = provider.GetRequiredService<VersionedEnvelope.Rotation.KeyRingManager>();
+        var hosted = provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>().ToList();
+
+        Assert.False(manager.IsLoaded);
+        var loader = Assert.Single(hosted);
+        await loader.StartAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(manager.IsLoaded);
+    }
 }

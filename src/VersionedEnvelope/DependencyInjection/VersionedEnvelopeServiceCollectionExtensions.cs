@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VersionedEnvelope;
@@ -19,7 +20,8 @@ public static class VersionedEnvelopeServiceCollectionExtensions
     /// Registers <see cref="IEnvelopeEncryptor"/>, <see cref="KeyRingManager"/> (also as <see cref="IKeyRingProvider"/>)
     /// and <see cref="BatchReencryptor"/> as singletons, and validated <see cref="VersionedEnvelopeOptions"/>. The key ring
     /// comes from the registered <see cref="IKeyRingStore"/> (see <see cref="AddFileKeyRingStore"/>), or else is the
-    /// static ring of the options' <c>Keys</c> and <c>ActiveVersion</c>. Uses <c>TryAdd*</c>: calling it twice is harmless.
+    /// static ring of the options' <c>Keys</c> and <c>ActiveVersion</c>. A hosted service loads the ring when the host
+    /// starts, so no request waits for storage. Uses <c>TryAdd*</c>: calling it twice is harmless.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Configures the options (they may also be bound from configuration).</param>
@@ -63,6 +65,7 @@ public static class VersionedEnvelopeServiceCollectionExtensions
             sp.GetRequiredService<IKeyRingProvider>(),
             sp.GetRequiredService<IOptions<VersionedEnvelopeOptions>>().Value,
             sp.GetRequiredService<TimeProvider>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeyRingLoader>());
         services.TryAddSingleton(sp => new BatchReencryptor(sp.GetRequiredService<IEnvelopeEncryptor>(), sp.GetRequiredService<TimeProvider>()));
         return services;
     }

@@ -116,6 +116,10 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     /// <param name="cancellationToken">Cancels before the save commits.</param>
     /// <returns>The rotation event.</returns>
     /// <exception cref="NotSupportedException">The store is read-only (a static ring from options).</exception>
+    /// <exception cref="KeyRingConcurrencyException">
+    /// Only with a store that cannot lock (not <see cref="ILockingKeyRingStore"/>): other hosts kept changing the ring
+    /// through 10 jittered retries. The file store applies the change under its lock and never throws this.
+    /// </exception>
     public async Task<KeyRotationEvent> RotateAsync(string rotatedBy, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(rotatedBy);
