@@ -34,6 +34,16 @@ internal sealed class ProfileReencryption(Database database, BatchReencryptor re
         return target is not null && target == encryptor.ActiveKeyVersion;
     }
 
+    /// <summary>The key version every secret should be under.</summary>
+    public int ActiveVersion => encryptor.ActiveKeyVersion;
+
+    /// <summary>Profiles whose secret is not under <paramref name="activeVersion"/> (by the indexed keyVersion column).</summary>
+    public long CountStale(int activeVersion)
+    {
+        using var connection = database.Open();
+        return Database.Scalar<long>(connection, "SELECT COUNT(*) FROM UserProfile WHERE keyVersion <> $version", ("$version", activeVersion));
+    }
+
     public void Begin(int targetVersion)
     {
         using var connection = database.Open();

@@ -56,18 +56,9 @@ try
     return commandLine.Command switch
     {
         null => await RunAllAsync(commandLine, cancel.Token),
-        "seed" => await WithHostAsync(commandLine, create: true, ["--db", "--users"], async host =>
-        {
-            await SeedCommand.RunAsync(host, commandLine.GetInt("--users", 10_000, min: 1), cancel.Token);
-            return 0;
-        }),
-        "missions" => await WithHostAsync(commandLine, create: false, ["--db", "--count", "--seed"], async host =>
-        {
-            await MissionsCommand.RunAsync(host, commandLine.GetInt("--count", 20, min: 1), commandLine.GetInt("--seed", 42), cancel.Token);
-            return 0;
-        }),
-        "rotate" => await WithHostAsync(commandLine, create: false, ["--db", "--by", "--max-batches"], async host =>
-            (await RotateCommand.RunAsync(host, Required(commandLine, "--by"), MaxBatches(commandLine), cancel.Token)).Failed == 0 ? 0 : 1),
+        "seed" => await SeedAsync(commandLine, cancel.Token),
+        "missions" => await MissionsAsync(commandLine, cancel.Token),
+        "rotate" => await RotateAsync(commandLine, cancel.Token),
         "report" => await WithHostAsync(commandLine, create: false, ["--db", "--out"], async host =>
         {
             await ReportCommand.RunAsync(host, commandLine.Get("--out") ?? "report", cancel.Token);
@@ -81,6 +72,11 @@ try
 catch (UsageException ex)
 {
     return UsageError(ex.Message);
+}
+catch (MissionHost.Dashboard.ConfigurationException ex)
+{
+    AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+    return 2;
 }
 catch (Exception ex) when (Describe(ex) is { } message)
 {
@@ -111,6 +107,39 @@ static async Task<int> RunAllAsync(CommandLine commandLine, CancellationToken ca
     return VerifyCommand.Run(host) ? 0 : 1;
 }
 
+// Each command reads all of its arguments before WithHostAsync touches the database or the key ring: a bad one changes nothing.
+static async Task<int> SeedAsync(CommandLine commandLine, CancellationToken cancellationToken)
+{
+    commandLine.AllowOnly("--db", "--users");
+    int users = commandLine.GetInt("--users", 10_000, min: 1);
+    return await WithHostAsync(commandLine, create: true, ["--db", "--users"], async host =>
+    {
+        await SeedCommand.RunAsync(host, users, cancellationToken);
+        return 0;
+    });
+}
+
+static async Task<int> MissionsAsync(CommandLine commandLine, CancellationToken cancellationToken)
+{
+    commandLine.AllowOnly("--db", "--count", "--seed");
+    int count = commandLine.GetInt("--count", 20, min: 1);
+    int seed = commandLine.GetInt("--seed", 42);
+    return await WithHostAsync(commandLine, create: false, ["--db", "--count", "--seed"], async host =>
+    {
+        await MissionsCommand.RunAsync(host, count, seed, cancellationToken);
+        return 0;
+    });
+}
+
+static async Task<int> RotateAsync(CommandLine commandLine, CancellationToken cancellationToken)
+{
+    commandLine.AllowOnly("--db", "--by", "--max-batches");
+    string by = Required(commandLine, "--by");
+    int? maxBatches = MaxBatches(commandLine);
+    return await WithHostAsync(commandLine, create: false, ["--db", "--by", "--max-batches"], async host =>
+        await RotateCommand.RunAsync(host, by, maxBatches, cancellationToken) is { Failed: > 0 } ? 1 : 0);
+}
+
 static async Task<int> WithHostAsync(CommandLine commandLine, bool create, string[] allowed, Func<SampleHost, Task<int>> run)
 {
     commandLine.AllowOnly(allowed);
@@ -131,16 +160,12 @@ static async Task<int> ServeAsync(CommandLine commandLine, CancellationToken can
     string urls = commandLine.Get("--urls") ?? MissionHost.Dashboard.DashboardApp.DefaultUrl;
     await using var app = MissionHost.Dashboard.DashboardApp.Build(paths, ["--urls", urls]);
     await app.StartAsync(cancellationToken);
-    AnsiConsole.MarkupLine($"Dashboard on [bold]{Markup.Escape(string.Join(", ", app.Urls))}[/] (data: {Markup.Escape(paths.Directory)}). Ctrl+C stops it.");
-    try
-    {
-        await Task.Delay(Timeout.Infinite, cancellationToken);
-    }
-    catch (OperationCanceledException)
-    {
-    }
+    AnsiConsole.MarkupLine($"Dashboard on [bold]{Markup.Escape(string.Join(", ", app.Urls))}[/] (data: {Markup.Escape(paths.Directory)}). Ctrl+C or SIGTERM stops it.");
 
-    await app.StopAsync(CancellationToken.None);
+    // The host's console lifetime turns SIGTERM (kill, systemd, docker stop) and Ctrl+C into a graceful stop:
+    // in-flight requests finish and the re-encryption stops at a checkpoint, within the host's shutdown timeout.
+    using var stopOnCancel = cancellationToken.Register(() => app.Lifetime.StopApplication());
+    await app.WaitForShutdownAsync(CancellationToken.None);
     return 0;
 }
 

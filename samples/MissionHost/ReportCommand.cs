@@ -36,24 +36,7 @@ internal static class ReportCommand
 
         var missions = Database.ReadStrings(connection, "SELECT agentCosts FROM Mission ORDER BY id").Select(json => MissionCosts.Parse(json!)).ToList();
         var breakdown = CostBreakdown.From(missions);
-        var table = new Table().Border(TableBorder.Rounded).Title($"Agent costs across {breakdown.Missions} missions")
-            .AddColumn("agent").AddColumn(new TableColumn("missions").RightAligned()).AddColumn(new TableColumn("tokens").RightAligned())
-            .AddColumn(new TableColumn("credits").RightAligned()).AddColumn(new TableColumn("avg credits").RightAligned())
-            .AddColumn(new TableColumn("time (s)").RightAligned()).AddColumn(new TableColumn("share").RightAligned());
-        foreach (var line in breakdown.Agents)
-        {
-            table.AddRow(
-                Markup.Escape(line.Agent),
-                $"{line.Missions}",
-                $"{line.Total.Tokens:N0}",
-                $"{line.Total.Cost:N0}",
-                $"{line.AverageCost:N1}",
-                $"{line.Total.DurationMilliseconds / 1000.0:N1}",
-                $"{line.CostShare:P1}");
-        }
-
-        table.AddRow("[bold]total[/]", $"{breakdown.Missions}", $"{breakdown.Total.Tokens:N0}", $"{breakdown.Total.Cost:N0}", "", $"{breakdown.Total.DurationMilliseconds / 1000.0:N1}", "100%");
-        AnsiConsole.Write(table);
+        AnsiConsole.Write(CreateBreakdownTable(breakdown));
 
         string latest = Path.Combine(outputDirectory, "agent-costs.json");
         string breakdownJson = Path.Combine(outputDirectory, "breakdown.json");
@@ -67,6 +50,52 @@ internal static class ReportCommand
         }
     }
 
+    /// <summary>The longest agent name shown in full; longer ones are cut with an ellipsis (the full name is kept where a reader can hover).</summary>
+    public const int NameLength = 32;
+
+    /// <summary>A name cut to <see cref="NameLength"/> characters, never splitting a surrogate pair.</summary>
+    public static string ShortName(string name)
+    {
+        if (name.Length <= NameLength)
+        {
+            return name;
+        }
+
+        int cut = NameLength - 1;
+        if (char.IsHighSurrogate(name[cut - 1]))
+        {
+            cut--;
+        }
+
+        return string.Concat(name.AsSpan(0, cut), "…");
+    }
+
+    /// <summary>
+    /// The per-agent table. Agent names keep their width (no wrapping; long ones shortened) and the number columns have
+    /// short headers, so the table fits an 80-column terminal.
+    /// </summary>
+    public static Table CreateBreakdownTable(CostBreakdown breakdown)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title($"Agent costs across {breakdown.Missions} missions")
+            .AddColumn(new TableColumn("agent").NoWrap()).AddColumn(new TableColumn("missions").RightAligned()).AddColumn(new TableColumn("tokens").RightAligned())
+            .AddColumn(new TableColumn("credits").RightAligned()).AddColumn(new TableColumn("avg").RightAligned())
+            .AddColumn(new TableColumn("time s").RightAligned()).AddColumn(new TableColumn("share").RightAligned());
+        foreach (var line in breakdown.Agents)
+        {
+            table.AddRow(
+                Markup.Escape(ShortName(line.Agent)),
+                $"{line.Missions}",
+                $"{line.Total.Tokens:N0}",
+                $"{line.Total.Cost:N0}",
+                $"{line.AverageCost:N1}",
+                $"{line.Total.DurationMilliseconds / 1000.0:N1}",
+                $"{line.CostShare:P1}");
+        }
+
+        table.AddRow("[bold]total[/]", $"{breakdown.Missions}", $"{breakdown.Total.Tokens:N0}", $"{breakdown.Total.Cost:N0}", "", $"{breakdown.Total.DurationMilliseconds / 1000.0:N1}", "100%");
+        return table;
+    }
+
     public static (string Svg, string Png) WritePieChart(CostBreakdown breakdown, string outputDirectory)
     {
         var plot = CreatePieChart(breakdown);
@@ -75,6 +104,25 @@ internal static class ReportCommand
         plot.SaveSvg(svg, ChartWidth, ChartHeight);
         plot.SavePng(png, ChartWidth, ChartHeight);
         return (svg, png);
+    }
+
+    /// <summary>
+    /// The chart as SVG, each shortened legend name carrying the full name as an SVG <c>title</c> (shown on hover).
+    /// </summary>
+    public static string CreatePieChartSvg(CostBreakdown breakdown)
+    {
+        string svg = CreatePieChart(breakdown).GetSvgXml(ChartWidth, ChartHeight);
+        foreach (var line in breakdown.Agents.Where(a => a.Agent.Length > NameLength))
+        {
+            string shown = System.Security.SecurityElement.Escape($"{ShortName(line.Agent)} ({line.Total.Cost:N0} credits)");
+            string full = System.Security.SecurityElement.Escape(line.Agent);
+            svg = System.Text.RegularExpressions.Regex.Replace(
+                svg,
+                $@"(<text[^>]*>)(\s*){System.Text.RegularExpressions.Regex.Escape(shown)}(\s*</text>)",
+                match => $"{match.Groups[1].Value}<title>{full}</title>{match.Groups[2].Value}{shown}{match.Groups[3].Value}");
+        }
+
+        return svg;
     }
 
     public const int ChartWidth = 900;
@@ -90,7 +138,7 @@ internal static class ReportCommand
             Value = Math.Max(line.Total.Cost, 0),
             FillColor = palette.GetColor(i),
             Label = line.CostShare.ToString("P0", CultureInfo.InvariantCulture),
-            LegendText = $"{line.Agent} ({line.Total.Cost:N0} credits)",
+            LegendText = $"{ShortName(line.Agent)} ({line.Total.Cost:N0} credits)",
         }).ToList();
         var pie = plot.Add.Pie(slices);
         pie.DonutFraction = 0.45;

@@ -11,7 +11,8 @@ namespace MissionHost;
 /// </summary>
 internal static class RotateCommand
 {
-    public static async Task<ReencryptionSummary> RunAsync(SampleHost host, string rotatedBy, int? maxBatches, CancellationToken cancellationToken)
+    /// <summary>Rotates (or resumes) and re-encrypts; <see langword="null"/> when it stopped on request (--max-batches).</summary>
+    public static async Task<ReencryptionSummary?> RunAsync(SampleHost host, string rotatedBy, int? maxBatches, CancellationToken cancellationToken)
     {
         var job = host.Reencryption;
         if (job.HasUnfinishedRun(out string? resumeAfter))
@@ -56,7 +57,9 @@ internal static class RotateCommand
 
         if (summary is null)
         {
-            throw new SampleException($"Re-encryption stopped after {batches} batches at profile {job.ReadCheckpoint().LastId}; run 'rotate' again to finish it.");
+            // A requested stop is not an error: exit 0, and say how to finish.
+            AnsiConsole.MarkupLine($"Stopped as asked after {batches} batches, at profile {job.ReadCheckpoint().LastId}. Run 'rotate' again to resume from there.");
+            return null;
         }
 
         AnsiConsole.MarkupLine($"Re-encrypted [bold]{summary.Rewrapped:N0}[/], skipped {summary.Skipped:N0} already current, {summary.Failed} failed, in {summary.Elapsed.TotalSeconds:F2} s ({summary.Scanned / Math.Max(summary.Elapsed.TotalSeconds, 1e-9):N0} profiles/s).");

@@ -8,7 +8,8 @@ namespace MissionHost.Tests;
 /// <summary>A fresh sample database (profiles, missions, key ring) in a temporary folder.</summary>
 public sealed class SampleData : IAsyncLifetime
 {
-    public const string AdminToken = "test-admin-token";
+    /// <summary>A token as strong as a generated one (32 characters, high entropy).</summary>
+    public const string AdminToken = "Tq7-vXe2Lm9_RkP4wYb8ZsN1cHd6GjF3";
 
     internal DataPaths Paths { get; } = DataPaths.For(Path.Combine(Directory.CreateTempSubdirectory("missionhost-tests-").FullName, "missionhost.db"));
 
@@ -26,21 +27,25 @@ public sealed class SampleData : IAsyncLifetime
     }
 
     /// <summary>The dashboard app on the in-memory test server.</summary>
-    internal WebApplication CreateTestApp(int rotationsPerMinute = 100) =>
+    internal WebApplication CreateTestApp(int rotationsPerMinute = 100, int failedAttemptsPerMinute = 100, Action<WebApplicationBuilder>? configure = null) =>
         DashboardApp.Build(Paths, [], builder =>
         {
             builder.WebHost.UseTestServer();
-            Configure(builder, rotationsPerMinute);
+            Configure(builder, rotationsPerMinute, failedAttemptsPerMinute);
+            configure?.Invoke(builder);
         });
 
     /// <summary>The dashboard app on Kestrel, on a free loopback port.</summary>
     internal WebApplication CreateKestrelApp() =>
-        DashboardApp.Build(Paths, ["--urls", "http://127.0.0.1:0"], builder => Configure(builder, 100));
+        DashboardApp.Build(Paths, ["--urls", "http://127.0.0.1:0"], builder => Configure(builder, 100, 100));
 
-    private static void Configure(WebApplicationBuilder builder, int rotationsPerMinute) =>
+    private static void Configure(WebApplicationBuilder builder, int rotationsPerMinute, int failedAttemptsPerMinute) =>
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Dashboard:AdminToken"] = AdminToken,
             ["Dashboard:RotationsPerMinute"] = rotationsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Dashboard:FailedAttemptsPerMinute"] = failedAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Dashboard:ReencryptionFirstRetry"] = "00:00:00.200",
+            ["Dashboard:ReencryptionMaxRetry"] = "00:00:01",
         });
 }

@@ -6,13 +6,32 @@ namespace MissionHost.Dashboard;
 
 /// <summary>
 /// The admin bearer token from configuration (<c>Dashboard:AdminToken</c>); the identity it authenticates is what the
-/// audit trail records as <c>rotatedBy</c>, never anything the request says about itself.
+/// audit trail records as <c>rotatedBy</c>, never anything the request says about itself. A configured token must be
+/// as strong as a generated one.
 /// </summary>
-internal sealed class AdminToken(string token, string identity)
+internal sealed class AdminToken
 {
-    private readonly byte[] _token = Encoding.UTF8.GetBytes(token);
+    /// <summary>The shortest token accepted: a generated one is 32 characters.</summary>
+    public const int MinimumLength = 32;
 
-    public string Identity { get; } = identity;
+    /// <summary>Shannon entropy of the token's characters, in bits, that a configured token must reach (a generated one has about 150).</summary>
+    public const double MinimumEntropyBits = 128;
+
+    private readonly byte[] _token;
+
+    public AdminToken(string token, string identity)
+    {
+        string? weakness = Weakness(token);
+        if (weakness is not null)
+        {
+            throw new ConfigurationException($"Dashboard:AdminToken is too weak: {weakness}. Use a random token of at least {MinimumLength} characters (for example: head -c 24 /dev/urandom | base64).");
+        }
+
+        _token = Encoding.UTF8.GetBytes(token);
+        Identity = identity;
+    }
+
+    public string Identity { get; }
 
     public bool TryAuthenticate(HttpRequest request, out string identity)
     {
@@ -30,4 +49,23 @@ internal sealed class AdminToken(string token, string identity)
     }
 
     public static string Generate() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>Why a token is too weak, or null. The message never contains the token.</summary>
+    internal static string? Weakness(string token)
+    {
+        if (token.Length < MinimumLength)
+        {
+            return $"it has {token.Length} characters, fewer than {MinimumLength}";
+        }
+
+        double bits = token.GroupBy(c => c).Sum(g =>
+        {
+            double p = (double)g.Count() / token.Length;
+            return -p * Math.Log2(p);
+        }) * token.Length;
+        return bits < MinimumEntropyBits ? $"its characters carry about {bits:F0} bits of entropy, fewer than {MinimumEntropyBits:F0}" : null;
+    }
 }
+
+/// <summary>A configuration mistake found at start: exit code 2 with the message.</summary>
+internal sealed class ConfigurationException(string message) : Exception(message);

@@ -1,12 +1,13 @@
 using System.Globalization;
-using System.Threading.RateLimiting;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using AgentCosts;
 using AgentCosts.Breakdown;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using VersionedEnvelope;
 using VersionedEnvelope.Reencryption;
@@ -22,7 +23,6 @@ namespace MissionHost.Dashboard;
 internal static class DashboardApp
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
-    private const string RotatePolicy = "rotate";
 
     public static WebApplication Build(DataPaths paths, string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -43,27 +43,22 @@ internal static class DashboardApp
         builder.Services.AddSingleton<ProfileReencryption>();
         builder.Services.AddSingleton<ReencryptionJob>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReencryptionJob>());
+        builder.Services.AddSingleton(new ReencryptionSchedule(
+            builder.Configuration.GetValue("Dashboard:ReencryptionCheckInterval", TimeSpan.FromSeconds(30)),
+            builder.Configuration.GetValue("Dashboard:ReencryptionFirstRetry", TimeSpan.FromSeconds(1)),
+            builder.Configuration.GetValue("Dashboard:ReencryptionMaxRetry", TimeSpan.FromMinutes(2))));
         builder.Services.AddSingleton(AdminTokenFrom(builder.Configuration));
+        builder.Services.AddSingleton(new RotationLimits(
+            builder.Configuration.GetValue("Dashboard:FailedAttemptsPerMinute", 10),
+            builder.Configuration.GetValue("Dashboard:RotationsPerMinute", 5)));
         builder.Services.AddProblemDetails();
-        builder.Services.AddRateLimiter(options =>
-        {
-            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.AddFixedWindowLimiter(RotatePolicy, window =>
-            {
-                window.PermitLimit = builder.Configuration.GetValue("Dashboard:RotationsPerMinute", 5);
-                window.Window = TimeSpan.FromMinutes(1);
-                window.QueueLimit = 0;
-            });
-            options.OnRejected = (context, cancellationToken) =>
-                new ValueTask(Results.Problem(statusCode: 429, title: "Too many rotations", detail: "Key rotation is rate-limited; try again in a minute.").ExecuteAsync(context.HttpContext));
-        });
 
         var app = builder.Build();
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();
         app.UseStaticFiles();
-        app.UseRateLimiter();
         MapVault(app);
         MapAnalytics(app);
         return app;
@@ -71,11 +66,21 @@ internal static class DashboardApp
 
     private static void MapVault(WebApplication app)
     {
-        app.MapPost("/api/vault/rotate", async (HttpRequest request, AdminToken admin, KeyRingManager keyRing, ReencryptionJob job, CancellationToken cancellationToken) =>
+        app.MapPost("/api/vault/rotate", async (HttpContext context, AdminToken admin, RotationLimits limits, KeyRingManager keyRing, ReencryptionJob job, ILogger<ReencryptionJob> logger, CancellationToken cancellationToken) =>
         {
-            if (!admin.TryAuthenticate(request, out string identity))
+            // Authentication first: a request without the token never reaches the admin's rotation permits.
+            string address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            if (!admin.TryAuthenticate(context.Request, out string identity))
             {
-                return Results.Problem(statusCode: 401, title: "Unauthorized", detail: "Rotation needs the admin bearer token (Authorization: Bearer …).");
+                logger.LogWarning("Rejected a rotation request without a valid admin token from {Address}.", address);
+                return limits.TryFail(address, out var failuresRetry)
+                    ? Results.Problem(statusCode: 401, title: "Unauthorized", detail: "Rotation needs the admin bearer token (Authorization: Bearer …).")
+                    : TooMany(context, failuresRetry, "Too many failed attempts", "This address sent too many requests without a valid admin token.");
+            }
+
+            if (!limits.TryRotate(identity, out var rotationsRetry))
+            {
+                return TooMany(context, rotationsRetry, "Too many rotations", "This admin has used this minute's rotations.");
             }
 
             if (!job.TryClaim())
@@ -83,19 +88,23 @@ internal static class DashboardApp
                 return Results.Problem(statusCode: 409, title: "Rotation in progress", detail: "A rotation or its re-encryption is still running; wait for it to finish.");
             }
 
+            KeyRotationEvent rotation;
             try
             {
                 // The audit trail records the authenticated identity; a 'rotatedBy' in the body is never read.
-                var rotation = await keyRing.RotateAsync(identity, cancellationToken);
-                job.Start(rotation.Version);
-                return Results.Accepted("/api/vault/status", new RotationResponse(rotation.Version, Database.FormatTime(rotation.RotatedAt), rotation.RotatedBy));
+                rotation = await keyRing.RotateAsync(identity, cancellationToken);
             }
             catch
             {
                 job.Release();
                 throw;
             }
-        }).RequireRateLimiting(RotatePolicy);
+
+            // The rotation is saved; the re-encryption runs in the background and is retried until it is done, so the
+            // answer says exactly that rather than waiting on (or failing with) the database.
+            job.RotatedTo(rotation.Version);
+            return Results.Accepted("/api/vault/status", new RotationResponse(rotation.Version, Database.FormatTime(rotation.RotatedAt), rotation.RotatedBy, "pending"));
+        });
 
         app.MapGet("/api/vault/status", (KeyRingManager keyRing, Database database, ReencryptionJob job) =>
         {
@@ -114,38 +123,100 @@ internal static class DashboardApp
 
     private static void MapAnalytics(WebApplication app)
     {
-        app.MapGet("/api/missions/{id:long}/costs", (long id, Database database) =>
+        // The id as stored (42) or as the console prints it (mission-0042).
+        app.MapGet("/api/missions/{id}/costs", (string id, Database database, ILogger<Database> logger) =>
         {
-            string? json = ReadStrings(database, "SELECT agentCosts FROM Mission WHERE id = $id", ("$id", id)).FirstOrDefault();
-            return json is null
-                ? Results.Problem(statusCode: 404, title: "Mission not found", detail: $"There is no mission {id}.")
-                : Results.Text(json, "application/json");
+            string? json = TryParseMissionId(id, out long number)
+                ? ReadStrings(database, "SELECT agentCosts FROM Mission WHERE id = $id OR name = $name", ("$id", number), ("$name", id)).FirstOrDefault()
+                : ReadStrings(database, "SELECT agentCosts FROM Mission WHERE name = $name", ("$name", id)).FirstOrDefault();
+            if (json is null)
+            {
+                return Results.Problem(statusCode: 404, title: "Mission not found", detail: $"There is no mission '{id}'.");
+            }
+
+            try
+            {
+                return Results.Text(MissionCosts.Parse(json).ToJson(), "application/json");
+            }
+            catch (JsonException ex)
+            {
+                logger.LogWarning("Mission {Mission} has malformed agentCosts: {Reason}", id, ex.Message);
+                return Results.Problem(statusCode: 422, title: "Malformed agentCosts", detail: $"Mission '{id}' has stored agentCosts that are not the agentCosts shape: {ex.Message}");
+            }
         });
 
-        app.MapGet("/api/analytics/agent-costs", (string? from, string? to, Database database) =>
-            Breakdown(database, from, to) is { } breakdown
-                ? Results.Text(breakdown.ToJson(), "application/json")
+        app.MapGet("/api/analytics/agent-costs", (string? from, string? to, Database database, ILogger<Database> logger) =>
+            Breakdown(database, from, to, logger) is { } result
+                ? Results.Text(WithMalformed(result.Breakdown.ToJson(), result.Malformed), "application/json")
                 : BadRange());
 
-        app.MapGet("/api/analytics/agent-costs.svg", (string? from, string? to, Database database) =>
-            Breakdown(database, from, to) is { } breakdown
-                ? Results.Text(ReportCommand.CreatePieChart(breakdown).GetSvgXml(ReportCommand.ChartWidth, ReportCommand.ChartHeight), "image/svg+xml")
+        app.MapGet("/api/analytics/agent-costs.svg", (string? from, string? to, Database database, ILogger<Database> logger) =>
+            Breakdown(database, from, to, logger) is { } result
+                ? Results.Text(ReportCommand.CreatePieChartSvg(result.Breakdown), "image/svg+xml")
                 : BadRange());
     }
 
-    private static CostBreakdown? Breakdown(Database database, string? from, string? to)
+    private static bool TryParseMissionId(string id, out long number)
+    {
+        string digits = id.StartsWith("mission-", StringComparison.Ordinal) ? id["mission-".Length..] : id;
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out number);
+    }
+
+    /// <summary>The breakdown of the readable missions; malformed rows are skipped, counted, named and logged.</summary>
+    private static (CostBreakdown Breakdown, List<long> Malformed)? Breakdown(Database database, string? from, string? to, ILogger logger)
     {
         if (!TryParseTime(from, out var start) || !TryParseTime(to, out var end))
         {
             return null;
         }
 
-        var missions = ReadStrings(
-            database,
-            "SELECT agentCosts FROM Mission WHERE ($from IS NULL OR startedAt >= $from) AND ($to IS NULL OR startedAt < $to) ORDER BY id",
+        var missions = new List<MissionCosts>();
+        var malformed = new List<long>();
+        using var connection = database.Open();
+        using var command = Database.Command(
+            connection,
+            "SELECT id, agentCosts FROM Mission WHERE ($from IS NULL OR startedAt >= $from) AND ($to IS NULL OR startedAt < $to) ORDER BY id",
+            null,
             ("$from", start?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)),
             ("$to", end?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));
-        return CostBreakdown.From(missions.Select(json => MissionCosts.Parse(json!)));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            long id = reader.GetInt64(0);
+            try
+            {
+                missions.Add(MissionCosts.Parse(reader.IsDBNull(1) ? "null" : reader.GetString(1)));
+            }
+            catch (JsonException ex)
+            {
+                malformed.Add(id);
+                logger.LogWarning("Mission {MissionId} has malformed agentCosts and is left out of the breakdown: {Reason}", id, ex.Message);
+            }
+        }
+
+        return (CostBreakdown.From(missions), malformed);
+    }
+
+    private static string WithMalformed(string breakdownJson, List<long> malformed)
+    {
+        var node = JsonNode.Parse(breakdownJson)!.AsObject();
+        node["malformedMissions"] = new JsonObject
+        {
+            ["count"] = malformed.Count,
+            ["ids"] = new JsonArray([.. malformed.Select(id => (JsonNode)id)]),
+        };
+        return node.ToJsonString();
+    }
+
+    private static IResult TooMany(HttpContext context, TimeSpan retryAfter, string title, string detail)
+    {
+        int seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return Results.Problem(
+            statusCode: 429,
+            title: title,
+            detail: $"{detail} Try again in {seconds} s.",
+            type: "https://www.rfc-editor.org/rfc/rfc6585#section-4");
     }
 
     private static IResult BadRange() =>
@@ -177,9 +248,9 @@ internal static class DashboardApp
     private static AdminToken AdminTokenFrom(IConfiguration configuration)
     {
         string identity = configuration["Dashboard:AdminName"] ?? "dashboard-admin";
-        if (configuration["Dashboard:AdminToken"] is { Length: > 0 } configured)
+        if (configuration["Dashboard:AdminToken"] is { } configured)
         {
-            return new AdminToken(configured, identity);
+            return new AdminToken(configured, identity); // refuses a weak token: ConfigurationException, exit code 2
         }
 
         string generated = AdminToken.Generate();
@@ -187,7 +258,7 @@ internal static class DashboardApp
         return new AdminToken(generated, identity);
     }
 
-    internal sealed record RotationResponse(int Version, string RotatedAt, string RotatedBy);
+    internal sealed record RotationResponse(int Version, string RotatedAt, string RotatedBy, string Reencryption);
 
     internal sealed record KeyStatus(int Version, string State, long Ciphertexts);
 

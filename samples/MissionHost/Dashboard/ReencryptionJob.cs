@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace MissionHost.Dashboard;
 
@@ -14,21 +15,31 @@ internal sealed record ReencryptionStatus(
     long Failed,
     DateTimeOffset? StartedAt,
     DateTimeOffset? CompletedAt,
-    string? Error)
+    string? Error,
+    bool Pending = false,
+    int Attempts = 0,
+    DateTimeOffset? NextAttemptAt = null)
 {
     public static readonly ReencryptionStatus Idle = new(false, null, 0, 0, 0, 0, 0, null, null, null);
 }
 
 /// <summary>
-/// Re-encrypts stale profiles in the background after a rotation, one run at a time. A rotation request holds the job
-/// from the rotation until the re-encryption ends, so a second request meanwhile is refused (409). On start it resumes
-/// a run an earlier process left unfinished.
+/// Keeps every stored secret under the active key version, whatever happened: after a rotation, at start-up and
+/// periodically it looks for profiles under an older version and re-encrypts them (resuming an unfinished run from its
+/// checkpoint). A failure (the database busy, say) is shown in the status with its reason and retried with exponential
+/// backoff; shutting down stops at a checkpoint. A rotation request holds the job until its re-encryption ends, so a
+/// second request meanwhile is refused (409).
 /// </summary>
-internal sealed class ReencryptionJob(ProfileReencryption reencryption, TimeProvider timeProvider) : BackgroundService
+internal sealed class ReencryptionJob(
+    ProfileReencryption reencryption,
+    TimeProvider timeProvider,
+    ReencryptionSchedule schedule,
+    ILogger<ReencryptionJob> logger) : BackgroundService
 {
-    private readonly Channel<int> _requests = Channel.CreateUnbounded<int>();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private ReencryptionStatus _status = ReencryptionStatus.Idle;
     private int _busy;
+    private int _rotationPending;
 
     public ReencryptionStatus Status => Volatile.Read(ref _status);
 
@@ -38,73 +49,152 @@ internal sealed class ReencryptionJob(ProfileReencryption reencryption, TimeProv
     /// <summary>Gives the claim back when the rotation itself failed.</summary>
     public void Release() => Volatile.Write(ref _busy, 0);
 
-    /// <summary>Queues the re-encryption to a version just rotated to (the caller holds the claim).</summary>
-    public void Start(int targetVersion)
+    /// <summary>A rotation to this version happened: the re-encryption is pending and starts at once (the caller holds the claim).</summary>
+    public void RotatedTo(int targetVersion)
     {
-        reencryption.Begin(targetVersion);
-        Volatile.Write(ref _status, ReencryptionStatus.Idle with { Running = true, TargetVersion = targetVersion, StartedAt = timeProvider.GetUtcNow() });
-        _requests.Writer.TryWrite(targetVersion);
+        Volatile.Write(ref _rotationPending, 1);
+        Volatile.Write(ref _status, Status with { Pending = true, TargetVersion = targetVersion, Error = null, Attempts = 0, NextAttemptAt = null });
+        _wake.Writer.TryWrite(true);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try
+        var delay = schedule.FirstRetry;
+        int attempts = 0;
+        while (!stoppingToken.IsCancellationRequested)
         {
-            if (reencryption.HasUnfinishedRun(out string? resumeAfter) && TryClaim())
+            TimeSpan next;
+            try
             {
-                var (target, _) = reencryption.ReadCheckpoint();
-                Volatile.Write(ref _status, ReencryptionStatus.Idle with { Running = true, TargetVersion = target, StartedAt = timeProvider.GetUtcNow() });
-                await RunAsync(resumeAfter, stoppingToken);
+                bool ran = await ConvergeAsync(stoppingToken);
+                attempts = 0;
+                delay = schedule.FirstRetry;
+                next = schedule.CheckInterval;
+                if (ran)
+                {
+                    continue; // look again at once: a rotation may have happened meanwhile
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return; // shutting down: the checkpoint lets the next start resume
+            }
+            catch (Exception ex)
+            {
+                attempts++;
+                next = delay;
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, schedule.MaxRetry.Ticks));
+                logger.LogError(ex, "Re-encryption failed (attempt {Attempt}); retrying in {Delay}.", attempts, next);
+                Volatile.Write(ref _status, Status with
+                {
+                    Running = false,
+                    Pending = true,
+                    CompletedAt = timeProvider.GetUtcNow(),
+                    Error = ex.Message,
+                    Attempts = attempts,
+                    NextAttemptAt = timeProvider.GetUtcNow() + next,
+                });
             }
 
-            await foreach (int _ in _requests.Reader.ReadAllAsync(stoppingToken))
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            wait.CancelAfter(next);
+            try
             {
-                await RunAsync(null, stoppingToken);
+                await _wake.Reader.WaitToReadAsync(wait.Token);
+                _wake.Reader.TryRead(out _);
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down: the checkpoint lets the next start resume.
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The periodic check is due.
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
-    private async Task RunAsync(string? resumeAfter, CancellationToken stoppingToken)
+    /// <summary>Re-encrypts whatever is not under the active version; false when everything already was.</summary>
+    private async Task<bool> ConvergeAsync(CancellationToken stoppingToken)
     {
-        var started = Status;
+        // A rotation's run uses the claim its request took; otherwise this run takes the claim itself, and skips this
+        // round while a rotation request holds it (that request wakes the job when its rotation is saved).
+        bool forRotation = Interlocked.Exchange(ref _rotationPending, 0) == 1;
+        if (!forRotation && !TryClaim())
+        {
+            return false;
+        }
+
         try
         {
-            long total = reencryption.CountAfter(resumeAfter);
-            long scanned = 0, rewrapped = 0;
-            Volatile.Write(ref _status, started with { Total = total });
-            var summary = await Task.Run(
-                () => reencryption.RunAsync(
-                    resumeAfter,
-                    batch =>
-                    {
-                        scanned += batch.Scanned;
-                        rewrapped += batch.Changed.Count;
-                        Volatile.Write(ref _status, started with { Total = total, Scanned = scanned, Rewrapped = rewrapped });
-                    },
-                    stoppingToken),
-                stoppingToken);
-            Volatile.Write(ref _status, started with
-            {
-                Running = false,
-                Total = total,
-                Scanned = summary.Scanned,
-                Rewrapped = summary.Rewrapped,
-                Skipped = summary.Skipped,
-                Failed = summary.Failed,
-                CompletedAt = timeProvider.GetUtcNow(),
-            });
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            Volatile.Write(ref _status, Status with { Running = false, CompletedAt = timeProvider.GetUtcNow(), Error = ex.Message });
+            return await ConvergeClaimedAsync(stoppingToken);
         }
         finally
         {
             Release();
         }
     }
+
+    private async Task<bool> ConvergeClaimedAsync(CancellationToken stoppingToken)
+    {
+        int active = reencryption.ActiveVersion;
+        bool resume = reencryption.HasUnfinishedRun(out string? resumeAfter);
+        if (!resume && reencryption.CountStale(active) == 0)
+        {
+            Volatile.Write(ref _status, Status with { Pending = false, Error = null, Attempts = 0, NextAttemptAt = null });
+            return false;
+        }
+
+        if (!resume)
+        {
+            reencryption.Begin(active);
+            resumeAfter = null;
+        }
+
+        var started = Status with
+        {
+            Running = true,
+            Pending = false,
+            TargetVersion = active,
+            Total = 0,
+            Scanned = 0,
+            Rewrapped = 0,
+            Skipped = 0,
+            Failed = 0,
+            StartedAt = timeProvider.GetUtcNow(),
+            CompletedAt = null,
+            Error = null,
+            NextAttemptAt = null,
+        };
+        Volatile.Write(ref _status, started);
+        long total = reencryption.CountAfter(resumeAfter);
+        long scanned = 0, rewrapped = 0;
+        started = started with { Total = total };
+        Volatile.Write(ref _status, started);
+        var summary = await Task.Run(
+            () => reencryption.RunAsync(
+                resumeAfter,
+                batch =>
+                {
+                    scanned += batch.Scanned;
+                    rewrapped += batch.Changed.Count;
+                    Volatile.Write(ref _status, started with { Scanned = scanned, Rewrapped = rewrapped });
+                },
+                stoppingToken),
+            stoppingToken);
+        Volatile.Write(ref _status, started with
+        {
+            Running = false,
+            Scanned = summary.Scanned,
+            Rewrapped = summary.Rewrapped,
+            Skipped = summary.Skipped,
+            Failed = summary.Failed,
+            CompletedAt = timeProvider.GetUtcNow(),
+            Attempts = 0,
+        });
+        return summary.Rewrapped > 0;
+    }
 }
+
+/// <summary>How often the job looks for stale secrets, and how it backs off after a failure.</summary>
+internal sealed record ReencryptionSchedule(TimeSpan CheckInterval, TimeSpan FirstRetry, TimeSpan MaxRetry);

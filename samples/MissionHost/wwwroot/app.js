@@ -8,13 +8,21 @@ async function getJson(url) {
   return response.json();
 }
 
+// Long agent names are shown shortened; the full name is the cell's tooltip.
+const NAME_LENGTH = 32;
+function shortName(name) {
+  const chars = Array.from(name);
+  return chars.length <= NAME_LENGTH ? name : chars.slice(0, NAME_LENGTH - 1).join("") + "…";
+}
+
 function fillTable(id, rows) {
   const body = document.querySelector(`#${id} tbody`);
   body.replaceChildren(...rows.map(cells => {
     const tr = document.createElement("tr");
-    for (const [text, numeric] of cells) {
+    for (const [text, numeric, full] of cells) {
       const td = document.createElement("td");
       td.textContent = text;
+      if (full && full !== text) td.title = full;
       if (numeric) td.className = "num";
       tr.append(td);
     }
@@ -25,8 +33,12 @@ function fillTable(id, rows) {
 async function loadBreakdown() {
   const breakdown = await getJson("/api/analytics/agent-costs");
   document.getElementById("missions").textContent = fmt.format(breakdown.missions);
+  const skipped = breakdown.malformedMissions && breakdown.malformedMissions.count;
+  document.getElementById("malformed").textContent = skipped
+    ? `${fmt.format(skipped)} mission(s) with malformed agentCosts left out (ids ${breakdown.malformedMissions.ids.join(", ")})`
+    : "";
   fillTable("breakdown", breakdown.agents.map(a => [
-    [a.agent], [fmt.format(a.missions), true], [fmt.format(a.tokens), true], [fmt.format(a.cost), true],
+    [shortName(a.agent), false, a.agent], [fmt.format(a.missions), true], [fmt.format(a.tokens), true], [fmt.format(a.cost), true],
     [a.averageCost.toFixed(1), true], [(a.duration / 1000).toFixed(1), true], [(a.costShare * 100).toFixed(1) + " %", true],
   ]));
 }
@@ -47,14 +59,16 @@ function showProgress(reencryption) {
   bar.value = reencryption.scanned;
   document.getElementById("progress-text").textContent = reencryption.running
     ? `Re-encrypting to v${reencryption.targetVersion}: ${fmt.format(reencryption.scanned)} / ${fmt.format(reencryption.total)}`
-    : `Re-encryption to v${reencryption.targetVersion} done: ${fmt.format(reencryption.rewrapped)} re-encrypted, ${fmt.format(reencryption.failed)} failed`;
+    : reencryption.pending
+      ? `Re-encryption to v${reencryption.targetVersion} pending` + (reencryption.error ? ` (attempt ${reencryption.attempts} failed: ${reencryption.error}; retrying)` : "")
+      : `Re-encryption to v${reencryption.targetVersion} done: ${fmt.format(reencryption.rewrapped)} re-encrypted, ${fmt.format(reencryption.failed)} failed`;
 }
 
 async function waitForReencryption() {
   for (;;) {
     const status = await loadVault();
     showProgress(status.reencryption);
-    if (!status.reencryption.running) return status.reencryption;
+    if (!status.reencryption.running && !status.reencryption.pending) return status.reencryption;
     await new Promise(resolve => setTimeout(resolve, 400));
   }
 }
@@ -73,7 +87,7 @@ document.getElementById("rotate-form").addEventListener("submit", async event =>
     });
     const body = await response.json();
     if (!response.ok) throw new Error(body.detail || body.title || response.statusText);
-    message.textContent = `Rotated to v${body.version} by ${body.rotatedBy}; re-encrypting stored secrets…`;
+    message.textContent = `Rotated to v${body.version} by ${body.rotatedBy}; re-encryption ${body.reencryption}…`;
     const done = await waitForReencryption();
     message.className = done.error ? "error" : "ok";
     message.textContent = done.error ? `Re-encryption failed: ${done.error}` : `Done: every secret is under v${done.targetVersion}.`;
@@ -86,7 +100,7 @@ document.getElementById("rotate-form").addEventListener("submit", async event =>
 });
 
 Promise.all([loadBreakdown(), loadVault().then(status => {
-  if (status.reencryption.running) waitForReencryption();
+  if (status.reencryption.running || status.reencryption.pending) waitForReencryption();
 })]).catch(error => {
   const message = document.getElementById("message");
   message.className = "error";
