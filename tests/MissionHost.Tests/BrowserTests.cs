@@ -11,8 +11,7 @@ public sealed class BrowserTests(SampleData data)
 {
     private const string Chromium = "/usr/bin/chromium";
 
-    [Fact]
-    public async Task Dashboard_ShowsChartAndTables_RotatesWithTokenAndShowsNewVersion()
+    private static void RequireChromium()
     {
         if (!File.Exists(Chromium))
         {
@@ -25,21 +24,45 @@ public sealed class BrowserTests(SampleData data)
 
             Assert.Skip(why);
         }
+    }
 
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new()
+    {
+        ExecutablePath = Chromium,
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+
+    /// <summary>A page that records every Content-Security-Policy violation the browser reports.</summary>
+    private static async Task<(IPage Page, List<string> Violations)> OpenAsync(IBrowser browser, string url)
+    {
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 1400 } });
+        var violations = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+            {
+                violations.Add(message.Text);
+            }
+        };
+        await page.GotoAsync(url);
+        return (page, violations);
+    }
+
+    [Fact]
+    public async Task Dashboard_ShowsChartAndTables_RotatesWithTokenAndShowsNewVersion()
+    {
+        RequireChromium();
         var ct = TestContext.Current.CancellationToken;
         await using var app = data.CreateKestrelApp();
         await app.StartAsync(ct);
         string url = app.Urls.First();
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 1400 } });
-        await page.GotoAsync(url);
+        await using var browser = await LaunchAsync(playwright);
+        var (page, violations) = await OpenAsync(browser, url);
+        var response = await page.ReloadAsync();
+        Assert.Contains("frame-ancestors 'none'", (await response!.AllHeadersAsync())["content-security-policy"], StringComparison.Ordinal);
 
         await Assertions.Expect(page.Locator("#breakdown tbody tr")).ToHaveCountAsync(5);
         await Assertions.Expect(page.Locator("#inventory tbody tr").First).ToBeVisibleAsync();
@@ -65,5 +88,42 @@ public sealed class BrowserTests(SampleData data)
             : Path.Combine(data.Paths.Directory, "dashboard.png");
         await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
         Assert.True(new FileInfo(screenshot).Length > 10_000);
+        Assert.Empty(violations);
+    }
+
+    [Fact]
+    public async Task Dashboard_TenThousandCharacterAgentName_IsShortenedWithTheFullNameOnHoverAndTheChartDraws()
+    {
+        RequireChromium();
+        var ct = TestContext.Current.CancellationToken;
+        var own = new SampleData();
+        await own.InitializeAsync();
+        try
+        {
+            string longName = string.Concat(Enumerable.Repeat("very-long-agent-name-", 500));
+            using (var connection = new Database(own.Paths.Database).Open())
+            {
+                Database.Execute(connection, "INSERT INTO Mission (name, cost, agentCosts, startedAt, completedAt) VALUES ('long', 7, $json, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z')", null, ("$json", $"{{\"{longName}\":{{\"tokens\":1,\"cost\":7,\"duration\":1}}}}"));
+            }
+
+            await using var app = own.CreateKestrelApp();
+            await app.StartAsync(ct);
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await LaunchAsync(playwright);
+            var (page, violations) = await OpenAsync(browser, app.Urls.First());
+
+            var cell = page.Locator("#breakdown tbody tr td:first-child", new() { HasText = "very-long-agent-name-" });
+            await Assertions.Expect(cell).ToHaveCountAsync(1);
+            Assert.Equal(longName, await cell.GetAttributeAsync("title"));
+            Assert.True((await cell.TextContentAsync())!.Length <= ReportCommand.NameLength);
+            Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth") <= 1280);
+            await Assertions.Expect(page.Locator("#chart")).ToBeVisibleAsync();
+            Assert.True(await page.EvaluateAsync<bool>("() => document.getElementById('chart').complete && document.getElementById('chart').naturalWidth > 0"));
+            Assert.Empty(violations);
+        }
+        finally
+        {
+            await own.DisposeAsync();
+        }
     }
 }

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace MissionHost.Tests;
+
+/// <summary>The sample as a process, the way an operator runs it: signals, exit codes, and what it leaves on disk.</summary>
+public sealed class ProcessTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("missionhost-process-").FullName;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string SampleDll => Path.Combine(AppContext.BaseDirectory, "MissionHost.dll");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private Process Start(string workingDirectory, Dictionary<string, string>? environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", [SampleDll, .. args])
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment ?? [])
+        {
+            start.Environment[name] = value;
+        }
+
+        return Process.Start(start)!;
+    }
+
+    private async Task<(int Code, string Output)> RunAsync(string workingDirectory, params string[] args)
+    {
+        using var process = Start(workingDirectory, null, args);
+        var output = process.StandardOutput.ReadToEndAsync(Ct);
+        var error = process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+        return (process.ExitCode, await output + await error);
+    }
+
+    [Fact]
+    public async Task Seed_WithABadArgument_ExitsTwoAndCreatesNothing()
+    {
+        var (code, output) = await RunAsync(_directory, "seed", "--users", "abc", "--db", "data/missionhost.db");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--users", output, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_directory));
+    }
+
+    [Fact]
+    public async Task RelativeDb_IsRelativeToTheCurrentDirectory()
+    {
+        var (code, _) = await RunAsync(_directory, "seed", "--users", "3", "--db", "data/missionhost.db");
+
+        Assert.Equal(0, code);
+        Assert.True(File.Exists(Path.Combine(_directory, "data", "missionhost.db")));
+        Assert.True(File.Exists(Path.Combine(_directory, "data", "keyring.json")));
+    }
+
+    [Fact]
+    public async Task Rotate_StoppedByMaxBatches_ExitsZeroWithANoteThatRunningAgainResumes()
+    {
+        Assert.Equal(0, (await RunAsync(_directory, "seed", "--users", "1200", "--db", "m.db")).Code);
+
+        var (code, output) = await RunAsync(_directory, "rotate", "--by", "ops", "--max-batches", "1", "--db", "m.db");
+        var (again, resumed) = await RunAsync(_directory, "rotate", "--by", "ops", "--db", "m.db");
+
+        Assert.Equal(0, code);
+        Assert.Contains("Run 'rotate' again", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("error", output, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(0, again);
+        Assert.Contains("Resuming", resumed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_WeakAdminToken_ExitsTwoWithAClearMessage()
+    {
+        Assert.Equal(0, (await RunAsync(_directory, "seed", "--users", "3", "--db", "m.db")).Code);
+        using var process = Start(_directory, new() { ["Dashboard__AdminToken"] = "a" }, "serve", "--db", "m.db", "--urls", "http://127.0.0.1:0");
+        string output = await process.StandardOutput.ReadToEndAsync(Ct) + await process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("too weak", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_Sigterm_StopsGracefullyAndExitsZero()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "SIGTERM");
+        Assert.Equal(0, (await RunAsync(_directory, "seed", "--users", "3", "--db", "m.db")).Code);
+        int port = FreePort();
+        using var process = Start(_directory, new() { ["Dashboard__AdminToken"] = SampleData.AdminToken }, "serve", "--db", "m.db", "--urls", $"http://127.0.0.1:{port}");
+        var output = process.StandardOutput.ReadToEndAsync(Ct);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        bool up = false;
+        for (int i = 0; i < 150 && !up && !process.HasExited; i++)
+        {
+            try
+            {
+                up = (await http.GetAsync("/api/vault/status", Ct)).StatusCode == HttpStatusCode.OK;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(100, Ct);
+            }
+        }
+
+        Assert.True(up, "serve did not answer: " + (process.HasExited ? await output : "still starting"));
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(Ct);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(20));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(0, process.ExitCode);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
