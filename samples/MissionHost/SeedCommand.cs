@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Spectre.Console;
+using VersionedEnvelope;
 using VersionedEnvelope.Rotation;
 
 namespace MissionHost;

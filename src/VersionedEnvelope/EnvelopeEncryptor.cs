@@ -102,38 +102,6 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
     }
 
     /// <inheritdoc />
-    public byte[] Encrypt(byte[] plaintext, byte[]? associatedData = null)
-    {
-        ArgumentNullException.ThrowIfNull(plaintext);
-        var ciphertext = new byte[GetCiphertextLength(plaintext.Length)];
-        Encrypt(plaintext, ciphertext.AsSpan(), associatedData);
-        return ciphertext;
-    }
-
-    /// <inheritdoc />
-    public string EncryptToText(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData = default)
-    {
-        var ciphertext = new byte[GetCiphertextLength(plaintext.Length)];
-        Encrypt(plaintext, ciphertext.AsSpan(), associatedData);
-        return ToText(ciphertext);
-    }
-
-    /// <inheritdoc />
-    public string EncryptString(string plaintext, string? associatedData = null)
-    {
-        ArgumentNullException.ThrowIfNull(plaintext);
-        var bytes = Encoding.UTF8.GetBytes(plaintext);
-        try
-        {
-            return EncryptToText(bytes, associatedData is null ? default : Encoding.UTF8.GetBytes(associatedData));
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(bytes);
-        }
-    }
-
-    /// <inheritdoc />
     public EnvelopeDecryptResult Decrypt(ReadOnlySpan<byte> ciphertext, Span<byte> destination, ReadOnlySpan<byte> associatedData)
     {
         var status = ReadHeader(ciphertext, out int version);
@@ -166,41 +134,6 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
             }
 
             throw;
-        }
-    }
-
-    /// <inheritdoc />
-    public DecryptedEnvelope Decrypt(byte[] ciphertext, byte[]? associatedData = null)
-    {
-        ArgumentNullException.ThrowIfNull(ciphertext);
-        int maxLength = Math.Max(0, ciphertext.Length - (_allowLegacy ? EnvelopeConstants.LegacyOverhead : Overhead));
-        var plaintext = new byte[maxLength];
-        var result = Decrypt(ciphertext, plaintext.AsSpan(), associatedData);
-        if (result.BytesWritten != plaintext.Length)
-        {
-            var exact = plaintext.AsSpan(0, result.BytesWritten).ToArray();
-            CryptographicOperations.ZeroMemory(plaintext);
-            plaintext = exact;
-        }
-
-        return new DecryptedEnvelope(plaintext, result);
-    }
-
-    /// <inheritdoc />
-    public DecryptedEnvelope DecryptText(string text, byte[]? associatedData = null) =>
-        Decrypt(FromText(text), associatedData);
-
-    /// <inheritdoc />
-    public string DecryptString(string text, string? associatedData = null)
-    {
-        var result = DecryptText(text, associatedData is null ? null : Encoding.UTF8.GetBytes(associatedData));
-        try
-        {
-            return result.GetPlaintextAsString();
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(result.Plaintext);
         }
     }
 
@@ -244,27 +177,6 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
         }
 
         return true;
-    }
-
-    /// <inheritdoc />
-    public byte[] Rewrap(byte[] ciphertext)
-    {
-        ArgumentNullException.ThrowIfNull(ciphertext);
-        if (TryGetKeyVersion(ciphertext, out int version) && version == ActiveKeyVersion)
-        {
-            return ciphertext;
-        }
-
-        var rewrapped = new byte[ciphertext.Length];
-        return Rewrap(ciphertext, rewrapped) ? rewrapped : ciphertext;
-    }
-
-    /// <inheritdoc />
-    public string RewrapText(string text)
-    {
-        // One decode validates the text and its header; current input comes back as the same instance.
-        var binary = FromText(text);
-        return Rewrap(binary, binary) ? ToText(binary) : text;
     }
 
     private EnvelopeDecryptResult DecryptVe1(ReadOnlySpan<byte> ciphertext, int version, Span<byte> plaintext, ReadOnlySpan<byte> associatedData)

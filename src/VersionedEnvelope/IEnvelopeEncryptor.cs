@@ -5,9 +5,10 @@ namespace VersionedEnvelope;
 /// active key version. Safe for concurrent use. Every failure to read a ciphertext is an <see cref="EnvelopeException"/>.
 /// </summary>
 /// <remarks>
-/// The span forms (caller's buffers, no allocation) always take three arguments, associated data included (pass
-/// <see langword="default"/> for none); the array and string conveniences take one or two. The number of arguments
-/// therefore tells the two forms apart, and an array can never be taken for a destination by mistake.
+/// The interface holds only what an implementation must provide: the span forms (caller's buffers, no allocation), which
+/// always take three arguments, associated data included (pass <see langword="default"/> for none). The array, text and
+/// string forms are extension methods in <see cref="EnvelopeEncryptorExtensions"/>, so every implementation and every
+/// decorator has them; they take one or two arguments, so an array is never taken for a destination by mistake.
 /// </remarks>
 public interface IEnvelopeEncryptor
 {
@@ -26,23 +27,8 @@ public interface IEnvelopeEncryptor
     /// <returns>Bytes written.</returns>
     int Encrypt(ReadOnlySpan<byte> plaintext, Span<byte> destination, ReadOnlySpan<byte> associatedData);
 
-    /// <summary>Encrypts to a new array.</summary>
-    /// <param name="plaintext">The plaintext.</param>
-    /// <param name="associatedData">Optional associated data.</param>
-    /// <returns>The binary ciphertext.</returns>
-    byte[] Encrypt(byte[] plaintext, byte[]? associatedData = null);
 
-    /// <summary>Encrypts to the text form <c>ve1:v{version}:{base64url}</c>.</summary>
-    /// <param name="plaintext">The plaintext.</param>
-    /// <param name="associatedData">Optional associated data.</param>
-    /// <returns>The text-form ciphertext.</returns>
-    string EncryptToText(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData = default);
 
-    /// <summary>Encrypts a string (UTF-8) to the text form, with optional UTF-8 associated data.</summary>
-    /// <param name="plaintext">The text to protect.</param>
-    /// <param name="associatedData">Optional associated data, for example <c>"UserProfile:42:apiKey"</c>.</param>
-    /// <returns>The text-form ciphertext.</returns>
-    string EncryptString(string plaintext, string? associatedData = null);
 
     /// <summary>Decrypts into the caller's buffer.</summary>
     /// <param name="ciphertext">A binary ciphertext.</param>
@@ -52,26 +38,8 @@ public interface IEnvelopeEncryptor
     /// <exception cref="EnvelopeException">The ciphertext cannot be read; see <see cref="EnvelopeException.Reason"/>.</exception>
     EnvelopeDecryptResult Decrypt(ReadOnlySpan<byte> ciphertext, Span<byte> destination, ReadOnlySpan<byte> associatedData);
 
-    /// <summary>Decrypts a binary ciphertext.</summary>
-    /// <param name="ciphertext">The binary ciphertext.</param>
-    /// <param name="associatedData">The associated data given to encrypt.</param>
-    /// <returns>The plaintext, the key version and whether the ciphertext needs re-encryption.</returns>
-    /// <exception cref="EnvelopeException">The ciphertext cannot be read.</exception>
-    DecryptedEnvelope Decrypt(byte[] ciphertext, byte[]? associatedData = null);
 
-    /// <summary>Decrypts a text-form ciphertext.</summary>
-    /// <param name="text">The text-form ciphertext.</param>
-    /// <param name="associatedData">The associated data given to encrypt.</param>
-    /// <returns>The plaintext, the key version and whether the ciphertext needs re-encryption.</returns>
-    /// <exception cref="EnvelopeException">The text or its ciphertext cannot be read.</exception>
-    DecryptedEnvelope DecryptText(string text, byte[]? associatedData = null);
 
-    /// <summary>Decrypts a text-form ciphertext made by <see cref="EncryptString"/>.</summary>
-    /// <param name="text">The text-form ciphertext.</param>
-    /// <param name="associatedData">The associated data given to encrypt.</param>
-    /// <returns>The plaintext string.</returns>
-    /// <exception cref="EnvelopeException">The text or its ciphertext cannot be read.</exception>
-    string DecryptString(string text, string? associatedData = null);
 
     /// <summary>
     /// Moves a VE1 ciphertext to the active key version without touching its payload: only the data key is unwrapped
@@ -83,15 +51,5 @@ public interface IEnvelopeEncryptor
     /// <exception cref="EnvelopeException">The header or the wrapped data key cannot be read.</exception>
     bool Rewrap(ReadOnlySpan<byte> ciphertext, Span<byte> destination);
 
-    /// <summary>Rewraps a binary ciphertext; returns the same array when it is already current.</summary>
-    /// <param name="ciphertext">A binary VE1 ciphertext.</param>
-    /// <returns>A ciphertext under the active version with the same payload bytes.</returns>
-    /// <exception cref="EnvelopeException">The header or the wrapped data key cannot be read.</exception>
-    byte[] Rewrap(byte[] ciphertext);
 
-    /// <summary>Rewraps a text-form ciphertext; returns the same string when it is already current.</summary>
-    /// <param name="text">A text-form ciphertext.</param>
-    /// <returns>A text-form ciphertext under the active version.</returns>
-    /// <exception cref="EnvelopeException">The text, header or wrapped data key cannot be read.</exception>
-    string RewrapText(string text);
 }

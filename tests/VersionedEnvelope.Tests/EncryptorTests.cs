@@ -216,3 +216,51 @@ public sealed class EncryptorTests
         Assert.Equal(EnvelopeErrorReason.AuthenticationFailed, error.Reason);
     }
 }
+
+/// <summary>A decorator implements only the span forms; the array, text and string forms come from the extensions.</summary>
+public sealed class DecoratorTests
+{
+    private sealed class CountingEncryptor(IEnvelopeEncryptor inner) : IEnvelopeEncryptor
+    {
+        public int Calls { get; private set; }
+
+        public int ActiveKeyVersion => inner.ActiveKeyVersion;
+
+        public int GetCiphertextLength(int plaintextLength) => inner.GetCiphertextLength(plaintextLength);
+
+        public int Encrypt(ReadOnlySpan<byte> plaintext, Span<byte> destination, ReadOnlySpan<byte> associatedData)
+        {
+            Calls++;
+            return inner.Encrypt(plaintext, destination, associatedData);
+        }
+
+        public EnvelopeDecryptResult Decrypt(ReadOnlySpan<byte> ciphertext, Span<byte> destination, ReadOnlySpan<byte> associatedData)
+        {
+            Calls++;
+            return inner.Decrypt(ciphertext, destination, associatedData);
+        }
+
+        public bool Rewrap(ReadOnlySpan<byte> ciphertext, Span<byte> destination)
+        {
+            Calls++;
+            return inner.Rewrap(ciphertext, destination);
+        }
+    }
+
+    [Fact]
+    public void Extensions_OnADecorator_GoThroughItsSpanForms()
+    {
+        var decorator = new CountingEncryptor(new EnvelopeEncryptor(Keys.KeyRing.CreateNew()));
+
+        string text = decorator.EncryptString("sk-live-4f9a", "UserProfile:42:apiKey");
+        byte[] binary = decorator.Encrypt([1, 2, 3], [9]);
+        string rewrapped = decorator.RewrapText(text);
+
+        Assert.Equal("sk-live-4f9a", decorator.DecryptString(rewrapped, "UserProfile:42:apiKey"));
+        Assert.Equal([1, 2, 3], decorator.Decrypt(binary, [9]).Plaintext);
+        Assert.Equal([1, 2, 3], decorator.DecryptText(decorator.EncryptToText([1, 2, 3], [9]), [9]).Plaintext);
+        Assert.Same(text, rewrapped);
+        Assert.Equal(7, decorator.Calls);
+        Assert.Equal(EnvelopeErrorReason.AuthenticationFailed, Assert.Throws<EnvelopeException>(() => decorator.Decrypt(binary, [8])).Reason);
+    }
+}

@@ -1,0 +1,158 @@
+using System.Security.Cryptography;
+using System.Text;
+using VersionedEnvelope.Format;
+using VersionedEnvelope.Internal;
+
+namespace VersionedEnvelope;
+
+/// <summary>
+/// The array, text and string forms of <see cref="IEnvelopeEncryptor"/>, on top of its span forms (as
+/// <c>DataProtectionCommonExtensions</c> does for <c>IDataProtector</c>): every implementation and every decorator gets
+/// them. The pairs are symmetric: <c>Encrypt</c>/<c>Decrypt</c> (binary arrays), <c>EncryptToText</c>/<c>DecryptText</c>
+/// (bytes ↔ text form), <c>EncryptString</c>/<c>DecryptString</c> (strings, UTF-8), <c>Rewrap</c>/<c>RewrapText</c>.
+/// </summary>
+public static class EnvelopeEncryptorExtensions
+{
+    /// <summary>Encrypts to a new array.</summary>
+    /// <param name="encryptor">The encryptor.</param>
+    /// <param name="plaintext">The plaintext.</param>
+    /// <param name="associatedData">Optional associated data; the same must be given to decrypt.</param>
+    /// <returns>The binary ciphertext.</returns>
+    public static byte[] Encrypt(this IEnvelopeEncryptor encryptor, byte[] plaintext, byte[]? associatedData = null)
+    {
+        ArgumentNullException.ThrowIfNull(encryptor);
+        ArgumentNullException.ThrowIfNull(plaintext);
+        var ciphertext = new byte[encryptor.GetCiphertextLength(plaintext.Length)];
+        int written = encryptor.Encrypt(plaintext, ciphertext, associatedData);
+        return written == ciphertext.Length ? ciphertext : ciphertext[..written];
+    }
+
+    /// <summary>Encrypts to the text form <c>ve1:v{version}:{base64url}</c>.</summary>
+    /// <param name="encryptor">The encryptor.</param>
+    /// <param name="plaintext">The plaintext.</param>
+    /// <param name="associatedData">Optional associated data; the same must be given to <see cref="DecryptText"/>.</param>
+    /// <returns>The text-form ciphertext.</returns>
+    public static string EncryptToText(this IEnvelopeEncryptor encryptor, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData = default)
+    {
+        ArgumentNullException.ThrowIfNull(encryptor);
+        var ciphertext = new byte[encryptor.GetCiphertextLength(plaintext.Length)];
+        int written = encryptor.Encrypt(plaintext, ciphertext, associatedData);
+        return EnvelopeFormat.ToText(ciphertext.AsSpan(0, written));
+    }
+
+    /// <summary>Encrypts a string (UTF-8) to the text form, with optional UTF-8 associated data.</summary>
+    /// <param name="encryptor">The encryptor.</param>
+    /// <param name="plaintext">The text to protect.</param>
+    /// <param name="associatedData">Optional associated data, for example <c>"UserProfile:42:apiKey"</c>.</param>
+    /// <returns>The text-form ciphertext.</returns>
+    public static string EncryptString(this IEnvelopeEncryptor encryptor, string plaintext, string? associatedData = null)
+    {
+        ArgumentNullException.ThrowIfNull(plaintext);
+        var bytes = Encoding.UTF8.GetBytes(plaintext);
+        try
+        {
+            return encryptor.EncryptToText(bytes, associatedData is null ? default : Encoding.UTF8.GetBytes(associatedData));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    /// <summary>Decrypts a binary ciphertext.</summary>
+    /// <param name="encryptor">The encryptor.</param>
+    /// <param name="ciphertext">The binary ciphertext.</param>
+    /// <param name="associatedData">The associated data given to encrypt.</param>
+    /// <returns>The plaintext, the key version and whether the ciphertext needs re-encryption.</returns>
+    /// <exception cref="EnvelopeException">The ciphertext cannot be read; see <see cref="EnvelopeException.Reason"/>.</exception>
+    public static DecryptedEnvelope Decrypt(this IEnvelopeEncryptor encryptor, byte[] ciphertext, byte[]? associatedData = null)
+    {
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        return Decrypt(encryptor, ciphertext.AsSpan(), associatedData);
+    }
+
+    /// <summary>Decrypts a text-form ciphertext made by <see cref="EncryptToText"/>.</summary>
+    /// <param name="encryptor">The encryptor.</param>
+    /// <param name="text">The text-form ciphertext.</param>
+    /// <param name="associatedData">The associated data given to encrypt.</param>
+    /// <returns>The plaintext, the key version and whether the ciphertext needs re-encryption.</returns>
+    /// <exception cref="EnvelopeException">The text or its ciphertext cannot be read.</exception>
+    public static DecryptedEnvelope DecryptText(this IEnvelopeEncryptor encryptor, string text, ReadOnlySpan<byte> associatedData = default) =>
+        Decrypt(encryptor, EnvelopeFormat.FromText(text), associatedData);
+
+    /// <summary>Decrypts a text-form ciphertext made by <see cref="EncryptString"/>.</summary>
+    /// <param name="encryptor">The encryptor.</param>
+    /// <param name="text">The text-form ciphertext.</param>
+    /// <param name="associatedData">The associated data given to encrypt.</param>
+    /// <returns>The plaintext string.</returns>
+    /// <exception cref="EnvelopeException">The text or its ciphertext cannot be read.</exception>
+    public static string DecryptString(this IEnvelopeEncryptor encryptor, string text, string? associatedData = null)
+    {
+        var result = encryptor.DecryptText(text, associatedData is null ? default : Encoding.UTF8.GetBytes(associatedData));
+        try
+        {
+            return result.GetPlaintextAsString();
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(result.Plaintext);
+        }
+    }
+
+    /// <summary>Rewraps a binary ciphertext; returns the same array when it is already current.</summary>
+    /// <param name="encryptor">The encryptor.</param>
+    /// <param name="ciphertext">A binary VE1 ciphertext.</param>
+    /// <returns>A ciphertext under the active version with the same payload bytes.</returns>
+    /// <exception cref="EnvelopeException">The header or the wrapped data key cannot be read.</exception>
+    public static byte[] Rewrap(this IEnvelopeEncryptor encryptor, byte[] ciphertext)
+    {
+        ArgumentNullException.ThrowIfNull(encryptor);
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        if (EnvelopeFormat.TryGetKeyVersion(ciphertext, out int version) && version == encryptor.ActiveKeyVersion)
+        {
+            return ciphertext;
+        }
+
+        var rewrapped = new byte[ciphertext.Length];
+        return encryptor.Rewrap(ciphertext, rewrapped) ? rewrapped : ciphertext;
+    }
+
+    /// <summary>Rewraps a text-form ciphertext; returns the same string when it is already current.</summary>
+    /// <param name="encryptor">The encryptor.</param>
+    /// <param name="text">A text-form ciphertext.</param>
+    /// <returns>A text-form ciphertext under the active version.</returns>
+    /// <exception cref="EnvelopeException">The text, header or wrapped data key cannot be read.</exception>
+    public static string RewrapText(this IEnvelopeEncryptor encryptor, string text)
+    {
+        ArgumentNullException.ThrowIfNull(encryptor);
+
+        // One decode validates the text and its header; current input comes back as the same instance.
+        var binary = EnvelopeFormat.FromText(text);
+        return encryptor.Rewrap(binary, binary) ? EnvelopeFormat.ToText(binary) : text;
+    }
+
+    private static DecryptedEnvelope Decrypt(IEnvelopeEncryptor encryptor, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> associatedData)
+    {
+        ArgumentNullException.ThrowIfNull(encryptor);
+
+        // Room for the largest plaintext the input can hold (legacy input has the smaller overhead); trimmed after.
+        var plaintext = new byte[Math.Max(0, ciphertext.Length - EnvelopeConstants.LegacyOverhead)];
+        try
+        {
+            var result = encryptor.Decrypt(ciphertext, plaintext, associatedData);
+            if (result.BytesWritten == plaintext.Length)
+            {
+                return new DecryptedEnvelope(plaintext, result);
+            }
+
+            var exact = plaintext.AsSpan(0, result.BytesWritten).ToArray();
+            CryptographicOperations.ZeroMemory(plaintext);
+            return new DecryptedEnvelope(exact, result);
+        }
+        catch
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+            throw;
+        }
+    }
+}
