@@ -42,7 +42,7 @@ public class EnvelopeBenchmarks
         _rawCiphertext = new byte[Size];
         var ring = KeyRing.CreateNew();
         _encryptor = new EnvelopeEncryptor(ring);
-        var cached = new VersionedEnvelopeOptions();
+        var cached = new EnvelopeEncryptorOptions();
         cached.DataKeyCache.Enabled = true;
         _cachedEncryptor = new EnvelopeEncryptor(ring, cached);
         _envelope = new byte[_encryptor.GetCiphertextLength(Size)];

@@ -49,10 +49,12 @@ internal sealed class SampleHost : IDisposable
             throw new SampleException($"There is no key ring at {paths.KeyRing}. Run 'seed' (or the default flow) first to create one.");
         }
 
-        services.AddOptions<VersionedEnvelopeOptions>().Bind(configuration.GetSection("VersionedEnvelope"));
+        services.AddOptions<EnvelopeEncryptorOptions>().Bind(configuration.GetSection("VersionedEnvelope"));
+        services.AddOptions<KeyRingOptions>().Bind(configuration.GetSection("VersionedEnvelope:KeyRing"));
         services
-            .AddVersionedEnvelope(o => o.CreateKeyRingIfMissing = createIfMissing)
-            .AddFileKeyRingStore(paths.KeyRing, _ => (byte[])rootKey.Clone());
+            .AddVersionedEnvelope()
+            .ConfigureKeyRing(o => o.CreateKeyRingIfMissing = createIfMissing)
+            .PersistKeysToFile(paths.KeyRing, _ => (byte[])rootKey.Clone());
         services.AddOptions<AgentCostsOptions>().Bind(configuration.GetSection("AgentCosts"));
         services.AddAgentCosts();
     }

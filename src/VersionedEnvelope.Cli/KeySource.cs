@@ -44,7 +44,7 @@ internal static class KeySource
             throw new UsageException($"There is no key ring at {store.Path}; create one with 'envelope ring create --ring {arguments.Require("--ring")}'.");
         }
 
-        return new KeyRingManager(store, new VersionedEnvelopeOptions { RefreshInterval = TimeSpan.Zero });
+        return new KeyRingManager(store, new KeyRingOptions { RefreshInterval = TimeSpan.Zero });
     }
 
     /// <summary>The provider for encrypt, decrypt and rewrap: the ring file, or the static keys file.</summary>

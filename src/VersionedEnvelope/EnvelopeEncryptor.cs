@@ -23,7 +23,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
     /// <summary>Creates an encryptor over a fixed key ring.</summary>
     /// <param name="keyRing">The ring.</param>
     /// <param name="options">Options; defaults when omitted. Its static <c>Keys</c> are ignored here.</param>
-    public EnvelopeEncryptor(KeyRing keyRing, VersionedEnvelopeOptions? options = null)
+    public EnvelopeEncryptor(KeyRing keyRing, EnvelopeEncryptorOptions? options = null)
         : this(new StaticKeyRingProvider(keyRing), options)
     {
     }
@@ -33,12 +33,12 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
     /// <param name="options">Options; defaults when omitted.</param>
     /// <param name="timeProvider">The clock for the data-key cache; <see cref="TimeProvider.System"/> when omitted.</param>
     /// <exception cref="ArgumentOutOfRangeException">Data-key cache bounds are out of range.</exception>
-    public EnvelopeEncryptor(IKeyRingProvider keyRingProvider, VersionedEnvelopeOptions? options = null, TimeProvider? timeProvider = null)
-        : this(keyRingProvider, options ?? new VersionedEnvelopeOptions(), timeProvider ?? TimeProvider.System, SystemRandomSource.Instance)
+    public EnvelopeEncryptor(IKeyRingProvider keyRingProvider, EnvelopeEncryptorOptions? options = null, TimeProvider? timeProvider = null)
+        : this(keyRingProvider, options ?? new EnvelopeEncryptorOptions(), timeProvider ?? TimeProvider.System, SystemRandomSource.Instance)
     {
     }
 
-    internal EnvelopeEncryptor(IKeyRingProvider keyRingProvider, VersionedEnvelopeOptions options, TimeProvider timeProvider, IRandomSource random)
+    internal EnvelopeEncryptor(IKeyRingProvider keyRingProvider, EnvelopeEncryptorOptions options, TimeProvider timeProvider, IRandomSource random)
     {
         ArgumentNullException.ThrowIfNull(keyRingProvider);
         ArgumentNullException.ThrowIfNull(options);

@@ -52,7 +52,7 @@ public sealed class CrashTests : IDisposable
             Assert.Equal(Enumerable.Range(1, stored.Ring.Keys.Count), stored.Ring.Keys.Select(k => k.Version));
             Assert.Equal(stored.Ring.Keys.Count - 1, stored.Ring.History.Count(e => e.Kind == KeyRingEventKind.Rotated));
 
-            using (var manager = new KeyRingManager(new FileKeyRingStore(ring, _rootKey), new VersionedEnvelopeOptions { RefreshInterval = TimeSpan.Zero }))
+            using (var manager = new KeyRingManager(new FileKeyRingStore(ring, _rootKey), new KeyRingOptions { RefreshInterval = TimeSpan.Zero }))
             {
                 await manager.RotateAsync("after-kill", ct);
             }

@@ -7,7 +7,7 @@ public sealed class DataKeyCacheTests
 {
     private static EnvelopeEncryptor Create(KeyRing ring, int maxMessages, TimeSpan maxAge, TimeProvider time)
     {
-        var options = new VersionedEnvelopeOptions();
+        var options = new EnvelopeEncryptorOptions();
         options.DataKeyCache.Enabled = true;
         options.DataKeyCache.MaxMessages = maxMessages;
         options.DataKeyCache.MaxAge = maxAge;

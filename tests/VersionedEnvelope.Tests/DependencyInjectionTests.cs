@@ -11,7 +11,8 @@ public sealed class DependencyInjectionTests
     [Fact]
     public void AddVersionedEnvelope_StaticKeys_ResolvesWorkingEncryptor()
     {
-        var services = new ServiceCollection().AddVersionedEnvelope(o =>
+        var services = new ServiceCollection();
+        services.AddVersionedEnvelope().UseStaticKeys(o =>
         {
             o.Keys["1"] = Key1;
             o.Keys["2"] = Key2;
@@ -29,48 +30,57 @@ public sealed class DependencyInjectionTests
     public void AddVersionedEnvelope_CalledTwice_RegistersOnce()
     {
         var services = new ServiceCollection();
-        services.AddVersionedEnvelope(o => { o.Keys["1"] = Key1; o.ActiveVersion = 1; });
+        services.AddVersionedEnvelope().UseStaticKeys(o => { o.Keys["1"] = Key1; o.ActiveVersion = 1; });
         int count = services.Count;
 
-        services.AddVersionedEnvelope();
+        services.AddVersionedEnvelope().UseStaticKeys();
 
         Assert.Equal(1, services.Count(d => d.ServiceType == typeof(IEnvelopeEncryptor)));
-        Assert.Equal(1, services.Count(d => d.ServiceType == typeof(IValidateOptions<VersionedEnvelopeOptions>)));
+        Assert.Equal(1, services.Count(d => d.ServiceType == typeof(IValidateOptions<EnvelopeEncryptorOptions>)));
+        Assert.Equal(1, services.Count(d => d.ServiceType == typeof(IValidateOptions<StaticKeyRingOptions>)));
+        Assert.Equal(1, services.Count(d => d.ServiceType == typeof(VersionedEnvelope.Storage.IKeyRingStore)));
         using var provider = services.BuildServiceProvider();
         Assert.Same(provider.GetRequiredService<IEnvelopeEncryptor>(), provider.GetRequiredService<IEnvelopeEncryptor>());
-        Assert.True(services.Count <= count + 1);
+        Assert.True(services.Count <= count + 4);
     }
 
     [Fact]
-    public void Options_EveryProblem_ListedInOneError()
+    public void Options_EveryProblem_ListedInOneErrorPerOptionsType()
     {
-        var services = new ServiceCollection().AddVersionedEnvelope(o =>
-        {
-            o.Keys["1"] = Convert.ToBase64String(new byte[16]);
-            o.Keys["01"] = Key1;
-            o.Keys["2"] = "not base64!";
-            o.Keys["x"] = Key1;
-            o.ActiveVersion = 9;
-            o.DataKeyCache.MaxMessages = 0;
-        });
+        var services = new ServiceCollection();
+        services.AddVersionedEnvelope(o => o.DataKeyCache.MaxMessages = 0)
+            .ConfigureKeyRing(o => o.RefreshInterval = TimeSpan.FromSeconds(-1))
+            .UseStaticKeys(o =>
+            {
+                o.Keys["1"] = Convert.ToBase64String(new byte[16]);
+                o.Keys["01"] = Key1;
+                o.Keys["2"] = "not base64!";
+                o.Keys["x"] = Key1;
+                o.ActiveVersion = 9;
+            });
         using var provider = services.BuildServiceProvider();
 
-        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<VersionedEnvelopeOptions>>().Value);
+        var keys = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<StaticKeyRingOptions>>().Value);
+        var encryptor = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<EnvelopeEncryptorOptions>>().Value);
+        var ring = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<KeyRingOptions>>().Value);
 
-        Assert.Equal(6, error.Failures.Count());
-        Assert.Contains(error.Failures, f => f.Contains("16 bytes", StringComparison.Ordinal));
-        Assert.Contains(error.Failures, f => f.Contains("same key version 1", StringComparison.Ordinal));
-        Assert.Contains(error.Failures, f => f.Contains("not valid base64", StringComparison.Ordinal));
-        Assert.Contains(error.Failures, f => f.Contains("an entry's name is not a key version", StringComparison.Ordinal));
-        Assert.Contains(error.Failures, f => f.Contains("ActiveVersion 9", StringComparison.Ordinal));
-        Assert.Contains(error.Failures, f => f.Contains("MaxMessages", StringComparison.Ordinal));
-        Assert.DoesNotContain(error.Failures, f => f.Contains(Key1, StringComparison.Ordinal));
+        Assert.Equal(5, keys.Failures.Count());
+        Assert.Contains(keys.Failures, f => f.Contains("16 bytes", StringComparison.Ordinal));
+        Assert.Contains(keys.Failures, f => f.Contains("same key version 1", StringComparison.Ordinal));
+        Assert.Contains(keys.Failures, f => f.Contains("not valid base64", StringComparison.Ordinal));
+        Assert.Contains(keys.Failures, f => f.Contains("an entry's name is not a key version", StringComparison.Ordinal));
+        Assert.Contains(keys.Failures, f => f.Contains("ActiveVersion 9", StringComparison.Ordinal));
+        Assert.DoesNotContain(keys.Failures, f => f.Contains(Key1, StringComparison.Ordinal));
+        Assert.Contains(encryptor.Failures, f => f.Contains("MaxMessages", StringComparison.Ordinal));
+        Assert.Contains(ring.Failures, f => f.Contains("RefreshInterval", StringComparison.Ordinal));
     }
 
     [Fact]
     public void Options_KeysWithoutActiveVersion_Fails()
     {
-        using var provider = new ServiceCollection().AddVersionedEnvelope(o => o.Keys["1"] = Key1).BuildServiceProvider();
+        var services = new ServiceCollection();
+        services.AddVersionedEnvelope().UseStaticKeys(o => o.Keys["1"] = Key1);
+        using var provider = services.BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IEnvelopeEncryptor>());
 
@@ -78,15 +88,17 @@ public sealed class DependencyInjectionTests
     }
 
     [Fact]
-    public async Task AddFileKeyRingStore_RotatesThroughManagerAndEncryptorFollows()
+    public async Task PersistKeysToFile_RotatesThroughManagerAndEncryptorFollows()
     {
         string directory = Directory.CreateTempSubdirectory("ve-di-").FullName;
         try
         {
             var rootKey = Storage.FileKeyRingStore.GenerateRootKey();
             using var provider = new ServiceCollection()
-                .AddVersionedEnvelope(o => o.CreateKeyRingIfMissing = true)
-                .AddFileKeyRingStore(Path.Combine(directory, "ring.json"), _ => (byte[])rootKey.Clone())
+                .AddVersionedEnvelope()
+                .ConfigureKeyRing(o => o.CreateKeyRingIfMissing = true)
+                .PersistKeysToFile(Path.Combine(directory, "ring.json"), _ => (byte[])rootKey.Clone())
+                .Services
                 .BuildServiceProvider();
             var encryptor = provider.GetRequiredService<IEnvelopeEncryptor>();
             var manager = provider.GetRequiredService<Rotation.KeyRingManager>();
@@ -108,17 +120,20 @@ public sealed class DependencyInjectionTests
     [Fact]
     public void AddVersionedEnvelope_NoKeysNoStore_FailsSayingWhatToDo()
     {
-        using var provider = new ServiceCollection().AddVersionedEnvelope().BuildServiceProvider();
+        var services = new ServiceCollection();
+        services.AddVersionedEnvelope();
+        using var provider = services.BuildServiceProvider();
 
         var error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IEnvelopeEncryptor>());
 
-        Assert.Contains("AddFileKeyRingStore", error.Message, StringComparison.Ordinal);
+        Assert.Contains("PersistKeysToFile", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task AddVersionedEnvelope_HostedService_LoadsTheKeyRingWhenTheHostStarts()
     {
-        var services = new ServiceCollection().AddVersionedEnvelope(o => o.CreateKeyRingIfMissing = true).AddInMemoryKeyRingStore();
+        var services = new ServiceCollection();
+        services.AddVersionedEnvelope().UseInMemoryKeyRing();
         services.AddVersionedEnvelope();
         using var provider = services.BuildServiceProvider();
         var manager = provider.GetRequiredService<VersionedEnvelope.Rotation.KeyRingManager>();

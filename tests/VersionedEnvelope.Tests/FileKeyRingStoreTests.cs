@@ -6,7 +6,7 @@ namespace VersionedEnvelope.Tests;
 
 public sealed class FileKeyRingStoreTests : IDisposable
 {
-    private static readonly VersionedEnvelopeOptions Options = new() { RefreshInterval = TimeSpan.Zero, CreateKeyRingIfMissing = true };
+    private static readonly KeyRingOptions Options = new() { RefreshInterval = TimeSpan.Zero, CreateKeyRingIfMissing = true };
     private readonly string _directory = Directory.CreateTempSubdirectory("ve-ring-").FullName;
     private readonly byte[] _rootKey = FileKeyRingStore.GenerateRootKey();
 

@@ -18,7 +18,7 @@ public sealed class HardeningTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("ve-hardening-").FullName;
     private readonly byte[] _rootKey = FileKeyRingStore.GenerateRootKey();
-    private static readonly VersionedEnvelopeOptions NoRefresh = new() { RefreshInterval = TimeSpan.Zero, CreateKeyRingIfMissing = true };
+    private static readonly KeyRingOptions NoRefresh = new() { RefreshInterval = TimeSpan.Zero, CreateKeyRingIfMissing = true };
 
     private string RingPath => Path.Combine(_directory, "keyring.json");
 
@@ -232,7 +232,7 @@ public sealed class HardeningTests : IDisposable
         using var host = new KeyRingManager(new FileKeyRingStore(RingPath, _rootKey), NoRefresh);
         using var manager = new KeyRingManager(
             new FileKeyRingStore(RingPath, _rootKey),
-            new VersionedEnvelopeOptions { RefreshInterval = TimeSpan.FromSeconds(30), CreateKeyRingIfMissing = true },
+            new KeyRingOptions { RefreshInterval = TimeSpan.FromSeconds(30), CreateKeyRingIfMissing = true },
             time,
             logger);
         await manager.InitializeAsync(Ct);
@@ -281,9 +281,11 @@ public sealed class HardeningTests : IDisposable
     public void Options_KeyAndVersionSwapped_MessageDoesNotShowTheKey()
     {
         string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        using var provider = new ServiceCollection().AddVersionedEnvelope(o => { o.Keys[key] = "1"; o.ActiveVersion = 1; }).BuildServiceProvider();
+        var services = new ServiceCollection();
+        services.AddVersionedEnvelope().UseStaticKeys(o => { o.Keys[key] = "1"; o.ActiveVersion = 1; });
+        using var provider = services.BuildServiceProvider();
 
-        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<VersionedEnvelopeOptions>>().Value);
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<StaticKeyRingOptions>>().Value);
 
         Assert.DoesNotContain(key, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(error.Failures, f => f.Contains(key, StringComparison.Ordinal));

@@ -47,7 +47,7 @@ public sealed class ReencryptionTests
     public async Task RunAsync_TenThousandRecordsCancelledAndResumed_AllCurrentDecryptableAndSavedOnce()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var manager = new KeyRingManager(new InMemoryKeyRingStore(KeyRing.CreateNew()), new VersionedEnvelopeOptions { RefreshInterval = TimeSpan.Zero });
+        using var manager = new KeyRingManager(new InMemoryKeyRingStore(KeyRing.CreateNew()), new KeyRingOptions { RefreshInterval = TimeSpan.Zero });
         var encryptor = new EnvelopeEncryptor(manager);
         var table = new ConcurrentDictionary<int, string>();
         for (int id = 1; id <= 10_000; id++)
@@ -129,7 +129,7 @@ public sealed class ReencryptionTests
         var ct = TestContext.Current.CancellationToken;
         var ring = Vectors.KeyRing(3);
         var table = new ConcurrentDictionary<int, string> { [1] = LegacyTests.LegacyText(ring, 1, "legacy secret"u8.ToArray(), Encoding.UTF8.GetBytes("Row:1")) };
-        var encryptor = new EnvelopeEncryptor(ring, new VersionedEnvelopeOptions { AllowLegacyCiphertexts = true });
+        var encryptor = new EnvelopeEncryptor(ring, new EnvelopeEncryptorOptions { AllowLegacyCiphertexts = true });
 
         var summary = await new BatchReencryptor(encryptor).RunAsync(Source(table), Options(table, new()), ct);
 

@@ -44,7 +44,7 @@ public sealed class RewrapPropertyTests
             var random = new Random(seed);
             using var manager = new KeyRingManager(
                 new InMemoryKeyRingStore(KeyRing.CreateNew()),
-                new VersionedEnvelopeOptions { RefreshInterval = TimeSpan.Zero });
+                new KeyRingOptions { RefreshInterval = TimeSpan.Zero });
             var encryptor = new EnvelopeEncryptor(manager);
             var stored = new List<(byte[] Ciphertext, byte[] Plaintext)>();
             foreach (int op in ops)

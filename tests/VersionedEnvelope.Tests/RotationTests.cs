@@ -10,7 +10,7 @@ namespace VersionedEnvelope.Tests;
 
 public sealed class RotationTests
 {
-    private static readonly VersionedEnvelopeOptions NoRefresh = new() { RefreshInterval = TimeSpan.Zero, CreateKeyRingIfMissing = true };
+    private static readonly KeyRingOptions NoRefresh = new() { RefreshInterval = TimeSpan.Zero, CreateKeyRingIfMissing = true };
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 27, 8, 27, 32, 123, TimeSpan.Zero));
 
     private KeyRingManager Manager(IKeyRingStore? store = null) => new(store ?? new InMemoryKeyRingStore(), NoRefresh, _time);
@@ -55,7 +55,7 @@ public sealed class RotationTests
 
         var error = await Assert.ThrowsAsync<NotSupportedException>(() => manager.RotateAsync("ops", TestContext.Current.CancellationToken));
 
-        Assert.Contains("AddFileKeyRingStore", error.Message, StringComparison.Ordinal);
+        Assert.Contains("PersistKeysToFile", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class RotationTests
     {
         var store = new InMemoryKeyRingStore(KeyRing.CreateNew());
         using var writer = Manager(store);
-        using var reader = new KeyRingManager(store, new VersionedEnvelopeOptions { RefreshInterval = TimeSpan.FromSeconds(30) }, _time);
+        using var reader = new KeyRingManager(store, new KeyRingOptions { RefreshInterval = TimeSpan.FromSeconds(30) }, _time);
         Assert.Equal(1, reader.Current.ActiveVersion);
 
         await writer.RotateAsync("ops", TestContext.Current.CancellationToken);
@@ -163,7 +163,7 @@ public sealed class RotationTests
     [Fact]
     public void Current_EmptyStoreWithoutCreate_FailsClearly()
     {
-        using var manager = new KeyRingManager(new InMemoryKeyRingStore(), new VersionedEnvelopeOptions { RefreshInterval = TimeSpan.Zero });
+        using var manager = new KeyRingManager(new InMemoryKeyRingStore(), new KeyRingOptions { RefreshInterval = TimeSpan.Zero });
 
         var error = Assert.Throws<InvalidOperationException>(() => manager.Current);
 

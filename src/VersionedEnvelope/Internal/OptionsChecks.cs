@@ -3,20 +3,40 @@ using VersionedEnvelope.Keys;
 
 namespace VersionedEnvelope.Internal;
 
-/// <summary>The rules for <see cref="VersionedEnvelopeOptions"/>, shared by start-up validation and direct construction.</summary>
+/// <summary>The rules for the options types, shared by start-up validation and direct construction.</summary>
 internal static class OptionsChecks
 {
-    public static List<string> Collect(VersionedEnvelopeOptions options)
+    public static List<string> Collect(EnvelopeEncryptorOptions options)
     {
         var errors = new List<string>();
         CollectDataKeyCache(options.DataKeyCache, errors);
+        return errors;
+    }
+
+    public static List<string> Collect(KeyRingOptions options)
+    {
+        var errors = new List<string>();
+        if (options.RefreshInterval < TimeSpan.Zero)
+        {
+            errors.Add($"RefreshInterval is {options.RefreshInterval}; it cannot be negative (zero turns periodic refresh off).");
+        }
+
+        if (options.UnknownVersionReloadInterval < TimeSpan.Zero)
+        {
+            errors.Add($"UnknownVersionReloadInterval is {options.UnknownVersionReloadInterval}; it cannot be negative.");
+        }
+
+        return errors;
+    }
+
+    public static List<string> Collect(StaticKeyRingOptions options)
+    {
+        var errors = new List<string>();
         if (options.Keys.Count == 0)
         {
-            if (options.ActiveVersion is not null)
-            {
-                errors.Add($"ActiveVersion is {options.ActiveVersion} but Keys is empty.");
-            }
-
+            errors.Add(options.ActiveVersion is null
+                ? "Keys is empty: a static key ring needs at least one key (base64 of 32 bytes by version)."
+                : $"ActiveVersion is {options.ActiveVersion} but Keys is empty.");
             return errors;
         }
 
@@ -71,7 +91,7 @@ internal static class OptionsChecks
     }
 
     /// <summary>Builds the static ring of validated options: the active version active, the others decrypt-only.</summary>
-    public static KeyRing BuildStaticRing(VersionedEnvelopeOptions options, TimeProvider timeProvider)
+    public static KeyRing BuildStaticRing(StaticKeyRingOptions options, TimeProvider timeProvider)
     {
         var keys = new Dictionary<int, byte[]>();
         try

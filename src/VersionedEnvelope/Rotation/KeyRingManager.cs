@@ -17,7 +17,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
 {
     private const int MaxConcurrencyAttempts = 10;
     private readonly IKeyRingStore _store;
-    private readonly VersionedEnvelopeOptions _options;
+    private readonly KeyRingOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
@@ -32,11 +32,11 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     /// <param name="options">Refresh and creation settings; defaults when omitted.</param>
     /// <param name="timeProvider">The clock for events and refresh; <see cref="TimeProvider.System"/> when omitted.</param>
     /// <param name="logger">Where key-ring events go; nowhere when omitted.</param>
-    public KeyRingManager(IKeyRingStore store, VersionedEnvelopeOptions? options = null, TimeProvider? timeProvider = null, ILogger<KeyRingManager>? logger = null)
+    public KeyRingManager(IKeyRingStore store, KeyRingOptions? options = null, TimeProvider? timeProvider = null, ILogger<KeyRingManager>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
-        _options = options ?? new VersionedEnvelopeOptions();
+        _options = options ?? new KeyRingOptions();
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         if (store.CanSave && _options.RefreshInterval > TimeSpan.Zero)
@@ -46,7 +46,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     }
 
     /// <summary>The current snapshot; the first read loads the ring (use <see cref="InitializeAsync"/> to load it up front).</summary>
-    /// <exception cref="InvalidOperationException">The store is empty and <see cref="VersionedEnvelopeOptions.CreateKeyRingIfMissing"/> is off.</exception>
+    /// <exception cref="InvalidOperationException">The store is empty and <see cref="KeyRingOptions.CreateKeyRingIfMissing"/> is off.</exception>
     public KeyRing Current => (Volatile.Read(ref _current) ?? LoadInitial()).Ring;
 
     /// <summary>The store revision of <see cref="Current"/>.</summary>
@@ -309,7 +309,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     private KeyRing CreateRing() => _options.CreateKeyRingIfMissing
         ? KeyRing.CreateNew(_timeProvider)
         : throw new InvalidOperationException(
-            "The key ring store is empty. Create a key ring first (for example with 'envelope ring create'), or set VersionedEnvelopeOptions.CreateKeyRingIfMissing.");
+            "The key ring store is empty. Create a key ring first (for example with 'envelope ring create'), or set KeyRingOptions.CreateKeyRingIfMissing.");
 
     private async Task<StoredKeyRing> CreateAsync(CancellationToken cancellationToken)
     {

@@ -2,7 +2,7 @@ using VersionedEnvelope.Keys;
 
 namespace VersionedEnvelope.Storage;
 
-/// <summary>A read-only store over a fixed ring, such as the one of <see cref="VersionedEnvelopeOptions.Keys"/>.</summary>
+/// <summary>A read-only store over a fixed ring, such as the one of <see cref="StaticKeyRingOptions.Keys"/>.</summary>
 /// <param name="ring">The ring.</param>
 public sealed class StaticKeyRingStore(KeyRing ring) : IKeyRingStore
 {
@@ -17,7 +17,7 @@ public sealed class StaticKeyRingStore(KeyRing ring) : IKeyRingStore
     /// <inheritdoc />
     public ValueTask<long> SaveAsync(KeyRing ring, long expectedRevision, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException(
-            "This key ring is static (VersionedEnvelopeOptions.Keys), so it cannot be rotated or changed here. "
-            + "To enable rotation, register a store: services.AddFileKeyRingStore(path, rootKey) or services.AddInMemoryKeyRingStore(); "
+            "This key ring is static (StaticKeyRingOptions.Keys), so it cannot be rotated or changed here. "
+            + "To enable rotation, register a store: .PersistKeysToFile(path, rootKey) or .UseInMemoryKeyRing() on the builder AddVersionedEnvelope returns; "
             + "or rotate where the keys are managed and add the new version to Keys with a new ActiveVersion.");
 }

@@ -1,0 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace VersionedEnvelope.DependencyInjection;
+
+/// <summary>
+/// Returned by <c>AddVersionedEnvelope</c>: say where the key ring lives (<c>PersistKeysToFile</c>,
+/// <c>UseInMemoryKeyRing</c>, <c>UseStaticKeys</c>, or a companion package's store) and how it refreshes
+/// (<c>ConfigureKeyRing</c>).
+/// </summary>
+public interface IVersionedEnvelopeBuilder
+{
+    /// <summary>The service collection the registrations go to.</summary>
+    IServiceCollection Services { get; }
+}

@@ -1,0 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace VersionedEnvelope.DependencyInjection;
+
+/// <summary>The builder <c>AddVersionedEnvelope</c> returns.</summary>
+internal sealed class VersionedEnvelopeBuilder(IServiceCollection services) : IVersionedEnvelopeBuilder
+{
+    public IServiceCollection Services { get; } = services;
+}
