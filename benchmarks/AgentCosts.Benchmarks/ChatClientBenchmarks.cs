@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using AgentCosts.Pricing;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.AI;
 using AI = Microsoft.Extensions.AI;

@@ -19,7 +19,7 @@ public class MissionOverheadBenchmarks
 
     /// <summary>Steps in one mission: what one invocation of a benchmark runs.</summary>
     public const int StepsPerMission = Agents * StepsPerAgent;
-    private static readonly Pricing.ExactCredits StepCost = Pricing.ExactCredits.FromCredits(0.00045m);
+    private static readonly ExactCredits StepCost = ExactCredits.FromCredits(0.00045m);
     private static readonly string[] AgentNames = [.. Enumerable.Range(0, Agents).Select(i => $"agent-{i}")];
     private readonly AgentCostMetrics _metrics = new("AgentCosts.Benchmarks");
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using AgentCosts.Pricing;
 using BenchmarkDotNet.Attributes;
 
 namespace AgentCosts.Benchmarks;

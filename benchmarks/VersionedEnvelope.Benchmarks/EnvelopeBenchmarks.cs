@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.DataProtection;
 using VersionedEnvelope;
-using VersionedEnvelope.Keys;
 
 namespace VersionedEnvelope.Benchmarks;
 

@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
 using VersionedEnvelope;
-using VersionedEnvelope.Keys;
-using VersionedEnvelope.Reencryption;
 
 namespace VersionedEnvelope.Benchmarks;
 

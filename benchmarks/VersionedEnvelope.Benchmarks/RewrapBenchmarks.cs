@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
 using VersionedEnvelope;
-using VersionedEnvelope.Keys;
 
 namespace VersionedEnvelope.Benchmarks;
 

@@ -1,7 +1,5 @@
 using AgentCosts;
-using AgentCosts.Budgets;
 using AgentCosts.Extensions.AI;
-using AgentCosts.Pricing;
 using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 

@@ -1,8 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using VersionedEnvelope;
-using VersionedEnvelope.Reencryption;
-using VersionedEnvelope.Rotation;
 
 namespace MissionHost;
 

@@ -1,10 +1,8 @@
 using System.Globalization;
 using AgentCosts;
-using AgentCosts.Breakdown;
 using ScottPlot;
 using Spectre.Console;
-using VersionedEnvelope.Reencryption;
-using VersionedEnvelope.Format;
+using VersionedEnvelope;
 
 namespace MissionHost;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Spectre.Console;
-using VersionedEnvelope.Reencryption;
+using VersionedEnvelope;
 
 namespace MissionHost;
 

@@ -1,11 +1,8 @@
 using AgentCosts;
-using AgentCosts.Pricing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using VersionedEnvelope;
-using VersionedEnvelope.Reencryption;
-using VersionedEnvelope.Rotation;
 
 namespace MissionHost;
 

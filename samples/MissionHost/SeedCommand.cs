@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Spectre.Console;
 using VersionedEnvelope;
-using VersionedEnvelope.Rotation;
 
 namespace MissionHost;
 

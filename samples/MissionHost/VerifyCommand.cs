@@ -1,7 +1,6 @@
 using AgentCosts;
 using Spectre.Console;
 using VersionedEnvelope;
-using VersionedEnvelope.Format;
 
 namespace MissionHost;
 

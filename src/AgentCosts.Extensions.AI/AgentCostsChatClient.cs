@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
-using AgentCosts.Budgets;
 using AgentCosts.Metrics;
-using AgentCosts.Pricing;
 using Microsoft.Extensions.AI;
 
 namespace AgentCosts.Extensions.AI;

@@ -1,5 +1,4 @@
 using AgentCosts.Metrics;
-using AgentCosts.Pricing;
 
 namespace AgentCosts.Extensions.AI;
 

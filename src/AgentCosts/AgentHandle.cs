@@ -1,8 +1,6 @@
 using System.Diagnostics.Metrics;
-using AgentCosts.Budgets;
 using AgentCosts.Internal;
 using AgentCosts.Metrics;
-using AgentCosts.Pricing;
 
 namespace AgentCosts;
 
@@ -83,7 +81,7 @@ public sealed class AgentHandle
     /// <param name="durationMilliseconds">Milliseconds the call took.</param>
     /// <returns>The exact cost recorded.</returns>
     /// <exception cref="InvalidOperationException">The tracker has no price table.</exception>
-    /// <exception cref="Pricing.UnknownModelException">The model has no price and the table's policy is to throw; nothing is recorded.</exception>
+    /// <exception cref="UnknownModelException">The model has no price and the table's policy is to throw; nothing is recorded.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A count is negative or inconsistent, or a total would overflow; nothing is recorded.</exception>
     public ExactCredits RecordUsage(
         string model,

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using AgentCosts.Budgets;
 using AgentCosts.Internal;
 using AgentCosts.Metrics;
-using AgentCosts.Pricing;
 
 namespace AgentCosts;
 

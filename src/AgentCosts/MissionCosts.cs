@@ -3,7 +3,6 @@ using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 using AgentCosts.Internal;
-using AgentCosts.Pricing;
 using AgentCosts.Serialization;
 
 namespace AgentCosts;

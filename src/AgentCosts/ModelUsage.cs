@@ -1,5 +1,4 @@
 using System.Globalization;
-using AgentCosts.Pricing;
 
 namespace AgentCosts;
 

@@ -2,10 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using VersionedEnvelope.Format;
-using VersionedEnvelope.Keys;
-using VersionedEnvelope.Reencryption;
-using VersionedEnvelope.Rotation;
 
 namespace VersionedEnvelope.Cli;
 

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using VersionedEnvelope.Keys;
-using VersionedEnvelope.Rotation;
 using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope.Cli;

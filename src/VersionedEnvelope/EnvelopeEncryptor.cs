@@ -1,9 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using VersionedEnvelope.Format;
 using VersionedEnvelope.Internal;
-using VersionedEnvelope.Keys;
-using static VersionedEnvelope.Format.EnvelopeFormat;
+using static VersionedEnvelope.EnvelopeFormat;
 
 namespace VersionedEnvelope;
 

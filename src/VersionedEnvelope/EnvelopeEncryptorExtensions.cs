@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using VersionedEnvelope.Format;
 using VersionedEnvelope.Internal;
 
 namespace VersionedEnvelope;

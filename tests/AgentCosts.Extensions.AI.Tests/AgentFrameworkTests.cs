@@ -1,4 +1,3 @@
-using AgentCosts.Pricing;
 using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using AgentCosts.Breakdown;
 
 namespace AgentCosts.Tests;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics.Metrics;
-using AgentCosts.Budgets;
 using AgentCosts.Metrics;
-using AgentCosts.Pricing;
 
 namespace AgentCosts.Tests;
 

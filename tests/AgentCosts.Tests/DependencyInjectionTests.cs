@@ -1,5 +1,4 @@
 using AgentCosts.Metrics;
-using AgentCosts.Pricing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,3 @@
-using AgentCosts.Breakdown;
-using AgentCosts.Pricing;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

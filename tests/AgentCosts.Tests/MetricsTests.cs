@@ -1,4 +1,3 @@
-using AgentCosts.Pricing;
 using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics.Metrics;
 using AgentCosts.Metrics;

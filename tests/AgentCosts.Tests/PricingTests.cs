@@ -1,4 +1,3 @@
-using AgentCosts.Pricing;
 
 namespace AgentCosts.Tests;
 

@@ -1,4 +1,3 @@
-using AgentCosts.Pricing;
 using AgentCosts.Internal;
 using Microsoft.Extensions.Time.Testing;
 

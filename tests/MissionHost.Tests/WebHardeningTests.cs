@@ -250,7 +250,7 @@ public sealed class WebHardeningTests(SampleData data)
         };
         var console = new TestConsole().Width(80);
 
-        console.Write(ReportCommand.CreateBreakdownTable(AgentCosts.Breakdown.CostBreakdown.From(missions)));
+        console.Write(ReportCommand.CreateBreakdownTable(AgentCosts.CostBreakdown.From(missions)));
 
         Assert.All(console.Lines, line => Assert.True(line.Length <= 80, line));
         foreach (string name in new[] { "genesis-architect", "fact-checker", "seo-analyst" })

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using VersionedEnvelope.Keys;
-using VersionedEnvelope.Rotation;
 using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope.Cli.Tests;

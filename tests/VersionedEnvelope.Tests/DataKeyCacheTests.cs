@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using VersionedEnvelope.Keys;
 
 namespace VersionedEnvelope.Tests;
 

@@ -99,14 +99,14 @@ public sealed class DependencyInjectionTests
                 .Services
                 .BuildServiceProvider();
             var encryptor = provider.GetRequiredService<IEnvelopeEncryptor>();
-            var manager = provider.GetRequiredService<Rotation.KeyRingManager>();
+            var manager = provider.GetRequiredService<KeyRingManager>();
             string before = encryptor.EncryptString("x");
 
             await manager.RotateAsync("ops", TestContext.Current.CancellationToken);
 
             Assert.Equal(2, encryptor.ActiveKeyVersion);
             Assert.Equal("x", encryptor.DecryptString(encryptor.RewrapText(before)));
-            Assert.NotNull(provider.GetRequiredService<Reencryption.BatchReencryptor>());
+            Assert.NotNull(provider.GetRequiredService<BatchReencryptor>());
             Assert.True(File.Exists(Path.Combine(directory, "ring.json")));
         }
         finally
@@ -134,7 +134,7 @@ public sealed class DependencyInjectionTests
         services.AddVersionedEnvelope().UseInMemoryKeyRing();
         services.AddVersionedEnvelope();
         using var provider = services.BuildServiceProvider();
-        var manager = provider.GetRequiredService<VersionedEnvelope.Rotation.KeyRingManager>();
+        var manager = provider.GetRequiredService<VersionedEnvelope.KeyRingManager>();
         var hosted = provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>().ToList();
 
         Assert.False(manager.IsLoaded);

@@ -1,8 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using VersionedEnvelope.Format;
-using VersionedEnvelope.Keys;
 
 namespace VersionedEnvelope.Tests;
 

@@ -1,6 +1,4 @@
 using System.Text;
-using VersionedEnvelope.Format;
-using VersionedEnvelope.Keys;
 
 namespace VersionedEnvelope.Tests;
 
@@ -250,7 +248,7 @@ public sealed class DecoratorTests
     [Fact]
     public void Extensions_OnADecorator_GoThroughItsSpanForms()
     {
-        var decorator = new CountingEncryptor(new EnvelopeEncryptor(Keys.KeyRing.CreateNew()));
+        var decorator = new CountingEncryptor(new EnvelopeEncryptor(KeyRing.CreateNew()));
 
         string text = decorator.EncryptString("sk-live-4f9a", "UserProfile:42:apiKey");
         byte[] binary = decorator.Encrypt([1, 2, 3], [9]);

@@ -1,5 +1,3 @@
-using VersionedEnvelope.Keys;
-using VersionedEnvelope.Rotation;
 using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope.Tests;

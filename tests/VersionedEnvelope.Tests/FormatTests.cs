@@ -1,4 +1,3 @@
-using VersionedEnvelope.Format;
 
 namespace VersionedEnvelope.Tests;
 

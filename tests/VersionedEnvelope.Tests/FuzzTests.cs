@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using VersionedEnvelope.Format;
-using VersionedEnvelope.Keys;
-using VersionedEnvelope.Rotation;
 
 namespace VersionedEnvelope.Tests;
 

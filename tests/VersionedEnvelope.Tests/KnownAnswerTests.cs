@@ -1,4 +1,3 @@
-using VersionedEnvelope.Format;
 using VersionedEnvelope.Internal;
 
 namespace VersionedEnvelope.Tests;
@@ -37,7 +36,7 @@ public sealed class KnownAnswerTests
         int version = vector.GetProperty("keyVersion").GetInt32();
         var random = new FixedRandomSource(vector.Hex("dekHex"), vector.Hex("wrapNonceHex"), vector.Hex("payloadNonceHex"));
         var encryptor = new EnvelopeEncryptor(
-            new Keys.StaticKeyRingProvider(Vectors.KeyRing(version)), new EnvelopeEncryptorOptions(), TimeProvider.System, random);
+            new StaticKeyRingProvider(Vectors.KeyRing(version)), new EnvelopeEncryptorOptions(), TimeProvider.System, random);
 
         var ciphertext = encryptor.Encrypt(vector.Hex("plaintextHex"), vector.Hex("associatedDataHex"));
 

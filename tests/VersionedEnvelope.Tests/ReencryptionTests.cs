@@ -1,9 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text;
-using VersionedEnvelope.Format;
-using VersionedEnvelope.Keys;
-using VersionedEnvelope.Reencryption;
-using VersionedEnvelope.Rotation;
 using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope.Tests;

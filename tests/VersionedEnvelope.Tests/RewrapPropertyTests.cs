@@ -1,9 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using VersionedEnvelope.Format;
-using VersionedEnvelope.Keys;
-using VersionedEnvelope.Rotation;
 using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope.Tests;

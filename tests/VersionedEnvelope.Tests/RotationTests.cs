@@ -1,9 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
-using VersionedEnvelope.Format;
-using VersionedEnvelope.Keys;
-using VersionedEnvelope.Reencryption;
-using VersionedEnvelope.Rotation;
 using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope.Tests;

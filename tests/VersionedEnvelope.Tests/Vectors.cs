@@ -1,5 +1,4 @@
 using System.Text.Json;
-using VersionedEnvelope.Keys;
 
 namespace VersionedEnvelope.Tests;
 
@@ -12,7 +11,7 @@ internal static class Vectors
     public static JsonElement Root => Document.Value.RootElement;
 
     public static KeyRing KeyRing(int activeVersion = 3) =>
-        VersionedEnvelope.Keys.KeyRing.FromKeys(
+        VersionedEnvelope.KeyRing.FromKeys(
             Root.GetProperty("keyRing").EnumerateObject().ToDictionary(p => int.Parse(p.Name, System.Globalization.CultureInfo.InvariantCulture), p => Convert.FromHexString(p.Value.GetString()!)),
             activeVersion);
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentCosts;
-using AgentCosts.Breakdown;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -10,9 +9,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using VersionedEnvelope;
-using VersionedEnvelope.Reencryption;
-using VersionedEnvelope.Rotation;
-using VersionedEnvelope.Format;
 
 namespace MissionHost.Dashboard;
 

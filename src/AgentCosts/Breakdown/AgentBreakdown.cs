@@ -1,4 +1,4 @@
-namespace AgentCosts.Breakdown;
+namespace AgentCosts;
 
 /// <summary>One agent's line of a <see cref="CostBreakdown"/>: totals across missions, averages and share of cost.</summary>
 public sealed class AgentBreakdown

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace AgentCosts.Breakdown;
+namespace AgentCosts;
 
 /// <summary>Source-generated (reflection-free, AOT-safe) serialization of the breakdown document.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

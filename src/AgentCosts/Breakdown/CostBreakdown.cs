@@ -1,8 +1,7 @@
 using System.Text.Json;
 using AgentCosts.Internal;
-using AgentCosts.Pricing;
 
-namespace AgentCosts.Breakdown;
+namespace AgentCosts;
 
 /// <summary>
 /// Costs across many missions per agent: totals, mission counts, averages per mission and each agent's share of the

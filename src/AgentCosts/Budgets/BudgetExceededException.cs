@@ -1,6 +1,5 @@
-using AgentCosts.Pricing;
 
-namespace AgentCosts.Budgets;
+namespace AgentCosts;
 
 /// <summary>A reservation would take a mission past its credit budget.</summary>
 public sealed class BudgetExceededException : InvalidOperationException

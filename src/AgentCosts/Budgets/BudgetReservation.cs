@@ -1,6 +1,5 @@
-using AgentCosts.Pricing;
 
-namespace AgentCosts.Budgets;
+namespace AgentCosts;
 
 /// <summary>
 /// Credits held from a <see cref="MissionBudget"/> for one piece of work. When the budget belongs to a

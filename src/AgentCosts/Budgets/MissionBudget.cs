@@ -1,6 +1,5 @@
-using AgentCosts.Pricing;
 
-namespace AgentCosts.Budgets;
+namespace AgentCosts;
 
 /// <summary>
 /// A mission's credit budget, exact to the nanocredit. Work reserves credits before it runs; reservations are atomic, so

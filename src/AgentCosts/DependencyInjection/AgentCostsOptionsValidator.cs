@@ -1,4 +1,3 @@
-using AgentCosts.Pricing;
 using Microsoft.Extensions.Options;
 
 namespace AgentCosts.DependencyInjection;

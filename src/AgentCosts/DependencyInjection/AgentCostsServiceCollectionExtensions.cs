@@ -1,7 +1,6 @@
 using AgentCosts;
 using AgentCosts.DependencyInjection;
 using AgentCosts.Metrics;
-using AgentCosts.Pricing;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,4 @@
-using AgentCosts.Budgets;
 using AgentCosts.Metrics;
-using AgentCosts.Pricing;
 using Microsoft.Extensions.Options;
 
 namespace AgentCosts.DependencyInjection;

@@ -1,4 +1,4 @@
-namespace AgentCosts.Pricing;
+namespace AgentCosts;
 
 /// <summary>How an exact fractional amount of credits becomes whole credits (applied once, to the whole amount).</summary>
 public enum CreditRounding

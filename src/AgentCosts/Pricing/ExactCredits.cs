@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace AgentCosts.Pricing;
+namespace AgentCosts;
 
 /// <summary>
 /// An exact amount of credits, in billionths of a credit, so that fractional costs add up without drift and are

@@ -1,4 +1,4 @@
-namespace AgentCosts.Pricing;
+namespace AgentCosts;
 
 /// <summary>
 /// A model's price in credits per 1,000 tokens, input and output apart. Prices may have up to six decimal places

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace AgentCosts.Pricing;
+namespace AgentCosts;
 
 /// <summary>
 /// Turns token counts into credits from per-model prices, exactly: each token costs a whole number of billionths of a

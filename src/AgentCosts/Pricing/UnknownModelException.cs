@@ -1,4 +1,4 @@
-namespace AgentCosts.Pricing;
+namespace AgentCosts;
 
 /// <summary>A model has no price and the policy is <see cref="UnknownModelPolicy.Throw"/>.</summary>
 public sealed class UnknownModelException : InvalidOperationException

@@ -1,4 +1,4 @@
-namespace AgentCosts.Pricing;
+namespace AgentCosts;
 
 /// <summary>What pricing does with a model that is not in the table. Never a silent zero.</summary>
 public enum UnknownModelPolicy

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 
-namespace VersionedEnvelope.DependencyInjection;
+namespace VersionedEnvelope;
 
 /// <summary>
 /// Returned by <c>AddVersionedEnvelope</c>: say where the key ring lives (<c>PersistKeysToFile</c>,

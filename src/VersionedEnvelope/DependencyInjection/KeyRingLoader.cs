@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
-using VersionedEnvelope.Rotation;
 
-namespace VersionedEnvelope.DependencyInjection;
+namespace VersionedEnvelope;
 
 /// <summary>
 /// Loads the key ring when the host starts (as Data Protection's hosted service does), so the first encryption on a

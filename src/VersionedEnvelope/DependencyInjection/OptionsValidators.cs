@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using VersionedEnvelope.Internal;
 
-namespace VersionedEnvelope.DependencyInjection;
+namespace VersionedEnvelope;
 
 /// <summary>Validates <see cref="EnvelopeEncryptorOptions"/> once, every problem in one result.</summary>
 internal sealed class EnvelopeEncryptorOptionsValidator : IValidateOptions<EnvelopeEncryptorOptions>

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 
-namespace VersionedEnvelope.DependencyInjection;
+namespace VersionedEnvelope;
 
 /// <summary>The builder <c>AddVersionedEnvelope</c> returns.</summary>
 internal sealed class VersionedEnvelopeBuilder(IServiceCollection services) : IVersionedEnvelopeBuilder

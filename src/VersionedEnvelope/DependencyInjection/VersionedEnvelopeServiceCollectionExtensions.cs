@@ -3,10 +3,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VersionedEnvelope;
-using VersionedEnvelope.DependencyInjection;
-using VersionedEnvelope.Keys;
-using VersionedEnvelope.Reencryption;
-using VersionedEnvelope.Rotation;
 using VersionedEnvelope.Storage;
 
 // In the DI namespace by convention, so 'services.AddVersionedEnvelope' needs no extra using.

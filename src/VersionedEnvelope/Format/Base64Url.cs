@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 
-namespace VersionedEnvelope.Format;
+namespace VersionedEnvelope;
 
 /// <summary>
 /// Strict base64url without padding (RFC 4648 §5), on top of the BCL's base64 codec. Works in pooled character buffers,

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using VersionedEnvelope.Internal;
 
-namespace VersionedEnvelope.Format;
+namespace VersionedEnvelope;
 
 /// <summary>
 /// The VE1 ciphertext format: constants and pure functions over the header and the text form. Nothing here needs a key.

@@ -1,4 +1,4 @@
-namespace VersionedEnvelope.Format;
+namespace VersionedEnvelope;
 
 /// <summary>What a look at a VE1 header found.</summary>
 internal enum HeaderStatus

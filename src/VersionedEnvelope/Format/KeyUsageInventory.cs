@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using VersionedEnvelope.Internal;
 
-namespace VersionedEnvelope.Format;
+namespace VersionedEnvelope;
 
 /// <summary>
 /// How many ciphertexts use each key version, from their headers alone (no key, no decryption): the evidence that a

@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using VersionedEnvelope.Format;
-using VersionedEnvelope.Keys;
 
 namespace VersionedEnvelope.Internal;
 

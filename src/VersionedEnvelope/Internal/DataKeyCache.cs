@@ -1,4 +1,3 @@
-using VersionedEnvelope.Keys;
 
 namespace VersionedEnvelope.Internal;
 

@@ -1,6 +1,6 @@
 namespace VersionedEnvelope.Internal;
 
-/// <summary>Sizes used across the library; the VE1 layout itself is in <see cref="Format.EnvelopeFormat"/>.</summary>
+/// <summary>Sizes used across the library; the VE1 layout itself is in <see cref="EnvelopeFormat"/>.</summary>
 internal static class EnvelopeConstants
 {
     public const int KeySize = 32;

@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
-using static VersionedEnvelope.Format.EnvelopeFormat;
+using static VersionedEnvelope.EnvelopeFormat;
 
 namespace VersionedEnvelope.Internal;
 
 /// <summary>
 /// The material of one key version: a pinned copy of the 256-bit key (so the GC never leaves copies behind) and a pool
-/// of <see cref="AesGcm"/> instances for it. Shared by every <see cref="Keys.EnvelopeKey"/> of that version.
+/// of <see cref="AesGcm"/> instances for it. Shared by every <see cref="EnvelopeKey"/> of that version.
 /// </summary>
 internal sealed class KeyEncryptionKey
 {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using VersionedEnvelope.Keys;
 
 namespace VersionedEnvelope.Internal;
 

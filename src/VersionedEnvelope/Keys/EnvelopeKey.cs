@@ -1,7 +1,7 @@
 using System.Globalization;
 using VersionedEnvelope.Internal;
 
-namespace VersionedEnvelope.Keys;
+namespace VersionedEnvelope;
 
 /// <summary>
 /// One version of a key ring: its number, its state and (unless destroyed) its 256-bit key-encryption key.

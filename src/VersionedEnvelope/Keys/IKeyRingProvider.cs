@@ -1,4 +1,4 @@
-namespace VersionedEnvelope.Keys;
+namespace VersionedEnvelope;
 
 /// <summary>Gives the encryptor the current key ring snapshot.</summary>
 public interface IKeyRingProvider

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
-namespace VersionedEnvelope.Keys;
+namespace VersionedEnvelope;
 
 /// <summary>
 /// An immutable snapshot of the key versions: exactly one active, any number decrypt-only, retired or destroyed,

@@ -1,4 +1,4 @@
-namespace VersionedEnvelope.Keys;
+namespace VersionedEnvelope;
 
 /// <summary>One entry of a key ring's audit trail.</summary>
 /// <param name="Kind">What happened.</param>

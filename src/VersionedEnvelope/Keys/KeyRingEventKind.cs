@@ -1,4 +1,4 @@
-namespace VersionedEnvelope.Keys;
+namespace VersionedEnvelope;
 
 /// <summary>What happened to a key ring.</summary>
 public enum KeyRingEventKind

@@ -1,4 +1,4 @@
-namespace VersionedEnvelope.Keys;
+namespace VersionedEnvelope;
 
 /// <summary>What a key version may be used for.</summary>
 public enum KeyState

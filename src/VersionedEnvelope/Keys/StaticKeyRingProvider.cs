@@ -1,4 +1,4 @@
-namespace VersionedEnvelope.Keys;
+namespace VersionedEnvelope;
 
 /// <summary>A provider over one fixed ring, for hosts that manage keys elsewhere and rebuild the encryptor to change them.</summary>
 /// <param name="ring">The ring.</param>

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using VersionedEnvelope.Format;
 
-namespace VersionedEnvelope.Reencryption;
+namespace VersionedEnvelope;
 
 /// <summary>
 /// Moves stored ciphertexts to the active key version at scale. Reads the host's records, rewraps what is stale (only the

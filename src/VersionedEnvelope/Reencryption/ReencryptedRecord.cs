@@ -1,4 +1,4 @@
-namespace VersionedEnvelope.Reencryption;
+namespace VersionedEnvelope;
 
 /// <summary>A record whose ciphertext moved to the active key version. Holds ciphertexts only, never plaintext.</summary>
 /// <typeparam name="TRecord">The host's record type.</typeparam>

@@ -1,4 +1,4 @@
-namespace VersionedEnvelope.Reencryption;
+namespace VersionedEnvelope;
 
 /// <summary>One batch handed to the host to save, in one transaction of its own, together with its checkpoint.</summary>
 /// <typeparam name="TRecord">The host's record type.</typeparam>

@@ -1,4 +1,4 @@
-namespace VersionedEnvelope.Reencryption;
+namespace VersionedEnvelope;
 
 /// <summary>A record that could not be moved (tampered, unknown or retired version); the run goes on without it.</summary>
 /// <param name="Id">The record's id.</param>

@@ -1,4 +1,4 @@
-namespace VersionedEnvelope.Reencryption;
+namespace VersionedEnvelope;
 
 /// <summary>How <see cref="BatchReencryptor"/> reads and saves the host's records.</summary>
 /// <typeparam name="TRecord">The host's record type.</typeparam>

@@ -1,4 +1,4 @@
-namespace VersionedEnvelope.Reencryption;
+namespace VersionedEnvelope;
 
 /// <summary>Progress of a re-encryption run, reported after each saved batch.</summary>
 /// <param name="Scanned">Records read.</param>

@@ -1,4 +1,4 @@
-namespace VersionedEnvelope.Reencryption;
+namespace VersionedEnvelope;
 
 /// <summary>The outcome of a completed re-encryption run.</summary>
 /// <param name="Scanned">Records read.</param>

@@ -1,4 +1,4 @@
-namespace VersionedEnvelope.Rotation;
+namespace VersionedEnvelope;
 
 /// <summary>
 /// <see cref="KeyRingManager.DestroyAsync"/> refused to destroy a key version because the evidence that nothing needs it

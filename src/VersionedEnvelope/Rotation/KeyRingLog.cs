@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace VersionedEnvelope.Rotation;
+namespace VersionedEnvelope;
 
 /// <summary>
 /// Every key-ring event, as source-generated log messages. They carry versions, revisions, who acted and error
@@ -18,7 +18,7 @@ internal static partial class KeyRingLog
     public static partial void Rotated(ILogger logger, int version, string by);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Key version {Version} changed to {State} (by {By}).")]
-    public static partial void StateChanged(ILogger logger, int version, Keys.KeyState state, string by);
+    public static partial void StateChanged(ILogger logger, int version, KeyState state, string by);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Key ring refresh failed; keeping revision {Revision}. The next refresh tries again.")]
     public static partial void RefreshFailed(ILogger logger, Exception exception, long revision);

@@ -1,11 +1,9 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using VersionedEnvelope.Format;
-using VersionedEnvelope.Keys;
 using VersionedEnvelope.Storage;
 
-namespace VersionedEnvelope.Rotation;
+namespace VersionedEnvelope;
 
 /// <summary>
 /// Owns the key ring of one host: loads it from an <see cref="IKeyRingStore"/>, gives the encryptor the current

@@ -1,4 +1,4 @@
-namespace VersionedEnvelope.Rotation;
+namespace VersionedEnvelope;
 
 /// <summary>One rotation: an entry of the <c>keyRotationHistory</c> JSON hosts store.</summary>
 /// <param name="Version">The key version the rotation created and made active.</param>

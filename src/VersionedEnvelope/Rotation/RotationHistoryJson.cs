@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace VersionedEnvelope.Rotation;
+namespace VersionedEnvelope;
 
 /// <summary>
 /// Reads and writes the <c>keyRotationHistory</c> JSON exactly:

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using VersionedEnvelope.Internal;
-using VersionedEnvelope.Keys;
 
 namespace VersionedEnvelope.Storage;
 

@@ -1,10 +1,9 @@
-using VersionedEnvelope.Keys;
 
 namespace VersionedEnvelope.Storage;
 
 /// <summary>
 /// A store that can apply a change under its own lock (load, change, save with nothing in between), so a change never
-/// fails for contention alone: <see cref="Rotation.KeyRingManager"/> uses it instead of optimistic retries when the store
+/// fails for contention alone: <see cref="KeyRingManager"/> uses it instead of optimistic retries when the store
 /// offers it. The file store does.
 /// </summary>
 public interface ILockingKeyRingStore : IKeyRingStore

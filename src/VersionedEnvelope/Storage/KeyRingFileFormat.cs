@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using VersionedEnvelope.Keys;
 
 namespace VersionedEnvelope.Storage;
 
