@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using VersionedEnvelope.Internal;
-using static VersionedEnvelope.EnvelopeFormat;
+using static VersionedEnvelope.Internal.Ve1Layout;
 
 namespace VersionedEnvelope;
 
@@ -12,7 +12,7 @@ namespace VersionedEnvelope;
 /// </summary>
 public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
 {
-    private const int DataKeyAndNonces = EnvelopeConstants.KeySize + (2 * EnvelopeConstants.NonceSize);
+    private const int DataKeyAndNonces = Ve1Layout.KeySize + (2 * Ve1Layout.NonceSize);
     private readonly IKeyRingProvider _keyRingProvider;
     private readonly IRandomSource _random;
     private readonly DataKeyCache? _dataKeyCache;
@@ -83,12 +83,10 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
         try
         {
             _random.Fill(fresh);
-            var dataKey = fresh[..EnvelopeConstants.KeySize];
-            WriteHeader(envelope, activeKey.Version);
-            fresh.Slice(EnvelopeConstants.KeySize, EnvelopeConstants.NonceSize).CopyTo(envelope.Slice(WrapNonceOffset));
-            fresh[^EnvelopeConstants.NonceSize..].CopyTo(envelope.Slice(PayloadNonceOffset));
-            activeKey.Material!.WrapDataKey(dataKey, envelope);
-            using var aes = new AesGcm(dataKey, EnvelopeConstants.TagSize);
+            var dataKey = fresh[..Ve1Layout.KeySize];
+            WriteHeader(envelope, activeKey.Version, fresh.Slice(Ve1Layout.KeySize, Ve1Layout.NonceSize), dataKey, activeKey.Material!);
+            fresh[^Ve1Layout.NonceSize..].CopyTo(PayloadNonce(envelope));
+            using var aes = new AesGcm(dataKey, Ve1Layout.TagSize);
             SealPayload(aes, plaintext, envelope, associatedData);
         }
         finally
@@ -110,7 +108,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
                 return legacy;
             }
 
-            ThrowIfInvalid(status, ciphertext.Length);
+            EnvelopeFormat.ThrowIfInvalid(status, ciphertext.Length);
         }
 
         int plaintextLength = ciphertext.Length - Overhead;
@@ -138,7 +136,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
     /// <inheritdoc />
     public bool Rewrap(ReadOnlySpan<byte> ciphertext, Span<byte> destination)
     {
-        ThrowIfInvalid(ReadHeader(ciphertext, out int version), ciphertext.Length);
+        EnvelopeFormat.ThrowIfInvalid(ReadHeader(ciphertext, out int version), ciphertext.Length);
         if (destination.Length < ciphertext.Length)
         {
             throw new ArgumentException($"The destination must hold {ciphertext.Length} bytes; it holds {destination.Length}.", nameof(destination));
@@ -154,7 +152,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
 
         var source = ResolveDecryptionKey(ref ring, version);
         var target = ring.ActiveKey;
-        Span<byte> dataKey = stackalloc byte[EnvelopeConstants.KeySize];
+        Span<byte> dataKey = stackalloc byte[Ve1Layout.KeySize];
         try
         {
             UnwrapDataKey(source, version, ciphertext, dataKey);
@@ -165,9 +163,9 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
                 ciphertext.CopyTo(envelope);
             }
 
-            WriteHeader(envelope, target.Version);
-            _random.Fill(envelope.Slice(WrapNonceOffset, EnvelopeConstants.NonceSize));
-            target.Material!.WrapDataKey(dataKey, envelope);
+            Span<byte> wrapNonce = stackalloc byte[Ve1Layout.NonceSize];
+            _random.Fill(wrapNonce);
+            WriteHeader(envelope, target.Version, wrapNonce, dataKey, target.Material!);
         }
         finally
         {
@@ -181,19 +179,19 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
     {
         var ring = _keyRingProvider.Current;
         var key = ResolveDecryptionKey(ref ring, version);
-        Span<byte> dataKey = stackalloc byte[EnvelopeConstants.KeySize];
+        Span<byte> dataKey = stackalloc byte[Ve1Layout.KeySize];
         Span<byte> aadBuffer = stackalloc byte[EnvelopeConstants.StackAadLimit];
         try
         {
             UnwrapDataKey(key, version, ciphertext, dataKey);
-            using var aes = new AesGcm(dataKey, EnvelopeConstants.TagSize);
+            using var aes = new AesGcm(dataKey, Ve1Layout.TagSize);
             using var aad = new PayloadAad(ciphertext[..PayloadAadPrefixLength], associatedData, aadBuffer);
             try
             {
                 aes.Decrypt(
-                    ciphertext.Slice(PayloadNonceOffset, EnvelopeConstants.NonceSize),
+                    PayloadNonce(ciphertext),
                     ciphertext.Slice(PayloadOffset, plaintext.Length),
-                    ciphertext[^EnvelopeConstants.TagSize..],
+                    ciphertext[^Ve1Layout.TagSize..],
                     plaintext,
                     aad.Value);
             }
@@ -235,7 +233,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
 
     private static void UnwrapDataKey(EnvelopeKey key, int version, ReadOnlySpan<byte> ciphertext, Span<byte> dataKey)
     {
-        if (!key.Material!.TryUnwrapDataKey(ciphertext, dataKey))
+        if (!TryUnwrapDataKey(ciphertext, key.Material!, dataKey))
         {
             throw new EnvelopeException(
                 EnvelopeErrorReason.AuthenticationFailed,
@@ -249,17 +247,17 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
         Span<byte> aadBuffer = stackalloc byte[EnvelopeConstants.StackAadLimit];
         using var aad = new PayloadAad(envelope[..PayloadAadPrefixLength], associatedData, aadBuffer);
         aes.Encrypt(
-            envelope.Slice(PayloadNonceOffset, EnvelopeConstants.NonceSize),
+            PayloadNonce(envelope),
             plaintext,
             envelope.Slice(PayloadOffset, plaintext.Length),
-            envelope[^EnvelopeConstants.TagSize..],
+            envelope[^Ve1Layout.TagSize..],
             aad.Value);
     }
 
     private void EncryptWithCachedDataKey(CachedDataKey dataKey, ReadOnlySpan<byte> plaintext, Span<byte> envelope, ReadOnlySpan<byte> associatedData)
     {
         dataKey.Header.CopyTo(envelope);
-        _random.Fill(envelope.Slice(PayloadNonceOffset, EnvelopeConstants.NonceSize));
+        _random.Fill(PayloadNonce(envelope));
         var aes = dataKey.Pool.Rent();
         try
         {
@@ -280,9 +278,9 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
             return false;
         }
 
-        var nonce = ciphertext[..EnvelopeConstants.NonceSize];
-        var body = ciphertext.Slice(EnvelopeConstants.NonceSize, plaintextLength);
-        var tag = ciphertext[^EnvelopeConstants.TagSize..];
+        var nonce = ciphertext[..Ve1Layout.NonceSize];
+        var body = ciphertext.Slice(Ve1Layout.NonceSize, plaintextLength);
+        var tag = ciphertext[^Ve1Layout.TagSize..];
         var keys = _keyRingProvider.Current.Keys;
         for (int i = keys.Count - 1; i >= 0; i--)
         {

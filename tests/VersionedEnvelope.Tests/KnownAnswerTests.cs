@@ -79,7 +79,7 @@ public sealed class KnownAnswerTests
         var ring = Vectors.KeyRing(activeVersion: 1);
         var ours = new EnvelopeEncryptor(ring).Rewrap(source.Hex("ciphertextHex"));
         Assert.Equal(1, EnvelopeFormat.GetKeyVersion(ours));
-        Assert.Equal(source.Hex("ciphertextHex")[EnvelopeFormat.PayloadNonceOffset..], ours[EnvelopeFormat.PayloadNonceOffset..]);
+        Assert.Equal(source.Hex("ciphertextHex")[Ve1Layout.PayloadNonceOffset..], ours[Ve1Layout.PayloadNonceOffset..]);
         Assert.Equal(source.Hex("plaintextHex"), new EnvelopeEncryptor(ring).Decrypt(ours, source.Hex("associatedDataHex")).Plaintext);
     }
 
@@ -87,6 +87,6 @@ public sealed class KnownAnswerTests
     public void Overhead_IsNinetyFiveBytes()
     {
         Assert.Equal(95, EnvelopeFormat.Overhead);
-        Assert.Equal(EnvelopeConstants.KeySize + (2 * EnvelopeConstants.NonceSize) + (2 * EnvelopeConstants.TagSize) + 7, EnvelopeFormat.Overhead);
+        Assert.Equal(Ve1Layout.KeySize + (2 * Ve1Layout.NonceSize) + (2 * Ve1Layout.TagSize) + 7, EnvelopeFormat.Overhead);
     }
 }

@@ -14,24 +14,14 @@ namespace VersionedEnvelope;
 public static class EnvelopeFormat
 {
     /// <summary>Bytes a VE1 ciphertext adds to its plaintext: 95.</summary>
-    public const int Overhead = PayloadOffset + EnvelopeConstants.TagSize;
+    public const int Overhead = Ve1Layout.Overhead;
 
     /// <summary>The format byte this library writes and reads.</summary>
-    public const byte FormatVersion = 0x01;
+    public const byte FormatVersion = Ve1Layout.FormatVersion;
 
     /// <summary>The prefix of every text-form ciphertext.</summary>
     public const string TextPrefix = "ve1:v";
 
-    internal const byte Magic0 = 0x56;
-    internal const byte Magic1 = 0x45;
-    internal const int VersionOffset = 3;
-    internal const int WrapAadLength = 7;
-    internal const int PayloadAadPrefixLength = 3;
-    internal const int WrapNonceOffset = 7;
-    internal const int WrappedKeyOffset = WrapNonceOffset + EnvelopeConstants.NonceSize;
-    internal const int WrapTagOffset = WrappedKeyOffset + EnvelopeConstants.KeySize;
-    internal const int PayloadNonceOffset = WrapTagOffset + EnvelopeConstants.TagSize;
-    internal const int PayloadOffset = PayloadNonceOffset + EnvelopeConstants.NonceSize;
 
     /// <summary>Returns the length of the VE1 ciphertext of a plaintext of <paramref name="plaintextLength"/> bytes.</summary>
     /// <param name="plaintextLength">The plaintext length, zero or more.</param>
@@ -62,7 +52,7 @@ public static class EnvelopeFormat
     /// <exception cref="EnvelopeException">The header is malformed or of an unsupported format.</exception>
     public static int GetKeyVersion(ReadOnlySpan<byte> ciphertext)
     {
-        ThrowIfInvalid(ReadHeader(ciphertext, out int version), ciphertext.Length);
+        ThrowIfInvalid(Ve1Layout.ReadHeader(ciphertext, out int version), ciphertext.Length);
         return version;
     }
 
@@ -71,7 +61,7 @@ public static class EnvelopeFormat
     /// <param name="keyVersion">The key version when the header is valid; otherwise 0.</param>
     /// <returns><see langword="true"/> when the header is a valid VE1 header.</returns>
     public static bool TryGetKeyVersion(ReadOnlySpan<byte> ciphertext, out int keyVersion) =>
-        ReadHeader(ciphertext, out keyVersion) == HeaderStatus.Valid;
+        Ve1Layout.ReadHeader(ciphertext, out keyVersion) == HeaderStatus.Valid;
 
     /// <summary>Reads the key version from a text-form ciphertext (<c>ve1:v{version}:{base64url}</c>), decoding only its header.</summary>
     /// <param name="text">The text-form ciphertext.</param>
@@ -146,29 +136,6 @@ public static class EnvelopeFormat
         return binary;
     }
 
-    internal static HeaderStatus ReadHeader(ReadOnlySpan<byte> ciphertext, out int version)
-    {
-        version = 0;
-        if (ciphertext.Length < Overhead || ciphertext[0] != Magic0 || ciphertext[1] != Magic1)
-        {
-            return HeaderStatus.Malformed;
-        }
-
-        if (ciphertext[2] != FormatVersion)
-        {
-            return HeaderStatus.UnsupportedFormat;
-        }
-
-        uint raw = BinaryPrimitives.ReadUInt32BigEndian(ciphertext.Slice(VersionOffset, 4));
-        if (raw is 0 or > int.MaxValue)
-        {
-            return HeaderStatus.Malformed;
-        }
-
-        version = (int)raw;
-        return HeaderStatus.Valid;
-    }
-
     internal static void ThrowIfInvalid(HeaderStatus status, int length)
     {
         switch (status)
@@ -182,14 +149,6 @@ public static class EnvelopeFormat
                     EnvelopeErrorReason.Malformed,
                     length < Overhead ? TooShortMessage(length) : "The input is not a VE1 ciphertext: bad magic or key version field.");
         }
-    }
-
-    internal static void WriteHeader(Span<byte> destination, int version)
-    {
-        destination[0] = Magic0;
-        destination[1] = Magic1;
-        destination[2] = FormatVersion;
-        BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(VersionOffset, 4), (uint)version);
     }
 
     private static HeaderStatus ReadTextHeader(string text, out int version)
@@ -213,7 +172,7 @@ public static class EnvelopeFormat
             return HeaderStatus.Malformed;
         }
 
-        if (head[0] != Magic0 || head[1] != Magic1)
+        if (head[0] != Ve1Layout.Magic0 || head[1] != Ve1Layout.Magic1)
         {
             return HeaderStatus.Malformed;
         }
@@ -223,7 +182,7 @@ public static class EnvelopeFormat
             return HeaderStatus.UnsupportedFormat;
         }
 
-        uint raw = BinaryPrimitives.ReadUInt32BigEndian(head.Slice(VersionOffset, 4));
+        uint raw = BinaryPrimitives.ReadUInt32BigEndian(head.Slice(Ve1Layout.VersionOffset, 4));
         if (raw != (uint)textVersion)
         {
             return HeaderStatus.Malformed;

@@ -25,7 +25,7 @@ internal sealed class AesGcmPool
             return aes;
         }
 
-        return new AesGcm(_key, EnvelopeConstants.TagSize);
+        return new AesGcm(_key, Ve1Layout.TagSize);
     }
 
     public void Return(AesGcm aes)

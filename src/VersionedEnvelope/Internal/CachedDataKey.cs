@@ -32,16 +32,14 @@ internal sealed class CachedDataKey
         var kek = activeKey.Material!;
 
         // The pool keeps using this array for as long as the entry lives, so it is pinned rather than cleared.
-        var dataKey = GC.AllocateArray<byte>(EnvelopeConstants.KeySize, pinned: true);
-        var header = new byte[EnvelopeFormat.PayloadNonceOffset];
-        Span<byte> fresh = stackalloc byte[EnvelopeConstants.KeySize + EnvelopeConstants.NonceSize];
+        var dataKey = GC.AllocateArray<byte>(Ve1Layout.KeySize, pinned: true);
+        var header = new byte[Ve1Layout.HeaderLength];
+        Span<byte> fresh = stackalloc byte[Ve1Layout.KeySize + Ve1Layout.NonceSize];
         try
         {
             random.Fill(fresh);
-            fresh[..EnvelopeConstants.KeySize].CopyTo(dataKey);
-            EnvelopeFormat.WriteHeader(header, activeKey.Version);
-            fresh[EnvelopeConstants.KeySize..].CopyTo(header.AsSpan(EnvelopeFormat.WrapNonceOffset));
-            kek.WrapDataKey(dataKey, header);
+            fresh[..Ve1Layout.KeySize].CopyTo(dataKey);
+            Ve1Layout.WriteHeader(header, activeKey.Version, fresh[Ve1Layout.KeySize..], dataKey, kek);
         }
         finally
         {

@@ -1,14 +1,10 @@
 namespace VersionedEnvelope.Internal;
 
-/// <summary>Sizes used across the library; the VE1 layout itself is in <see cref="EnvelopeFormat"/>.</summary>
+/// <summary>Sizes outside the VE1 layout (which <see cref="Ve1Layout"/> owns).</summary>
 internal static class EnvelopeConstants
 {
-    public const int KeySize = 32;
-    public const int NonceSize = 12;
-    public const int TagSize = 16;
-
     /// <summary>Headerless pre-versioning layout: nonce ‖ ciphertext ‖ tag.</summary>
-    public const int LegacyOverhead = NonceSize + TagSize;
+    public const int LegacyOverhead = Ve1Layout.NonceSize + Ve1Layout.TagSize;
 
     /// <summary>Associated data up to this size is assembled on the stack.</summary>
     public const int StackAadLimit = 256;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using static VersionedEnvelope.EnvelopeFormat;
 
 namespace VersionedEnvelope.Internal;
 
@@ -13,12 +12,12 @@ internal sealed class KeyEncryptionKey
 
     public KeyEncryptionKey(ReadOnlySpan<byte> key)
     {
-        if (key.Length != EnvelopeConstants.KeySize)
+        if (key.Length != Ve1Layout.KeySize)
         {
-            throw new ArgumentException($"A key-encryption key must be {EnvelopeConstants.KeySize} bytes (256 bits); got {key.Length}.", nameof(key));
+            throw new ArgumentException($"A key-encryption key must be {Ve1Layout.KeySize} bytes (256 bits); got {key.Length}.", nameof(key));
         }
 
-        _key = GC.AllocateArray<byte>(EnvelopeConstants.KeySize, pinned: true);
+        _key = GC.AllocateArray<byte>(Ve1Layout.KeySize, pinned: true);
         key.CopyTo(_key);
         Pool = new AesGcmPool(_key);
     }
@@ -29,7 +28,7 @@ internal sealed class KeyEncryptionKey
 
     public static KeyEncryptionKey Generate()
     {
-        Span<byte> key = stackalloc byte[EnvelopeConstants.KeySize];
+        Span<byte> key = stackalloc byte[Ve1Layout.KeySize];
         try
         {
             RandomNumberGenerator.Fill(key);
@@ -54,28 +53,6 @@ internal sealed class KeyEncryptionKey
             Pool.Return(aes);
         }
     }
-
-    /// <summary>Decrypts with this key; <see langword="false"/> when authentication fails (the output is then cleared).</summary>
-    /// <summary>
-    /// Seals a data key into a VE1 header whose magic, version and wrap nonce are already written: the wrapped key and
-    /// its tag go to their slots, and the header's first <see cref="WrapAadLength"/> bytes are the associated data.
-    /// </summary>
-    public void WrapDataKey(ReadOnlySpan<byte> dataKey, Span<byte> header) =>
-        Encrypt(
-            header.Slice(WrapNonceOffset, EnvelopeConstants.NonceSize),
-            dataKey,
-            header.Slice(WrappedKeyOffset, EnvelopeConstants.KeySize),
-            header.Slice(WrapTagOffset, EnvelopeConstants.TagSize),
-            header[..WrapAadLength]);
-
-    /// <summary>Opens the data key sealed in a VE1 header; <see langword="false"/> when authentication fails.</summary>
-    public bool TryUnwrapDataKey(ReadOnlySpan<byte> header, Span<byte> dataKey) =>
-        TryDecrypt(
-            header.Slice(WrapNonceOffset, EnvelopeConstants.NonceSize),
-            header.Slice(WrappedKeyOffset, EnvelopeConstants.KeySize),
-            header.Slice(WrapTagOffset, EnvelopeConstants.TagSize),
-            dataKey,
-            header[..WrapAadLength]);
 
     public bool TryDecrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext, ReadOnlySpan<byte> associatedData)
     {

@@ -61,9 +61,9 @@ internal static class OptionsChecks
             {
                 errors.Add($"Keys:{name} is not valid base64.");
             }
-            else if (length != EnvelopeConstants.KeySize)
+            else if (length != Ve1Layout.KeySize)
             {
-                errors.Add($"Keys:{name} is {length} bytes; a key must be {EnvelopeConstants.KeySize} bytes (256 bits).");
+                errors.Add($"Keys:{name} is {length} bytes; a key must be {Ve1Layout.KeySize} bytes (256 bits).");
             }
         }
 

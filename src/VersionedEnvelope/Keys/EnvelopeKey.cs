@@ -103,9 +103,9 @@ public sealed class EnvelopeKey
             throw new InvalidOperationException($"Key version {Version} was destroyed; it has no key material.");
         }
 
-        if (destination.Length < EnvelopeConstants.KeySize)
+        if (destination.Length < Ve1Layout.KeySize)
         {
-            throw new ArgumentException($"The destination must hold {EnvelopeConstants.KeySize} bytes.", nameof(destination));
+            throw new ArgumentException($"The destination must hold {Ve1Layout.KeySize} bytes.", nameof(destination));
         }
 
         Material.CopyTo(destination);

@@ -52,7 +52,7 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore
 
     /// <summary>Creates a fresh random 256-bit root key.</summary>
     /// <returns>The key; keep it outside the key ring file (an environment variable, a vault).</returns>
-    public static byte[] GenerateRootKey() => RandomNumberGenerator.GetBytes(EnvelopeConstants.KeySize);
+    public static byte[] GenerateRootKey() => RandomNumberGenerator.GetBytes(Ve1Layout.KeySize);
 
     /// <inheritdoc />
     public async ValueTask<StoredKeyRing?> LoadAsync(CancellationToken cancellationToken = default)
@@ -174,7 +174,7 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore
         byte[] rootKey = GetRootKey();
         try
         {
-            using var aes = new AesGcm(rootKey, EnvelopeConstants.TagSize);
+            using var aes = new AesGcm(rootKey, Ve1Layout.TagSize);
             var keys = document.Keys.Select(k => DecodeKey(aes, k)).ToList();
             var history = (document.History ?? []).Select(e => e.By is null
                 ? throw Corrupted($"a history event of version {e.Version} has no 'by'")
@@ -210,18 +210,18 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore
             throw Corrupted($"the material of key version {key.Version} is not base64", ex);
         }
 
-        if (sealedKey.Length != EnvelopeConstants.NonceSize + EnvelopeConstants.KeySize + EnvelopeConstants.TagSize)
+        if (sealedKey.Length != Ve1Layout.NonceSize + Ve1Layout.KeySize + Ve1Layout.TagSize)
         {
             throw Corrupted($"the material of key version {key.Version} has the wrong length");
         }
 
-        Span<byte> material = stackalloc byte[EnvelopeConstants.KeySize];
+        Span<byte> material = stackalloc byte[Ve1Layout.KeySize];
         try
         {
             aes.Decrypt(
-                sealedKey.AsSpan(0, EnvelopeConstants.NonceSize),
-                sealedKey.AsSpan(EnvelopeConstants.NonceSize, EnvelopeConstants.KeySize),
-                sealedKey.AsSpan(EnvelopeConstants.NonceSize + EnvelopeConstants.KeySize),
+                sealedKey.AsSpan(0, Ve1Layout.NonceSize),
+                sealedKey.AsSpan(Ve1Layout.NonceSize, Ve1Layout.KeySize),
+                sealedKey.AsSpan(Ve1Layout.NonceSize + Ve1Layout.KeySize),
                 material,
                 MaterialAad(key.Version));
             return new EnvelopeKey(key.Version, key.State, material, key.CreatedAt);
@@ -241,10 +241,10 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore
     private byte[] Encode(KeyRing ring, long revision)
     {
         byte[] rootKey = GetRootKey();
-        Span<byte> material = stackalloc byte[EnvelopeConstants.KeySize];
+        Span<byte> material = stackalloc byte[Ve1Layout.KeySize];
         try
         {
-            using var aes = new AesGcm(rootKey, EnvelopeConstants.TagSize);
+            using var aes = new AesGcm(rootKey, Ve1Layout.TagSize);
             var document = new KeyRingFileDocument
             {
                 Format = KeyRingFileDocument.CurrentFormat,
@@ -258,13 +258,13 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore
                 if (key.HasMaterial)
                 {
                     key.CopyKeyMaterialTo(material);
-                    var sealedKey = new byte[EnvelopeConstants.NonceSize + EnvelopeConstants.KeySize + EnvelopeConstants.TagSize];
-                    RandomNumberGenerator.Fill(sealedKey.AsSpan(0, EnvelopeConstants.NonceSize));
+                    var sealedKey = new byte[Ve1Layout.NonceSize + Ve1Layout.KeySize + Ve1Layout.TagSize];
+                    RandomNumberGenerator.Fill(sealedKey.AsSpan(0, Ve1Layout.NonceSize));
                     aes.Encrypt(
-                        sealedKey.AsSpan(0, EnvelopeConstants.NonceSize),
+                        sealedKey.AsSpan(0, Ve1Layout.NonceSize),
                         material,
-                        sealedKey.AsSpan(EnvelopeConstants.NonceSize, EnvelopeConstants.KeySize),
-                        sealedKey.AsSpan(EnvelopeConstants.NonceSize + EnvelopeConstants.KeySize),
+                        sealedKey.AsSpan(Ve1Layout.NonceSize, Ve1Layout.KeySize),
+                        sealedKey.AsSpan(Ve1Layout.NonceSize + Ve1Layout.KeySize),
                         MaterialAad(key.Version));
                     sealedMaterial = Convert.ToBase64String(sealedKey);
                 }
@@ -284,9 +284,9 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore
     private byte[] GetRootKey()
     {
         byte[] key = _rootKeyProvider() ?? throw new InvalidOperationException("The root key provider returned null.");
-        if (key.Length != EnvelopeConstants.KeySize)
+        if (key.Length != Ve1Layout.KeySize)
         {
-            throw new InvalidOperationException($"The root key must be {EnvelopeConstants.KeySize} bytes (256 bits); it is {key.Length}.");
+            throw new InvalidOperationException($"The root key must be {Ve1Layout.KeySize} bytes (256 bits); it is {key.Length}.");
         }
 
         return key;
@@ -329,12 +329,12 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore
 
     private static Func<byte[]> CopyRootKey(ReadOnlySpan<byte> rootKey)
     {
-        if (rootKey.Length != EnvelopeConstants.KeySize)
+        if (rootKey.Length != Ve1Layout.KeySize)
         {
-            throw new ArgumentException($"The root key must be {EnvelopeConstants.KeySize} bytes (256 bits); it is {rootKey.Length}.", nameof(rootKey));
+            throw new ArgumentException($"The root key must be {Ve1Layout.KeySize} bytes (256 bits); it is {rootKey.Length}.", nameof(rootKey));
         }
 
-        var pinned = GC.AllocateArray<byte>(EnvelopeConstants.KeySize, pinned: true);
+        var pinned = GC.AllocateArray<byte>(Ve1Layout.KeySize, pinned: true);
         rootKey.CopyTo(pinned);
         return () => (byte[])pinned.Clone();
     }
