@@ -36,7 +36,18 @@ public sealed class LapTimer
     /// <exception cref="ArgumentOutOfRangeException">
     /// A value is negative or a total would overflow; nothing is recorded and the current step goes on.
     /// </exception>
-    public void Lap(long tokens = 0, long cost = 0) => AddLap(tokens, ExactCredits.CreditsToNanocredits(cost, nameof(cost)));
+    public void Lap(long tokens, long cost) => AddLap(tokens, ExactCredits.CreditsToNanocredits(cost, nameof(cost)));
+
+    /// <summary>Ends the current step: adds its tokens and the time since the previous lap to the agent.</summary>
+    /// <param name="tokens">Tokens the step used, zero or more.</param>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// The value is negative or a total would overflow; nothing is recorded and the current step goes on.
+    /// </exception>
+    public void Lap(long tokens) => AddLap(tokens, 0);
+
+    /// <summary>Ends the current step: adds the time since the previous lap to the agent.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A total would overflow; nothing is recorded and the current step goes on.</exception>
+    public void Lap() => AddLap(0, 0);
 
     /// <summary>Ends the current step: adds its tokens, exact cost and the time since the previous lap to the agent.</summary>
     /// <param name="tokens">Tokens the step used, zero or more.</param>

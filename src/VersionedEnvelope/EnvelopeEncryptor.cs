@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using VersionedEnvelope.Internal;
@@ -21,6 +22,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
     /// <summary>Creates an encryptor over a fixed key ring.</summary>
     /// <param name="keyRing">The ring.</param>
     /// <param name="options">Options; defaults when omitted. Its static <c>Keys</c> are ignored here.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The constructors differ in their first parameter's type (a fixed ring or a provider), so no call can be ambiguous.")]
     public EnvelopeEncryptor(KeyRing keyRing, EnvelopeEncryptorOptions? options = null)
         : this(new StaticKeyRingProvider(keyRing), options)
     {
@@ -31,6 +33,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
     /// <param name="options">Options; defaults when omitted.</param>
     /// <param name="timeProvider">The clock for the data-key cache; <see cref="TimeProvider.System"/> when omitted.</param>
     /// <exception cref="ArgumentOutOfRangeException">Data-key cache bounds are out of range.</exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The constructors differ in their first parameter's type (a fixed ring or a provider), so no call can be ambiguous.")]
     public EnvelopeEncryptor(IKeyRingProvider keyRingProvider, EnvelopeEncryptorOptions? options = null, TimeProvider? timeProvider = null)
         : this(keyRingProvider, options ?? new EnvelopeEncryptorOptions(), timeProvider ?? TimeProvider.System, SystemRandomSource.Instance)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 
 namespace AgentCosts.Metrics;
@@ -26,6 +27,7 @@ public sealed class AgentCostMetrics : IDisposable
 
     /// <summary>Creates its own meter and the instruments.</summary>
     /// <param name="meterName">The meter name; <see cref="DefaultMeterName"/> when omitted.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two constructors differ in their first parameter's type (a name or a meter factory), so no call can be ambiguous.")]
     public AgentCostMetrics(string? meterName = null)
         : this(new Meter(string.IsNullOrWhiteSpace(meterName) ? DefaultMeterName : meterName), ownsMeter: true)
     {
@@ -34,6 +36,7 @@ public sealed class AgentCostMetrics : IDisposable
     /// <summary>Creates the instruments on a meter from the host's <see cref="IMeterFactory"/> (the DI way).</summary>
     /// <param name="meterFactory">The host's meter factory, which owns the meter.</param>
     /// <param name="meterName">The meter name; <see cref="DefaultMeterName"/> when omitted.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two constructors differ in their first parameter's type (a name or a meter factory), so no call can be ambiguous.")]
     public AgentCostMetrics(IMeterFactory meterFactory, string? meterName = null)
         : this(CreateMeter(meterFactory, meterName), ownsMeter: false)
     {
