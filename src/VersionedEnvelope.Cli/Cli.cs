@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -16,49 +17,27 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
-        CliArguments arguments;
+        var root = CommandTree.Build(HandlerFor);
+        var result = root.Parse(args);
+        using var output = new StreamWriter(stdout, new UTF8Encoding(false), leaveOpen: true) { AutoFlush = true };
+        if (result.Errors.Count > 0)
+        {
+            // A usage error: say what is wrong, then the help of the command it concerns; exit code 2.
+            using var help = new StringWriter();
+            await result.CommandResult.Command.Parse("--help").InvokeAsync(new InvocationConfiguration { Output = help }, cancellationToken);
+            return Fail(Usage, string.Join(" ", result.Errors.Select(e => e.Message)), help.ToString().TrimEnd());
+        }
+
+        // Help, --version and the commands' own actions; exceptions from the handlers are mapped to exit codes here.
         try
         {
-            arguments = CliArguments.Parse(args);
+            return await result.InvokeAsync(new InvocationConfiguration { Output = output, Error = stderr, EnableDefaultExceptionHandler = false }, cancellationToken);
         }
         catch (UsageException ex)
         {
-            return Fail(Usage, ex.Message, HelpText.Main);
-        }
-
-        string command = string.Join(' ', arguments.Words);
-        if (arguments.Help || command is "" or "ring" or "help")
-        {
-            await WriteTextAsync(HelpText.For(arguments.Words) + "\n", cancellationToken);
-            return arguments.Help || command == "help" ? Success : Usage;
-        }
-
-        try
-        {
-            return command switch
-            {
-                "ring create" => await RingCreateAsync(arguments, cancellationToken),
-                "ring rotate" => await RingRotateAsync(arguments, cancellationToken),
-                "ring show" => await RingShowAsync(arguments, cancellationToken),
-                "ring retire" => await RingStateAsync(arguments, [], (m, v, by) => m.RetireAsync(v, by, cancellationToken), "retired", cancellationToken),
-                "ring reinstate" => await RingStateAsync(arguments, [], (m, v, by) => m.ReinstateAsync(v, by, cancellationToken), "reinstated", cancellationToken),
-                "ring destroy" => await RingStateAsync(
-                    arguments,
-                    ["--in", "--force"],
-                    (m, v, by) => m.DestroyAsync(v, by, arguments.Get("--in") is { } input ? KeyUsageInventory.Scan(File.ReadLines(input)) : null, arguments.Flag("--force"), cancellationToken),
-                    "destroyed",
-                    cancellationToken),
-                "encrypt" => await EncryptAsync(arguments, cancellationToken),
-                "decrypt" => await DecryptAsync(arguments, cancellationToken),
-                "inspect" => await InspectAsync(arguments, cancellationToken),
-                "inventory" => await InventoryAsync(arguments, cancellationToken),
-                "rewrap" => await RewrapAsync(arguments, cancellationToken),
-                _ => Fail(Usage, $"Unknown command '{command}'.", HelpText.Main),
-            };
-        }
-        catch (UsageException ex)
-        {
-            return Fail(Usage, ex.Message, HelpText.For(arguments.Words));
+            using var help = new StringWriter();
+            await result.CommandResult.Command.Parse("--help").InvokeAsync(new InvocationConfiguration { Output = help }, cancellationToken);
+            return Fail(Usage, ex.Message, help.ToString().TrimEnd());
         }
         catch (EnvelopeException ex)
         {
@@ -75,9 +54,28 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         }
     }
 
+    private CommandTree.Handler HandlerFor(string command) => command switch
+    {
+        "ring create" => RingCreateAsync,
+        "ring rotate" => RingRotateAsync,
+        "ring show" => RingShowAsync,
+        "ring retire" => (arguments, ct) => RingStateAsync(arguments, (m, v, by) => m.RetireAsync(v, by, ct), "retired", ct),
+        "ring reinstate" => (arguments, ct) => RingStateAsync(arguments, (m, v, by) => m.ReinstateAsync(v, by, ct), "reinstated", ct),
+        "ring destroy" => (arguments, ct) => RingStateAsync(
+            arguments,
+            (m, v, by) => m.DestroyAsync(v, by, arguments.Get("--in") is { } input ? KeyUsageInventory.Scan(File.ReadLines(input)) : null, arguments.Flag("--force"), ct),
+            "destroyed",
+            ct),
+        "encrypt" => EncryptAsync,
+        "decrypt" => DecryptAsync,
+        "inspect" => InspectAsync,
+        "inventory" => InventoryAsync,
+        "rewrap" => RewrapAsync,
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command, "No handler."),
+    };
+
     private async Task<int> RingCreateAsync(CliArguments arguments, CancellationToken cancellationToken)
     {
-        arguments.AllowOnly("--ring", "--root-key-env");
         var store = KeySource.OpenRing(arguments, environment);
         if (File.Exists(store.Path))
         {
@@ -92,7 +90,6 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
 
     private async Task<int> RingRotateAsync(CliArguments arguments, CancellationToken cancellationToken)
     {
-        arguments.AllowOnly("--ring", "--root-key-env", "--by");
         string by = arguments.Require("--by");
         using var manager = KeySource.OpenManager(arguments, environment);
         var rotation = await manager.RotateAsync(by, cancellationToken);
@@ -103,7 +100,6 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
 
     private async Task<int> RingShowAsync(CliArguments arguments, CancellationToken cancellationToken)
     {
-        arguments.AllowOnly("--ring", "--root-key-env");
         using var manager = KeySource.OpenManager(arguments, environment);
         var ring = await manager.InitializeAsync(cancellationToken);
         await WriteJsonAsync(
@@ -144,9 +140,8 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Success;
     }
 
-    private async Task<int> RingStateAsync(CliArguments arguments, string[] moreOptions, Func<KeyRingManager, int, string, Task> change, string done, CancellationToken cancellationToken)
+    private async Task<int> RingStateAsync(CliArguments arguments, Func<KeyRingManager, int, string, Task> change, string done, CancellationToken cancellationToken)
     {
-        arguments.AllowOnly(["--ring", "--root-key-env", "--version", "--by", .. moreOptions]);
         int version = arguments.RequireInt("--version");
         using var manager = KeySource.OpenManager(arguments, environment);
         await change(manager, version, arguments.Get("--by") ?? Environment.UserName);
@@ -156,7 +151,6 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
 
     private async Task<int> EncryptAsync(CliArguments arguments, CancellationToken cancellationToken)
     {
-        arguments.AllowOnly("--ring", "--root-key-env", "--keys", "--active", "--aad", "--text");
         var encryptor = new EnvelopeEncryptor(KeySource.Open(arguments, environment));
         byte[] plaintext = await ReadAllAsync(cancellationToken);
         byte[]? aad = Aad(arguments);
@@ -175,7 +169,6 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
 
     private async Task<int> DecryptAsync(CliArguments arguments, CancellationToken cancellationToken)
     {
-        arguments.AllowOnly("--ring", "--root-key-env", "--keys", "--active", "--aad");
         var encryptor = new EnvelopeEncryptor(KeySource.Open(arguments, environment));
         byte[] input = await ReadAllAsync(cancellationToken);
         var result = TryReadText(input) is { } text ? encryptor.DecryptText(text, Aad(arguments)) : encryptor.Decrypt(input, Aad(arguments));
@@ -191,7 +184,6 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
 
     private async Task<int> InspectAsync(CliArguments arguments, CancellationToken cancellationToken)
     {
-        arguments.AllowOnly();
         byte[] input = await ReadAllAsync(cancellationToken);
         string? text = TryReadText(input);
         byte[] binary = text is null ? input : EnvelopeFormat.FromText(text);
@@ -202,7 +194,6 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
 
     private async Task<int> InventoryAsync(CliArguments arguments, CancellationToken cancellationToken)
     {
-        arguments.AllowOnly("--in");
         var inventory = KeyUsageInventory.Scan(await ReadLinesAsync(arguments, cancellationToken));
         await WriteJsonAsync(
             writer =>
@@ -225,7 +216,6 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
 
     private async Task<int> RewrapAsync(CliArguments arguments, CancellationToken cancellationToken)
     {
-        arguments.AllowOnly("--ring", "--root-key-env", "--keys", "--active", "--in", "--out");
         var encryptor = new EnvelopeEncryptor(KeySource.Open(arguments, environment));
         int failures = 0, line = 0;
         var output = new StringBuilder();

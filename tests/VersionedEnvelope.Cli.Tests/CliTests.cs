@@ -194,8 +194,30 @@ public sealed class CliTests : IDisposable
         {
             var result = await RunText("", [.. command.Split(' '), "--help"]);
             Assert.Equal(0, result.Code);
-            Assert.Contains("Usage: envelope " + command.Split(' ')[0], result.Output, StringComparison.Ordinal);
+            Assert.Contains("Usage:", result.Output, StringComparison.Ordinal);
+            Assert.Contains(command + " [options]", result.Output, StringComparison.Ordinal);
+            Assert.Contains("Description:", result.Output, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Version_PrintsTheVersionAndExitsZero()
+    {
+        var result = await RunText("", "--version");
+
+        Assert.Equal(0, result.Code);
+        Assert.StartsWith("1.", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Options_AcceptNameEqualsValue()
+    {
+        Assert.Equal(0, (await RunText("", "ring", "create", $"--ring={Ring}")).Code);
+
+        var rotate = await RunText("", "ring", "rotate", $"--ring={Ring}", "--by=ops@example.com");
+
+        Assert.Equal(0, rotate.Code);
+        Assert.Contains("\"rotatedBy\":\"ops@example.com\"", rotate.Output, StringComparison.Ordinal);
     }
 
     [Fact]
