@@ -1,56 +1,61 @@
+using System.CommandLine;
 using System.Globalization;
 
 namespace MissionHost;
 
-/// <summary>Plain argument parsing: an optional command followed by <c>--name value</c> options and flags.</summary>
+/// <summary>
+/// The sample's commands and options for System.CommandLine (generated help, <c>--version</c>, <c>--name=value</c>),
+/// and the values of the command that was chosen, as the commands read them.
+/// </summary>
 internal sealed class CommandLine
 {
-    private static readonly HashSet<string> Flags = ["--help", "-h"];
     private readonly Dictionary<string, string> _options;
 
-    private CommandLine(string? command, Dictionary<string, string> options, bool help)
+    private CommandLine(string? command, Dictionary<string, string> options)
     {
         Command = command;
         _options = options;
-        Help = help;
     }
 
+    /// <summary>The chosen command; <see langword="null"/> for the default flow.</summary>
     public string? Command { get; }
 
-    public bool Help { get; }
-
-    public static CommandLine Parse(string[] args)
+    /// <summary>The command tree; <paramref name="chosen"/> receives the parsed command when one runs.</summary>
+    public static RootCommand Build(Action<CommandLine> chosen)
     {
-        string? command = null;
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        bool help = false;
-        for (int i = 0; i < args.Length; i++)
+        var root = new RootCommand("""
+            MissionHost: a mission host that keeps encrypted secrets, rotates keys and tracks agent costs, on embedded
+            SQLite (or a database you keep with --db). Without a command it runs everything in order on a fresh
+            database: seed, missions, rotate, report, verify. The key ring's root key comes from MISSIONHOST_ROOT_KEY
+            (base64 of 32 bytes); when it is unset a development key file is made beside the database, with a warning.
+            """);
+        Option<string>[] all = [Db(), Users(), Count(), Seed()];
+        foreach (var option in all)
         {
-            string arg = args[i];
-            if (Flags.Contains(arg))
-            {
-                help = true;
-            }
-            else if (arg.StartsWith("--", StringComparison.Ordinal))
-            {
-                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                {
-                    throw new UsageException($"Option {arg} needs a value.");
-                }
-
-                options[arg] = args[++i];
-            }
-            else if (command is null && i == 0)
-            {
-                command = arg;
-            }
-            else
-            {
-                throw new UsageException($"Unexpected argument '{arg}'.");
-            }
+            root.Options.Add(option);
         }
 
-        return new CommandLine(command, options, help);
+        root.SetAction(result => chosen(From(null, result, all)));
+        Add(root, "seed", "Add user profiles whose API keys are encrypted.", chosen, Db(), Users());
+        Add(root, "missions", "Run missions of Agent Framework agents through the cost-tracking pipeline and store their costs.", chosen, Db(), Count(), Seed());
+        Add(
+            root,
+            "rotate",
+            "Rotate the key ring, then re-encrypt every stale profile; interrupted, running it again resumes from the checkpoint.",
+            chosen,
+            Db(),
+            Text("--by", "NAME", "Who rotates (recorded in the audit trail).", required: true),
+            Text("--max-batches", "N", "Stop after N batches, to show that running it again resumes."));
+        Add(root, "report", "Key usage per version, the cost breakdown per agent, JSON files and a pie chart.", chosen, Db(), Text("--out", "DIR", "Where the files go (default ./report)."));
+        Add(root, "verify", "Check that every secret decrypts and every mission's agent costs add up to its cost.", chosen, Db());
+        Add(
+            root,
+            "serve",
+            "The web dashboard and JSON APIs on Kestrel; the admin token for rotation comes from Dashboard__AdminToken (made and printed once when unset).",
+            chosen,
+            Db(),
+            Text("--urls", "URL", "Where to listen (default http://127.0.0.1:5080)."));
+        return root;
     }
 
     public string? Get(string name) => _options.GetValueOrDefault(name);
@@ -67,15 +72,43 @@ internal sealed class CommandLine
             : throw new UsageException($"Option {name} must be a whole number of at least {min}; got '{text}'.");
     }
 
-    public void AllowOnly(params string[] names)
+    private static void Add(RootCommand root, string name, string description, Action<CommandLine> chosen, params Option<string>[] options)
     {
-        var unknown = _options.Keys.Except(names).ToArray();
-        if (unknown.Length > 0)
+        var command = new Command(name, description);
+        foreach (var option in options)
         {
-            throw new UsageException($"Unknown option {unknown[0]} for '{Command ?? "(all)"}'.");
+            command.Options.Add(option);
         }
+
+        command.SetAction(result => chosen(From(name, result, options)));
+        root.Subcommands.Add(command);
     }
+
+    private static CommandLine From(string? command, ParseResult result, Option<string>[] options)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var option in options)
+        {
+            if (result.GetValue(option) is { } value)
+            {
+                values[option.Name] = value;
+            }
+        }
+
+        return new CommandLine(command, values);
+    }
+
+    private static Option<string> Db() => Text("--db", "PATH", "The SQLite database (default ./missionhost-data/missionhost.db; the key ring is kept beside it; relative to the current folder).");
+
+    private static Option<string> Users() => Text("--users", "N", "Profiles to add (default 10000).");
+
+    private static Option<string> Count() => Text("--count", "M", "Missions to run (default 20).");
+
+    private static Option<string> Seed() => Text("--seed", "S", "The seed of the scripted model (default 42): the same seed gives the same token use.");
+
+    private static Option<string> Text(string name, string helpName, string description, bool required = false) =>
+        new(name) { Description = description, HelpName = helpName, Required = required };
 }
 
-/// <summary>A mistake in the command line: exit code 2 and the usage text.</summary>
+/// <summary>A mistake in the command line: exit code 2 and the command's help.</summary>
 internal sealed class UsageException(string message) : Exception(message);

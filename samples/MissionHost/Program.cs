@@ -4,30 +4,6 @@ using Spectre.Console;
 using VersionedEnvelope;
 using VersionedEnvelope.Storage;
 
-const string Usage = """
-    MissionHost: a mission host that keeps encrypted secrets, rotates keys and tracks agent costs, on embedded SQLite.
-
-    Usage: dotnet run --project samples/MissionHost -- [command] [options]
-
-    Commands:
-      (none)      run everything in order on a fresh database (or --db PATH): seed, missions, rotate, report, verify
-      seed        add user profiles whose API keys are encrypted (--users N, default 10000)
-      missions    run simulated missions and store their costs (--count M, default 20; --seed S, default 42)
-      rotate      rotate the key ring, then re-encrypt every stale profile (--by NAME, required;
-                  --max-batches N stops early to show that running it again resumes)
-      report      key usage per version, cost breakdown per agent, JSON files and a pie chart (--out DIR, default ./report)
-      verify      check that every secret decrypts and every mission's totals add up
-      serve       the web dashboard and JSON APIs on Kestrel (--urls URL, default http://127.0.0.1:5080);
-                  the admin token for rotation comes from Dashboard__AdminToken (made and printed once when unset)
-
-    Options:
-      --db PATH   the SQLite database (default ./missionhost-data/missionhost.db; the key ring is kept beside it)
-      --help      show this text
-
-    The key ring's root key comes from MISSIONHOST_ROOT_KEY (base64 of 32 bytes); when it is unset a development key
-    file is made beside the database, with a warning.
-    """;
-
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -35,20 +11,18 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
-CommandLine commandLine;
-try
+// System.CommandLine parses, answers --help and --version, and names the chosen command; the commands run below.
+CommandLine? chosen = null;
+var parsed = CommandLine.Build(c => chosen = c).Parse(args);
+if (parsed.Errors.Count > 0)
 {
-    commandLine = CommandLine.Parse(args);
-}
-catch (UsageException ex)
-{
-    return UsageError(ex.Message);
+    return UsageError(string.Join(" ", parsed.Errors.Select(e => e.Message)));
 }
 
-if (commandLine.Help)
+int invoked = await parsed.InvokeAsync();
+if (chosen is not { } commandLine)
 {
-    Console.WriteLine(Usage);
-    return 0;
+    return invoked;
 }
 
 try
@@ -59,12 +33,12 @@ try
         "seed" => await SeedAsync(commandLine, cancel.Token),
         "missions" => await MissionsAsync(commandLine, cancel.Token),
         "rotate" => await RotateAsync(commandLine, cancel.Token),
-        "report" => await WithHostAsync(commandLine, create: false, ["--db", "--out"], async host =>
+        "report" => await WithHostAsync(commandLine, create: false, async host =>
         {
             await ReportCommand.RunAsync(host, commandLine.Get("--out") ?? "report", cancel.Token);
             return 0;
         }),
-        "verify" => await WithHostAsync(commandLine, create: false, ["--db"], host => Task.FromResult(VerifyCommand.Run(host) ? 0 : 1)),
+        "verify" => await WithHostAsync(commandLine, create: false, host => Task.FromResult(VerifyCommand.Run(host) ? 0 : 1)),
         "serve" => await ServeAsync(commandLine, cancel.Token),
         _ => UsageError($"Unknown command '{commandLine.Command}'."),
     };
@@ -86,7 +60,6 @@ catch (Exception ex) when (Describe(ex) is { } message)
 
 static async Task<int> RunAllAsync(CommandLine commandLine, CancellationToken cancellationToken)
 {
-    commandLine.AllowOnly("--db", "--users", "--count", "--seed");
     string? db = commandLine.Get("--db");
     var paths = db is null
         ? DataPaths.For(Path.Combine(Directory.CreateTempSubdirectory("missionhost-").FullName, "missionhost.db"))
@@ -110,9 +83,8 @@ static async Task<int> RunAllAsync(CommandLine commandLine, CancellationToken ca
 // Each command reads all of its arguments before WithHostAsync touches the database or the key ring: a bad one changes nothing.
 static async Task<int> SeedAsync(CommandLine commandLine, CancellationToken cancellationToken)
 {
-    commandLine.AllowOnly("--db", "--users");
     int users = commandLine.GetInt("--users", 10_000, min: 1);
-    return await WithHostAsync(commandLine, create: true, ["--db", "--users"], async host =>
+    return await WithHostAsync(commandLine, create: true, async host =>
     {
         await SeedCommand.RunAsync(host, users, cancellationToken);
         return 0;
@@ -121,10 +93,9 @@ static async Task<int> SeedAsync(CommandLine commandLine, CancellationToken canc
 
 static async Task<int> MissionsAsync(CommandLine commandLine, CancellationToken cancellationToken)
 {
-    commandLine.AllowOnly("--db", "--count", "--seed");
     int count = commandLine.GetInt("--count", 20, min: 1);
     int seed = commandLine.GetInt("--seed", 42);
-    return await WithHostAsync(commandLine, create: false, ["--db", "--count", "--seed"], async host =>
+    return await WithHostAsync(commandLine, create: false, async host =>
     {
         await MissionsCommand.RunAsync(host, count, seed, cancellationToken);
         return 0;
@@ -133,16 +104,14 @@ static async Task<int> MissionsAsync(CommandLine commandLine, CancellationToken 
 
 static async Task<int> RotateAsync(CommandLine commandLine, CancellationToken cancellationToken)
 {
-    commandLine.AllowOnly("--db", "--by", "--max-batches");
     string by = Required(commandLine, "--by");
     int? maxBatches = MaxBatches(commandLine);
-    return await WithHostAsync(commandLine, create: false, ["--db", "--by", "--max-batches"], async host =>
+    return await WithHostAsync(commandLine, create: false, async host =>
         await RotateCommand.RunAsync(host, by, maxBatches, cancellationToken) is { Failed: > 0 } ? 1 : 0);
 }
 
-static async Task<int> WithHostAsync(CommandLine commandLine, bool create, string[] allowed, Func<SampleHost, Task<int>> run)
+static async Task<int> WithHostAsync(CommandLine commandLine, bool create, Func<SampleHost, Task<int>> run)
 {
-    commandLine.AllowOnly(allowed);
     var paths = DataPaths.For(commandLine.Get("--db") ?? Path.Combine("missionhost-data", "missionhost.db"));
     if (!create && !File.Exists(paths.Database))
     {
@@ -155,7 +124,6 @@ static async Task<int> WithHostAsync(CommandLine commandLine, bool create, strin
 
 static async Task<int> ServeAsync(CommandLine commandLine, CancellationToken cancellationToken)
 {
-    commandLine.AllowOnly("--db", "--urls");
     var paths = DataPaths.For(commandLine.Get("--db") ?? Path.Combine("missionhost-data", "missionhost.db"));
     string urls = commandLine.Get("--urls") ?? MissionHost.Dashboard.DashboardApp.DefaultUrl;
     await using var app = MissionHost.Dashboard.DashboardApp.Build(paths, ["--urls", urls]);
@@ -175,11 +143,12 @@ static string Required(CommandLine commandLine, string name) =>
 static int? MaxBatches(CommandLine commandLine) =>
     commandLine.Get("--max-batches") is null ? null : commandLine.GetInt("--max-batches", 0, min: 1);
 
-static int UsageError(string message)
+// The same shape as the envelope tool's usage errors: "<tool>: <what is wrong>", then the help, exit code 2.
+int UsageError(string message)
 {
-    AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
-    Console.WriteLine();
-    Console.WriteLine(Usage);
+    Console.Error.WriteLine($"missionhost: {message}");
+    Console.Error.WriteLine();
+    parsed.CommandResult.Command.Parse("--help").Invoke(new System.CommandLine.InvocationConfiguration { Output = Console.Error });
     return 2;
 }
 
