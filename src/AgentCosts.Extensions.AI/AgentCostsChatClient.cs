@@ -37,10 +37,12 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
     public override Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (Begin(messages, options) is not { } call)
+        if (Resolve(messages, options) is not { } resolved)
         {
             return base.GetResponseAsync(messages, options, cancellationToken);
         }
+
+        var call = Reserve(resolved, messages, options);
 
         Task<ChatResponse> inner;
         try
@@ -92,19 +94,23 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
     }
 
     /// <inheritdoc />
-    /// <exception cref="BudgetExceededException">The mission's budget cannot cover the call's estimate; the inner client was not called.</exception>
+    /// <exception cref="BudgetExceededException">
+    /// When enumeration starts: the mission's budget cannot cover the call's estimate; the inner client was not called.
+    /// </exception>
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        // Resolved and reserved here, not on the first MoveNextAsync, so a refused call throws where it is made.
-        return Begin(messages, options) is { } call
+        // Resolved here (an untracked call gets the inner stream itself); reserved when enumeration starts, as an async
+        // stream's work does, so a stream that is never enumerated holds no part of the budget.
+        return Resolve(messages, options) is { } call
             ? StreamAsync(call, messages, options, cancellationToken)
             : base.GetStreamingResponseAsync(messages, options, cancellationToken);
     }
 
     private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(
-        Call call, IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Call resolved, IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var call = Reserve(resolved, messages, options);
         var usage = default(UsageTotals);
         string? modelId = null;
         bool completed = false;
@@ -144,8 +150,8 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
         }
     }
 
-    /// <summary>Resolves the mission and agent and reserves the estimate; <see langword="null"/> when the call has no mission.</summary>
-    private Call? Begin(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions)
+    /// <summary>Resolves the mission, agent and prices; <see langword="null"/> when the call has no mission.</summary>
+    private Call? Resolve(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var scope = AgentCostScope.Current;
@@ -164,20 +170,25 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
         var prices = _options.Prices ?? mission.Prices ?? throw new InvalidOperationException(
             "AgentCostsChatClient has no price table: set AgentCostsChatClientOptions.Prices, or give the mission tracker one.");
 
+        return new Call(this, mission, mission.Agent(agentName), prices, chatOptions?.ModelId, null, 0);
+    }
+
+    /// <summary>Reserves the call's estimate when the mission has a budget, and starts the call's clock.</summary>
+    private Call Reserve(Call call, IEnumerable<ChatMessage> messages, ChatOptions? chatOptions)
+    {
         BudgetReservation? hold = null;
-        if (mission.Budget is { } budget)
+        if (call.Mission.Budget is { } budget)
         {
             long inputTokens = EstimateInputTokens(messages);
             long outputTokens = chatOptions?.MaxOutputTokens is int max and >= 0 ? max : _options.DefaultMaxOutputTokens;
-            var estimate = Price(prices, new TokenUsage(inputTokens, outputTokens), _options.ModelId, chatOptions?.ModelId, null);
+            var estimate = Price(call.Prices, new TokenUsage(inputTokens, outputTokens), _options.ModelId, chatOptions?.ModelId, null);
             if (!budget.TryReserve(estimate, out hold))
             {
                 throw new BudgetExceededException(budget.Limit, estimate, budget.Remaining);
             }
         }
 
-        long now = _options.TimeProvider.GetTimestamp();
-        return new Call(this, mission, mission.Agent(agentName), prices, chatOptions?.ModelId, hold, now);
+        return call with { Hold = hold, StartTimestamp = _options.TimeProvider.GetTimestamp() };
     }
 
     private string? ResolveAgentName()

@@ -206,7 +206,15 @@ public sealed class AgentCostsChatClientTests
             // 4,096 output tokens × 0.0006 = 2.4576 credits > 1.
             var error = await Assert.ThrowsAsync<BudgetExceededException>(() => client.GetResponseAsync("q", cancellationToken: Ct));
             Assert.Equal(ExactCredits.FromCredits(1), error.Limit);
-            Assert.Throws<BudgetExceededException>(() => client.GetStreamingResponseAsync("q", cancellationToken: Ct));
+            var stream = client.GetStreamingResponseAsync("q", cancellationToken: Ct); // nothing is reserved until enumeration
+            Assert.Equal(ExactCredits.Zero, mission.Budget!.Reserved);
+            await Assert.ThrowsAsync<BudgetExceededException>(async () =>
+            {
+                await foreach (var update in stream)
+                {
+                    _ = update;
+                }
+            });
 
             // Within the budget when the request caps its output.
             await client.GetResponseAsync("q", new ChatOptions { MaxOutputTokens = 1000 }, Ct);
