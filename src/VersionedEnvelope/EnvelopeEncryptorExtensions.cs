@@ -134,8 +134,11 @@ public static class EnvelopeEncryptorExtensions
     {
         ArgumentNullException.ThrowIfNull(encryptor);
 
-        // Room for the largest plaintext the input can hold (legacy input has the smaller overhead); trimmed after.
-        var plaintext = new byte[Math.Max(0, ciphertext.Length - EnvelopeConstants.LegacyOverhead)];
+        // A VE1 header gives the exact plaintext length: one allocation. Other input may be legacy, whose overhead is
+        // smaller: room for the most it can hold, trimmed after.
+        var plaintext = new byte[EnvelopeFormat.TryGetKeyVersion(ciphertext, out _)
+            ? ciphertext.Length - EnvelopeFormat.Overhead
+            : Math.Max(0, ciphertext.Length - EnvelopeConstants.LegacyOverhead)];
         try
         {
             var result = encryptor.Decrypt(ciphertext, plaintext, associatedData);
