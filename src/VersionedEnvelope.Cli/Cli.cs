@@ -23,9 +23,7 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         if (result.Errors.Count > 0)
         {
             // A usage error: say what is wrong, then the help of the command it concerns; exit code 2.
-            using var help = new StringWriter();
-            await result.CommandResult.Command.Parse("--help").InvokeAsync(new InvocationConfiguration { Output = help }, cancellationToken);
-            return Fail(Usage, string.Join(" ", result.Errors.Select(e => e.Message)), help.ToString().TrimEnd());
+            return Fail(Usage, string.Join(" ", result.Errors.Select(e => e.Message)), await HelpOfAsync(result, cancellationToken));
         }
 
         // Help, --version and the commands' own actions; exceptions from the handlers are mapped to exit codes here.
@@ -35,9 +33,7 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         }
         catch (UsageException ex)
         {
-            using var help = new StringWriter();
-            await result.CommandResult.Command.Parse("--help").InvokeAsync(new InvocationConfiguration { Output = help }, cancellationToken);
-            return Fail(Usage, ex.Message, help.ToString().TrimEnd());
+            return Fail(Usage, ex.Message, await HelpOfAsync(result, cancellationToken));
         }
         catch (EnvelopeException ex)
         {
@@ -52,6 +48,14 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
             // Refused changes, and key-ring files that cannot be read (KeyRingStoreException is an IOException).
             return Fail(Failure, ex.Message);
         }
+    }
+
+    /// <summary>The generated help of the command a parse ended on.</summary>
+    private static async Task<string> HelpOfAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        using var help = new StringWriter();
+        await result.CommandResult.Command.Parse("--help").InvokeAsync(new InvocationConfiguration { Output = help }, cancellationToken);
+        return help.ToString().TrimEnd();
     }
 
     private CommandTree.Handler HandlerFor(string command) => command switch

@@ -95,12 +95,19 @@ public sealed class CliTests : IDisposable
         Assert.Equal(before, await File.ReadAllBytesAsync(Ring, TestContext.Current.CancellationToken));
     }
 
-    [Fact]
-    public async Task RingDestroy_EmptyOrPartialInventoryFromAFailedRewrap_IsRefusedWithExitOneAndTheReason()
+    /// <summary>A ring whose v1 encrypted the text-form secret "x", then rotated to v2; returns that secret.</summary>
+    private async Task<string> SecretUnderV1ThenRotateAsync()
     {
         await RunText("", "ring", "create", "--ring", Ring);
         var (_, old, _) = await RunText("x", "encrypt", "--ring", Ring, "--text");
         await RunText("", "ring", "rotate", "--ring", Ring, "--by", "ops");
+        return old;
+    }
+
+    [Fact]
+    public async Task RingDestroy_EmptyOrPartialInventoryFromAFailedRewrap_IsRefusedWithExitOneAndTheReason()
+    {
+        string old = await SecretUnderV1ThenRotateAsync();
         string rewrapped = Path.Combine(_directory, "rewrapped.txt");
 
         // A rewrap that fails (one line is not a ciphertext) writes no --out file at all.
@@ -114,7 +121,8 @@ public sealed class CliTests : IDisposable
         var destroy = await RunText("", "ring", "destroy", "--ring", Ring, "--version", "1", "--in", rewrapped);
         Assert.Equal(1, destroy.Code);
         Assert.Contains("scanned no ciphertext", destroy.Error, StringComparison.Ordinal);
-        Assert.Equal((0, "x"), ((await RunText(old, "decrypt", "--ring", Ring)).Code, (await RunText(old, "decrypt", "--ring", Ring)).Output));
+        var decrypted = await RunText(old, "decrypt", "--ring", Ring);
+        Assert.Equal((0, "x"), (decrypted.Code, decrypted.Output));
 
         // A complete, successful rewrap is the evidence destroy needs.
         Assert.Equal(0, (await RunText(old + "\n", "rewrap", "--ring", Ring, "--out", rewrapped)).Code);
@@ -125,9 +133,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task RingDestroy_InUseUnlessForced()
     {
-        await RunText("", "ring", "create", "--ring", Ring);
-        var (_, old, _) = await RunText("x", "encrypt", "--ring", Ring, "--text");
-        await RunText("", "ring", "rotate", "--ring", Ring, "--by", "ops");
+        string old = await SecretUnderV1ThenRotateAsync();
         string export = Path.Combine(_directory, "export.txt");
         await File.WriteAllTextAsync(export, old, TestContext.Current.CancellationToken);
 
