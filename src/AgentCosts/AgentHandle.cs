@@ -20,8 +20,8 @@ public sealed class AgentHandle
     private readonly Counter<double>? _creditsCounter;
     private readonly Histogram<double>? _durationHistogram;
     private readonly KeyValuePair<string, object?> _tag;
-    private readonly KeyValuePair<string, object?> _inputTag = new(AgentCostMetrics.TokenTypeTag, "input");
-    private readonly KeyValuePair<string, object?> _outputTag = new(AgentCostMetrics.TokenTypeTag, "output");
+    private static readonly KeyValuePair<string, object?> InputTag = new(AgentCostMetrics.TokenTypeTag, "input");
+    private static readonly KeyValuePair<string, object?> OutputTag = new(AgentCostMetrics.TokenTypeTag, "output");
     private const long NanosecondsPerMillisecond = 1_000_000;
     private const long NanosecondsPerSecond = 1_000_000_000;
     private const double NanocreditsPerCredit = ExactCredits.NanocreditsPerCredit;
@@ -119,8 +119,8 @@ public sealed class AgentHandle
 
         if (_tokensCounter is { Enabled: true })
         {
-            _tokensCounter.Add(usage.InputTokens, _tag, _inputTag);
-            _tokensCounter.Add(usage.OutputTokens, _tag, _outputTag);
+            _tokensCounter.Add(usage.InputTokens, _tag, InputTag);
+            _tokensCounter.Add(usage.OutputTokens, _tag, OutputTag);
         }
 
         Charged(nanocredits);
