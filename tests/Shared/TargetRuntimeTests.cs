@@ -1,6 +1,6 @@
-namespace AgentCosts.Tests;
+namespace Shared.Tests;
 
-/// <summary>Each target framework's tests run on that framework's own runtime, not rolled forward to a newer one.</summary>
+/// <summary>Compiled into every test project that targets net8.0 and net10.0. Each target framework's tests run on that framework's own runtime, not rolled forward to a newer one.</summary>
 public sealed class TargetRuntimeTests
 {
     [Fact]
