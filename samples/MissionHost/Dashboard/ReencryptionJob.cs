@@ -37,7 +37,8 @@ internal sealed class ReencryptionJob(
     ILogger<ReencryptionJob> logger) : BackgroundService
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private ReencryptionStatus _status = ReencryptionStatus.Idle;
+    // Pending until the first check has run: before it, nobody knows whether stale secrets are waiting.
+    private ReencryptionStatus _status = ReencryptionStatus.Idle with { Pending = true };
     private int _busy;
     private int _rotationPending;
 
@@ -151,25 +152,9 @@ internal sealed class ReencryptionJob(
             resumeAfter = null;
         }
 
-        var started = Status with
-        {
-            Running = true,
-            Pending = false,
-            TargetVersion = active,
-            Total = 0,
-            Scanned = 0,
-            Rewrapped = 0,
-            Skipped = 0,
-            Failed = 0,
-            StartedAt = timeProvider.GetUtcNow(),
-            CompletedAt = null,
-            Error = null,
-            NextAttemptAt = null,
-        };
-        Volatile.Write(ref _status, started);
         long total = reencryption.CountAfter(resumeAfter);
         long scanned = 0, rewrapped = 0;
-        started = started with { Total = total };
+        var started = ReencryptionStatus.Idle with { Running = true, TargetVersion = active, Total = total, StartedAt = timeProvider.GetUtcNow() };
         Volatile.Write(ref _status, started);
         var summary = await Task.Run(
             () => reencryption.RunAsync(
@@ -190,7 +175,6 @@ internal sealed class ReencryptionJob(
             Skipped = summary.Skipped,
             Failed = summary.Failed,
             CompletedAt = timeProvider.GetUtcNow(),
-            Attempts = 0,
         });
         return summary.Rewrapped > 0;
     }
