@@ -122,9 +122,8 @@ internal static class DashboardApp
         // The id as stored (42) or as the console prints it (mission-0042).
         app.MapGet("/api/missions/{id}/costs", (string id, Database database, ILogger<Database> logger) =>
         {
-            string? json = TryParseMissionId(id, out long number)
-                ? ReadStrings(database, "SELECT agentCosts FROM Mission WHERE id = $id OR name = $name", ("$id", number), ("$name", id)).FirstOrDefault()
-                : ReadStrings(database, "SELECT agentCosts FROM Mission WHERE name = $name", ("$name", id)).FirstOrDefault();
+            long? number = TryParseMissionId(id, out long parsed) ? parsed : null;
+            string? json = ReadStrings(database, "SELECT agentCosts FROM Mission WHERE id = $id OR name = $name", ("$id", number), ("$name", id)).FirstOrDefault();
             if (json is null)
             {
                 return Results.Problem(statusCode: 404, title: "Mission not found", detail: $"There is no mission '{id}'.");
