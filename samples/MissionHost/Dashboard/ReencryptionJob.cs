@@ -118,40 +118,44 @@ internal sealed class ReencryptionJob(
     /// <summary>Re-encrypts whatever is not under the active version; false when everything already was.</summary>
     private async Task<bool> ConvergeAsync(CancellationToken stoppingToken)
     {
-        // A rotation's run uses the claim its request took; otherwise this run takes the claim itself, and skips this
-        // round while a rotation request holds it (that request wakes the job when its rotation is saved).
-        bool forRotation = Interlocked.Exchange(ref _rotationPending, 0) == 1;
-        if (!forRotation && !TryClaim())
-        {
-            return false;
-        }
-
+        // A rotation's run uses the claim its request took. Otherwise the job looks first (reads only) and claims only
+        // when there is work, so a check that finds nothing never turns a rotation request away with 409; while a
+        // rotation request holds the claim it skips the round (that request wakes the job when its rotation is saved).
+        bool claimed = Interlocked.Exchange(ref _rotationPending, 0) == 1;
         try
         {
-            return await ConvergeClaimedAsync(stoppingToken);
+            int active = reencryption.ActiveVersion;
+            bool resume = reencryption.HasUnfinishedRun(out string? resumeAfter);
+            if (!resume && reencryption.CountStale(active) == 0)
+            {
+                Volatile.Write(ref _status, Status with { Pending = false, Error = null, Attempts = 0, NextAttemptAt = null });
+                return false;
+            }
+
+            if (!claimed && !(claimed = TryClaim()))
+            {
+                return false;
+            }
+
+            if (!resume)
+            {
+                reencryption.Begin(active);
+                resumeAfter = null;
+            }
+
+            return await RunAsync(active, resumeAfter, stoppingToken);
         }
         finally
         {
-            Release();
+            if (claimed)
+            {
+                Release();
+            }
         }
     }
 
-    private async Task<bool> ConvergeClaimedAsync(CancellationToken stoppingToken)
+    private async Task<bool> RunAsync(int active, string? resumeAfter, CancellationToken stoppingToken)
     {
-        int active = reencryption.ActiveVersion;
-        bool resume = reencryption.HasUnfinishedRun(out string? resumeAfter);
-        if (!resume && reencryption.CountStale(active) == 0)
-        {
-            Volatile.Write(ref _status, Status with { Pending = false, Error = null, Attempts = 0, NextAttemptAt = null });
-            return false;
-        }
-
-        if (!resume)
-        {
-            reencryption.Begin(active);
-            resumeAfter = null;
-        }
-
         long total = reencryption.CountAfter(resumeAfter);
         long scanned = 0, rewrapped = 0;
         var started = ReencryptionStatus.Idle with { Running = true, TargetVersion = active, Total = total, StartedAt = timeProvider.GetUtcNow() };
