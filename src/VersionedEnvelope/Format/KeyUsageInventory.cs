@@ -114,6 +114,32 @@ public sealed class KeyUsageInventory
         }
     }
 
+    /// <summary>Counts ciphertexts already counted elsewhere (a database's <c>GROUP BY</c>) under a version.</summary>
+    /// <param name="version">The key version, 1 or more.</param>
+    /// <param name="count">How many, zero or more.</param>
+    public void AddCount(int version, long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(version, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        _byVersion.AddOrUpdate(version, count, (_, n) => checked(n + count));
+    }
+
+    /// <summary>Counts possible legacy ciphertexts counted elsewhere.</summary>
+    /// <param name="count">How many, zero or more.</param>
+    public void AddLegacyCount(long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Interlocked.Add(ref _legacy, count);
+    }
+
+    /// <summary>Counts malformed inputs counted elsewhere.</summary>
+    /// <param name="count">How many, zero or more.</param>
+    public void AddMalformedCount(long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Interlocked.Add(ref _malformed, count);
+    }
+
     /// <summary>How many ciphertexts use a version.</summary>
     /// <param name="version">The key version.</param>
     /// <returns>The count, 0 when none.</returns>

@@ -1,7 +1,4 @@
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using VersionedEnvelope.Internal;
 
 namespace VersionedEnvelope.Storage;
@@ -156,34 +153,10 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore
 
     private StoredKeyRing Decode(byte[] bytes)
     {
-        KeyRingFileDocument? document;
-        try
-        {
-            document = JsonSerializer.Deserialize(bytes, KeyRingFileJsonContext.Default.KeyRingFileDocument);
-        }
-        catch (JsonException ex)
-        {
-            throw Corrupted($"it is not valid key ring JSON ({ex.Message})", ex);
-        }
-
-        if (document is null || document.Format != KeyRingFileDocument.CurrentFormat || document.Keys is null || document.Revision < 1)
-        {
-            throw Corrupted($"it is not a '{KeyRingFileDocument.CurrentFormat}' document");
-        }
-
         byte[] rootKey = GetRootKey();
         try
         {
-            using var aes = new AesGcm(rootKey, Ve1Layout.TagSize);
-            var keys = document.Keys.Select(k => DecodeKey(aes, k)).ToList();
-            var history = (document.History ?? []).Select(e => e.By is null
-                ? throw Corrupted($"a history event of version {e.Version} has no 'by'")
-                : new KeyRingEvent(e.Kind, e.Version, e.At, e.By));
-            return new StoredKeyRing(new KeyRing(keys, history), document.Revision);
-        }
-        catch (ArgumentException ex)
-        {
-            throw Corrupted(ex.Message, ex);
+            return SealedKeyRingFormat.Open(bytes, rootKey, $"key ring file '{Path}'");
         }
         finally
         {
@@ -191,92 +164,15 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore
         }
     }
 
-    private EnvelopeKey DecodeKey(AesGcm aes, KeyRingFileKey key)
-    {
-        if (key.State == KeyState.Destroyed)
-        {
-            return key.Material is null
-                ? EnvelopeKey.CreateDestroyed(key.Version, key.CreatedAt)
-                : throw Corrupted($"destroyed key version {key.Version} still has material");
-        }
-
-        byte[] sealedKey;
-        try
-        {
-            sealedKey = Convert.FromBase64String(key.Material ?? throw Corrupted($"key version {key.Version} has no material"));
-        }
-        catch (FormatException ex)
-        {
-            throw Corrupted($"the material of key version {key.Version} is not base64", ex);
-        }
-
-        if (sealedKey.Length != Ve1Layout.NonceSize + Ve1Layout.KeySize + Ve1Layout.TagSize)
-        {
-            throw Corrupted($"the material of key version {key.Version} has the wrong length");
-        }
-
-        Span<byte> material = stackalloc byte[Ve1Layout.KeySize];
-        try
-        {
-            aes.Decrypt(
-                sealedKey.AsSpan(0, Ve1Layout.NonceSize),
-                sealedKey.AsSpan(Ve1Layout.NonceSize, Ve1Layout.KeySize),
-                sealedKey.AsSpan(Ve1Layout.NonceSize + Ve1Layout.KeySize),
-                material,
-                MaterialAad(key.Version));
-            return new EnvelopeKey(key.Version, key.State, material, key.CreatedAt);
-        }
-        catch (CryptographicException ex)
-        {
-            throw new KeyRingStoreException(
-                $"The key ring file '{Path}' cannot be opened: the material of key version {key.Version} does not authenticate. The root key is wrong, or the file was altered.",
-                ex);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(material);
-        }
-    }
-
     private byte[] Encode(KeyRing ring, long revision)
     {
         byte[] rootKey = GetRootKey();
-        Span<byte> material = stackalloc byte[Ve1Layout.KeySize];
         try
         {
-            using var aes = new AesGcm(rootKey, Ve1Layout.TagSize);
-            var document = new KeyRingFileDocument
-            {
-                Format = KeyRingFileDocument.CurrentFormat,
-                Revision = revision,
-                Keys = [],
-                History = [.. ring.History.Select(e => new KeyRingFileEvent { Kind = e.Kind, Version = e.Version, At = e.At, By = e.By })],
-            };
-            foreach (var key in ring.Keys)
-            {
-                string? sealedMaterial = null;
-                if (key.HasMaterial)
-                {
-                    key.CopyKeyMaterialTo(material);
-                    var sealedKey = new byte[Ve1Layout.NonceSize + Ve1Layout.KeySize + Ve1Layout.TagSize];
-                    RandomNumberGenerator.Fill(sealedKey.AsSpan(0, Ve1Layout.NonceSize));
-                    aes.Encrypt(
-                        sealedKey.AsSpan(0, Ve1Layout.NonceSize),
-                        material,
-                        sealedKey.AsSpan(Ve1Layout.NonceSize, Ve1Layout.KeySize),
-                        sealedKey.AsSpan(Ve1Layout.NonceSize + Ve1Layout.KeySize),
-                        MaterialAad(key.Version));
-                    sealedMaterial = Convert.ToBase64String(sealedKey);
-                }
-
-                document.Keys.Add(new KeyRingFileKey { Version = key.Version, State = key.State, CreatedAt = key.CreatedAt, Material = sealedMaterial });
-            }
-
-            return JsonSerializer.SerializeToUtf8Bytes(document, KeyRingFileJsonContext.Default.KeyRingFileDocument);
+            return SealedKeyRingFormat.Seal(ring, revision, rootKey);
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(material);
             CryptographicOperations.ZeroMemory(rootKey);
         }
     }
@@ -291,9 +187,6 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore
 
         return key;
     }
-
-    private static byte[] MaterialAad(int version) =>
-        Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{KeyRingFileDocument.CurrentFormat}:v{version}"));
 
     private async Task<FileStream> AcquireLockAsync(CancellationToken cancellationToken)
     {
@@ -323,9 +216,6 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore
             }
         }
     }
-
-    private KeyRingStoreException Corrupted(string why, Exception? inner = null) =>
-        new($"The key ring file '{Path}' cannot be read: {why}. The file was left as it is.", inner);
 
     private static Func<byte[]> CopyRootKey(ReadOnlySpan<byte> rootKey)
     {

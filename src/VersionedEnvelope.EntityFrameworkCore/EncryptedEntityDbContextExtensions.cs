@@ -1,0 +1,198 @@
+using System.Data.Common;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Linq.Expressions;
+using System.Text;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using VersionedEnvelope;
+using VersionedEnvelope.EntityFrameworkCore.Internal;
+using VersionedEnvelope.EntityFrameworkCore.Reencryption;
+
+// In EF Core's namespace, beside the context's other extension methods.
+namespace Microsoft.EntityFrameworkCore;
+
+/// <summary>Re-encryption and key usage counts over an entity's encrypted properties, in SQL.</summary>
+public static class EncryptedEntityDbContextExtensions
+{
+    /// <summary>
+    /// Moves every encrypted property of <typeparamref name="TEntity"/> to the active key version, one batch after another
+    /// with this context. Pages by primary key (keyset, never OFFSET) over stale rows only (by the <c>keyVersion</c> column
+    /// when there is one, else by the text header); each batch is one transaction with its checkpoint. VE1 values are
+    /// rewrapped (only the data key; the plaintext is never materialised), legacy values decrypted and encrypted anew.
+    /// A row the application changed while its batch ran is not overwritten: it counts as skipped, and the next pass sees
+    /// it. Resumable and idempotent: run it again, or pass the last checkpoint. Cancellation rolls back the batch in flight.
+    /// </summary>
+    /// <typeparam name="TEntity">The entity.</typeparam>
+    /// <param name="context">A context configured with <c>UseVersionedEnvelope</c>.</param>
+    /// <param name="options">Batch size, checkpoint, progress; defaults when omitted.</param>
+    /// <param name="cancellationToken">Stops the run; committed batches stay committed.</param>
+    /// <returns>What the run did.</returns>
+    /// <exception cref="NotSupportedException">The entity's primary key has more than one column.</exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other a context factory: no call is ambiguous.")]
+    public static Task<ReencryptionSummary> ReencryptAsync<TEntity>(this DbContext context, EntityReencryptionOptions? options = null, CancellationToken cancellationToken = default)
+        where TEntity : class
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var run = new EntityReencryptionRun(EncryptedTableMap.For(context, typeof(TEntity)), options ?? new EntityReencryptionOptions());
+        return run.RunAsync(context, cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="ReencryptAsync{TEntity}(DbContext, EntityReencryptionOptions?, CancellationToken)"/>, with a new
+    /// context for each batch, so up to <see cref="EntityReencryptionOptions.MaxDegreeOfParallelism"/> batches are written
+    /// at once while the next page is read.
+    /// </summary>
+    /// <typeparam name="TContext">The context.</typeparam>
+    /// <typeparam name="TEntity">The entity.</typeparam>
+    /// <param name="contextFactory">Creates the contexts.</param>
+    /// <param name="options">Batch size, parallelism, checkpoint, progress; defaults when omitted.</param>
+    /// <param name="cancellationToken">Stops the run; committed batches stay committed.</param>
+    /// <returns>What the run did.</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other a context factory: no call is ambiguous.")]
+    public static async Task<ReencryptionSummary> ReencryptAsync<TContext, TEntity>(this IDbContextFactory<TContext> contextFactory, EntityReencryptionOptions? options = null, CancellationToken cancellationToken = default)
+        where TContext : DbContext
+        where TEntity : class
+    {
+        ArgumentNullException.ThrowIfNull(contextFactory);
+        EncryptedTableMap map;
+        var first = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (first.ConfigureAwait(false))
+        {
+            map = EncryptedTableMap.For(first, typeof(TEntity));
+        }
+
+        var run = new EntityReencryptionRun(map, options ?? new EntityReencryptionOptions());
+        return await run.RunAsync(async ct => await contextFactory.CreateDbContextAsync(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Counts an encrypted property's values by the key version in their headers, with one SQL query (no value is loaded
+    /// or decrypted for text columns; binary columns are read header by header). The result is the evidence
+    /// <c>KeyRingManager.DestroyAsync</c> asks for. Text values without a VE1 header count as possibly legacy.
+    /// </summary>
+    /// <typeparam name="TEntity">The entity.</typeparam>
+    /// <param name="context">A context configured with <c>UseVersionedEnvelope</c>.</param>
+    /// <param name="property">The encrypted property, for example <c>p => p.ApiKey</c>.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The counts (null values are not counted).</returns>
+    public static async Task<KeyUsageInventory> GetKeyUsageAsync<TEntity>(this DbContext context, Expression<Func<TEntity, object?>> property, CancellationToken cancellationToken = default)
+        where TEntity : class
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (map, column) = Column(context, property);
+        var inventory = new KeyUsageInventory();
+        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var command = context.Database.GetDbConnection().CreateCommand();
+            await using var commandLifetime = command.ConfigureAwait(false);
+            command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
+            if (!column.IsText)
+            {
+                command.CommandText = $"SELECT {column.Column} FROM {map.Table} WHERE {column.Column} IS NOT NULL";
+                var values = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var valuesLifetime = values.ConfigureAwait(false);
+                while (await values.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    inventory.Add(values.GetFieldValue<byte[]>(0));
+                }
+
+                return inventory;
+            }
+
+            var versions = KnownVersions(context, column);
+            var sql = new StringBuilder().Append(CultureInfo.InvariantCulture, $"SELECT COUNT({column.Column}), SUM(CASE WHEN {column.Column} NOT LIKE 've1:%' THEN 1 ELSE 0 END)");
+            foreach (int version in versions)
+            {
+                sql.Append(CultureInfo.InvariantCulture, $", SUM(CASE WHEN {column.Column} LIKE 've1:v{version}:%' THEN 1 ELSE 0 END)");
+            }
+
+            command.CommandText = sql.Append(CultureInfo.InvariantCulture, $" FROM {map.Table}").ToString();
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerLifetime = reader.ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            long total = Count(reader, 0);
+            long legacy = Count(reader, 1);
+            long known = 0;
+            for (int i = 0; i < versions.Count; i++)
+            {
+                long count = Count(reader, 2 + i);
+                if (count > 0)
+                {
+                    inventory.AddCount(versions[i], count);
+                    known += count;
+                }
+            }
+
+            inventory.AddLegacyCount(legacy);
+            inventory.AddMalformedCount(total - legacy - known);
+            return inventory;
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Counts an encrypted property's non-null values by its <c>keyVersion</c> column with <c>GROUP BY</c> (an index makes
+    /// it cheap at any size): what a dashboard polls. Trusts the column; <see cref="GetKeyUsageAsync{TEntity}"/> reads the headers.
+    /// </summary>
+    /// <typeparam name="TEntity">The entity.</typeparam>
+    /// <param name="context">A context configured with <c>UseVersionedEnvelope</c>.</param>
+    /// <param name="property">The encrypted property, which must have a key version property.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>Rows per key version, ascending.</returns>
+    public static async Task<IReadOnlyDictionary<int, long>> CountByKeyVersionAsync<TEntity>(this DbContext context, Expression<Func<TEntity, object?>> property, CancellationToken cancellationToken = default)
+        where TEntity : class
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (map, column) = Column(context, property);
+        string keyVersion = column.KeyVersionColumn
+            ?? throw new InvalidOperationException($"{typeof(TEntity).Name}.{column.Property} has no key version property: use GetKeyUsageAsync, which reads the headers.");
+        var counts = new SortedDictionary<int, long>();
+        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var command = context.Database.GetDbConnection().CreateCommand();
+            await using var commandLifetime = command.ConfigureAwait(false);
+            command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
+            command.CommandText = $"SELECT {keyVersion}, COUNT(*) FROM {map.Table} WHERE {column.Column} IS NOT NULL AND {keyVersion} IS NOT NULL GROUP BY {keyVersion}";
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerLifetime = reader.ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                counts[Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture)] = Count(reader, 1);
+            }
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+
+        return counts;
+    }
+
+    private static (EncryptedTableMap Map, EncryptedColumnMap Column) Column<TEntity>(DbContext context, Expression<Func<TEntity, object?>> property)
+    {
+        ArgumentNullException.ThrowIfNull(property);
+        var body = property.Body is UnaryExpression { NodeType: ExpressionType.Convert } convert ? convert.Operand : property.Body;
+        string name = body is MemberExpression member
+            ? member.Member.Name
+            : throw new ArgumentException("Name an encrypted property, for example p => p.ApiKey.", nameof(property));
+        var map = EncryptedTableMap.For(context, typeof(TEntity), name);
+        return (map, map.Columns[0]);
+    }
+
+    /// <summary>Every version the ring knows, or 1 to the active version when the context was given no ring.</summary>
+    private static List<int> KnownVersions(DbContext context, EncryptedColumnMap column)
+    {
+        var extension = context.GetService<IDbContextOptions>().FindExtension<EncryptionOptionsExtension>();
+        return extension?.KeyRing?.Current.Keys.Select(k => k.Version).ToList()
+            ?? [.. Enumerable.Range(1, column.Codec.Encryptor.ActiveKeyVersion)];
+    }
+
+    private static long Count(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? 0 : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,84 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace VersionedEnvelope.EntityFrameworkCore.Internal;
+
+/// <summary>Where an entity's encrypted values live in SQL: its table, single-column primary key and encrypted columns.</summary>
+internal sealed class EncryptedTableMap
+{
+    private EncryptedTableMap(string table, string keyColumn, Type keyType, IReadOnlyList<EncryptedColumnMap> columns, string providerName)
+    {
+        Table = table;
+        KeyColumn = keyColumn;
+        KeyType = keyType;
+        Columns = columns;
+        IsSqlServer = providerName == "Microsoft.EntityFrameworkCore.SqlServer";
+    }
+
+    /// <summary>The delimited table name, with its schema.</summary>
+    public string Table { get; }
+
+    /// <summary>The delimited primary key column.</summary>
+    public string KeyColumn { get; }
+
+    /// <summary>The primary key's type in the database (after any conversion).</summary>
+    public Type KeyType { get; }
+
+    public IReadOnlyList<EncryptedColumnMap> Columns { get; }
+
+    public bool IsSqlServer { get; }
+
+    /// <summary>Limits a query to <paramref name="count"/> rows (TOP on SQL Server, LIMIT elsewhere).</summary>
+    public (string Top, string Limit) RowLimit(int count) =>
+        IsSqlServer ? ($"TOP ({count}) ", "") : ("", $" LIMIT {count}");
+
+    public static EncryptedTableMap For(DbContext context, Type entityClrType, string? onlyProperty = null)
+    {
+        var entityType = context.Model.FindEntityType(entityClrType)
+            ?? throw new InvalidOperationException($"{entityClrType.Name} is not an entity of {context.GetType().Name}.");
+        string tableName = entityType.GetTableName()
+            ?? throw new InvalidOperationException($"{entityType.ShortName()} is not mapped to a table.");
+        var table = StoreObjectIdentifier.Table(tableName, entityType.GetSchema());
+        var sql = context.GetService<ISqlGenerationHelper>();
+        var key = entityType.FindPrimaryKey();
+        if (key is null || key.Properties.Count != 1)
+        {
+            throw new NotSupportedException($"{entityType.ShortName()} needs a single-column primary key: re-encryption pages through the table by it.");
+        }
+
+        var keyProperty = key.Properties[0];
+        var keyMapping = keyProperty.GetRelationalTypeMapping();
+        var columns = new List<EncryptedColumnMap>();
+        foreach (var property in entityType.GetProperties())
+        {
+            if (EncryptionSaveChangesInterceptor.GetCodec(property) is not { } codec || (onlyProperty is not null && property.Name != onlyProperty))
+            {
+                continue;
+            }
+
+            string? keyVersion = codec.KeyVersionProperty is { } name
+                ? sql.DelimitIdentifier(entityType.FindProperty(name)!.GetColumnName(table)!)
+                : null;
+            columns.Add(new EncryptedColumnMap(property.Name, sql.DelimitIdentifier(property.GetColumnName(table)!), codec, property.ClrType == typeof(string), keyVersion));
+        }
+
+        if (columns.Count == 0)
+        {
+            throw new InvalidOperationException(onlyProperty is null
+                ? $"{entityType.ShortName()} has no encrypted properties (IsEncrypted() or [Encrypted]) in a context configured with UseVersionedEnvelope."
+                : $"{entityType.ShortName()}.{onlyProperty} is not an encrypted property.");
+        }
+
+        return new EncryptedTableMap(
+            sql.DelimitIdentifier(tableName, entityType.GetSchema()),
+            sql.DelimitIdentifier(keyProperty.GetColumnName(table)!),
+            keyMapping.Converter?.ProviderClrType ?? keyProperty.ClrType,
+            columns,
+            context.Database.ProviderName ?? "");
+    }
+}
+
+/// <summary>One encrypted column: its delimited name, codec, form and <c>keyVersion</c> column.</summary>
+internal sealed record EncryptedColumnMap(string Property, string Column, EncryptedColumnCodec Codec, bool IsText, string? KeyVersionColumn);

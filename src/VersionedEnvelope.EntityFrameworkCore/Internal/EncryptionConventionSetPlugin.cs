@@ -1,0 +1,15 @@
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata.Conventions;
+using Microsoft.EntityFrameworkCore.Metadata.Conventions.Infrastructure;
+
+namespace VersionedEnvelope.EntityFrameworkCore.Internal;
+
+/// <summary>Adds the encrypted-property convention, first among the finalizing conventions (before type mapping).</summary>
+internal sealed class EncryptionConventionSetPlugin(IDbContextOptions options) : IConventionSetPlugin
+{
+    public ConventionSet ModifyConventions(ConventionSet conventionSet)
+    {
+        conventionSet.ModelFinalizingConventions.Insert(0, new EncryptedPropertyConvention(options.FindExtension<EncryptionOptionsExtension>()?.Encryptor));
+        return conventionSet;
+    }
+}

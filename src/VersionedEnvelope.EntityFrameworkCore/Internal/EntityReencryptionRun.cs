@@ -1,0 +1,500 @@
+using System.ComponentModel;
+using System.Data.Common;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using VersionedEnvelope.EntityFrameworkCore.Reencryption;
+
+namespace VersionedEnvelope.EntityFrameworkCore.Internal;
+
+/// <summary>
+/// One re-encryption pass over a table in SQL: pages of stale rows by keyset (<c>WHERE key &gt; @last ORDER BY key</c>,
+/// never OFFSET), each value rewrapped (VE1: only the data key; legacy: decrypted and encrypted anew), each batch written
+/// in one transaction by updates that only apply where the row still holds the ciphertext that was read, so a value
+/// the application changed meanwhile is never overwritten: it is counted as skipped and the next pass sees it.
+/// </summary>
+internal sealed class EntityReencryptionRun
+{
+    private readonly EncryptedTableMap _map;
+    private readonly EntityReencryptionOptions _options;
+    private readonly IEnvelopeEncryptor _encryptor;
+    private readonly int _active;
+    private readonly long _started = TimeProvider.System.GetTimestamp();
+    private readonly object _gate = new();
+    private readonly List<ReencryptionFailure> _failures = [];
+    private readonly SortedDictionary<long, object> _finishedAhead = [];
+    private long _scanned;
+    private long _rewrapped;
+    private long _skipped;
+    private long _nextToFinish;
+    private string? _checkpoint;
+
+    public EntityReencryptionRun(EncryptedTableMap map, EntityReencryptionOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDegreeOfParallelism, 1, nameof(options.MaxDegreeOfParallelism));
+        _map = map;
+        _options = options;
+        _encryptor = map.Columns[0].Codec.Encryptor;
+        _active = _encryptor.ActiveKeyVersion;
+        _checkpoint = options.ResumeAfter;
+    }
+
+    /// <summary>Reads and writes with one context, one batch after another.</summary>
+    public async Task<ReencryptionSummary> RunAsync(DbContext context, CancellationToken cancellationToken)
+    {
+        if (_options.MaxDegreeOfParallelism > 1)
+        {
+            throw new InvalidOperationException("MaxDegreeOfParallelism above 1 needs a context per batch: call ReencryptAsync on an IDbContextFactory.");
+        }
+
+        object? after = ParseCheckpoint(_options.ResumeAfter);
+        long sequence = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = await ReadPageAsync(context, after, cancellationToken).ConfigureAwait(false);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            await WriteBatchAsync(context, sequence++, page, cancellationToken).ConfigureAwait(false);
+            after = page[^1].Key;
+            if (page.Count < _options.BatchSize)
+            {
+                break;
+            }
+        }
+
+        return Summary();
+    }
+
+    /// <summary>Reads with one context and writes each batch with a new one, up to MaxDegreeOfParallelism at once.</summary>
+    public async Task<ReencryptionSummary> RunAsync(Func<CancellationToken, Task<DbContext>> createContext, CancellationToken cancellationToken)
+    {
+        var pages = Channel.CreateBounded<(long Sequence, List<Row> Rows)>(_options.MaxDegreeOfParallelism);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var writers = Enumerable.Range(0, _options.MaxDegreeOfParallelism).Select(_ => Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var (sequence, rows) in pages.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                {
+                    var context = await createContext(stop.Token).ConfigureAwait(false);
+                    await using (context.ConfigureAwait(false))
+                    {
+                        await WriteBatchAsync(context, sequence, rows, stop.Token).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch
+            {
+                // One failed batch stops the run: the reader stops feeding and the other writers stop between batches.
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }, CancellationToken.None)).ToList();
+
+        try
+        {
+            var reader = await createContext(stop.Token).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                object? after = ParseCheckpoint(_options.ResumeAfter);
+                long sequence = 0;
+                while (true)
+                {
+                    var page = await ReadPageAsync(reader, after, stop.Token).ConfigureAwait(false);
+                    if (page.Count == 0)
+                    {
+                        break;
+                    }
+
+                    await pages.Writer.WriteAsync((sequence++, page), stop.Token).ConfigureAwait(false);
+                    after = page[^1].Key;
+                    if (page.Count < _options.BatchSize)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A writer failed; its exception is thrown below.
+        }
+        finally
+        {
+            pages.Writer.TryComplete();
+        }
+
+        await Task.WhenAll(writers).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Summary();
+    }
+
+    private ReencryptionSummary Summary()
+    {
+        lock (_gate)
+        {
+            return new ReencryptionSummary(_scanned, _rewrapped, _skipped, [.. _failures], Elapsed(), _checkpoint, _active);
+        }
+    }
+
+    private TimeSpan Elapsed() => TimeProvider.System.GetElapsedTime(_started);
+
+    private async Task<List<Row>> ReadPageAsync(DbContext context, object? after, CancellationToken cancellationToken)
+    {
+        var connection = context.Database.GetDbConnection();
+        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var command = connection.CreateCommand();
+            await using var commandLifetime = command.ConfigureAwait(false);
+            command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
+            var (top, limit) = _map.RowLimit(_options.BatchSize);
+            var select = new StringBuilder($"SELECT {top}{_map.KeyColumn}");
+            foreach (var column in _map.Columns)
+            {
+                select.Append(", ").Append(column.Column).Append(", ").Append(column.KeyVersionColumn ?? "NULL");
+            }
+
+            var where = new List<string>();
+            if (after is not null)
+            {
+                where.Add($"{_map.KeyColumn} > @after");
+                AddParameter(command, "@after", after);
+            }
+
+            if (StalePredicate() is { } stale)
+            {
+                where.Add(stale);
+            }
+
+            select.Append(CultureInfo.InvariantCulture, $" FROM {_map.Table}");
+            if (where.Count > 0)
+            {
+                select.Append(" WHERE ").AppendJoin(" AND ", where);
+            }
+
+            select.Append(CultureInfo.InvariantCulture, $" ORDER BY {_map.KeyColumn}{limit}");
+            command.CommandText = select.ToString();
+            var rows = new List<Row>(_options.BatchSize);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerLifetime = reader.ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var values = new object?[_map.Columns.Count];
+                var versions = new int?[_map.Columns.Count];
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = reader.IsDBNull(1 + (2 * i)) ? null : reader.GetValue(1 + (2 * i));
+                    versions[i] = reader.IsDBNull(2 + (2 * i)) ? null : Convert.ToInt32(reader.GetValue(2 + (2 * i)), CultureInfo.InvariantCulture);
+                }
+
+                rows.Add(new Row(reader.GetValue(0), values, versions));
+            }
+
+            return rows;
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Rows that may need work, in SQL; <see langword="null"/> when only the values can tell (binary, headers verified).</summary>
+    private string? StalePredicate()
+    {
+        string currentPrefix = string.Create(CultureInfo.InvariantCulture, $"'ve1:v{_active}:%'");
+        var any = new List<string>();
+        foreach (var column in _map.Columns)
+        {
+            if (column.KeyVersionColumn is { } kv)
+            {
+                any.Add(string.Create(CultureInfo.InvariantCulture, $"{kv} < {_active} OR {kv} > {_active} OR {kv} IS NULL"));
+                if (!_options.VerifyHeaders)
+                {
+                    continue;
+                }
+            }
+
+            if (!column.IsText)
+            {
+                return null;
+            }
+
+            any.Add($"({column.Column} IS NOT NULL AND {column.Column} NOT LIKE {currentPrefix})");
+        }
+
+        return $"({string.Join(" OR ", any)})";
+    }
+
+    private async Task WriteBatchAsync(DbContext context, long sequence, List<Row> rows, CancellationToken cancellationToken)
+    {
+        var updates = new List<(Row Row, object?[] NewValues)>();
+        var failures = new List<ReencryptionFailure>();
+        long skipped = 0;
+        foreach (var row in rows)
+        {
+            try
+            {
+                if (Reencrypt(row) is { } newValues)
+                {
+                    updates.Add((row, newValues));
+                }
+                else
+                {
+                    skipped++;
+                }
+            }
+            catch (EnvelopeException ex)
+            {
+                failures.Add(new ReencryptionFailure(KeyText(row.Key), ex.Reason, ex.Message));
+            }
+        }
+
+        int applied;
+        string? checkpoint;
+        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                applied = await UpdateAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), updates, cancellationToken).ConfigureAwait(false);
+                checkpoint = CheckpointIfDone(sequence, KeyText(rows[^1].Key));
+                if (_options.SaveCheckpointAsync is { } save && checkpoint is not null)
+                {
+                    await save(context, checkpoint, cancellationToken).ConfigureAwait(false);
+                }
+
+                // Once the commit starts it is not cancelled: the batch is either all saved or not at all.
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+
+        lock (_gate)
+        {
+            _scanned += rows.Count;
+            _rewrapped += applied;
+            _skipped += skipped + (updates.Count - applied);
+            _failures.AddRange(failures);
+            Finish(sequence, KeyText(rows[^1].Key));
+            _options.Progress?.Report(new ReencryptionProgress(_scanned, _rewrapped, _skipped, _failures.Count, Elapsed(), _checkpoint));
+        }
+    }
+
+    /// <summary>The checkpoint this batch may save: its last key when every earlier batch is done, else the last safe one.</summary>
+    private string? CheckpointIfDone(long sequence, string lastKey)
+    {
+        lock (_gate)
+        {
+            return sequence == _nextToFinish ? lastKey : _checkpoint;
+        }
+    }
+
+    /// <summary>Under the gate: advances the checkpoint over every batch finished in order.</summary>
+    private void Finish(long sequence, string lastKey)
+    {
+        _finishedAhead[sequence] = lastKey;
+        while (_finishedAhead.Remove(_nextToFinish, out var key))
+        {
+            _checkpoint = (string)key;
+            _nextToFinish++;
+        }
+    }
+
+    /// <summary>New values and key versions for a row, or <see langword="null"/> when it is already current.</summary>
+    private object?[]? Reencrypt(Row row)
+    {
+        var newValues = new object?[_map.Columns.Count];
+        bool changed = false;
+        for (int i = 0; i < newValues.Length; i++)
+        {
+            var column = _map.Columns[i];
+            object? value = row.Values[i];
+            newValues[i] = value switch
+            {
+                null => null,
+                string text => ReencryptText(column, text),
+                byte[] binary => ReencryptBinary(column, binary),
+                _ => throw new EnvelopeException(EnvelopeErrorReason.Malformed, $"{column.Property} holds a {value.GetType().Name}, not a ciphertext."),
+            };
+            changed |= !ReferenceEquals(newValues[i], value) || (column.KeyVersionColumn is not null && row.Versions[i] != _active);
+        }
+
+        return changed ? newValues : null;
+    }
+
+    private string ReencryptText(EncryptedColumnMap column, string text)
+    {
+        if (EnvelopeFormat.TryGetKeyVersion(text, out int version))
+        {
+            return version == _active ? text : _encryptor.RewrapText(text);
+        }
+
+        if (EnvelopeFormat.IsTextForm(text))
+        {
+            throw new EnvelopeException(EnvelopeErrorReason.Malformed, "The value has a malformed VE1 text header.");
+        }
+
+        byte[] legacy;
+        try
+        {
+            legacy = Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            throw new EnvelopeException(EnvelopeErrorReason.Malformed, "The value is neither a VE1 text form nor base64 legacy input.");
+        }
+
+        if (EnvelopeFormat.TryGetKeyVersion(legacy, out _))
+        {
+            return _encryptor.RewrapText(EnvelopeFormat.ToText(legacy));
+        }
+
+        var decrypted = _encryptor.Decrypt(legacy, column.Codec.AssociatedData);
+        try
+        {
+            return _encryptor.EncryptToText(decrypted.Plaintext, column.Codec.AssociatedData);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(decrypted.Plaintext);
+        }
+    }
+
+    private byte[] ReencryptBinary(EncryptedColumnMap column, byte[] binary)
+    {
+        if (EnvelopeFormat.TryGetKeyVersion(binary, out int version))
+        {
+            return version == _active ? binary : _encryptor.Rewrap(binary);
+        }
+
+        var decrypted = _encryptor.Decrypt(binary, column.Codec.AssociatedData);
+        try
+        {
+            return _encryptor.Encrypt(decrypted.Plaintext, column.Codec.AssociatedData);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(decrypted.Plaintext);
+        }
+    }
+
+    /// <summary>Writes the batch's updates; returns how many rows still held what was read (the others changed meanwhile).</summary>
+    private async Task<int> UpdateAsync(DbConnection connection, DbTransaction transaction, List<(Row Row, object?[] NewValues)> updates, CancellationToken cancellationToken)
+    {
+        if (updates.Count == 0)
+        {
+            return 0;
+        }
+
+        if (connection.CanCreateBatch)
+        {
+            var batch = connection.CreateBatch();
+            await using var batchLifetime = batch.ConfigureAwait(false);
+            batch.Transaction = transaction;
+            foreach (var (row, newValues) in updates)
+            {
+                var command = batch.CreateBatchCommand();
+                command.CommandText = UpdateSql(row, newValues, (name, value) =>
+                {
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = name;
+                    parameter.Value = value;
+                    command.Parameters.Add(parameter);
+                });
+                batch.BatchCommands.Add(command);
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return batch.BatchCommands.Count(c => c.RecordsAffected == 1);
+        }
+
+        int applied = 0;
+        foreach (var (row, newValues) in updates)
+        {
+            var command = connection.CreateCommand();
+            await using var commandLifetime = command.ConfigureAwait(false);
+            command.Transaction = transaction;
+            command.CommandText = UpdateSql(row, newValues, (name, value) => AddParameter(command, name, value));
+            applied += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? 1 : 0;
+        }
+
+        return applied;
+    }
+
+    /// <summary>An update that applies only while the row holds every ciphertext that was read.</summary>
+    private string UpdateSql(Row row, object?[] newValues, Action<string, object> addParameter)
+    {
+        var set = new List<string>();
+        var where = new List<string> { $"{_map.KeyColumn} = @k" };
+        addParameter("@k", row.Key);
+        for (int i = 0; i < newValues.Length; i++)
+        {
+            var column = _map.Columns[i];
+            if (!ReferenceEquals(newValues[i], row.Values[i]))
+            {
+                set.Add($"{column.Column} = @n{i}");
+                addParameter($"@n{i}", newValues[i]!);
+            }
+
+            if (column.KeyVersionColumn is { } kv)
+            {
+                set.Add(string.Create(CultureInfo.InvariantCulture, $"{kv} = {_active}"));
+            }
+
+            if (row.Values[i] is null)
+            {
+                where.Add($"{column.Column} IS NULL");
+            }
+            else
+            {
+                where.Add($"{column.Column} = @o{i}");
+                addParameter($"@o{i}", row.Values[i]!);
+            }
+        }
+
+        return $"UPDATE {_map.Table} SET {string.Join(", ", set)} WHERE {string.Join(" AND ", where)}";
+    }
+
+    private static void AddParameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+
+    private object? ParseCheckpoint(string? checkpoint)
+    {
+        if (checkpoint is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return _map.KeyType == typeof(string) ? checkpoint : TypeDescriptor.GetConverter(_map.KeyType).ConvertFromInvariantString(checkpoint);
+        }
+        catch (Exception ex) when (ex is FormatException or NotSupportedException or ArgumentException)
+        {
+            throw new ArgumentException($"The checkpoint '{checkpoint}' is not a {_map.KeyType.Name} primary key.", ex);
+        }
+    }
+
+    private static string KeyText(object key) => Convert.ToString(key, CultureInfo.InvariantCulture) ?? "";
+
+    /// <summary>A row as read: its key, each encrypted column's stored value and its keyVersion column.</summary>
+    private sealed record Row(object Key, object?[] Values, int?[] Versions);
+}

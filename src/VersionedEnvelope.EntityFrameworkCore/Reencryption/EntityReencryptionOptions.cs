@@ -1,0 +1,36 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace VersionedEnvelope.EntityFrameworkCore.Reencryption;
+
+/// <summary>How <c>ReencryptAsync</c> walks an entity's table.</summary>
+public sealed class EntityReencryptionOptions
+{
+    /// <summary>Rows per batch (one page, one transaction). Default 500.</summary>
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>
+    /// Batches written at once, each by its own context and transaction. Default 1. More than 1 needs the
+    /// <see cref="IDbContextFactory{TContext}"/> form of <c>ReencryptAsync</c>.
+    /// </summary>
+    public int MaxDegreeOfParallelism { get; set; } = 1;
+
+    /// <summary>
+    /// Also select rows whose stored header does not name the active version, whatever their <c>keyVersion</c> column
+    /// says: finds legacy (headerless) values, which a migration gave the default key version, and values written by
+    /// something that did not keep the column in step. Scans every row of the table once. Default <see langword="false"/>:
+    /// with a <c>keyVersion</c> column, only rows whose column is not the active version are read.
+    /// </summary>
+    public bool VerifyHeaders { get; set; }
+
+    /// <summary>A checkpoint of an earlier run (<see cref="ReencryptionSummary.Checkpoint"/>): rows up to and including this primary key are not read.</summary>
+    public string? ResumeAfter { get; set; }
+
+    /// <summary>Receives progress after each committed batch.</summary>
+    public IProgress<ReencryptionProgress>? Progress { get; set; }
+
+    /// <summary>
+    /// Saves the checkpoint inside each batch's transaction (commit together or not at all): given the batch's context
+    /// and the primary key every row up to which is done. Optional: a run that starts over finds only stale rows anyway.
+    /// </summary>
+    public Func<DbContext, string, CancellationToken, Task>? SaveCheckpointAsync { get; set; }
+}

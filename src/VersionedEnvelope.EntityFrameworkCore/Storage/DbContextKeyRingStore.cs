@@ -1,0 +1,152 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using VersionedEnvelope.Storage;
+
+namespace VersionedEnvelope.EntityFrameworkCore.Storage;
+
+/// <summary>
+/// A key ring in a database row, shared by every host that uses the database. Each load and save runs in its own DI
+/// scope with a fresh <typeparamref name="TContext"/>. A save is one conditional <c>UPDATE … WHERE Revision = @expected</c>
+/// (or an <c>INSERT</c> of the first ring): when another host saved first it writes nothing and throws
+/// <see cref="KeyRingConcurrencyException"/>, and <see cref="KeyRingManager"/> reloads and applies its change again, so no
+/// version and no audit event is ever lost.
+/// </summary>
+/// <typeparam name="TContext">The host's context, which maps <see cref="VersionedEnvelopeKeyRing"/>.</typeparam>
+public sealed class DbContextKeyRingStore<TContext> : IKeyRingStore
+    where TContext : DbContext, IKeyRingDbContext
+{
+    private readonly IServiceScopeFactory _scopes;
+    private readonly Func<byte[]> _rootKeyProvider;
+
+    /// <summary>Creates the store.</summary>
+    /// <param name="scopes">Creates the scope each operation resolves <typeparamref name="TContext"/> in.</param>
+    /// <param name="rootKeyProvider">Returns the 256-bit root key that seals key material; the store clears the array after use.</param>
+    /// <param name="ringName">The row's name; <c>default</c> when omitted.</param>
+    public DbContextKeyRingStore(IServiceScopeFactory scopes, Func<byte[]> rootKeyProvider, string ringName = DefaultRingName)
+    {
+        ArgumentNullException.ThrowIfNull(scopes);
+        ArgumentNullException.ThrowIfNull(rootKeyProvider);
+        ArgumentException.ThrowIfNullOrWhiteSpace(ringName);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ringName.Length, VersionedEnvelopeKeyRing.MaxNameLength, nameof(ringName));
+        _scopes = scopes;
+        _rootKeyProvider = rootKeyProvider;
+        RingName = ringName;
+    }
+
+    /// <summary>The name of the ring when the host names none.</summary>
+    public const string DefaultRingName = "default";
+
+    /// <summary>The ring's row name.</summary>
+    public string RingName { get; }
+
+    /// <inheritdoc />
+    public bool CanSave => true;
+
+    private string Source => $"key ring '{RingName}' in the {typeof(TContext).Name} database";
+
+    /// <inheritdoc />
+    public async ValueTask<StoredKeyRing?> LoadAsync(CancellationToken cancellationToken = default)
+    {
+        using var scope = _scopes.CreateScope();
+        var context = scope.ServiceProvider.GetRequiredService<TContext>();
+        var row = await FindAsync(context, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : Open(row);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<long> SaveAsync(KeyRing ring, long expectedRevision, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ring);
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedRevision);
+        long revision = expectedRevision + 1;
+        string document = Seal(ring, revision);
+        using var scope = _scopes.CreateScope();
+        var context = scope.ServiceProvider.GetRequiredService<TContext>();
+        if (expectedRevision == 0)
+        {
+            context.VersionedEnvelopeKeyRings.Add(new VersionedEnvelopeKeyRing { Name = RingName, Revision = revision, Document = document });
+            try
+            {
+                await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                return revision;
+            }
+            catch (DbUpdateException)
+            {
+                // Another host created the ring first (the name is the primary key).
+                throw await ConflictAsync(expectedRevision, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        string name = RingName;
+        int updated = await context.VersionedEnvelopeKeyRings
+            .Where(r => r.Name == name && r.Revision == expectedRevision)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Document, document).SetProperty(r => r.Revision, revision), cancellationToken)
+            .ConfigureAwait(false);
+        return updated == 1 ? revision : throw await ConflictAsync(expectedRevision, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<KeyRingConcurrencyException> ConflictAsync(long expectedRevision, CancellationToken cancellationToken)
+    {
+        using var scope = _scopes.CreateScope();
+        var row = await FindAsync(scope.ServiceProvider.GetRequiredService<TContext>(), cancellationToken).ConfigureAwait(false);
+        return new KeyRingConcurrencyException(expectedRevision, row?.Revision ?? 0);
+    }
+
+    private Task<VersionedEnvelopeKeyRing?> FindAsync(TContext context, CancellationToken cancellationToken)
+    {
+        string name = RingName;
+        return context.VersionedEnvelopeKeyRings.AsNoTracking().SingleOrDefaultAsync(r => r.Name == name, cancellationToken);
+    }
+
+    private StoredKeyRing Open(VersionedEnvelopeKeyRing row)
+    {
+        byte[] rootKey = GetRootKey();
+        byte[] document = Encoding.UTF8.GetBytes(row.Document);
+        try
+        {
+            var stored = SealedKeyRingFormat.Open(document, rootKey, Source);
+            return stored.Revision == row.Revision
+                ? stored
+                : throw new KeyRingStoreException($"The {Source} cannot be read: its row says revision {row.Revision} and its document {stored.Revision}. It was left as it is.");
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(document);
+            CryptographicOperations.ZeroMemory(rootKey);
+        }
+    }
+
+    private string Seal(KeyRing ring, long revision)
+    {
+        byte[] rootKey = GetRootKey();
+        byte[]? document = null;
+        try
+        {
+            document = SealedKeyRingFormat.Seal(ring, revision, rootKey);
+            return Encoding.UTF8.GetString(document);
+        }
+        finally
+        {
+            if (document is not null)
+            {
+                CryptographicOperations.ZeroMemory(document);
+            }
+
+            CryptographicOperations.ZeroMemory(rootKey);
+        }
+    }
+
+    private byte[] GetRootKey()
+    {
+        byte[] key = _rootKeyProvider() ?? throw new InvalidOperationException("The root key provider returned null.");
+        return key.Length == SealedKeyRingFormat.RootKeySize
+            ? key
+            : throw new InvalidOperationException($"The root key must be {SealedKeyRingFormat.RootKeySize} bytes (256 bits); it is {key.Length}.");
+    }
+
+    /// <summary>Describes the store.</summary>
+    /// <returns>The context type and ring name.</returns>
+    public override string ToString() => $"DbContextKeyRingStore<{typeof(TContext).Name}> '{RingName}'";
+}

@@ -1,0 +1,38 @@
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using VersionedEnvelope;
+using VersionedEnvelope.EntityFrameworkCore.Internal;
+
+// In EF Core's namespace, beside UseSqlite and UseNpgsql, where a context's options are configured.
+namespace Microsoft.EntityFrameworkCore;
+
+/// <summary>Turns on encrypted properties for a context: <c>optionsBuilder.UseVersionedEnvelope(serviceProvider)</c>.</summary>
+public static class VersionedEnvelopeDbContextOptionsBuilderExtensions
+{
+    /// <summary>
+    /// Encrypts the context's encrypted properties (<c>IsEncrypted()</c>, <c>[Encrypted]</c>) with the application's
+    /// <see cref="IEnvelopeEncryptor"/> (registered by <c>AddVersionedEnvelope()</c>), and keeps their <c>keyVersion</c>
+    /// properties in step on every save. Call it in <c>AddDbContext((sp, options) => …)</c>.
+    /// </summary>
+    /// <param name="optionsBuilder">The context's options.</param>
+    /// <param name="serviceProvider">The application's services.</param>
+    /// <returns>The same builder.</returns>
+    public static DbContextOptionsBuilder UseVersionedEnvelope(this DbContextOptionsBuilder optionsBuilder, IServiceProvider serviceProvider)
+    {
+        ArgumentNullException.ThrowIfNull(serviceProvider);
+        return UseVersionedEnvelope(optionsBuilder, serviceProvider.GetRequiredService<IEnvelopeEncryptor>(), serviceProvider.GetService<IKeyRingProvider>());
+    }
+
+    /// <summary>Encrypts the context's encrypted properties with the given encryptor.</summary>
+    /// <param name="optionsBuilder">The context's options.</param>
+    /// <param name="encryptor">The encryptor (use one instance for the application's lifetime: each gets its own model).</param>
+    /// <param name="keyRing">The ring behind the encryptor, so key usage counts cover every version in it; optional.</param>
+    /// <returns>The same builder.</returns>
+    public static DbContextOptionsBuilder UseVersionedEnvelope(this DbContextOptionsBuilder optionsBuilder, IEnvelopeEncryptor encryptor, IKeyRingProvider? keyRing = null)
+    {
+        ArgumentNullException.ThrowIfNull(optionsBuilder);
+        ArgumentNullException.ThrowIfNull(encryptor);
+        ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(new EncryptionOptionsExtension(encryptor, keyRing));
+        return optionsBuilder.AddInterceptors(EncryptionSaveChangesInterceptor.Instance);
+    }
+}
