@@ -1,0 +1,96 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+
+namespace VersionedEnvelope.EntityFrameworkCore.Tests;
+
+/// <summary>Raw SQL helpers: what is really stored, bypassing the converters.</summary>
+internal static class Sql
+{
+    public static async Task<object?> ScalarAsync(DbContext context, string sql, params object[] parameters)
+    {
+        var connection = context.Database.GetDbConnection();
+        await context.Database.OpenConnectionAsync();
+        try
+        {
+            await using var command = Command(connection, sql, parameters);
+            var value = await command.ExecuteScalarAsync();
+            return value is DBNull ? null : value;
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync();
+        }
+    }
+
+    public static async Task<int> ExecuteAsync(DbContext context, string sql, params object[] parameters)
+    {
+        var connection = context.Database.GetDbConnection();
+        await context.Database.OpenConnectionAsync();
+        try
+        {
+            await using var command = Command(connection, sql, parameters);
+            return await command.ExecuteNonQueryAsync();
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync();
+        }
+    }
+
+    public static async Task<List<object?[]>> RowsAsync(DbContext context, string sql)
+    {
+        var connection = context.Database.GetDbConnection();
+        await context.Database.OpenConnectionAsync();
+        try
+        {
+            await using var command = Command(connection, sql, []);
+            await using var reader = await command.ExecuteReaderAsync();
+            var rows = new List<object?[]>();
+            while (await reader.ReadAsync())
+            {
+                var row = new object?[reader.FieldCount];
+                for (int i = 0; i < row.Length; i++)
+                {
+                    row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                }
+
+                rows.Add(row);
+            }
+
+            return rows;
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql, object[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = $"@p{i}";
+            parameter.Value = parameters[i];
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    /// <summary>A pre-versioning ciphertext: nonce ‖ ciphertext ‖ tag under a version's raw key.</summary>
+    public static byte[] LegacyEncrypt(KeyRing ring, int version, byte[] plaintext, byte[] aad)
+    {
+        var key = new byte[32];
+        ring.TryGetKey(version, out var envelopeKey);
+        envelopeKey!.CopyKeyMaterialTo(key);
+        using var aes = new AesGcm(key, 16);
+        var output = new byte[12 + plaintext.Length + 16];
+        RandomNumberGenerator.Fill(output.AsSpan(0, 12));
+        aes.Encrypt(output.AsSpan(0, 12), plaintext, output.AsSpan(12, plaintext.Length), output.AsSpan(12 + plaintext.Length), aad);
+        return output;
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.EntityFrameworkCore;
+using VersionedEnvelope.EntityFrameworkCore;
+using VersionedEnvelope.EntityFrameworkCore.Storage;
+
+namespace VersionedEnvelope.EntityFrameworkCore.Tests;
+
+public class UserProfile
+{
+    public int Id { get; set; }
+
+    public string Email { get; set; } = "";
+
+    public string? ApiKey { get; set; }
+
+    public int KeyVersion { get; set; } = 1;
+
+    [Encrypted]
+    public byte[]? Token { get; set; }
+
+    public string? Notes { get; set; }
+}
+
+public class ReencryptionCheckpoint
+{
+    public string Name { get; set; } = "";
+
+    public string Value { get; set; } = "";
+}
+
+public class TestDbContext(DbContextOptions<TestDbContext> options) : DbContext(options), IKeyRingDbContext
+{
+    public DbSet<UserProfile> Profiles => Set<UserProfile>();
+
+    public DbSet<ReencryptionCheckpoint> Checkpoints => Set<ReencryptionCheckpoint>();
+
+    public DbSet<VersionedEnvelopeKeyRing> VersionedEnvelopeKeyRings => Set<VersionedEnvelopeKeyRing>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<UserProfile>(entity =>
+        {
+            entity.Property(p => p.ApiKey).IsEncrypted(keyVersion: (UserProfile p) => p.KeyVersion);
+            entity.Property(p => p.Notes).IsEncrypted();
+            entity.HasIndex(p => p.KeyVersion);
+        });
+        modelBuilder.Entity<ReencryptionCheckpoint>().HasKey(c => c.Name);
+    }
+}
