@@ -236,6 +236,11 @@ internal sealed class EntityReencryptionRun
 
     private async Task WriteBatchAsync(DbContext context, long sequence, List<Row> rows, CancellationToken cancellationToken)
     {
+        if (_options.BeforeWriteBatch is { } beforeWrite)
+        {
+            await beforeWrite(cancellationToken).ConfigureAwait(false);
+        }
+
         var updates = new List<(Row Row, object?[] NewValues)>();
         var failures = new List<ReencryptionFailure>();
         long skipped = 0;

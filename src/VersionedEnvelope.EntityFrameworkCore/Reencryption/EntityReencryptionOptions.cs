@@ -33,4 +33,7 @@ public sealed class EntityReencryptionOptions
     /// and the primary key every row up to which is done. Optional: a run that starts over finds only stale rows anyway.
     /// </summary>
     public Func<DbContext, string, CancellationToken, Task>? SaveCheckpointAsync { get; set; }
+
+    /// <summary>Test seam: runs after a page is read and before its batch is written.</summary>
+    internal Func<CancellationToken, Task>? BeforeWriteBatch { get; set; }
 }

@@ -1,0 +1,275 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using VersionedEnvelope.EntityFrameworkCore.Reencryption;
+
+namespace VersionedEnvelope.EntityFrameworkCore.Tests;
+
+/// <summary>Re-encryption over a context, the same on every provider.</summary>
+public abstract class ReencryptionTests(string provider, int largeRowCount)
+{
+    private static async Task SeedAsync(TestDatabase db, Rings rings, int count, int from = 0)
+    {
+        await using var context = db.CreateContext(rings.Encryptor);
+        context.ChangeTracker.AutoDetectChangesEnabled = false;
+        for (int start = 0; start < count; start += 5_000)
+        {
+            context.Profiles.AddRange(Enumerable.Range(from + start, Math.Min(5_000, count - start))
+                .Select(i => new UserProfile { Email = $"user{i}", ApiKey = $"key-{i}", Token = BitConverter.GetBytes(i), Notes = i % 3 == 0 ? null : $"note-{i}" }));
+            await context.SaveChangesAsync();
+            context.ChangeTracker.Clear();
+        }
+    }
+
+    [Fact]
+    public async Task Reencrypt_MovesEveryValueToTheActiveVersion_AndASecondPassFindsNothing()
+    {
+        var rings = await Rings.CreateAsync();
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await db.CreateSchemaAsync(rings.Encryptor);
+        await SeedAsync(db, rings, 1_234);
+        await rings.RotateAsync();
+        var progress = new List<ReencryptionProgress>();
+
+        await using var context = db.CreateContext(rings.Encryptor, rings.Provider);
+        var summary = await context.ReencryptAsync<UserProfile>(new EntityReencryptionOptions { BatchSize = 500, Progress = new SynchronousProgress<ReencryptionProgress>(progress.Add) });
+
+        Assert.Equal((1_234L, 1_234L, 0L, 0L, 2), (summary.Scanned, summary.Rewrapped, summary.Skipped, summary.Failed, summary.ActiveVersion));
+        Assert.Equal([500L, 1_000L, 1_234L], progress.Select(p => p.Scanned));
+        var usage = await context.GetKeyUsageAsync<UserProfile>(p => p.ApiKey);
+        Assert.Equal((0L, 1_234L), (usage.CountOf(1), usage.CountOf(2)));
+        Assert.Equal(1_234L, (await context.GetKeyUsageAsync<UserProfile>(p => p.Token)).CountOf(2));
+        Assert.Equal(0L, (await context.GetKeyUsageAsync<UserProfile>(p => p.Notes)).CountOf(1));
+        Assert.Equal(new Dictionary<int, long> { [2] = 1_234 }, await context.CountByKeyVersionAsync<UserProfile>(p => p.ApiKey));
+        var sample = await context.Profiles.SingleAsync(p => p.Email == "user1000");
+        Assert.Equal(("key-1000", "note-1000", 1000), (sample.ApiKey, sample.Notes, BitConverter.ToInt32(sample.Token)));
+
+        // The binary Token has no key version column, so SQL cannot tell which rows are stale: every row is read, none written.
+        var again = await context.ReencryptAsync<UserProfile>();
+        Assert.Equal((1_234L, 0L, 1_234L), (again.Scanned, again.Rewrapped, again.Skipped));
+    }
+
+    [Fact]
+    public async Task Reencrypt_RewrapsInPlace_ThePayloadIsUnchanged()
+    {
+        var rings = await Rings.CreateAsync();
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await db.CreateSchemaAsync(rings.Encryptor);
+        await SeedAsync(db, rings, 1);
+        await using var context = db.CreateContext(rings.Encryptor);
+        byte[] before = EnvelopeFormat.FromText((string)(await Sql.ScalarAsync(context, "SELECT \"ApiKey\" FROM \"Profiles\""))!);
+        await rings.RotateAsync();
+
+        await context.ReencryptAsync<UserProfile>();
+
+        byte[] after = EnvelopeFormat.FromText((string)(await Sql.ScalarAsync(context, "SELECT \"ApiKey\" FROM \"Profiles\""))!);
+        int payload = EnvelopeFormat.GetPlaintextLength(before.Length);
+        Assert.Equal(before[^(payload + 16)..], after[^(payload + 16)..]);
+        Assert.NotEqual(before[..^(payload + 16)], after[..^(payload + 16)]);
+    }
+
+    [Fact]
+    public async Task Reencrypt_DoesNotOverwriteAValueTheApplicationChangedMeanwhile()
+    {
+        var rings = await Rings.CreateAsync();
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await db.CreateSchemaAsync(rings.Encryptor);
+        await SeedAsync(db, rings, 10);
+        await rings.RotateAsync();
+        await using var context = db.CreateContext(rings.Encryptor);
+        bool changed = false;
+        var options = new EntityReencryptionOptions
+        {
+            BeforeWriteBatch = async _ =>
+            {
+                if (!changed)
+                {
+                    changed = true;
+                    await using var app = db.CreateContext(rings.Encryptor);
+                    var profile = await app.Profiles.SingleAsync(p => p.Email == "user4");
+                    profile.ApiKey = "changed-by-the-app";
+                    await app.SaveChangesAsync();
+                }
+            },
+        };
+
+        var summary = await context.ReencryptAsync<UserProfile>(options);
+
+        Assert.Equal((10L, 9L, 1L), (summary.Scanned, summary.Rewrapped, summary.Skipped));
+        context.ChangeTracker.Clear();
+        Assert.Equal("changed-by-the-app", (await context.Profiles.SingleAsync(p => p.Email == "user4")).ApiKey);
+        Assert.Equal(10L, (await context.GetKeyUsageAsync<UserProfile>(p => p.ApiKey)).CountOf(2));
+    }
+
+    [Fact]
+    public async Task Reencrypt_VerifyingHeaders_TurnsLegacyValuesWithTheDefaultKeyVersionIntoVe1()
+    {
+        var rings = await Rings.CreateAsync(allowLegacy: true);
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var context = db.CreateContext(rings.Encryptor, rings.Provider);
+        for (int i = 0; i < 5; i++)
+        {
+            string legacy = Convert.ToBase64String(Sql.LegacyEncrypt(rings.Current, 1, Encoding.UTF8.GetBytes($"old-{i}"), Encoding.UTF8.GetBytes("UserProfile.ApiKey")));
+            await Sql.ExecuteAsync(context, "INSERT INTO \"Profiles\" (\"Email\", \"ApiKey\", \"KeyVersion\") VALUES (@p0, @p1, 1)", $"legacy{i}", legacy);
+        }
+
+        var summary = await context.ReencryptAsync<UserProfile>(new EntityReencryptionOptions { VerifyHeaders = true });
+
+        Assert.Equal((5L, 5L), (summary.Scanned, summary.Rewrapped));
+        var usage = await context.GetKeyUsageAsync<UserProfile>(p => p.ApiKey);
+        Assert.Equal((5L, 0L), (usage.CountOf(1), usage.Legacy));
+        Assert.Equal(["old-0", "old-1", "old-2", "old-3", "old-4"], await context.Profiles.OrderBy(p => p.Email).Select(p => p.ApiKey).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Reencrypt_ReportsAValueThatCannotBeRead_AndGoesOn()
+    {
+        var rings = await Rings.CreateAsync();
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await db.CreateSchemaAsync(rings.Encryptor);
+        await SeedAsync(db, rings, 3);
+        await using var context = db.CreateContext(rings.Encryptor);
+        await Sql.ExecuteAsync(context, "UPDATE \"Profiles\" SET \"ApiKey\" = 'not a ciphertext' WHERE \"Email\" = 'user1'");
+        await rings.RotateAsync();
+
+        var summary = await context.ReencryptAsync<UserProfile>();
+
+        Assert.Equal((3L, 2L, 1L), (summary.Scanned, summary.Rewrapped, summary.Failed));
+        Assert.Equal(EnvelopeErrorReason.Malformed, summary.Failures[0].Reason);
+        Assert.DoesNotContain("key-", summary.Failures[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reencrypt_CancelledMidRun_ResumesFromItsCheckpoint_EveryRowWrittenOnce()
+    {
+        var rings = await Rings.CreateAsync();
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await db.CreateSchemaAsync(rings.Encryptor);
+        await SeedAsync(db, rings, 2_000);
+        await using (var context = db.CreateContext(rings.Encryptor))
+        {
+            await Sql.ExecuteAsync(context, db.ApiKeyWriteTriggerSql);
+        }
+
+        await rings.RotateAsync();
+        using var cancel = new CancellationTokenSource();
+        Func<DbContext, string, CancellationToken, Task> saveCheckpoint = async (context, checkpoint, ct) =>
+        {
+            var row = await context.Set<ReencryptionCheckpoint>().FindAsync([nameof(UserProfile)], ct);
+            if (row is null)
+            {
+                context.Add(new ReencryptionCheckpoint { Name = nameof(UserProfile), Value = checkpoint });
+            }
+            else
+            {
+                row.Value = checkpoint;
+            }
+
+            await context.SaveChangesAsync(ct);
+        };
+        int batches = 0;
+        var first = new EntityReencryptionOptions
+        {
+            BatchSize = 300,
+            SaveCheckpointAsync = saveCheckpoint,
+            BeforeWriteBatch = async ct =>
+            {
+                if (++batches == 3)
+                {
+                    // Cancelled mid-batch: the third batch's transaction rolls back.
+                    await cancel.CancelAsync();
+                }
+            },
+        };
+
+        await using (var context = db.CreateContext(rings.Encryptor))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => context.ReencryptAsync<UserProfile>(first, cancel.Token));
+        }
+
+        string checkpoint;
+        await using (var context = db.CreateContext(rings.Encryptor))
+        {
+            checkpoint = (await context.Checkpoints.SingleAsync()).Value;
+            Assert.Equal(600L, Convert.ToInt64(await Sql.ScalarAsync(context, "SELECT COUNT(*) FROM \"ApiKeyWrites\"")));
+        }
+
+        await using (var context = db.CreateContext(rings.Encryptor))
+        {
+            var rest = await context.ReencryptAsync<UserProfile>(new EntityReencryptionOptions { BatchSize = 300, ResumeAfter = checkpoint, SaveCheckpointAsync = saveCheckpoint });
+            Assert.Equal(1_400L, rest.Rewrapped);
+            var writes = await Sql.RowsAsync(context, "SELECT \"ProfileId\", COUNT(*) FROM \"ApiKeyWrites\" GROUP BY \"ProfileId\" HAVING COUNT(*) <> 1");
+            Assert.Empty(writes);
+            Assert.Equal(2_000L, Convert.ToInt64(await Sql.ScalarAsync(context, "SELECT COUNT(DISTINCT \"ProfileId\") FROM \"ApiKeyWrites\"")));
+            Assert.Equal(2_000L, (await context.GetKeyUsageAsync<UserProfile>(p => p.ApiKey)).CountOf(2));
+        }
+    }
+
+    [Fact]
+    public async Task Reencrypt_WhileTheApplicationUpdatesRandomRows_LosesNoUpdate_AndLeavesEveryRowCurrent()
+    {
+        var rings = await Rings.CreateAsync();
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await db.CreateSchemaAsync(rings.Encryptor);
+        await SeedAsync(db, rings, largeRowCount);
+        await rings.RotateAsync();
+        var written = new ConcurrentDictionary<int, string>();
+        using var stop = new CancellationTokenSource();
+        var application = Task.Run(async () =>
+        {
+            var random = new Random(17);
+            int updates = 0;
+            await using var app = db.CreateContext(rings.Encryptor);
+            while (!stop.IsCancellationRequested)
+            {
+                int id = random.Next(1, largeRowCount + 1);
+                string value = $"app-{id}-{updates++}";
+                var profile = await app.Profiles.SingleAsync(p => p.Id == id);
+                profile.ApiKey = value;
+                await app.SaveChangesAsync();
+                written[id] = value;
+                app.ChangeTracker.Clear();
+            }
+
+            return updates;
+        });
+
+        var factory = new TestContextFactory(db, rings);
+        var summary = await factory.ReencryptAsync<TestDbContext, UserProfile>(new EntityReencryptionOptions { BatchSize = 1_000, MaxDegreeOfParallelism = 4 });
+        await stop.CancelAsync();
+        int updates = await application;
+        var second = await factory.ReencryptAsync<TestDbContext, UserProfile>();
+
+        Assert.True(updates > 0);
+        Assert.Equal(largeRowCount, summary.Scanned);
+        Assert.Equal(0L, summary.Failed + second.Failed);
+        await using var check = db.CreateContext(rings.Encryptor);
+        var usage = await check.GetKeyUsageAsync<UserProfile>(p => p.ApiKey);
+        Assert.Equal((0L, (long)largeRowCount), (usage.CountOf(1), usage.CountOf(2)));
+        var values = await check.Profiles.AsNoTracking().Select(p => new { p.Id, p.ApiKey }).ToDictionaryAsync(p => p.Id, p => p.ApiKey);
+        foreach (var (id, value) in written)
+        {
+            Assert.Equal(value, values[id]);
+        }
+
+        foreach (var (id, value) in values.Where(p => !written.ContainsKey(p.Key)))
+        {
+            Assert.Equal($"key-{id - 1}", value);
+        }
+    }
+
+    private sealed class TestContextFactory(TestDatabase db, Rings rings) : IDbContextFactory<TestDbContext>
+    {
+        public TestDbContext CreateDbContext() => db.CreateContext(rings.Encryptor, rings.Provider);
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
+
+public sealed class SqliteReencryptionTests() : ReencryptionTests("sqlite", largeRowCount: 20_000);
+
+public sealed class PostgresReencryptionTests() : ReencryptionTests("postgres", largeRowCount: 100_000);
