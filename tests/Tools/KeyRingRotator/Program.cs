@@ -1,0 +1,28 @@
+// Usage: KeyRingRotator <rotations> <by>, with VERSIONEDENVELOPE_ROTATOR_DB (connection string) and
+// VERSIONEDENVELOPE_ROTATOR_ROOT_KEY (base64) in the environment. Prints one line per rotation: the version it created.
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using VersionedEnvelope;
+using VersionedEnvelope.EntityFrameworkCore.Storage;
+
+string connectionString = Environment.GetEnvironmentVariable("VERSIONEDENVELOPE_ROTATOR_DB") ?? throw new InvalidOperationException("VERSIONEDENVELOPE_ROTATOR_DB is not set.");
+byte[] rootKey = Convert.FromBase64String(Environment.GetEnvironmentVariable("VERSIONEDENVELOPE_ROTATOR_ROOT_KEY") ?? "");
+int rotations = int.Parse(args[0], CultureInfo.InvariantCulture);
+
+var services = new ServiceCollection();
+services.AddDbContext<RotatorContext>(o => o.UseNpgsql(connectionString));
+services.AddVersionedEnvelope().PersistKeysToDbContext<RotatorContext>(_ => (byte[])rootKey.Clone());
+await using var provider = services.BuildServiceProvider();
+var manager = provider.GetRequiredService<KeyRingManager>();
+await manager.InitializeAsync();
+for (int i = 0; i < rotations; i++)
+{
+    var rotation = await manager.RotateAsync(args[1]);
+    Console.WriteLine(rotation.Version.ToString(CultureInfo.InvariantCulture));
+}
+
+internal sealed class RotatorContext(DbContextOptions<RotatorContext> options) : DbContext(options), IKeyRingDbContext
+{
+    public DbSet<VersionedEnvelopeKeyRing> VersionedEnvelopeKeyRings => Set<VersionedEnvelopeKeyRing>();
+}

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using VersionedEnvelope.EntityFrameworkCore.Storage;
+using VersionedEnvelope.Storage;
+
+namespace VersionedEnvelope.EntityFrameworkCore.Tests;
+
+/// <summary>The key ring in the database, shared by hosts; the same on every provider.</summary>
+public abstract class KeyRingStoreTests(string provider)
+{
+    private readonly byte[] _rootKey = RandomNumberGenerator.GetBytes(32);
+
+    /// <summary>One application instance: its own service provider over the shared database.</summary>
+    private ServiceProvider Host(TestDatabase db, TimeSpan? refresh = null, byte[]? rootKey = null)
+    {
+        byte[] key = rootKey ?? _rootKey;
+        var services = new ServiceCollection();
+        services.AddDbContext<TestDbContext>((sp, o) =>
+        {
+            db.Configure(o);
+            o.UseVersionedEnvelope(sp);
+        });
+        services.AddVersionedEnvelope()
+            .PersistKeysToDbContext<TestDbContext>(_ => (byte[])key.Clone())
+            .ConfigureKeyRing(o =>
+            {
+                o.CreateKeyRingIfMissing = true;
+                o.RefreshInterval = refresh ?? TimeSpan.FromMinutes(1);
+                o.UnknownVersionReloadInterval = TimeSpan.Zero;
+            });
+        return services.BuildServiceProvider();
+    }
+
+    private static async Task<TestDatabase> DatabaseAsync(string provider)
+    {
+        var db = await TestDatabase.CreateAsync(provider);
+        var rings = await Rings.CreateAsync();
+        await db.CreateSchemaAsync(rings.Encryptor);
+        return db;
+    }
+
+    [Fact]
+    public async Task TwoHosts_Rotating20TimesEachAtOnce_KeepEveryVersionAndEveryEvent()
+    {
+        await using var db = await DatabaseAsync(provider);
+        await using var hostA = Host(db);
+        await using var hostB = Host(db);
+        var managerA = hostA.GetRequiredService<KeyRingManager>();
+        var managerB = hostB.GetRequiredService<KeyRingManager>();
+        await managerA.InitializeAsync();
+        await managerB.InitializeAsync();
+
+        var rotations = await Task.WhenAll(
+            Task.Run(async () => { var v = new List<int>(); for (int i = 0; i < 20; i++) { v.Add((await managerA.RotateAsync("host-a")).Version); } return v; }),
+            Task.Run(async () => { var v = new List<int>(); for (int i = 0; i < 20; i++) { v.Add((await managerB.RotateAsync("host-b")).Version); } return v; }));
+
+        var created = rotations.SelectMany(v => v).Order().ToList();
+        Assert.Equal(Enumerable.Range(2, 40), created);
+        await managerA.RefreshAsync();
+        var ring = managerA.Current;
+        Assert.Equal(Enumerable.Range(1, 41), ring.Keys.Select(k => k.Version));
+        Assert.Equal(41, ring.ActiveVersion);
+        var events = managerA.GetRotationHistory();
+        Assert.Equal(Enumerable.Range(2, 40), events.Select(e => e.Version).Order());
+        Assert.Equal(20, events.Count(e => e.RotatedBy == "host-a"));
+        Assert.Equal(20, events.Count(e => e.RotatedBy == "host-b"));
+    }
+
+    [Fact]
+    public async Task AHost_ReadsAtOnceAVersionAnotherHostCreatedAfterItStarted_AndEncryptsUnderItAfterRefresh()
+    {
+        await using var db = await DatabaseAsync(provider);
+        await using var hostA = Host(db);
+        await using var hostB = Host(db, refresh: TimeSpan.FromMilliseconds(200));
+        await hostA.GetRequiredService<KeyRingManager>().InitializeAsync();
+        await hostB.GetRequiredService<KeyRingManager>().InitializeAsync();
+        var encryptorB = hostB.GetRequiredService<IEnvelopeEncryptor>();
+        Assert.Equal(1, encryptorB.ActiveKeyVersion);
+
+        await hostA.GetRequiredService<KeyRingManager>().RotateAsync("host-a");
+        await using (var scope = hostA.CreateAsyncScope())
+        {
+            var context = scope.ServiceProvider.GetRequiredService<TestDbContext>();
+            context.Profiles.Add(new UserProfile { Email = "a", ApiKey = "written-by-a" });
+            await context.SaveChangesAsync();
+        }
+
+        await using (var scope = hostB.CreateAsyncScope())
+        {
+            var profile = await scope.ServiceProvider.GetRequiredService<TestDbContext>().Profiles.SingleAsync();
+            Assert.Equal(("written-by-a", 2), (profile.ApiKey, profile.KeyVersion));
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (encryptorB.ActiveKeyVersion != 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(2, encryptorB.ActiveKeyVersion);
+    }
+
+    [Fact]
+    public async Task Save_FromAStaleRevision_ThrowsConcurrency_AndWritesNothing()
+    {
+        await using var db = await DatabaseAsync(provider);
+        await using var host = Host(db);
+        var store = host.GetRequiredService<IKeyRingStore>();
+        var ring = KeyRing.CreateNew();
+        Assert.Equal(1, await store.SaveAsync(ring, 0));
+        Assert.Equal(2, await store.SaveAsync(ring, 1));
+
+        var stale = await Assert.ThrowsAsync<KeyRingConcurrencyException>(async () => await store.SaveAsync(KeyRing.CreateNew(), 1));
+        var first = await Assert.ThrowsAsync<KeyRingConcurrencyException>(async () => await store.SaveAsync(KeyRing.CreateNew(), 0));
+
+        Assert.Contains("2", stale.Message, StringComparison.Ordinal);
+        Assert.NotNull(first);
+        var stored = await store.LoadAsync();
+        Assert.Equal(2, stored!.Revision);
+        Assert.True(stored.Ring.TryGetKey(1, out var key));
+        ring.TryGetKey(1, out var original);
+        var (a, b) = (new byte[32], new byte[32]);
+        key!.CopyKeyMaterialTo(a);
+        original!.CopyKeyMaterialTo(b);
+        Assert.Equal(b, a);
+    }
+
+    [Fact]
+    public async Task StoredRing_SealsKeyMaterial_AndRefusesACorruptedRowOrAWrongRootKey()
+    {
+        await using var db = await DatabaseAsync(provider);
+        await using var host = Host(db);
+        var manager = host.GetRequiredService<KeyRingManager>();
+        await manager.InitializeAsync();
+        var material = new byte[32];
+        manager.Current.ActiveKey.CopyKeyMaterialTo(material);
+
+        await using var scope = host.CreateAsyncScope();
+        var context = scope.ServiceProvider.GetRequiredService<TestDbContext>();
+        var row = await context.VersionedEnvelopeKeyRings.AsNoTracking().SingleAsync();
+        Assert.Equal("default", row.Name);
+        Assert.DoesNotContain(Convert.ToBase64String(material), row.Document, StringComparison.Ordinal);
+        Assert.Contains("versioned-envelope-keyring-1", row.Document, StringComparison.Ordinal);
+
+        await using var wrongKey = Host(db, rootKey: RandomNumberGenerator.GetBytes(32));
+        var error = await Assert.ThrowsAsync<KeyRingStoreException>(async () => await wrongKey.GetRequiredService<IKeyRingStore>().LoadAsync());
+        Assert.Contains("does not authenticate", error.Message, StringComparison.Ordinal);
+
+        await context.VersionedEnvelopeKeyRings.ExecuteUpdateAsync(s => s.SetProperty(r => r.Document, r => r.Document.Substring(0, 40)));
+        var corrupted = await Assert.ThrowsAsync<KeyRingStoreException>(async () => await host.GetRequiredService<IKeyRingStore>().LoadAsync());
+        Assert.Contains("not valid key ring JSON", corrupted.Message, StringComparison.Ordinal);
+    }
+}
+
+public sealed class SqliteKeyRingStoreTests() : KeyRingStoreTests("sqlite");
+
+public sealed class PostgresKeyRingStoreTests() : KeyRingStoreTests("postgres")
+{
+    [Fact]
+    public async Task Postgres_TwoProcesses_Rotating20TimesEachAtOnce_KeepEveryVersion()
+    {
+        await using var db = await PostgresTestDatabase.CreateAsync();
+        var rings = await Rings.CreateAsync();
+        await db.CreateSchemaAsync(rings.Encryptor);
+        byte[] rootKey = RandomNumberGenerator.GetBytes(32);
+        string rotator = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "Tools", "KeyRingRotator", "bin",
+            AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug", "net10.0", "KeyRingRotator.dll");
+        Assert.True(File.Exists(rotator), $"{rotator} is not built (it is in Libraries.sln).");
+
+        // The first ring is created before the two processes start, so they only rotate.
+        var services = new ServiceCollection();
+        services.AddDbContext<TestDbContext>(o => db.Configure(o));
+        services.AddVersionedEnvelope().PersistKeysToDbContext<TestDbContext>(_ => (byte[])rootKey.Clone()).ConfigureKeyRing(o => o.CreateKeyRingIfMissing = true);
+        await using (var host = services.BuildServiceProvider())
+        {
+            await host.GetRequiredService<KeyRingManager>().InitializeAsync();
+        }
+
+        var processes = new[] { "process-a", "process-b" }.Select(by =>
+        {
+            var start = new ProcessStartInfo("dotnet", [rotator, "20", by]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.Environment["VERSIONEDENVELOPE_ROTATOR_DB"] = ((PostgresTestDatabase)db).ConnectionString;
+            start.Environment["VERSIONEDENVELOPE_ROTATOR_ROOT_KEY"] = Convert.ToBase64String(rootKey);
+            return Process.Start(start)!;
+        }).ToList();
+        var outputs = await Task.WhenAll(processes.Select(async p =>
+        {
+            string output = await p.StandardOutput.ReadToEndAsync();
+            string errors = await p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            Assert.True(p.ExitCode == 0, errors);
+            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        }));
+
+        Assert.Equal(Enumerable.Range(2, 40), outputs.SelectMany(v => v).Order());
+        await using (var host = services.BuildServiceProvider())
+        {
+            var manager = host.GetRequiredService<KeyRingManager>();
+            await manager.InitializeAsync();
+            Assert.Equal(Enumerable.Range(1, 41), manager.Current.Keys.Select(k => k.Version));
+            var history = manager.GetRotationHistory();
+            Assert.Equal((20, 20), (history.Count(e => e.RotatedBy == "process-a"), history.Count(e => e.RotatedBy == "process-b")));
+        }
+    }
+}
