@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using VersionedEnvelope;
@@ -28,6 +29,7 @@ public static class VersionedEnvelopeDbContextOptionsBuilderExtensions
     /// <param name="encryptor">The encryptor (use one instance for the application's lifetime: each gets its own model).</param>
     /// <param name="keyRing">The ring behind the encryptor, so key usage counts cover every version in it; optional.</param>
     /// <returns>The same builder.</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The generic overload only keeps the builder's type for chaining.")]
     public static DbContextOptionsBuilder UseVersionedEnvelope(this DbContextOptionsBuilder optionsBuilder, IEnvelopeEncryptor encryptor, IKeyRingProvider? keyRing = null)
     {
         ArgumentNullException.ThrowIfNull(optionsBuilder);
@@ -35,4 +37,24 @@ public static class VersionedEnvelopeDbContextOptionsBuilderExtensions
         ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(new EncryptionOptionsExtension(encryptor, keyRing));
         return optionsBuilder.AddInterceptors(EncryptionSaveChangesInterceptor.Instance);
     }
+
+    /// <summary>Encrypts the context's encrypted properties with the application's encryptor (keeps the builder's type).</summary>
+    /// <typeparam name="TContext">The context.</typeparam>
+    /// <param name="optionsBuilder">The context's options.</param>
+    /// <param name="serviceProvider">The application's services.</param>
+    /// <returns>The same builder.</returns>
+    public static DbContextOptionsBuilder<TContext> UseVersionedEnvelope<TContext>(this DbContextOptionsBuilder<TContext> optionsBuilder, IServiceProvider serviceProvider)
+        where TContext : DbContext =>
+        (DbContextOptionsBuilder<TContext>)UseVersionedEnvelope((DbContextOptionsBuilder)optionsBuilder, serviceProvider);
+
+    /// <summary>Encrypts the context's encrypted properties with the given encryptor (keeps the builder's type).</summary>
+    /// <typeparam name="TContext">The context.</typeparam>
+    /// <param name="optionsBuilder">The context's options.</param>
+    /// <param name="encryptor">The encryptor (use one instance for the application's lifetime: each gets its own model).</param>
+    /// <param name="keyRing">The ring behind the encryptor, so key usage counts cover every version in it; optional.</param>
+    /// <returns>The same builder.</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The generic overload only keeps the builder's type for chaining.")]
+    public static DbContextOptionsBuilder<TContext> UseVersionedEnvelope<TContext>(this DbContextOptionsBuilder<TContext> optionsBuilder, IEnvelopeEncryptor encryptor, IKeyRingProvider? keyRing = null)
+        where TContext : DbContext =>
+        (DbContextOptionsBuilder<TContext>)UseVersionedEnvelope((DbContextOptionsBuilder)optionsBuilder, encryptor, keyRing);
 }

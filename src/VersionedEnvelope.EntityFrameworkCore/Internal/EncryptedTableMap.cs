@@ -15,6 +15,7 @@ internal sealed class EncryptedTableMap
         KeyType = keyType;
         Columns = columns;
         IsSqlServer = providerName == "Microsoft.EntityFrameworkCore.SqlServer";
+        SupportsUpdateFromValues = providerName is "Npgsql.EntityFrameworkCore.PostgreSQL" or "Microsoft.EntityFrameworkCore.Sqlite";
     }
 
     /// <summary>The delimited table name, with its schema.</summary>
@@ -29,6 +30,9 @@ internal sealed class EncryptedTableMap
     public IReadOnlyList<EncryptedColumnMap> Columns { get; }
 
     public bool IsSqlServer { get; }
+
+    /// <summary>Whether one <c>UPDATE … FROM (VALUES …)</c> can write a whole batch (PostgreSQL, SQLite 3.33+).</summary>
+    public bool SupportsUpdateFromValues { get; }
 
     /// <summary>Limits a query to <paramref name="count"/> rows (TOP on SQL Server, LIMIT elsewhere).</summary>
     public (string Top, string Limit) RowLimit(int count) =>

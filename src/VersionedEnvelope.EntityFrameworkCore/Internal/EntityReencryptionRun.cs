@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -18,6 +19,8 @@ namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 /// </summary>
 internal sealed class EntityReencryptionRun
 {
+    /// <summary>Parameters per set-based update: below SQLite's and PostgreSQL's limits.</summary>
+    private const int MaxParametersPerUpdate = 30_000;
     private readonly EncryptedTableMap _map;
     private readonly EntityReencryptionOptions _options;
     private readonly IEnvelopeEncryptor _encryptor;
@@ -404,6 +407,21 @@ internal sealed class EntityReencryptionRun
             return 0;
         }
 
+        if (_map.SupportsUpdateFromValues)
+        {
+            int count = 0;
+            foreach (var chunk in updates.Chunk(MaxParametersPerUpdate / (1 + (2 * _map.Columns.Count))))
+            {
+                var command = connection.CreateCommand();
+                await using var commandLifetime = command.ConfigureAwait(false);
+                command.Transaction = transaction;
+                command.CommandText = SetUpdateSql(chunk, command);
+                count += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return count;
+        }
+
         if (connection.CanCreateBatch)
         {
             var batch = connection.CreateBatch();
@@ -437,6 +455,62 @@ internal sealed class EntityReencryptionRun
         }
 
         return applied;
+    }
+
+    /// <summary>
+    /// One statement for many rows: <c>UPDATE t SET c = d.new FROM (VALUES (key, old, new), …) AS d WHERE t.key = d.key AND
+    /// t.c = d.old</c>. Rows whose ciphertext changed since it was read do not match, so they are not written.
+    /// </summary>
+    private string SetUpdateSql((Row Row, object?[] NewValues)[] rows, DbCommand command)
+    {
+        var values = new StringBuilder();
+        int n = 0;
+        foreach (var (row, newValues) in rows)
+        {
+            values.Append(values.Length == 0 ? "(" : ", (");
+            values.Append(Parameter(command, $"@v{n++}", row.Key, null));
+            for (int i = 0; i < _map.Columns.Count; i++)
+            {
+                var type = _map.Columns[i].IsText ? DbType.String : DbType.Binary;
+                values.Append(", ").Append(Parameter(command, $"@v{n++}", row.Values[i], type));
+                values.Append(", ").Append(Parameter(command, $"@v{n++}", newValues[i], type));
+            }
+
+            values.Append(')');
+        }
+
+        // VALUES columns are column1, column2, … on both PostgreSQL and SQLite: key, then (old, new) per column.
+        var set = new List<string>();
+        var where = new List<string> { $"{_map.Table}.{_map.KeyColumn} = d.column1" };
+        for (int i = 0; i < _map.Columns.Count; i++)
+        {
+            var column = _map.Columns[i];
+            string old = string.Create(CultureInfo.InvariantCulture, $"d.column{2 + (2 * i)}");
+            string @new = string.Create(CultureInfo.InvariantCulture, $"d.column{3 + (2 * i)}");
+            set.Add($"{column.Column} = {@new}");
+            if (column.KeyVersionColumn is { } kv)
+            {
+                set.Add(string.Create(CultureInfo.InvariantCulture, $"{kv} = {_active}"));
+            }
+
+            where.Add($"({_map.Table}.{column.Column} = {old} OR ({_map.Table}.{column.Column} IS NULL AND {old} IS NULL))");
+        }
+
+        return $"UPDATE {_map.Table} SET {string.Join(", ", set)} FROM (VALUES {values}) AS d WHERE {string.Join(" AND ", where)}";
+    }
+
+    private static string Parameter(DbCommand command, string name, object? value, DbType? type)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        if (type is { } dbType)
+        {
+            parameter.DbType = dbType;
+        }
+
+        command.Parameters.Add(parameter);
+        return name;
     }
 
     /// <summary>An update that applies only while the row holds every ciphertext that was read.</summary>

@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+using VersionedEnvelope.EntityFrameworkCore.Benchmarks;
+
+BenchmarkSwitcher.FromAssembly(typeof(PostgresReencryptionBenchmarks).Assembly).Run(args);
