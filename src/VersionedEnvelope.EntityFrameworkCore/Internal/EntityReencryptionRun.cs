@@ -19,8 +19,8 @@ namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 /// </summary>
 internal sealed class EntityReencryptionRun
 {
-    /// <summary>Parameters per set-based update: below SQLite's and PostgreSQL's limits.</summary>
-    private const int MaxParametersPerUpdate = 30_000;
+    /// <summary>Parameters per set-based update (about 1,000 rows of one column): far below SQLite's and PostgreSQL's limits.</summary>
+    private const int MaxParametersPerUpdate = 3_000;
     private readonly EncryptedTableMap _map;
     private readonly EntityReencryptionOptions _options;
     private readonly IEnvelopeEncryptor _encryptor;
