@@ -108,18 +108,24 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
         await using var db = await TestDatabase.CreateAsync(provider);
         await db.CreateSchemaAsync(rings.Encryptor);
         await using var context = db.CreateContext(rings.Encryptor, rings.Provider);
+        context.Credentials.Add(new Credential { Secret = "already-ve1" });
+        await context.SaveChangesAsync();
         for (int i = 0; i < 5; i++)
         {
-            string legacy = Convert.ToBase64String(Sql.LegacyEncrypt(rings.Current, 1, Encoding.UTF8.GetBytes($"old-{i}"), Encoding.UTF8.GetBytes("UserProfile.ApiKey")));
-            await Sql.ExecuteAsync(context, "INSERT INTO \"Profiles\" (\"Email\", \"ApiKey\", \"KeyVersion\") VALUES (@p0, @p1, 1)", $"legacy{i}", legacy);
+            // As a migration leaves them: headerless values, the column's default key version (the active one here).
+            string legacy = Convert.ToBase64String(Sql.LegacyEncrypt(rings.Current, 1, Encoding.UTF8.GetBytes($"old-{i}"), Encoding.UTF8.GetBytes("Credential.Secret")));
+            await Sql.ExecuteAsync(context, "INSERT INTO \"Credentials\" (\"Secret\", \"KeyVersion\") VALUES (@p0, 1)", legacy);
         }
 
-        var summary = await context.ReencryptAsync<UserProfile>(new EntityReencryptionOptions { VerifyHeaders = true });
+        var byColumn = await context.ReencryptAsync<Credential>();
+        var summary = await context.ReencryptAsync<Credential>(new EntityReencryptionOptions { VerifyHeaders = true });
 
+        Assert.Equal(0L, byColumn.Scanned);
         Assert.Equal((5L, 5L), (summary.Scanned, summary.Rewrapped));
-        var usage = await context.GetKeyUsageAsync<UserProfile>(p => p.ApiKey);
-        Assert.Equal((5L, 0L), (usage.CountOf(1), usage.Legacy));
-        Assert.Equal(["old-0", "old-1", "old-2", "old-3", "old-4"], await context.Profiles.OrderBy(p => p.Email).Select(p => p.ApiKey).ToListAsync());
+        var usage = await context.GetKeyUsageAsync<Credential>(c => c.Secret);
+        Assert.Equal((6L, 0L), (usage.CountOf(1), usage.Legacy));
+        Assert.Equal(["already-ve1", "old-0", "old-1", "old-2", "old-3", "old-4"], await context.Credentials.OrderBy(c => c.Id).Select(c => c.Secret).ToListAsync());
+        Assert.Equal(0L, (await context.ReencryptAsync<Credential>(new EntityReencryptionOptions { VerifyHeaders = true })).Scanned);
     }
 
     [Fact]

@@ -20,6 +20,16 @@ public class UserProfile
     public string? Notes { get; set; }
 }
 
+/// <summary>An entity with one encrypted text column and its key version, nothing binary: SQL alone can find its stale rows.</summary>
+public class Credential
+{
+    public int Id { get; set; }
+
+    public string? Secret { get; set; }
+
+    public int KeyVersion { get; set; } = 1;
+}
+
 public class ReencryptionCheckpoint
 {
     public string Name { get; set; } = "";
@@ -33,6 +43,8 @@ public class TestDbContext(DbContextOptions<TestDbContext> options) : DbContext(
 
     public DbSet<ReencryptionCheckpoint> Checkpoints => Set<ReencryptionCheckpoint>();
 
+    public DbSet<Credential> Credentials => Set<Credential>();
+
     public DbSet<VersionedEnvelopeKeyRing> VersionedEnvelopeKeyRings => Set<VersionedEnvelopeKeyRing>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -44,5 +56,6 @@ public class TestDbContext(DbContextOptions<TestDbContext> options) : DbContext(
             entity.HasIndex(p => p.KeyVersion);
         });
         modelBuilder.Entity<ReencryptionCheckpoint>().HasKey(c => c.Name);
+        modelBuilder.Entity<Credential>().Property(c => c.Secret).IsEncrypted(keyVersion: (Credential c) => c.KeyVersion);
     }
 }
