@@ -13,6 +13,7 @@ internal sealed class Database(string path)
             keyVersion INTEGER NOT NULL DEFAULT 1,
             keyRotationHistory TEXT NOT NULL DEFAULT '[]'
         );
+        CREATE INDEX IF NOT EXISTS UserProfile_keyVersion ON UserProfile (keyVersion);
         CREATE TABLE IF NOT EXISTS Mission (
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL,
