@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -6,14 +7,17 @@ using Microsoft.EntityFrameworkCore.Metadata;
 namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 
 /// <summary>
-/// Before a save: encrypts the values about to be written (their converters then use these ciphertexts), sets each
-/// <c>keyVersion</c> property to the version in the header just written, and marks for rewriting the encrypted values of
+/// Before a save: encrypts the values about to be written to columns with a <c>keyVersion</c> property (their converters
+/// then use these ciphertexts) and sets that property to the version in the header, and marks for rewriting the encrypted values of
 /// modified entities that were read from legacy or older-version ciphertexts. Unchanged entities are never written:
 /// that would overwrite a newer value another process saved.
 /// </summary>
 internal sealed class EncryptionSaveChangesInterceptor : SaveChangesInterceptor
 {
     public static readonly EncryptionSaveChangesInterceptor Instance = new();
+
+    /// <summary>Each entity type's encrypted properties, found once per model rather than on every save.</summary>
+    private static readonly ConditionalWeakTable<IEntityType, (IProperty Property, EncryptedColumnCodec Codec)[]> EncryptedProperties = [];
 
     public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
@@ -46,19 +50,19 @@ internal sealed class EncryptionSaveChangesInterceptor : SaveChangesInterceptor
                 continue;
             }
 
-            foreach (var property in entry.Metadata.GetProperties())
+            foreach (var (property, codec) in EncryptedProperties.GetValue(entry.Metadata, FindEncryptedProperties))
             {
-                if (GetCodec(property) is { } codec)
-                {
-                    Prepare(entry, property, codec);
-                }
+                Prepare(entry, property, codec);
             }
         }
     }
 
+    private static (IProperty, EncryptedColumnCodec)[] FindEncryptedProperties(IEntityType entityType) =>
+        [.. from property in entityType.GetProperties() let codec = GetCodec(property) where codec is not null select (property, codec)];
+
     private static void Prepare(EntityEntry entry, IProperty property, EncryptedColumnCodec codec)
     {
-        var value = entry.Property(property.Name);
+        var value = entry.Property(property);
         bool written = entry.State == EntityState.Added || value.IsModified;
         if (!written && value.CurrentValue is { } current && codec.NeedsRewrite(current))
         {
@@ -71,14 +75,18 @@ internal sealed class EncryptionSaveChangesInterceptor : SaveChangesInterceptor
             return;
         }
 
-        int version = value.CurrentValue is { } plaintext ? codec.Prepare(plaintext) : codec.Encryptor.ActiveKeyVersion;
-        if (codec.KeyVersionProperty is { } keyVersionProperty)
+        // Without a keyVersion property the converter encrypts the value when the command is built; with one, it is
+        // encrypted here so the column can be set to the version in the header that will be written.
+        if (codec.KeyVersionProperty is not { } keyVersionProperty)
         {
-            var keyVersion = entry.Property(keyVersionProperty);
-            if (keyVersion.CurrentValue is not int stored || stored != version)
-            {
-                keyVersion.CurrentValue = version;
-            }
+            return;
+        }
+
+        int version = value.CurrentValue is { } plaintext ? codec.Prepare(plaintext) : codec.Encryptor.ActiveKeyVersion;
+        var keyVersion = entry.Property(keyVersionProperty);
+        if (keyVersion.CurrentValue is not int stored || stored != version)
+        {
+            keyVersion.CurrentValue = version;
         }
     }
 
