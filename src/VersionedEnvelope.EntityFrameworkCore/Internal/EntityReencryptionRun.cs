@@ -343,43 +343,10 @@ internal sealed class EntityReencryptionRun
         return changed ? newValues : null;
     }
 
-    private string ReencryptText(EncryptedColumnMap column, string text)
-    {
-        if (EnvelopeFormat.TryGetKeyVersion(text, out int version))
-        {
-            return version == _active ? text : _encryptor.RewrapText(text);
-        }
-
-        if (EnvelopeFormat.IsTextForm(text))
-        {
-            throw new EnvelopeException(EnvelopeErrorReason.Malformed, "The value has a malformed VE1 text header.");
-        }
-
-        byte[] legacy;
-        try
-        {
-            legacy = Convert.FromBase64String(text);
-        }
-        catch (FormatException)
-        {
-            throw new EnvelopeException(EnvelopeErrorReason.Malformed, "The value is neither a VE1 text form nor base64 legacy input.");
-        }
-
-        if (EnvelopeFormat.TryGetKeyVersion(legacy, out _))
-        {
-            return _encryptor.RewrapText(EnvelopeFormat.ToText(legacy));
-        }
-
-        var decrypted = _encryptor.Decrypt(legacy, column.Codec.AssociatedData);
-        try
-        {
-            return _encryptor.EncryptToText(decrypted.Plaintext, column.Codec.AssociatedData);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(decrypted.Plaintext);
-        }
-    }
+    private string ReencryptText(EncryptedColumnMap column, string text) =>
+        EnvelopeFormat.TryGetKeyVersion(text, out int version) && version == _active
+            ? text
+            : _encryptor.ReencryptText(text, column.Codec.AssociatedData, out _);
 
     private byte[] ReencryptBinary(EncryptedColumnMap column, byte[] binary)
     {

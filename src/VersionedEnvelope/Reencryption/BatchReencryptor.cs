@@ -128,54 +128,20 @@ public sealed class BatchReencryptor(IEnvelopeEncryptor encryptor, TimeProvider?
         {
             id = options.GetId(record);
             string ciphertext = options.GetCiphertext(record);
-            if (EnvelopeFormat.TryGetKeyVersion(ciphertext, out int version))
+            bool isVe1 = EnvelopeFormat.TryGetKeyVersion(ciphertext, out int version);
+            if (isVe1 && version == active)
             {
-                if (version == active)
-                {
-                    return default;
-                }
-
-                string rewrapped = _encryptor.RewrapText(ciphertext);
-                return new Outcome(rewrapped, version, EnvelopeFormat.GetKeyVersion(rewrapped), null);
+                return default;
             }
 
-            return ReencryptLegacy(id, ciphertext, options.GetAssociatedData?.Invoke(record));
+            // Only legacy input needs its associated data: a rewrap never touches the payload.
+            string? associatedData = isVe1 ? null : options.GetAssociatedData?.Invoke(record);
+            string moved = _encryptor.ReencryptText(ciphertext, associatedData is null ? default : Encoding.UTF8.GetBytes(associatedData), out int from);
+            return new Outcome(moved, from, EnvelopeFormat.GetKeyVersion(moved), null);
         }
         catch (EnvelopeException ex)
         {
             return new Outcome(null, 0, 0, new ReencryptionFailure(id ?? "?", ex.Reason, ex.Message));
-        }
-    }
-
-    /// <summary>Legacy input has no data key to rewrap: decrypt and encrypt anew, clearing the plaintext.</summary>
-    private Outcome ReencryptLegacy(string id, string ciphertext, string? associatedData)
-    {
-        byte[] binary;
-        try
-        {
-            binary = Convert.FromBase64String(ciphertext);
-        }
-        catch (FormatException)
-        {
-            return new Outcome(null, 0, 0, new ReencryptionFailure(id, EnvelopeErrorReason.Malformed, "The ciphertext is neither VE1 text form nor base64 legacy input."));
-        }
-
-        byte[]? aad = associatedData is null ? null : Encoding.UTF8.GetBytes(associatedData);
-        var decrypted = _encryptor.Decrypt(binary, aad);
-        try
-        {
-            if (!decrypted.IsLegacy)
-            {
-                // Base64 of a binary VE1 ciphertext: store it in text form, rewrapped.
-                return new Outcome(_encryptor.RewrapText(EnvelopeFormat.ToText(binary)), decrypted.KeyVersion, _encryptor.ActiveKeyVersion, null);
-            }
-
-            string text = _encryptor.EncryptToText(decrypted.Plaintext, aad);
-            return new Outcome(text, 0, EnvelopeFormat.GetKeyVersion(text), null);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(decrypted.Plaintext);
         }
     }
 
