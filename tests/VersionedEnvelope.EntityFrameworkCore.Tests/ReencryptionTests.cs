@@ -68,8 +68,10 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
         Assert.NotEqual(before[..^(payload + 16)], after[..^(payload + 16)]);
     }
 
-    [Fact]
-    public async Task Reencrypt_DoesNotOverwriteAValueTheApplicationChangedMeanwhile()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Reencrypt_DoesNotOverwriteAValueTheApplicationChangedMeanwhile(bool rowByRow)
     {
         var rings = await Rings.CreateAsync();
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -80,6 +82,7 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
         bool changed = false;
         var options = new EntityReencryptionOptions
         {
+            UpdateRowByRow = rowByRow,
             BeforeWriteBatch = async _ =>
             {
                 if (!changed)

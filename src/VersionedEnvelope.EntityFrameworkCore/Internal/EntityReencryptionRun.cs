@@ -170,7 +170,7 @@ internal sealed class EntityReencryptionRun
             if (after is not null)
             {
                 where.Add($"{_map.KeyColumn} > @after");
-                AddParameter(command, "@after", after);
+                Parameter(command, "@after", after, null);
             }
 
             if (StalePredicate() is { } stale)
@@ -374,7 +374,7 @@ internal sealed class EntityReencryptionRun
             return 0;
         }
 
-        if (_map.SupportsUpdateFromValues)
+        if (_map.SupportsUpdateFromValues && !_options.UpdateRowByRow)
         {
             int count = 0;
             foreach (var chunk in updates.Chunk(MaxParametersPerUpdate / (1 + (2 * _map.Columns.Count))))
@@ -389,35 +389,14 @@ internal sealed class EntityReencryptionRun
             return count;
         }
 
-        if (connection.CanCreateBatch)
-        {
-            var batch = connection.CreateBatch();
-            await using var batchLifetime = batch.ConfigureAwait(false);
-            batch.Transaction = transaction;
-            foreach (var (row, newValues) in updates)
-            {
-                var command = batch.CreateBatchCommand();
-                command.CommandText = UpdateSql(row, newValues, (name, value) =>
-                {
-                    var parameter = command.CreateParameter();
-                    parameter.ParameterName = name;
-                    parameter.Value = value;
-                    command.Parameters.Add(parameter);
-                });
-                batch.BatchCommands.Add(command);
-            }
-
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return batch.BatchCommands.Count(c => c.RecordsAffected == 1);
-        }
-
+        // Other providers: one conditional update per row, in the batch's transaction.
         int applied = 0;
         foreach (var (row, newValues) in updates)
         {
             var command = connection.CreateCommand();
             await using var commandLifetime = command.ConfigureAwait(false);
             command.Transaction = transaction;
-            command.CommandText = UpdateSql(row, newValues, (name, value) => AddParameter(command, name, value));
+            command.CommandText = UpdateSql(row, newValues, command);
             applied += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? 1 : 0;
         }
 
@@ -481,18 +460,18 @@ internal sealed class EntityReencryptionRun
     }
 
     /// <summary>An update that applies only while the row holds every ciphertext that was read.</summary>
-    private string UpdateSql(Row row, object?[] newValues, Action<string, object> addParameter)
+    private string UpdateSql(Row row, object?[] newValues, DbCommand command)
     {
         var set = new List<string>();
         var where = new List<string> { $"{_map.KeyColumn} = @k" };
-        addParameter("@k", row.Key);
+        Parameter(command, "@k", row.Key, null);
         for (int i = 0; i < newValues.Length; i++)
         {
             var column = _map.Columns[i];
             if (!ReferenceEquals(newValues[i], row.Values[i]))
             {
                 set.Add($"{column.Column} = @n{i}");
-                addParameter($"@n{i}", newValues[i]!);
+                Parameter(command, $"@n{i}", newValues[i], null);
             }
 
             if (column.KeyVersionColumn is { } kv)
@@ -507,19 +486,11 @@ internal sealed class EntityReencryptionRun
             else
             {
                 where.Add($"{column.Column} = @o{i}");
-                addParameter($"@o{i}", row.Values[i]!);
+                Parameter(command, $"@o{i}", row.Values[i], null);
             }
         }
 
         return $"UPDATE {_map.Table} SET {string.Join(", ", set)} WHERE {string.Join(" AND ", where)}";
-    }
-
-    private static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 
     private object? ParseCheckpoint(string? checkpoint)

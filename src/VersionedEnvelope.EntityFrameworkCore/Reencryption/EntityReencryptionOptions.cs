@@ -34,6 +34,9 @@ public sealed class EntityReencryptionOptions
     /// </summary>
     public Func<DbContext, string, CancellationToken, Task>? SaveCheckpointAsync { get; set; }
 
+    /// <summary>Test seam: writes one conditional update per row even where one statement could write the batch.</summary>
+    internal bool UpdateRowByRow { get; set; }
+
     /// <summary>Test seam: runs after a page is read and before its batch is written.</summary>
     internal Func<CancellationToken, Task>? BeforeWriteBatch { get; set; }
 }
