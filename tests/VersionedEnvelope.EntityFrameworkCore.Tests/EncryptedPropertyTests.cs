@@ -1,3 +1,4 @@
+using Shared.Tests;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 
@@ -111,7 +112,7 @@ public abstract class EncryptedPropertyTests(string provider)
         await using var db = await TestDatabase.CreateAsync(provider);
         await db.CreateSchemaAsync(rings.Encryptor);
         await using var context = db.CreateContext(rings.Encryptor);
-        var legacy = Convert.ToBase64String(Sql.LegacyEncrypt(rings.Current, 1, "old-key"u8.ToArray(), Encoding.UTF8.GetBytes("UserProfile.ApiKey")));
+        var legacy = LegacyCiphertexts.EncryptToBase64(rings.Current, 1, "old-key"u8.ToArray(), Encoding.UTF8.GetBytes("UserProfile.ApiKey"));
         await Sql.ExecuteAsync(context, "INSERT INTO \"Profiles\" (\"Email\", \"ApiKey\", \"KeyVersion\") VALUES ('legacy', @p0, 1)", legacy);
 
         var profile = await context.Profiles.SingleAsync();
@@ -132,7 +133,7 @@ public abstract class EncryptedPropertyTests(string provider)
         await using var db = await TestDatabase.CreateAsync(provider);
         await db.CreateSchemaAsync(rings.Encryptor);
         await using var context = db.CreateContext(rings.Encryptor);
-        var legacy = Convert.ToBase64String(Sql.LegacyEncrypt(rings.Current, 1, "old-key"u8.ToArray(), Encoding.UTF8.GetBytes("UserProfile.ApiKey")));
+        var legacy = LegacyCiphertexts.EncryptToBase64(rings.Current, 1, "old-key"u8.ToArray(), Encoding.UTF8.GetBytes("UserProfile.ApiKey"));
         await Sql.ExecuteAsync(context, "INSERT INTO \"Profiles\" (\"Email\", \"ApiKey\", \"KeyVersion\") VALUES ('legacy', @p0, 1)", legacy);
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => context.Profiles.SingleAsync());
@@ -170,7 +171,7 @@ public abstract class EncryptedPropertyTests(string provider)
         context.Profiles.AddRange(Enumerable.Range(0, 2).Select(i => new UserProfile { Email = $"v2-{i}", ApiKey = "k" }));
         context.Profiles.Add(new UserProfile { Email = "none" });
         await context.SaveChangesAsync();
-        var legacy = Convert.ToBase64String(Sql.LegacyEncrypt(rings.Current, 1, "x"u8.ToArray(), Encoding.UTF8.GetBytes("UserProfile.ApiKey")));
+        var legacy = LegacyCiphertexts.EncryptToBase64(rings.Current, 1, "x"u8.ToArray(), Encoding.UTF8.GetBytes("UserProfile.ApiKey"));
         await Sql.ExecuteAsync(context, "INSERT INTO \"Profiles\" (\"Email\", \"ApiKey\", \"KeyVersion\") VALUES ('legacy', @p0, 1)", legacy);
         await Sql.ExecuteAsync(context, "INSERT INTO \"Profiles\" (\"Email\", \"ApiKey\", \"KeyVersion\") VALUES ('bad', 've1:v9:AAAA', 9)");
 

@@ -1,3 +1,4 @@
+using Shared.Tests;
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -116,7 +117,7 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
         for (int i = 0; i < 5; i++)
         {
             // As a migration leaves them: headerless values, the column's default key version (the active one here).
-            string legacy = Convert.ToBase64String(Sql.LegacyEncrypt(rings.Current, 1, Encoding.UTF8.GetBytes($"old-{i}"), Encoding.UTF8.GetBytes("Credential.Secret")));
+            string legacy = LegacyCiphertexts.EncryptToBase64(rings.Current, 1, Encoding.UTF8.GetBytes($"old-{i}"), Encoding.UTF8.GetBytes("Credential.Secret"));
             await Sql.ExecuteAsync(context, "INSERT INTO \"Credentials\" (\"Secret\", \"KeyVersion\") VALUES (@p0, 1)", legacy);
         }
 

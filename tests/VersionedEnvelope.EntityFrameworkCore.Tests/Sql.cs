@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 
 namespace VersionedEnvelope.EntityFrameworkCore.Tests;
@@ -79,18 +78,5 @@ internal static class Sql
         }
 
         return command;
-    }
-
-    /// <summary>A pre-versioning ciphertext: nonce ‖ ciphertext ‖ tag under a version's raw key.</summary>
-    public static byte[] LegacyEncrypt(KeyRing ring, int version, byte[] plaintext, byte[] aad)
-    {
-        var key = new byte[32];
-        ring.TryGetKey(version, out var envelopeKey);
-        envelopeKey!.CopyKeyMaterialTo(key);
-        using var aes = new AesGcm(key, 16);
-        var output = new byte[12 + plaintext.Length + 16];
-        RandomNumberGenerator.Fill(output.AsSpan(0, 12));
-        aes.Encrypt(output.AsSpan(0, 12), plaintext, output.AsSpan(12, plaintext.Length), output.AsSpan(12 + plaintext.Length), aad);
-        return output;
     }
 }

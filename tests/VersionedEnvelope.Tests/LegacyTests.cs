@@ -1,26 +1,15 @@
 using System.Security.Cryptography;
+using Shared.Tests;
 
 namespace VersionedEnvelope.Tests;
 
 public sealed class LegacyTests
 {
-    private static byte[] LegacyEncrypt(KeyRing ring, int version, byte[] plaintext, byte[]? aad = null)
-    {
-        var key = new byte[32];
-        ring.TryGetKey(version, out var envelopeKey);
-        envelopeKey!.CopyKeyMaterialTo(key);
-        using var aes = new AesGcm(key, 16);
-        var output = new byte[12 + plaintext.Length + 16];
-        RandomNumberGenerator.Fill(output.AsSpan(0, 12));
-        aes.Encrypt(output.AsSpan(0, 12), plaintext, output.AsSpan(12, plaintext.Length), output.AsSpan(12 + plaintext.Length), aad);
-        return output;
-    }
-
     [Fact]
     public void Decrypt_LegacyWhenAllowed_TriesVersionsAndReportsLegacy()
     {
         var ring = Vectors.KeyRing(activeVersion: 3);
-        var legacy = LegacyEncrypt(ring, 2, "old secret"u8.ToArray(), [7]);
+        var legacy = LegacyCiphertexts.Encrypt(ring, 2, "old secret"u8.ToArray(), [7]);
         var encryptor = new EnvelopeEncryptor(ring, new EnvelopeEncryptorOptions { AllowLegacyCiphertexts = true });
 
         var result = encryptor.Decrypt(legacy, [7]);
@@ -33,7 +22,7 @@ public sealed class LegacyTests
     public void Decrypt_LegacyWhenNotAllowed_IsMalformed()
     {
         var ring = Vectors.KeyRing(activeVersion: 3);
-        var legacy = LegacyEncrypt(ring, 2, new byte[100]);
+        var legacy = LegacyCiphertexts.Encrypt(ring, 2, new byte[100]);
 
         Assert.Equal(EnvelopeErrorReason.Malformed, Assert.Throws<EnvelopeException>(() => new EnvelopeEncryptor(ring).Decrypt(legacy)).Reason);
     }
@@ -41,7 +30,7 @@ public sealed class LegacyTests
     [Fact]
     public void Decrypt_LegacyUnderNoKnownKey_FailsWithVe1Reason()
     {
-        var legacy = LegacyEncrypt(KeyRing.CreateNew(), 1, new byte[100]);
+        var legacy = LegacyCiphertexts.Encrypt(KeyRing.CreateNew(), 1, new byte[100]);
         var encryptor = new EnvelopeEncryptor(Vectors.KeyRing(3), new EnvelopeEncryptorOptions { AllowLegacyCiphertexts = true });
 
         Assert.Throws<EnvelopeException>(() => encryptor.Decrypt(legacy));
@@ -60,6 +49,4 @@ public sealed class LegacyTests
         Assert.Equal(3, EnvelopeFormat.GetKeyVersion(ciphertext));
     }
 
-    internal static string LegacyText(KeyRing ring, int version, byte[] plaintext, byte[]? aad) =>
-        Convert.ToBase64String(LegacyEncrypt(ring, version, plaintext, aad));
 }

@@ -1,3 +1,4 @@
+using Shared.Tests;
 using System.Collections.Concurrent;
 using System.Text;
 using VersionedEnvelope.Storage;
@@ -124,7 +125,7 @@ public sealed class ReencryptionTests
     {
         var ct = TestContext.Current.CancellationToken;
         var ring = Vectors.KeyRing(3);
-        var table = new ConcurrentDictionary<int, string> { [1] = LegacyTests.LegacyText(ring, 1, "legacy secret"u8.ToArray(), Encoding.UTF8.GetBytes("Row:1")) };
+        var table = new ConcurrentDictionary<int, string> { [1] = LegacyCiphertexts.EncryptToBase64(ring, 1, "legacy secret"u8.ToArray(), Encoding.UTF8.GetBytes("Row:1")) };
         var encryptor = new EnvelopeEncryptor(ring, new EnvelopeEncryptorOptions { AllowLegacyCiphertexts = true });
 
         var summary = await new BatchReencryptor(encryptor).RunAsync(Source(table), Options(table, new()), ct);
