@@ -11,8 +11,7 @@ public abstract class EncryptedPropertyTests(string provider)
     public async Task Save_StoresTextFormAndBinary_AndReadsPlaintextBack()
     {
         var rings = await Rings.CreateAsync();
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         await using (var context = db.CreateContext(rings.Encryptor))
         {
             context.Profiles.Add(new UserProfile { Email = "a@example.com", ApiKey = "sk-secret-1", Token = [1, 2, 3], Notes = "note" });
@@ -36,8 +35,7 @@ public abstract class EncryptedPropertyTests(string provider)
     public async Task KeyVersion_FollowsTheHeaderWritten_AfterRotation()
     {
         var rings = await Rings.CreateAsync();
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         await using var context = db.CreateContext(rings.Encryptor);
         var profile = new UserProfile { Email = "a@example.com", ApiKey = "one", KeyVersion = 7 };
         context.Profiles.Add(profile);
@@ -58,8 +56,7 @@ public abstract class EncryptedPropertyTests(string provider)
     public async Task ModifiedEntity_ReadUnderAnOlderVersion_IsRewrittenOnSave_UnchangedOneIsNot()
     {
         var rings = await Rings.CreateAsync();
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         await using (var context = db.CreateContext(rings.Encryptor))
         {
             context.Profiles.AddRange(new UserProfile { Email = "a", ApiKey = "ka" }, new UserProfile { Email = "b", ApiKey = "kb" });
@@ -90,8 +87,7 @@ public abstract class EncryptedPropertyTests(string provider)
     public async Task ValueCopiedToAnotherColumn_FailsToDecrypt()
     {
         var rings = await Rings.CreateAsync();
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         await using var context = db.CreateContext(rings.Encryptor);
         context.Profiles.Add(new UserProfile { Email = "a", ApiKey = "secret", Notes = "n" });
         await context.SaveChangesAsync();
@@ -109,8 +105,7 @@ public abstract class EncryptedPropertyTests(string provider)
     public async Task LegacyValue_IsReadWhenAllowed_AndRewrittenAsVe1OnTheNextSave()
     {
         var rings = await Rings.CreateAsync(allowLegacy: true);
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         await using var context = db.CreateContext(rings.Encryptor);
         var legacy = LegacyCiphertexts.EncryptToBase64(rings.Current, 1, "old-key"u8.ToArray(), Encoding.UTF8.GetBytes("UserProfile.ApiKey"));
         await Sql.ExecuteAsync(context, "INSERT INTO \"Profiles\" (\"Email\", \"ApiKey\", \"KeyVersion\") VALUES ('legacy', @p0, 1)", legacy);
@@ -130,8 +125,7 @@ public abstract class EncryptedPropertyTests(string provider)
     public async Task LegacyValue_IsRefusedUnlessAllowed()
     {
         var rings = await Rings.CreateAsync(allowLegacy: false);
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         await using var context = db.CreateContext(rings.Encryptor);
         var legacy = LegacyCiphertexts.EncryptToBase64(rings.Current, 1, "old-key"u8.ToArray(), Encoding.UTF8.GetBytes("UserProfile.ApiKey"));
         await Sql.ExecuteAsync(context, "INSERT INTO \"Profiles\" (\"Email\", \"ApiKey\", \"KeyVersion\") VALUES ('legacy', @p0, 1)", legacy);
@@ -144,8 +138,7 @@ public abstract class EncryptedPropertyTests(string provider)
     public async Task ContextWithoutAnEncryptor_RefusesToSave_NothingInClear()
     {
         var rings = await Rings.CreateAsync();
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         var options = new DbContextOptionsBuilder<TestDbContext>();
         db.Configure(options);
         await using var plain = new TestDbContext(options.Options);
@@ -162,8 +155,7 @@ public abstract class EncryptedPropertyTests(string provider)
     public async Task Inventory_CountsByHeaderInSql_AndByKeyVersionColumn()
     {
         var rings = await Rings.CreateAsync(allowLegacy: true);
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         await using var context = db.CreateContext(rings.Encryptor, rings.Provider);
         context.Profiles.AddRange(Enumerable.Range(0, 3).Select(i => new UserProfile { Email = $"v1-{i}", ApiKey = "k" }));
         await context.SaveChangesAsync();

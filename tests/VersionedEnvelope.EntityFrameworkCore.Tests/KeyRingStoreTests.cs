@@ -33,13 +33,8 @@ public abstract class KeyRingStoreTests(string provider)
         return services.BuildServiceProvider();
     }
 
-    private static async Task<TestDatabase> DatabaseAsync(string provider)
-    {
-        var db = await TestDatabase.CreateAsync(provider);
-        var rings = await Rings.CreateAsync();
-        await db.CreateSchemaAsync(rings.Encryptor);
-        return db;
-    }
+    private static async Task<TestDatabase> DatabaseAsync(string provider) =>
+        await TestDatabase.CreateWithSchemaAsync(provider, (await Rings.CreateAsync()).Encryptor);
 
     [Fact]
     public async Task TwoHosts_Rotating20TimesEachAtOnce_KeepEveryVersionAndEveryEvent()

@@ -26,8 +26,7 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
     public async Task Reencrypt_MovesEveryValueToTheActiveVersion_AndASecondPassFindsNothing()
     {
         var rings = await Rings.CreateAsync();
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         await SeedAsync(db, rings, 1_234);
         await rings.RotateAsync();
         var progress = new List<ReencryptionProgress>();
@@ -54,8 +53,7 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
     public async Task Reencrypt_RewrapsInPlace_ThePayloadIsUnchanged()
     {
         var rings = await Rings.CreateAsync();
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         await SeedAsync(db, rings, 1);
         await using var context = db.CreateContext(rings.Encryptor);
         byte[] before = EnvelopeFormat.FromText((string)(await Sql.ScalarAsync(context, "SELECT \"ApiKey\" FROM \"Profiles\""))!);
@@ -75,8 +73,7 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
     public async Task Reencrypt_DoesNotOverwriteAValueTheApplicationChangedMeanwhile(bool rowByRow)
     {
         var rings = await Rings.CreateAsync();
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         await SeedAsync(db, rings, 10);
         await rings.RotateAsync();
         await using var context = db.CreateContext(rings.Encryptor);
@@ -109,8 +106,7 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
     public async Task Reencrypt_VerifyingHeaders_TurnsLegacyValuesWithTheDefaultKeyVersionIntoVe1()
     {
         var rings = await Rings.CreateAsync(allowLegacy: true);
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         await using var context = db.CreateContext(rings.Encryptor, rings.Provider);
         context.Credentials.Add(new Credential { Secret = "already-ve1" });
         await context.SaveChangesAsync();
@@ -136,8 +132,7 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
     public async Task Reencrypt_ReportsAValueThatCannotBeRead_AndGoesOn()
     {
         var rings = await Rings.CreateAsync();
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         await SeedAsync(db, rings, 3);
         await using var context = db.CreateContext(rings.Encryptor);
         await Sql.ExecuteAsync(context, "UPDATE \"Profiles\" SET \"ApiKey\" = 'not a ciphertext' WHERE \"Email\" = 'user1'");
@@ -154,8 +149,7 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
     public async Task Reencrypt_CancelledMidRun_ResumesFromItsCheckpoint_EveryRowWrittenOnce()
     {
         var rings = await Rings.CreateAsync();
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         await SeedAsync(db, rings, 2_000);
         await using (var context = db.CreateContext(rings.Encryptor))
         {
@@ -220,8 +214,7 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
     public async Task Reencrypt_WhileTheApplicationUpdatesRandomRows_LosesNoUpdate_AndLeavesEveryRowCurrent()
     {
         var rings = await Rings.CreateAsync();
-        await using var db = await TestDatabase.CreateAsync(provider);
-        await db.CreateSchemaAsync(rings.Encryptor);
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
         await SeedAsync(db, rings, largeRowCount);
         await rings.RotateAsync();
         var written = new ConcurrentDictionary<int, string>();

@@ -30,6 +30,14 @@ public abstract class TestDatabase : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
+    /// <summary>A fresh database with the test model's schema.</summary>
+    public static async Task<TestDatabase> CreateWithSchemaAsync(string provider, IEnvelopeEncryptor encryptor)
+    {
+        var db = await CreateAsync(provider);
+        await db.CreateSchemaAsync(encryptor);
+        return db;
+    }
+
     public static async Task<TestDatabase> CreateAsync(string provider) => provider switch
     {
         "sqlite" => new SqliteTestDatabase(),
