@@ -24,36 +24,49 @@ internal sealed class CommandLine
     public static RootCommand Build(Action<CommandLine> chosen)
     {
         var root = new RootCommand("""
-            MissionHost: a mission host that keeps encrypted secrets, rotates keys and tracks agent costs, on embedded
-            SQLite (or a database you keep with --db). Without a command it runs everything in order on a fresh
-            database: seed, missions, rotate, report, verify. The key ring's root key comes from MISSIONHOST_ROOT_KEY
-            (base64 of 32 bytes); when it is unset a development key file is made beside the database, with a warning.
+            MissionHost: a mission host that keeps encrypted secrets, rotates keys and tracks agent costs, on EF Core
+            with embedded SQLite (or a database you keep with --db), or PostgreSQL with --postgres. Without a command it
+            runs everything in order on a fresh database: legacy-seed (data as it was before Phase 9), migrate, missions,
+            rotate, report, verify. The key ring's root key comes from MISSIONHOST_ROOT_KEY (base64 of 32 bytes); when it
+            is unset a development key file is made beside the database, with a warning.
             """);
-        Option<string>[] all = [Db(), Users(), Count(), Seed()];
+        Option<string>[] all = [Db(), Postgres(), Users(), Count(), Seed()];
         foreach (var option in all)
         {
             root.Options.Add(option);
         }
 
         root.SetAction(result => chosen(From(null, result, all)));
-        Add(root, "seed", "Add user profiles whose API keys are encrypted.", chosen, Db(), Users());
-        Add(root, "missions", "Run missions of Agent Framework agents through the cost-tracking pipeline and store their costs.", chosen, Db(), Count(), Seed());
+        Add(
+            root,
+            "legacy-seed",
+            "Write a database as it was before Phase 9: the first migration's schema, API keys in headerless AES-GCM under one raw key, missions without agentCosts.",
+            chosen,
+            Db(),
+            Postgres(),
+            Users(),
+            Text("--count", "M", "Missions from before Phase 9 to add (default 5)."));
+        Add(root, "migrate", "Apply the pending EF Core migrations (Phase 9 among them), create the key ring, and check that old rows kept their data and got the Phase 9 defaults.", chosen, Db(), Postgres());
+        Add(root, "seed", "Add user profiles whose API keys are encrypted (migrates a new database first).", chosen, Db(), Postgres(), Users());
+        Add(root, "missions", "Run missions of Agent Framework agents through the cost-tracking pipeline and store their costs.", chosen, Db(), Postgres(), Count(), Seed());
         Add(
             root,
             "rotate",
             "Rotate the key ring, then re-encrypt every stale profile; interrupted, running it again resumes from the checkpoint.",
             chosen,
             Db(),
+            Postgres(),
             Text("--by", "NAME", "Who rotates (recorded in the audit trail).", required: true),
             Text("--max-batches", "N", "Stop after N batches, to show that running it again resumes."));
-        Add(root, "report", "Key usage per version, the cost breakdown per agent, JSON files and a pie chart.", chosen, Db(), Text("--out", "DIR", "Where the files go (default ./report)."));
-        Add(root, "verify", "Check that every secret decrypts and every mission's agent costs add up to its cost.", chosen, Db());
+        Add(root, "report", "Key usage per version, the cost breakdown per agent, JSON files and a pie chart.", chosen, Db(), Postgres(), Text("--out", "DIR", "Where the files go (default ./report)."));
+        Add(root, "verify", "Check that every secret decrypts and every mission's agent costs add up to its cost.", chosen, Db(), Postgres());
         Add(
             root,
             "serve",
             "The web dashboard and JSON APIs on Kestrel; the admin token for rotation comes from Dashboard__AdminToken (made and printed once when unset).",
             chosen,
             Db(),
+            Postgres(),
             Text("--urls", "URL", "Where to listen (default http://127.0.0.1:5080)."));
         return root;
     }
@@ -99,6 +112,8 @@ internal sealed class CommandLine
     }
 
     private static Option<string> Db() => Text("--db", "PATH", "The SQLite database (default ./missionhost-data/missionhost.db; the key ring is kept beside it; relative to the current folder).");
+
+    private static Option<string> Postgres() => Text("--postgres", "CONNECTION", "Use PostgreSQL (an Npgsql connection string) instead of the SQLite file; the key ring then lives in the database, shared by every host (also: configuration key MissionHost:Postgres, environment MissionHost__Postgres). --db's folder still holds the development key files and reports.");
 
     private static Option<string> Users() => Text("--users", "N", "Profiles to add (default 10000).");
 

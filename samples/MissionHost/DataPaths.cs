@@ -7,6 +7,9 @@ internal sealed record DataPaths(string Directory, string Database)
 
     public string DevelopmentRootKey => Path.Combine(Directory, "dev-root-key.txt");
 
+    /// <summary>The pre-Phase-9 application's raw key, for local development.</summary>
+    public string DevelopmentLegacyKey => Path.Combine(Directory, "dev-legacy-key.txt");
+
     public static DataPaths For(string databasePath)
     {
         string full = Path.GetFullPath(databasePath);

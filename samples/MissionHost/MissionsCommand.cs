@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using MissionHost.Data;
 using Spectre.Console;
 
 namespace MissionHost;
@@ -8,8 +10,8 @@ internal static class MissionsCommand
 {
     public static async Task RunAsync(SampleHost host, int count, int seed, CancellationToken cancellationToken)
     {
-        using var connection = host.Database.Open();
-        long existing = Database.Scalar<long>(connection, "SELECT COUNT(*) FROM Mission");
+        await using var context = host.CreateContext();
+        long existing = await context.Missions.LongCountAsync(cancellationToken);
         var table = new Table().Border(TableBorder.Rounded).Title("Missions")
             .AddColumn("mission").AddColumn(new TableColumn("steps").RightAligned()).AddColumn(new TableColumn("refused").RightAligned())
             .AddColumn(new TableColumn("tokens").RightAligned()).AddColumn(new TableColumn("credits").RightAligned()).AddColumn(new TableColumn("budget").RightAligned());
@@ -19,15 +21,15 @@ internal static class MissionsCommand
             string name = string.Create(CultureInfo.InvariantCulture, $"mission-{existing + i + 1:D4}");
             var started = DateTimeOffset.UtcNow;
             var result = await MissionSimulator.RunAsync(host.Missions.Create(), model, seed + i, cancellationToken);
-            Database.Execute(
-                connection,
-                "INSERT INTO Mission (name, cost, agentCosts, startedAt, completedAt) VALUES ($name, $cost, $agentCosts, $started, $completed)",
-                null,
-                ("$name", name),
-                ("$cost", result.Costs.Total.Cost),
-                ("$agentCosts", result.Costs.ToJson()),
-                ("$started", started.ToString("O", CultureInfo.InvariantCulture)),
-                ("$completed", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)));
+            context.Missions.Add(new Mission
+            {
+                Name = name,
+                Cost = result.Costs.Total.Cost,
+                AgentCosts = result.Costs.ToJson(),
+                StartedAt = started,
+                CompletedAt = DateTimeOffset.UtcNow,
+            });
+            await context.SaveChangesAsync(cancellationToken);
             if (i < 8 || i == count - 1)
             {
                 table.AddRow(name, $"{result.StepsRun}", $"{result.StepsRefused}", $"{result.Costs.Total.Tokens:N0}", $"{result.Costs.Total.Cost:N0}", $"{result.BudgetSpent.Credits:N2}/{result.BudgetLimit.Credits:N0}");

@@ -1,133 +1,180 @@
+using System.Data.Common;
 using System.Globalization;
-using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using MissionHost.Data;
 using VersionedEnvelope;
+using VersionedEnvelope.EntityFrameworkCore.Reencryption;
 
 namespace MissionHost;
 
 /// <summary>
-/// Moves every stored API key to the active key version: reads profiles page by page, lets the library rewrap the stale
-/// ones, and saves each batch together with its checkpoint in one transaction. Shared by the console and the web host.
+/// Moves every stored API key to the active key version with the EF Core package's <c>ReencryptAsync</c>: stale rows
+/// only (legacy values included, by their header), each batch with its checkpoint in one transaction, a row changed
+/// meanwhile by the application skipped rather than overwritten. One runner at a time across every host on the
+/// database (<see cref="TryBecomeRunnerAsync"/>), so two hosts never do a row twice. Shared by the console and the web host.
 /// </summary>
-internal sealed class ProfileReencryption(Database database, BatchReencryptor reencryptor, KeyRingManager keyRing, IEnvelopeEncryptor encryptor)
+internal sealed class ProfileReencryption(IDbContextFactory<MissionDbContext> contexts, DatabaseTarget target, KeyRingManager keyRing, IEnvelopeEncryptor encryptor)
 {
     private const string CheckpointName = "reencrypt-apiKey";
-    private const int PageSize = 1000;
 
-    public sealed record Row(long Id, string ApiKey);
-
-    /// <summary>The unfinished run, if any: its target version and the last profile saved.</summary>
-    public (int? TargetVersion, string? LastId) ReadCheckpoint()
-    {
-        using var connection = database.Open();
-        using var command = Database.Command(connection, "SELECT targetVersion, lastId FROM Checkpoint WHERE name = $name AND done = 0", null, ("$name", CheckpointName));
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? (reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1)) : (null, null);
-    }
-
-    /// <summary>Whether an unfinished run targets the active version (then resume it rather than rotate again).</summary>
-    public bool HasUnfinishedRun(out string? resumeAfter)
-    {
-        var (target, last) = ReadCheckpoint();
-        resumeAfter = last;
-        return target is not null && target == encryptor.ActiveKeyVersion;
-    }
+    // Any constant: the PostgreSQL advisory lock every host's runner takes.
+    private const long RunnerLockKey = 0x4D697373696F6E;
 
     /// <summary>The key version every secret should be under.</summary>
     public int ActiveVersion => encryptor.ActiveKeyVersion;
 
-    /// <summary>Profiles whose secret is not under <paramref name="activeVersion"/> (by the indexed keyVersion column).</summary>
-    public long CountStale(int activeVersion)
+    /// <summary>The unfinished run, if any: its target version and the last profile saved.</summary>
+    public async Task<(int? TargetVersion, string? LastId)> ReadCheckpointAsync(CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        return Database.Scalar<long>(connection, "SELECT COUNT(*) FROM UserProfile WHERE keyVersion <> $version", ("$version", activeVersion));
+        await using var context = contexts.CreateDbContext();
+        var row = await context.Checkpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Name == CheckpointName && !c.Done, cancellationToken);
+        return row is null ? (null, null) : (row.TargetVersion, row.LastId);
     }
 
-    public void Begin(int targetVersion)
+    /// <summary>The checkpoint of an unfinished run to the active version, when there is one (then resume it rather than rotate again).</summary>
+    public async Task<(bool Unfinished, string? ResumeAfter)> FindUnfinishedRunAsync(CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        Database.Execute(connection, "INSERT OR REPLACE INTO Checkpoint (name, targetVersion, lastId, done) VALUES ($name, $version, NULL, 0)", null, ("$name", CheckpointName), ("$version", targetVersion));
+        var (target, last) = await ReadCheckpointAsync(cancellationToken);
+        return (target is not null && target == ActiveVersion, last);
     }
 
-    public long CountAfter(string? lastId)
+    /// <summary>Profiles not under <paramref name="activeVersion"/>: by the indexed keyVersion column, plus values whose header says otherwise (legacy ones).</summary>
+    public async Task<long> CountStaleAsync(int activeVersion, CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        return Database.Scalar<long>(connection, "SELECT COUNT(*) FROM UserProfile WHERE id > $after", ("$after", Parse(lastId)));
+        await using var context = contexts.CreateDbContext();
+        string prefix = string.Create(CultureInfo.InvariantCulture, $"ve1:v{activeVersion}:%");
+        return await context.Database
+            .SqlQuery<long>($"""SELECT COUNT(*) AS "Value" FROM "UserProfile" WHERE "keyVersion" <> {activeVersion} OR "apiKey" NOT LIKE {prefix}""")
+            .SingleAsync(cancellationToken);
     }
 
-    /// <summary>Runs (or resumes) the re-encryption; marks the checkpoint done when every profile was seen.</summary>
-    public async Task<ReencryptionSummary> RunAsync(string? resumeAfter, Action<ReencryptionBatch<Row>>? onSaved, CancellationToken cancellationToken)
+    public async Task BeginAsync(int targetVersion, CancellationToken cancellationToken = default)
+    {
+        await using var context = contexts.CreateDbContext();
+        var row = await context.Checkpoints.FindAsync([CheckpointName], cancellationToken);
+        if (row is null)
+        {
+            context.Checkpoints.Add(new ReencryptionCheckpoint { Name = CheckpointName, TargetVersion = targetVersion });
+        }
+        else
+        {
+            (row.TargetVersion, row.LastId, row.Done) = (targetVersion, null, false);
+        }
+
+        await context.SaveChangesAsync(cancellationToken);
+    }
+
+    public async Task<long> CountAfterAsync(string? lastId, CancellationToken cancellationToken = default)
+    {
+        long after = Parse(lastId);
+        await using var context = contexts.CreateDbContext();
+        return await context.UserProfiles.LongCountAsync(p => p.Id > after, cancellationToken);
+    }
+
+    /// <summary>
+    /// Tries to become the one runner across hosts: a session advisory lock on PostgreSQL, an exclusive lock file beside
+    /// the SQLite database. Both end with the process, so a crashed runner never blocks the others. Null when another holds it.
+    /// </summary>
+    public async Task<IAsyncDisposable?> TryBecomeRunnerAsync(CancellationToken cancellationToken = default)
+    {
+        if (!target.IsPostgres)
+        {
+            try
+            {
+                return new FileStream(target.Paths.Database + ".reencrypt.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        }
+
+        var context = contexts.CreateDbContext();
+        try
+        {
+            var connection = context.Database.GetDbConnection();
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT pg_try_advisory_lock({RunnerLockKey})";
+            if (await command.ExecuteScalarAsync(cancellationToken) is true)
+            {
+                return new RunnerLock(context, connection);
+            }
+        }
+        catch
+        {
+            await context.DisposeAsync();
+            throw;
+        }
+
+        await context.DisposeAsync();
+        return null;
+    }
+
+    /// <summary>Runs (or resumes) the re-encryption; marks the checkpoint done when every profile was seen. The caller is the runner.</summary>
+    public async Task<ReencryptionSummary> RunAsync(string? resumeAfter, Action<ReencryptionProgress>? onSaved, CancellationToken cancellationToken)
     {
         string history = RotationHistoryJson.Write(keyRing.GetRotationHistory());
-        using var connection = database.Open();
-        var options = new ReencryptionOptions<Row>
+        int targetVersion = ActiveVersion;
+        long stampedUpTo = Parse(resumeAfter);
+        var stamping = new object();
+        var options = new EntityReencryptionOptions
         {
-            GetId = row => row.Id.ToString(CultureInfo.InvariantCulture),
-            GetCiphertext = row => row.ApiKey,
-            GetAssociatedData = row => SeedCommand.AssociatedData(row.Id),
             BatchSize = 500,
-            MaxDegreeOfParallelism = Environment.ProcessorCount,
-            SaveBatchAsync = (batch, _) =>
+            MaxDegreeOfParallelism = Math.Min(4, Environment.ProcessorCount),
+            // Legacy values have the default keyVersion 1 from the Phase 9 migration: only their header tells.
+            VerifyHeaders = true,
+            ResumeAfter = resumeAfter,
+            Progress = onSaved is null ? null : new InlineProgress<ReencryptionProgress>(onSaved),
+            SaveCheckpointAsync = async (context, checkpoint, token) =>
             {
-                SaveBatch(connection, batch, history);
-                onSaved?.Invoke(batch);
-                return ValueTask.CompletedTask;
+                // Every profile up to the checkpoint is done: stamp the ring's history on the ones now under the target
+                // version, from where the previous checkpoint stopped (each range once, in this batch's transaction).
+                long upTo = Parse(checkpoint), after;
+                lock (stamping)
+                {
+                    (after, stampedUpTo) = (stampedUpTo, Math.Max(stampedUpTo, upTo));
+                }
+
+                var database = context.Database;
+                _ = target.IsPostgres
+                    ? await database.ExecuteSqlAsync($"""UPDATE "UserProfile" SET "keyRotationHistory" = CAST({history} AS jsonb) WHERE "id" > {after} AND "id" <= {upTo} AND "keyVersion" = {targetVersion}""", token)
+                    : await database.ExecuteSqlAsync($"""UPDATE "UserProfile" SET "keyRotationHistory" = {history} WHERE "id" > {after} AND "id" <= {upTo} AND "keyVersion" = {targetVersion}""", token);
+                await database.ExecuteSqlAsync($"""UPDATE "Checkpoint" SET "lastId" = {checkpoint} WHERE "name" = {CheckpointName}""", token);
             },
         };
-        var summary = await reencryptor.RunAsync(ReadProfiles(resumeAfter, cancellationToken), options, cancellationToken);
-        Database.Execute(connection, "UPDATE Checkpoint SET done = 1 WHERE name = $name", null, ("$name", CheckpointName));
+
+        var summary = await contexts.ReencryptAsync<MissionDbContext, UserProfile>(options, cancellationToken);
+        await using (var context = contexts.CreateDbContext())
+        {
+            await context.Database.ExecuteSqlAsync($"""UPDATE "Checkpoint" SET "done" = {true} WHERE "name" = {CheckpointName}""", cancellationToken);
+        }
+
         return summary;
     }
 
-    private static void SaveBatch(SqliteConnection connection, ReencryptionBatch<Row> batch, string history)
-    {
-        using var transaction = connection.BeginTransaction();
-        using var update = Database.Command(connection, "UPDATE UserProfile SET apiKey = $apiKey, keyVersion = $version, keyRotationHistory = $history WHERE id = $id", transaction);
-        var apiKey = update.Parameters.Add("$apiKey", SqliteType.Text);
-        var version = update.Parameters.Add("$version", SqliteType.Integer);
-        var id = update.Parameters.Add("$id", SqliteType.Integer);
-        update.Parameters.AddWithValue("$history", history);
-        foreach (var change in batch.Changed)
-        {
-            apiKey.Value = change.Ciphertext;
-            version.Value = change.ToVersion;
-            id.Value = change.Record.Id;
-            update.ExecuteNonQuery();
-        }
-
-        Database.Execute(connection, "UPDATE Checkpoint SET lastId = $last WHERE name = $name", transaction, ("$last", batch.Checkpoint), ("$name", CheckpointName));
-        transaction.Commit();
-    }
-
-    /// <summary>Keyset pagination: short queries, so the writer's transactions never wait for a long-running reader.</summary>
-    private async IAsyncEnumerable<Row> ReadProfiles(string? after, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        long last = Parse(after);
-        using var connection = database.Open();
-        while (true)
-        {
-            var page = new List<Row>(PageSize);
-            using (var command = Database.Command(connection, $"SELECT id, apiKey FROM UserProfile WHERE id > $last ORDER BY id LIMIT {PageSize}", null, ("$last", last)))
-            using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    page.Add(new Row(reader.GetInt64(0), reader.GetString(1)));
-                }
-            }
-
-            foreach (var row in page)
-            {
-                yield return row;
-            }
-
-            if (page.Count < PageSize)
-            {
-                yield break;
-            }
-
-            last = page[^1].Id;
-        }
-    }
-
     private static long Parse(string? id) => id is null ? 0 : long.Parse(id, CultureInfo.InvariantCulture);
+
+    private sealed class RunnerLock(DbContext context, DbConnection connection) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            // Closing the session releases the advisory lock; unlocking first returns it at once even if the pool keeps the connection.
+            try
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"SELECT pg_advisory_unlock({RunnerLockKey})";
+                await command.ExecuteScalarAsync();
+            }
+            finally
+            {
+                await context.DisposeAsync();
+            }
+        }
+    }
+
+    private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
 }

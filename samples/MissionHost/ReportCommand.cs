@@ -1,8 +1,9 @@
 using System.Globalization;
 using AgentCosts;
+using Microsoft.EntityFrameworkCore;
+using MissionHost.Data;
 using ScottPlot;
 using Spectre.Console;
-using VersionedEnvelope;
 
 namespace MissionHost;
 
@@ -15,14 +16,20 @@ internal static class ReportCommand
     public static async Task RunAsync(SampleHost host, string outputDirectory, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(outputDirectory);
-        using var connection = host.Database.Open();
+        await using var context = host.CreateContext();
 
-        var inventory = KeyUsageInventory.Scan(Database.ReadStrings(connection, "SELECT apiKey FROM UserProfile"));
-        var keys = new Table().Border(TableBorder.Rounded).Title("Key usage (from ciphertext headers, no decryption)")
+        // Counted in SQL from the stored headers (no decryption, no row read into the app).
+        var inventory = await context.GetKeyUsageAsync<UserProfile>(p => p.ApiKey, cancellationToken);
+        var keys = new Table().Border(TableBorder.Rounded).Title("Key usage (from ciphertext headers, counted in SQL)")
             .AddColumn("version").AddColumn("state").AddColumn(new TableColumn("profiles").RightAligned());
         foreach (var key in host.KeyRing.Current.Keys)
         {
             keys.AddRow($"v{key.Version}", key.State.ToString(), inventory.CountOf(key.Version).ToString("N0", CultureInfo.InvariantCulture));
+        }
+
+        if (inventory.Legacy > 0)
+        {
+            keys.AddRow("legacy (no header)", "", inventory.Legacy.ToString("N0", CultureInfo.InvariantCulture));
         }
 
         if (inventory.Malformed > 0)
@@ -32,13 +39,15 @@ internal static class ReportCommand
 
         AnsiConsole.Write(keys);
 
-        var missions = Database.ReadStrings(connection, "SELECT agentCosts FROM Mission ORDER BY id").Select(json => MissionCosts.Parse(json!)).ToList();
-        var breakdown = CostBreakdown.From(missions);
+        var result = await AgentCostBreakdownQuery.GetAgentCostBreakdownAsync(context, cancellationToken: cancellationToken);
+        var breakdown = result.Breakdown;
         AnsiConsole.Write(CreateBreakdownTable(breakdown));
+        AnsiConsole.MarkupLine($"Computed {(context.IsPostgres ? "by one SQL query over the agentCosts jsonb column" : "in memory from the stored agentCosts")}; left out: {result.MissionsWithoutAgentCosts} missions from before Phase 9 (no agentCosts), {result.MalformedMissionIds.Count} malformed.");
 
+        string latestJson = await context.Missions.Where(m => m.AgentCosts != null).OrderByDescending(m => m.Id).Select(m => m.AgentCosts).FirstOrDefaultAsync(cancellationToken) ?? "{}";
         string latest = Path.Combine(outputDirectory, "agent-costs.json");
         string breakdownJson = Path.Combine(outputDirectory, "breakdown.json");
-        await File.WriteAllTextAsync(latest, (missions.LastOrDefault() ?? MissionCosts.Empty).ToJson(), cancellationToken);
+        await File.WriteAllTextAsync(latest, MissionCosts.Parse(latestJson).ToJson(), cancellationToken);
         await File.WriteAllTextAsync(breakdownJson, breakdown.ToJson(), cancellationToken);
         var (svg, png) = WritePieChart(breakdown, outputDirectory);
         AnsiConsole.MarkupLine("Wrote:");

@@ -13,15 +13,7 @@ internal static class RootKeySource
         string? fromEnvironment = Environment.GetEnvironmentVariable(environmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
-            try
-            {
-                var key = Convert.FromBase64String(fromEnvironment.Trim());
-                return key.Length == 32 ? key : throw new SampleException($"{environmentVariable} must be base64 of 32 bytes; it decodes to {key.Length}.");
-            }
-            catch (FormatException)
-            {
-                throw new SampleException($"{environmentVariable} is not valid base64.");
-            }
+            return Decode(environmentVariable, fromEnvironment);
         }
 
         if (File.Exists(paths.DevelopmentRootKey))
@@ -35,15 +27,35 @@ internal static class RootKeySource
         }
 
         var created = VersionedEnvelope.Storage.FileKeyRingStore.GenerateRootKey();
-        Directory.CreateDirectory(paths.Directory);
-        File.WriteAllText(paths.DevelopmentRootKey, Convert.ToBase64String(created));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(paths.DevelopmentRootKey, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        WritePrivateFile(paths, paths.DevelopmentRootKey, Convert.ToBase64String(created));
 
         AnsiConsole.MarkupLine($"[yellow]warning:[/] {environmentVariable} is not set, so a development root key was written to [bold]{Markup.Escape(paths.DevelopmentRootKey)}[/]. Use a real secret in production.");
         return created;
+    }
+
+    /// <summary>Base64 of exactly 32 bytes, or a clear error naming the variable (never its value).</summary>
+    public static byte[] Decode(string environmentVariable, string base64)
+    {
+        try
+        {
+            var key = Convert.FromBase64String(base64.Trim());
+            return key.Length == 32 ? key : throw new SampleException($"{environmentVariable} must be base64 of 32 bytes; it decodes to {key.Length}.");
+        }
+        catch (FormatException)
+        {
+            throw new SampleException($"{environmentVariable} is not valid base64.");
+        }
+    }
+
+    /// <summary>Writes a development key file only its owner can read.</summary>
+    public static void WritePrivateFile(DataPaths paths, string file, string contents)
+    {
+        Directory.CreateDirectory(paths.Directory);
+        File.WriteAllText(file, contents);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
     }
 }
 

@@ -1,33 +1,40 @@
-using System.Globalization;
 using Spectre.Console;
 using VersionedEnvelope;
 
 namespace MissionHost;
 
 /// <summary>
-/// <c>rotate --by NAME</c>: rotates the key ring, then re-encrypts every stale profile in batches, each batch and its
-/// checkpoint in one transaction. Re-running it after an interruption resumes the unfinished re-encryption instead of
-/// rotating again.
+/// <c>rotate --by NAME</c>: rotates the key ring, then re-encrypts every stale profile (legacy ones included) in
+/// batches, each batch and its checkpoint in one transaction. Re-running it after an interruption resumes the
+/// unfinished re-encryption instead of rotating again.
 /// </summary>
 internal static class RotateCommand
 {
-    /// <summary>Rotates (or resumes) and re-encrypts; <see langword="null"/> when it stopped on request (--max-batches).</summary>
+    /// <summary>Rotates (or resumes) and re-encrypts; <see langword="null"/> when it stopped on request (--max-batches) or another host runs the re-encryption.</summary>
     public static async Task<ReencryptionSummary?> RunAsync(SampleHost host, string rotatedBy, int? maxBatches, CancellationToken cancellationToken)
     {
         var job = host.Reencryption;
-        if (job.HasUnfinishedRun(out string? resumeAfter))
+        var (unfinished, resumeAfter) = await job.FindUnfinishedRunAsync(cancellationToken);
+        if (unfinished)
         {
             AnsiConsole.MarkupLine($"Resuming the unfinished re-encryption to [bold]v{host.Encryptor.ActiveKeyVersion}[/] after profile {resumeAfter ?? "(start)"}.");
         }
         else
         {
             var rotation = await host.KeyRing.RotateAsync(rotatedBy, cancellationToken);
-            AnsiConsole.MarkupLine($"Rotated: [bold]v{rotation.Version}[/] is active (by {Markup.Escape(rotation.RotatedBy)} at {Database.FormatTime(rotation.RotatedAt)}).");
-            job.Begin(rotation.Version);
+            AnsiConsole.MarkupLine($"Rotated: [bold]v{rotation.Version}[/] is active (by {Markup.Escape(rotation.RotatedBy)} at {TimeFormat.Format(rotation.RotatedAt)}).");
+            await job.BeginAsync(rotation.Version, cancellationToken);
             resumeAfter = null;
         }
 
-        long total = job.CountAfter(resumeAfter);
+        await using var runner = await job.TryBecomeRunnerAsync(cancellationToken);
+        if (runner is null)
+        {
+            AnsiConsole.MarkupLine("Another host is re-encrypting now; it moves every profile to the active version (its dashboard shows the progress).");
+            return null;
+        }
+
+        long total = await job.CountAfterAsync(resumeAfter, cancellationToken);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         int batches = 0;
         ReencryptionSummary? summary = null;
@@ -39,15 +46,16 @@ internal static class RotateCommand
                 {
                     summary = await job.RunAsync(
                         resumeAfter,
-                        batch =>
+                        progress =>
                         {
-                            task.Increment(batch.Scanned);
+                            task.Value = progress.Scanned;
                             if (maxBatches is not null && ++batches >= maxBatches)
                             {
                                 stop.Cancel();
                             }
                         },
                         stop.Token);
+                    task.Value = task.MaxValue;
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -58,7 +66,8 @@ internal static class RotateCommand
         if (summary is null)
         {
             // A requested stop is not an error: exit 0, and say how to finish.
-            AnsiConsole.MarkupLine($"Stopped as asked after {batches} batches, at profile {job.ReadCheckpoint().LastId}. Run 'rotate' again to resume from there.");
+            var (_, lastId) = await job.ReadCheckpointAsync(cancellationToken);
+            AnsiConsole.MarkupLine($"Stopped as asked after {batches} batches, at profile {lastId ?? "(start)"}. Run 'rotate' again to resume from there.");
             return null;
         }
 

@@ -1,8 +1,11 @@
 using AgentCosts;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using MissionHost.Data;
 using VersionedEnvelope;
+using VersionedEnvelope.Storage;
 
 namespace MissionHost;
 
@@ -11,16 +14,15 @@ internal sealed class SampleHost : IDisposable
 {
     private readonly IHost _host;
 
-    private SampleHost(IHost host, DataPaths paths)
+    private SampleHost(IHost host, DatabaseTarget target)
     {
         _host = host;
-        Paths = paths;
-        Database = new Database(paths.Database);
+        Target = target;
     }
 
-    public DataPaths Paths { get; }
+    public DatabaseTarget Target { get; }
 
-    public Database Database { get; }
+    public DataPaths Paths => Target.Paths;
 
     public IServiceProvider Services => _host.Services;
 
@@ -28,47 +30,119 @@ internal sealed class SampleHost : IDisposable
 
     public KeyRingManager KeyRing => Services.GetRequiredService<KeyRingManager>();
 
-    public BatchReencryptor Reencryptor => Services.GetRequiredService<BatchReencryptor>();
-
     public IMissionCostTrackerFactory Missions => Services.GetRequiredService<IMissionCostTrackerFactory>();
 
     public PriceTable Prices => Services.GetRequiredService<PriceTable>();
 
-    public ProfileReencryption Reencryption => new(Database, Reencryptor, KeyRing, Encryptor);
+    public ProfileReencryption Reencryption => Services.GetRequiredService<ProfileReencryption>();
 
-    /// <summary>Registers the packages into any host builder's services (the console host and the web host share this).</summary>
-    public static void Register(IServiceCollection services, IConfiguration configuration, DataPaths paths, bool createIfMissing)
+    /// <summary>A context whose encrypted properties use this host's key ring.</summary>
+    public MissionDbContext CreateContext() => Services.GetRequiredService<IDbContextFactory<MissionDbContext>>().CreateDbContext();
+
+    /// <summary>Registers the packages and the database into any host builder's services (the console host and the web host share this).</summary>
+    public static void Register(IServiceCollection services, IConfiguration configuration, DatabaseTarget target, bool createIfMissing)
     {
         string variable = configuration["MissionHost:RootKeyEnvironmentVariable"] ?? "MISSIONHOST_ROOT_KEY";
-        var rootKey = RootKeySource.Load(variable, paths, mayCreate: createIfMissing);
-        if (!createIfMissing && !File.Exists(paths.KeyRing))
+        var rootKey = RootKeySource.Load(variable, target.Paths, mayCreate: createIfMissing);
+        if (!createIfMissing && !target.IsPostgres && !File.Exists(target.Paths.KeyRing))
         {
-            throw new SampleException($"There is no key ring at {paths.KeyRing}. Run 'seed' (or the default flow) first to create one.");
+            throw new SampleException($"There is no key ring at {target.Paths.KeyRing}. Run 'seed' or 'migrate' (or the default flow) first to create one.");
         }
+
+        services.AddSingleton(target);
+        services.AddSingleton<IDbContextFactory<MissionDbContext>>(sp => new MissionDbContextFactory(target, sp));
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<MissionDbContext>>().CreateDbContext());
+        services.AddSingleton<ProfileReencryption>();
 
         services.AddOptions<EnvelopeEncryptorOptions>().Bind(configuration.GetSection("VersionedEnvelope"));
         services.AddOptions<KeyRingOptions>().Bind(configuration.GetSection("VersionedEnvelope:KeyRing"));
-        services
+        var envelope = services
             .AddVersionedEnvelope()
-            .ConfigureKeyRing(o => o.CreateKeyRingIfMissing = createIfMissing)
-            .PersistKeysToFile(paths.KeyRing, _ => (byte[])rootKey.Clone());
+            .ConfigureKeyRing(o => o.CreateKeyRingIfMissing = createIfMissing);
+
+        // On PostgreSQL every host shares the ring in the database; the SQLite sample keeps it in a file beside the database.
+        if (target.IsPostgres)
+        {
+            envelope.PersistKeysToDbContext<MissionDbContext>(_ => (byte[])rootKey.Clone());
+        }
+        else
+        {
+            envelope.PersistKeysToFile(target.Paths.KeyRing, _ => (byte[])rootKey.Clone());
+        }
+
         services.AddOptions<AgentCostsOptions>().Bind(configuration.GetSection("AgentCosts"));
         services.AddAgentCosts();
     }
 
-    public static SampleHost Start(DataPaths paths, bool createIfMissing)
+    /// <summary>The configuration key that names a PostgreSQL connection string instead of the SQLite file.</summary>
+    public const string PostgresKey = "MissionHost:Postgres";
+
+    /// <summary>
+    /// Starts a host on the database: with <paramref name="createIfMissing"/> it applies every pending migration and
+    /// creates the key ring (importing the pre-Phase-9 key as version 1 when there is one); otherwise the database must
+    /// be at the latest schema already.
+    /// </summary>
+    public static async Task<SampleHost> StartAsync(DatabaseTarget target, bool createIfMissing, CancellationToken cancellationToken)
     {
+        if (!createIfMissing)
+        {
+            await MissionSchema.EnsureCurrentAsync(target, cancellationToken);
+        }
+
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             Args = [],
             ContentRootPath = AppContext.BaseDirectory,
         });
-        Register(builder.Services, builder.Configuration, paths, createIfMissing);
+        Register(builder.Services, builder.Configuration, target, createIfMissing);
         var host = builder.Build();
-        host.Start();
-        var sample = new SampleHost(host, paths);
-        sample.Database.EnsureSchema();
-        return sample;
+        try
+        {
+            if (createIfMissing)
+            {
+                await using (var context = target.CreateContext())
+                {
+                    await MissionSchema.MigrateAsync(context, null, cancellationToken);
+                }
+
+                await ImportLegacyKeyAsync(host.Services, target.Paths, cancellationToken);
+            }
+
+            await host.StartAsync(cancellationToken);
+            return new SampleHost(host, target);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A database written before Phase 9 holds values under a raw key with no version: when there is no key ring yet,
+    /// the new ring starts with that key as version 1 (active), so every old value decrypts and re-encryption moves it on.
+    /// </summary>
+    private static async Task ImportLegacyKeyAsync(IServiceProvider services, DataPaths paths, CancellationToken cancellationToken)
+    {
+        var store = services.GetRequiredService<IKeyRingStore>();
+        if (await store.LoadAsync(cancellationToken) is not null || LegacyKeySource.Load(paths, mayCreate: false) is not { } legacyKey)
+        {
+            return;
+        }
+
+        try
+        {
+            var ring = VersionedEnvelope.KeyRing.FromKeys(new Dictionary<int, byte[]> { [1] = legacyKey }, activeVersion: 1, services.GetService<TimeProvider>());
+            await store.SaveAsync(ring, expectedRevision: 0, cancellationToken);
+        }
+        catch (KeyRingConcurrencyException)
+        {
+            // Another host imported it first: the same key, nothing to do.
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(legacyKey);
+        }
     }
 
     public void Dispose()

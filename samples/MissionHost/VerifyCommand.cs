@@ -1,64 +1,114 @@
+using System.Text.Json;
 using AgentCosts;
+using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 using VersionedEnvelope;
 
 namespace MissionHost;
 
-/// <summary><c>verify</c>: every secret decrypts under its row's associated data, and every mission's totals add up.</summary>
+/// <summary>
+/// <c>verify</c>: every API key decrypts to the value the profile was given (nothing lost, the migration and the
+/// re-encryptions included), none is left in the pre-Phase-9 form, each row's <c>keyVersion</c> equals its header and
+/// carries the rotation history, and every mission's agent costs add up to its cost (missions from before Phase 9
+/// keep their cost and have no <c>agentCosts</c>).
+/// </summary>
 internal static class VerifyCommand
 {
-    public static bool Run(SampleHost host)
-    {
-        using var connection = host.Database.Open();
-        int active = host.Encryptor.ActiveKeyVersion;
-        long profiles = 0, decrypted = 0, current = 0, versionColumnMatches = 0;
-        using (var command = Database.Command(connection, "SELECT id, apiKey, keyVersion FROM UserProfile ORDER BY id"))
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                profiles++;
-                long id = reader.GetInt64(0);
-                string apiKey = reader.GetString(1);
-                try
-                {
-                    string secret = host.Encryptor.DecryptString(apiKey, SeedCommand.AssociatedData(id));
-                    decrypted += secret.StartsWith("sk-live-", StringComparison.Ordinal) ? 1 : 0;
-                }
-                catch (EnvelopeException ex)
-                {
-                    AnsiConsole.MarkupLine($"[red]profile {id}: {ex.Reason}[/]");
-                }
+    private sealed record StoredProfile(long Id, string Email, string ApiKey, int KeyVersion, string? KeyRotationHistory);
 
-                int version = EnvelopeFormat.GetKeyVersion(apiKey);
-                current += version == active ? 1 : 0;
-                versionColumnMatches += version == reader.GetInt32(2) ? 1 : 0;
+    private sealed record StoredMission(long Id, string Name, long Cost, string? AgentCosts);
+
+    public static async Task<bool> RunAsync(SampleHost host, CancellationToken cancellationToken)
+    {
+        await using var context = host.CreateContext();
+        int active = host.Encryptor.ActiveKeyVersion;
+        long profiles = 0, intact = 0, legacy = 0, current = 0, versionColumnMatches = 0, withHistory = 0;
+        // The stored text as it is (no converter): SQL the model does not map.
+        var rows = context.Database.SqlQuery<StoredProfile>(
+            $"""SELECT "id" AS "Id", "email" AS "Email", "apiKey" AS "ApiKey", "keyVersion" AS "KeyVersion", CAST("keyRotationHistory" AS TEXT) AS "KeyRotationHistory" FROM "UserProfile" ORDER BY "id" """);
+        await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            profiles++;
+            if (!row.ApiKey.StartsWith("ve1:", StringComparison.Ordinal))
+            {
+                legacy++;
+                continue;
             }
+
+            try
+            {
+                intact += host.Encryptor.DecryptString(row.ApiKey, LegacySeedCommand.ApiKeyAssociatedData) == SampleSecrets.ApiKey(row.Email) ? 1 : 0;
+            }
+            catch (EnvelopeException ex)
+            {
+                AnsiConsole.MarkupLine($"[red]profile {row.Id}: {ex.Reason}[/]");
+            }
+
+            int version = EnvelopeFormat.GetKeyVersion(row.ApiKey);
+            current += version == active ? 1 : 0;
+            versionColumnMatches += version == row.KeyVersion ? 1 : 0;
+            withHistory += HasHistory(row.KeyRotationHistory) ? 1 : 0;
         }
 
-        long missions = 0, missionsAddingUp = 0;
-        using (var command = Database.Command(connection, "SELECT cost, agentCosts FROM Mission"))
-        using (var reader = command.ExecuteReader())
+        long missions = 0, addingUp = 0, preExisting = 0, preExistingIntact = 0;
+        var missionRows = context.Database.SqlQuery<StoredMission>(
+            $"""SELECT "id" AS "Id", "name" AS "Name", "cost" AS "Cost", CAST("agentCosts" AS TEXT) AS "AgentCosts" FROM "Mission" ORDER BY "id" """);
+        await foreach (var mission in missionRows.AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            while (reader.Read())
+            missions++;
+            if (mission.AgentCosts is null)
             {
-                missions++;
-                var costs = MissionCosts.Parse(reader.GetString(1));
+                preExisting++;
+                preExistingIntact += mission.Cost == SampleSecrets.LegacyMissionCost(mission.Name) ? 1 : 0;
+                continue;
+            }
+
+            try
+            {
+                var costs = MissionCosts.Parse(mission.AgentCosts);
                 long agentSum = costs.Agents.Values.Sum(a => a.Cost);
-                missionsAddingUp += agentSum == reader.GetInt64(0) && agentSum == costs.Total.Cost ? 1 : 0;
+                addingUp += agentSum == mission.Cost && agentSum == costs.Total.Cost ? 1 : 0;
+            }
+            catch (JsonException ex)
+            {
+                AnsiConsole.MarkupLine($"[red]mission {mission.Id}: {Markup.Escape(ex.Message)}[/]");
             }
         }
 
         var table = new Table().Border(TableBorder.Rounded).Title("Verification").AddColumn("check").AddColumn(new TableColumn("result").RightAligned());
-        table.AddRow("secrets that decrypt with their row's associated data", Ratio(decrypted, profiles));
-        table.AddRow($"secrets under the active key v{active}", Ratio(current, profiles));
+        table.AddRow("API keys that decrypt to the profile's own value", Ratio(intact, profiles));
+        table.AddRow("API keys left in the pre-Phase-9 form (headerless)", $"{legacy:N0}");
+        table.AddRow($"API keys under the active key v{active}", Ratio(current, profiles));
         table.AddRow("keyVersion column matches the ciphertext header", Ratio(versionColumnMatches, profiles));
-        table.AddRow("missions whose agent costs add up to their cost", Ratio(missionsAddingUp, missions));
+        table.AddRow("profiles carrying the keyRotationHistory", Ratio(withHistory, profiles));
+        table.AddRow("missions whose agent costs add up to their cost", Ratio(addingUp, missions - preExisting));
+        table.AddRow("pre-Phase-9 missions (no agentCosts) with their cost intact", Ratio(preExistingIntact, preExisting));
         AnsiConsole.Write(table);
 
-        bool ok = decrypted == profiles && versionColumnMatches == profiles && missionsAddingUp == missions;
-        AnsiConsole.MarkupLine(ok ? "[green]Verified: every secret decrypts and every mission adds up.[/]" : "[red]Verification failed.[/]");
+        bool ok = intact == profiles && legacy == 0 && versionColumnMatches == profiles && withHistory == profiles
+            && addingUp == missions - preExisting && preExistingIntact == preExisting;
+        AnsiConsole.MarkupLine(ok
+            ? "[green]Verified: every secret decrypts to its own value under a versioned key, and every mission adds up.[/]"
+            : "[red]Verification failed.[/]");
         return ok;
+    }
+
+    private static bool HasHistory(string? json)
+    {
+        if (json is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            _ = RotationHistoryJson.Parse(json);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static string Ratio(long good, long all) => $"{good:N0} / {all:N0}";

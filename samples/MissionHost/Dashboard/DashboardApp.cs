@@ -4,9 +4,11 @@ using System.Text.Json.Nodes;
 using AgentCosts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using MissionHost.Data;
 using Spectre.Console;
 using VersionedEnvelope;
 
@@ -20,7 +22,7 @@ internal static class DashboardApp
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
-    public static WebApplication Build(DataPaths paths, string[] args, Action<WebApplicationBuilder>? configure = null)
+    public static WebApplication Build(DatabaseTarget target, string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -29,14 +31,18 @@ internal static class DashboardApp
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
         configure?.Invoke(builder);
-        if (!File.Exists(paths.Database))
+        if (!target.IsPostgres && !File.Exists(target.Paths.Database))
         {
-            throw new SampleException($"There is no database at {paths.Database}. Run the sample first (for example: dotnet run --project samples/MissionHost -- --db {paths.Database}).");
+            throw new SampleException($"There is no database at {target.Paths.Database}. Run the sample first (for example: dotnet run --project samples/MissionHost -- --db {target.Paths.Database}).");
         }
 
-        SampleHost.Register(builder.Services, builder.Configuration, paths, createIfMissing: false);
-        builder.Services.AddSingleton(new Database(paths.Database));
-        builder.Services.AddSingleton<ProfileReencryption>();
+        MissionSchema.EnsureCurrentAsync(target, CancellationToken.None).GetAwaiter().GetResult();
+        SampleHost.Register(builder.Services, builder.Configuration, target, createIfMissing: false);
+        builder.Services.AddSingleton(sp => new KeyVersionCounts(
+            sp.GetRequiredService<IDbContextFactory<MissionDbContext>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            builder.Configuration.GetValue("Dashboard:StatusCountsMaxAge", TimeSpan.FromSeconds(1)),
+            sp.GetRequiredService<ILogger<KeyVersionCounts>>()));
         builder.Services.AddSingleton<ReencryptionJob>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReencryptionJob>());
         builder.Services.AddSingleton(new ReencryptionSchedule(
@@ -99,19 +105,19 @@ internal static class DashboardApp
             // The rotation is saved; the re-encryption runs in the background and is retried until it is done, so the
             // answer says exactly that rather than waiting on (or failing with) the database.
             job.RotatedTo(rotation.Version);
-            return Results.Accepted("/api/vault/status", new RotationResponse(rotation.Version, Database.FormatTime(rotation.RotatedAt), rotation.RotatedBy, "pending"));
+            return Results.Accepted("/api/vault/status", new RotationResponse(rotation.Version, TimeFormat.Format(rotation.RotatedAt), rotation.RotatedBy, "pending"));
         });
 
-        app.MapGet("/api/vault/status", (KeyRingManager keyRing, Database database, ReencryptionJob job) =>
+        app.MapGet("/api/vault/status", async (KeyRingManager keyRing, KeyVersionCounts counts, ReencryptionJob job, CancellationToken cancellationToken) =>
         {
-            // Counted from the indexed keyVersion column (seeding and re-encryption keep it equal to the header), with one
-            // GROUP BY: the page polls this during a re-encryption, and reading every ciphertext does not scale.
+            // Counted from the indexed keyVersion column with one GROUP BY, shared by every request for a moment: the
+            // page polls this during a re-encryption, and a count per request does not scale with the table.
             var ring = keyRing.Current;
-            var counts = CountByKeyVersion(database);
-            long unknown = counts.Where(c => !ring.TryGetKey(c.Key, out _)).Sum(c => c.Value);
+            var byVersion = await counts.GetAsync(cancellationToken);
+            long unknown = byVersion.Where(c => !ring.TryGetKey(c.Key, out _)).Sum(c => c.Value);
             return Results.Ok(new VaultStatus(
                 ring.ActiveVersion,
-                [.. ring.Keys.Select(k => new KeyStatus(k.Version, k.State.ToString(), counts.GetValueOrDefault(k.Version)))],
+                [.. ring.Keys.Select(k => new KeyStatus(k.Version, k.State.ToString(), byVersion.GetValueOrDefault(k.Version)))],
                 unknown,
                 job.Status));
         });
@@ -123,18 +129,27 @@ internal static class DashboardApp
     private static void MapAnalytics(WebApplication app)
     {
         // The id as stored (42) or as the console prints it (mission-0042).
-        app.MapGet("/api/missions/{id}/costs", (string id, Database database, ILogger<Database> logger) =>
+        app.MapGet("/api/missions/{id}/costs", async (string id, IDbContextFactory<MissionDbContext> contexts, ILogger<ReencryptionJob> logger, CancellationToken cancellationToken) =>
         {
-            long? number = TryParseMissionId(id, out long parsed) ? parsed : null;
-            string? json = ReadStrings(database, "SELECT agentCosts FROM Mission WHERE id = $id OR name = $name", ("$id", number), ("$name", id)).FirstOrDefault();
-            if (json is null)
+            long number = TryParseMissionId(id, out long parsed) ? parsed : -1;
+            await using var context = await contexts.CreateDbContextAsync(cancellationToken);
+            var mission = await context.Missions.AsNoTracking()
+                .Where(m => m.Id == number || m.Name == id)
+                .Select(m => new { m.Id, m.AgentCosts })
+                .FirstOrDefaultAsync(cancellationToken);
+            if (mission is null)
             {
                 return Results.Problem(statusCode: 404, title: "Mission not found", detail: $"There is no mission '{id}'.");
             }
 
+            if (mission.AgentCosts is null)
+            {
+                return Results.Problem(statusCode: 404, title: "No agent costs", detail: $"Mission '{id}' predates per-agent costs (its agentCosts is null); only its total cost is stored.");
+            }
+
             try
             {
-                return Results.Text(MissionCosts.Parse(json).ToJson(), "application/json");
+                return Results.Text(MissionCosts.Parse(mission.AgentCosts).ToJson(), "application/json");
             }
             catch (JsonException ex)
             {
@@ -143,13 +158,13 @@ internal static class DashboardApp
             }
         });
 
-        app.MapGet("/api/analytics/agent-costs", (string? from, string? to, Database database, ILogger<Database> logger) =>
-            Breakdown(database, from, to, logger) is { } result
-                ? Results.Text(WithMalformed(result.Breakdown.ToJson(), result.Malformed), "application/json")
+        app.MapGet("/api/analytics/agent-costs", async (string? from, string? to, IDbContextFactory<MissionDbContext> contexts, ILogger<ReencryptionJob> logger, CancellationToken cancellationToken) =>
+            await BreakdownAsync(contexts, from, to, logger, cancellationToken) is { } result
+                ? Results.Text(WithLeftOut(result), "application/json")
                 : BadRange());
 
-        app.MapGet("/api/analytics/agent-costs.svg", (string? from, string? to, Database database, ILogger<Database> logger) =>
-            Breakdown(database, from, to, logger) is { } result
+        app.MapGet("/api/analytics/agent-costs.svg", async (string? from, string? to, IDbContextFactory<MissionDbContext> contexts, ILogger<ReencryptionJob> logger, CancellationToken cancellationToken) =>
+            await BreakdownAsync(contexts, from, to, logger, cancellationToken) is { } result
                 ? Results.Text(ReportCommand.CreatePieChartSvg(result.Breakdown), "image/svg+xml")
                 : BadRange());
     }
@@ -160,49 +175,36 @@ internal static class DashboardApp
         return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out number);
     }
 
-    /// <summary>The breakdown of the readable missions; malformed rows are skipped, counted, named and logged.</summary>
-    private static (CostBreakdown Breakdown, List<long> Malformed)? Breakdown(Database database, string? from, string? to, ILogger logger)
+    /// <summary>
+    /// The breakdown of the missions completed in [from, to) (SQL over jsonb on PostgreSQL, in memory on SQLite); missions
+    /// with malformed agentCosts are left out, counted, named and logged. Null when the range cannot be read.
+    /// </summary>
+    private static async Task<AgentCostBreakdownResult?> BreakdownAsync(IDbContextFactory<MissionDbContext> contexts, string? from, string? to, ILogger logger, CancellationToken cancellationToken)
     {
         if (!TryParseTime(from, out var start) || !TryParseTime(to, out var end))
         {
             return null;
         }
 
-        var missions = new List<MissionCosts>();
-        var malformed = new List<long>();
-        using var connection = database.Open();
-        using var command = Database.Command(
-            connection,
-            "SELECT id, agentCosts FROM Mission WHERE ($from IS NULL OR startedAt >= $from) AND ($to IS NULL OR startedAt < $to) ORDER BY id",
-            null,
-            ("$from", start?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)),
-            ("$to", end?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken);
+        var result = await AgentCostBreakdownQuery.GetAgentCostBreakdownAsync(context, start, end, cancellationToken);
+        foreach (long id in result.MalformedMissionIds)
         {
-            long id = reader.GetInt64(0);
-            try
-            {
-                missions.Add(MissionCosts.Parse(reader.IsDBNull(1) ? "null" : reader.GetString(1)));
-            }
-            catch (JsonException ex)
-            {
-                malformed.Add(id);
-                logger.LogWarning("Mission {MissionId} has malformed agentCosts and is left out of the breakdown: {Reason}", id, ex.Message);
-            }
+            logger.LogWarning("Mission {MissionId} has malformed agentCosts and is left out of the breakdown.", id);
         }
 
-        return (CostBreakdown.From(missions), malformed);
+        return result;
     }
 
-    private static string WithMalformed(string breakdownJson, List<long> malformed)
+    private static string WithLeftOut(AgentCostBreakdownResult result)
     {
-        var node = JsonNode.Parse(breakdownJson)!.AsObject();
+        var node = JsonNode.Parse(result.Breakdown.ToJson())!.AsObject();
         node["malformedMissions"] = new JsonObject
         {
-            ["count"] = malformed.Count,
-            ["ids"] = new JsonArray([.. malformed.Select(id => (JsonNode)id)]),
+            ["count"] = result.MalformedMissionIds.Count,
+            ["ids"] = new JsonArray([.. result.MalformedMissionIds.Select(id => (JsonNode)id)]),
         };
+        node["missionsWithoutAgentCosts"] = result.MissionsWithoutAgentCosts;
         return node.ToJsonString();
     }
 
@@ -235,26 +237,6 @@ internal static class DashboardApp
         }
 
         return false;
-    }
-
-    private static Dictionary<int, long> CountByKeyVersion(Database database)
-    {
-        using var connection = database.Open();
-        using var command = Database.Command(connection, "SELECT keyVersion, COUNT(*) FROM UserProfile GROUP BY keyVersion");
-        using var reader = command.ExecuteReader();
-        var counts = new Dictionary<int, long>();
-        while (reader.Read())
-        {
-            counts[reader.GetInt32(0)] = reader.GetInt64(1);
-        }
-
-        return counts;
-    }
-
-    private static List<string?> ReadStrings(Database database, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var connection = database.Open();
-        return Database.ReadStrings(connection, sql, parameters);
     }
 
     private static AdminToken AdminTokenFrom(IConfiguration configuration)

@@ -18,7 +18,8 @@ internal sealed record ReencryptionStatus(
     string? Error,
     bool Pending = false,
     int Attempts = 0,
-    DateTimeOffset? NextAttemptAt = null)
+    DateTimeOffset? NextAttemptAt = null,
+    bool RunningElsewhere = false)
 {
     public static readonly ReencryptionStatus Idle = new(false, null, 0, 0, 0, 0, 0, null, null, null);
 }
@@ -28,10 +29,12 @@ internal sealed record ReencryptionStatus(
 /// periodically it looks for profiles under an older version and re-encrypts them (resuming an unfinished run from its
 /// checkpoint). A failure (the database busy, say) is shown in the status with its reason and retried with exponential
 /// backoff; shutting down stops at a checkpoint. A rotation request holds the job until its re-encryption ends, so a
-/// second request meanwhile is refused (409).
+/// second request meanwhile is refused (409). Across hosts one runner at a time does the work: a host that finds another
+/// running shows it and looks again soon, picking up from the shared checkpoint if that runner stops.
 /// </summary>
 internal sealed class ReencryptionJob(
     ProfileReencryption reencryption,
+    VersionedEnvelope.KeyRingManager keyRing,
     TimeProvider timeProvider,
     ReencryptionSchedule schedule,
     ILogger<ReencryptionJob> logger) : BackgroundService
@@ -67,14 +70,16 @@ internal sealed class ReencryptionJob(
             TimeSpan next;
             try
             {
-                bool ran = await ConvergeAsync(stoppingToken);
+                var outcome = await ConvergeAsync(stoppingToken);
                 attempts = 0;
                 delay = schedule.FirstRetry;
-                next = schedule.CheckInterval;
-                if (ran)
+                if (outcome == Outcome.Ran)
                 {
                     continue; // look again at once: a rotation may have happened meanwhile
                 }
+
+                // Another host's runner has the work: look again soon, to take over if it stops.
+                next = outcome == Outcome.RunningElsewhere ? schedule.FirstRetry : schedule.CheckInterval;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -115,8 +120,15 @@ internal sealed class ReencryptionJob(
         }
     }
 
-    /// <summary>Re-encrypts whatever is not under the active version; false when everything already was.</summary>
-    private async Task<bool> ConvergeAsync(CancellationToken stoppingToken)
+    private enum Outcome
+    {
+        Idle,
+        Ran,
+        RunningElsewhere,
+    }
+
+    /// <summary>Re-encrypts whatever is not under the active version.</summary>
+    private async Task<Outcome> ConvergeAsync(CancellationToken stoppingToken)
     {
         // A rotation's run uses the claim its request took. Otherwise the job looks first (reads only) and claims only
         // when there is work, so a check that finds nothing never turns a rotation request away with 409; while a
@@ -124,26 +136,43 @@ internal sealed class ReencryptionJob(
         bool claimed = Interlocked.Exchange(ref _rotationPending, 0) == 1;
         try
         {
+            // Another host may have rotated since this one last refreshed: re-encrypting to an older version would undo its work.
+            await keyRing.RefreshAsync(stoppingToken);
             int active = reencryption.ActiveVersion;
-            bool resume = reencryption.HasUnfinishedRun(out string? resumeAfter);
-            if (!resume && reencryption.CountStale(active) == 0)
+            var (resume, resumeAfter) = await reencryption.FindUnfinishedRunAsync(stoppingToken);
+            if (!resume && await reencryption.CountStaleAsync(active, stoppingToken) == 0)
             {
-                Volatile.Write(ref _status, Status with { Pending = false, Error = null, Attempts = 0, NextAttemptAt = null });
-                return false;
+                Volatile.Write(ref _status, Status with { Pending = false, RunningElsewhere = false, Error = null, Attempts = 0, NextAttemptAt = null });
+                return Outcome.Idle;
             }
 
             if (!claimed && !(claimed = TryClaim()))
             {
-                return false;
+                return Outcome.Idle;
             }
 
+            await using var runner = await reencryption.TryBecomeRunnerAsync(stoppingToken);
+            if (runner is null)
+            {
+                Volatile.Write(ref _status, Status with { Running = false, Pending = true, RunningElsewhere = true, TargetVersion = active, Error = null });
+                return Outcome.RunningElsewhere;
+            }
+
+            // Read again as the runner: the previous runner may have finished or moved the checkpoint meanwhile.
+            (resume, resumeAfter) = await reencryption.FindUnfinishedRunAsync(stoppingToken);
             if (!resume)
             {
-                reencryption.Begin(active);
+                if (await reencryption.CountStaleAsync(active, stoppingToken) == 0)
+                {
+                    Volatile.Write(ref _status, Status with { Pending = false, RunningElsewhere = false, Error = null });
+                    return Outcome.Idle;
+                }
+
+                await reencryption.BeginAsync(active, stoppingToken);
                 resumeAfter = null;
             }
 
-            return await RunAsync(active, resumeAfter, stoppingToken);
+            return await RunAsync(active, resumeAfter, stoppingToken) ? Outcome.Ran : Outcome.Idle;
         }
         finally
         {
@@ -156,19 +185,13 @@ internal sealed class ReencryptionJob(
 
     private async Task<bool> RunAsync(int active, string? resumeAfter, CancellationToken stoppingToken)
     {
-        long total = reencryption.CountAfter(resumeAfter);
-        long scanned = 0, rewrapped = 0;
+        long total = await reencryption.CountAfterAsync(resumeAfter, stoppingToken);
         var started = ReencryptionStatus.Idle with { Running = true, TargetVersion = active, Total = total, StartedAt = timeProvider.GetUtcNow() };
         Volatile.Write(ref _status, started);
         var summary = await Task.Run(
             () => reencryption.RunAsync(
                 resumeAfter,
-                batch =>
-                {
-                    scanned += batch.Scanned;
-                    rewrapped += batch.Changed.Count;
-                    Volatile.Write(ref _status, started with { Scanned = scanned, Rewrapped = rewrapped });
-                },
+                progress => Volatile.Write(ref _status, started with { Scanned = progress.Scanned, Rewrapped = progress.Rewrapped, Skipped = progress.Skipped, Failed = progress.Failed }),
                 stoppingToken),
             stoppingToken);
         Volatile.Write(ref _status, started with

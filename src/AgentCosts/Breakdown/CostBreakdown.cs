@@ -62,6 +62,11 @@ public sealed class CostBreakdown
             }
         }
 
+        return Create(count, totals, models, rounding);
+    }
+
+    private static CostBreakdown Create(int count, SortedDictionary<string, (AgentCost Cost, int Missions)> totals, SortedDictionary<string, ModelUsage> models, CreditRounding rounding)
+    {
         var (apportioned, total) = CreditApportionment.Apportion(
             [.. totals.Select(pair => new KeyValuePair<string, AgentCost>(pair.Key, pair.Value.Cost))], rounding);
         var agents = apportioned
@@ -70,6 +75,41 @@ public sealed class CostBreakdown
             .ThenBy(line => line.Agent, StringComparer.Ordinal)
             .ToArray();
         return new CostBreakdown(count, total, agents, models);
+    }
+
+    /// <summary>
+    /// A breakdown from per-agent totals computed elsewhere, for example by one SQL query over stored <c>agentCosts</c>
+    /// columns: the same lines, shares and rounding as <see cref="From(IEnumerable{MissionCosts}, CreditRounding)"/> over
+    /// the missions those totals came from.
+    /// </summary>
+    /// <param name="missions">How many missions the totals cover (missions without agents included).</param>
+    /// <param name="agents">Each agent once, with its totals and the number of missions it appears in.</param>
+    /// <param name="rounding">How the total's exact credits are rounded.</param>
+    /// <exception cref="ArgumentException">An agent appears twice, has an empty name, or a mission count below 1 or above <paramref name="missions"/>.</exception>
+    public static CostBreakdown FromTotals(int missions, IEnumerable<AgentTotal> agents, CreditRounding rounding = CreditRounding.HalfUp)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(missions);
+        ArgumentNullException.ThrowIfNull(agents);
+        var totals = new SortedDictionary<string, (AgentCost Cost, int Missions)>(StringComparer.Ordinal);
+        foreach (var line in agents)
+        {
+            if (string.IsNullOrEmpty(line.Agent))
+            {
+                throw new ArgumentException("An agent name is empty.", nameof(agents));
+            }
+
+            if (line.Missions < 1 || line.Missions > missions)
+            {
+                throw new ArgumentException($"Agent '{line.Agent}' appears in {line.Missions} missions; it must be between 1 and {missions}.", nameof(agents));
+            }
+
+            if (!totals.TryAdd(line.Agent, (line.Total, line.Missions)))
+            {
+                throw new ArgumentException($"Agent '{line.Agent}' appears more than once.", nameof(agents));
+            }
+        }
+
+        return Create(missions, totals, new SortedDictionary<string, ModelUsage>(StringComparer.Ordinal), rounding);
     }
 
     /// <summary>Writes the breakdown as compact JSON (camelCase; durations in milliseconds; shares 0 to 1).</summary>

@@ -1,0 +1,172 @@
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using AgentCosts;
+using Microsoft.EntityFrameworkCore;
+
+namespace MissionHost.Data;
+
+/// <summary>A breakdown of agent costs over the missions of a time range, and the missions it left out.</summary>
+/// <param name="Breakdown">Per agent: missions, tokens, credits, duration, share.</param>
+/// <param name="MalformedMissionIds">Missions whose <c>agentCosts</c> is not the agentCosts shape (left out).</param>
+/// <param name="MissionsWithoutAgentCosts">Missions from before Phase 9, whose <c>agentCosts</c> is null (left out).</param>
+internal sealed record AgentCostBreakdownResult(CostBreakdown Breakdown, IReadOnlyList<long> MalformedMissionIds, long MissionsWithoutAgentCosts);
+
+/// <summary>
+/// The seed's <c>getAgentCostBreakdown()</c>. On PostgreSQL one SQL query over the <c>agentCosts</c> <c>jsonb</c>
+/// column (<c>jsonb_each</c>) does the work in the database and returns one row per agent; elsewhere the rows are read
+/// and aggregated in memory with <see cref="CostBreakdown.From(IEnumerable{MissionCosts})"/>. Both give the same answer,
+/// malformed rows included: the SQL accepts exactly what <see cref="MissionCosts.Parse(string)"/> accepts.
+/// </summary>
+internal static class AgentCostBreakdownQuery
+{
+    /// <summary>Missions completed in [<paramref name="from"/>, <paramref name="to"/>), either bound optional.</summary>
+    public static Task<AgentCostBreakdownResult> GetAgentCostBreakdownAsync(MissionDbContext context, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default) =>
+        context.IsPostgres
+            ? InDatabaseAsync(context, from, to, cancellationToken)
+            : InMemoryAsync(context, from, to, cancellationToken);
+
+    /// <summary>The in-memory way, on any provider: every mission of the range read, parsed and aggregated in the app.</summary>
+    public static async Task<AgentCostBreakdownResult> InMemoryAsync(MissionDbContext context, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken)
+    {
+        var missions = new List<MissionCosts>();
+        var malformed = new List<long>();
+        long withoutCosts = 0;
+        // SQLite stores DateTimeOffset as text EF Core cannot compare in SQL: the range is applied here on SQLite.
+        var query = context.Missions.AsNoTracking().OrderBy(m => m.Id).Select(m => new { m.Id, m.AgentCosts, m.CompletedAt });
+        var rows = context.IsPostgres
+            ? query.Where(m => (from == null || m.CompletedAt >= from) && (to == null || m.CompletedAt < to))
+            : query;
+        await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            if ((from is not null && row.CompletedAt < from) || (to is not null && row.CompletedAt >= to))
+            {
+                continue;
+            }
+
+            if (row.AgentCosts is null)
+            {
+                withoutCosts++;
+                continue;
+            }
+
+            try
+            {
+                missions.Add(MissionCosts.Parse(row.AgentCosts));
+            }
+            catch (JsonException)
+            {
+                malformed.Add(row.Id);
+            }
+        }
+
+        return new AgentCostBreakdownResult(CostBreakdown.From(missions), malformed, withoutCosts);
+    }
+
+    // A value is one agent's { tokens, cost, duration }: an object with exactly those keys, each a JSON number written
+    // as a whole number without sign or fraction that fits a long (the text jsonb gives back is what the app would read).
+    // CASE keeps the order of the tests: PostgreSQL does not promise to short-circuit AND.
+    private const string ValidCount = """
+        CASE WHEN jsonb_typeof(v -> '{0}') = 'number' AND (v ->> '{0}') ~ '^(0|[1-9][0-9]{{0,18}})$'
+             THEN (v ->> '{0}')::numeric <= 9223372036854775807 ELSE false END
+        """;
+
+    private static readonly string ValidAgent = $"""
+        CASE WHEN jsonb_typeof(v) <> 'object' THEN false
+             WHEN (SELECT count(*) FROM jsonb_object_keys(v)) <> 3 OR NOT (v ?& array['tokens', 'cost', 'duration']) THEN false
+             ELSE ({string.Format(CultureInfo.InvariantCulture, ValidCount, "tokens")})
+              AND ({string.Format(CultureInfo.InvariantCulture, ValidCount, "cost")})
+              AND ({string.Format(CultureInfo.InvariantCulture, ValidCount, "duration")})
+        END
+        """;
+
+    /// <summary>
+    /// One statement: the range's missions, each checked (an object of valid agents with non-empty names), then one row
+    /// with the count of valid missions, one row per agent with its sums, and one row per malformed mission.
+    /// </summary>
+    public static readonly string Sql = $"""
+        WITH scoped AS (
+            SELECT m."id", m."agentCosts" AS costs
+            FROM "Mission" m
+            WHERE (@from IS NULL OR m."completedAt" >= @from) AND (@to IS NULL OR m."completedAt" < @to)
+        ),
+        checked AS (
+            SELECT s."id", s.costs,
+                CASE WHEN s.costs IS NULL THEN NULL
+                     WHEN jsonb_typeof(s.costs) <> 'object' THEN false
+                     ELSE NOT EXISTS (
+                         SELECT 1 FROM jsonb_each(s.costs) AS agent(name, v)
+                         WHERE agent.name = '' OR NOT ({ValidAgent}))
+                END AS valid
+            FROM scoped s
+        )
+        SELECT 0 AS kind, NULL::text AS agent, count(*) FILTER (WHERE valid) AS missions, 0::numeric AS tokens, 0::numeric AS cost, 0::numeric AS duration,
+               count(*) FILTER (WHERE valid IS NULL) AS id
+        FROM checked
+        UNION ALL
+        SELECT 1, agent.name, count(*), sum((agent.v ->> 'tokens')::bigint), sum((agent.v ->> 'cost')::bigint), sum((agent.v ->> 'duration')::bigint), NULL
+        FROM checked c CROSS JOIN LATERAL jsonb_each(c.costs) AS agent(name, v)
+        WHERE c.valid
+        GROUP BY agent.name
+        UNION ALL
+        SELECT 2, NULL, 0, 0, 0, 0, c."id"
+        FROM checked c
+        WHERE NOT c.valid
+        """;
+
+    private static async Task<AgentCostBreakdownResult> InDatabaseAsync(MissionDbContext context, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken)
+    {
+        var connection = context.Database.GetDbConnection();
+        await context.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Sql;
+            command.Parameters.Add(Time(command, "@from", from));
+            command.Parameters.Add(Time(command, "@to", to));
+            int missions = 0;
+            long withoutCosts = 0;
+            var agents = new List<AgentTotal>();
+            var malformed = new List<long>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                switch (reader.GetInt32(0))
+                {
+                    case 0:
+                        missions = checked((int)reader.GetInt64(2));
+                        withoutCosts = reader.GetInt64(6);
+                        break;
+                    case 1:
+                        // Sums of bigints are numeric: a total beyond a long fails here, as adding them in the app would.
+                        var total = new AgentCost(
+                            checked((long)reader.GetDecimal(3)),
+                            checked((long)reader.GetDecimal(4)),
+                            checked((long)reader.GetDecimal(5)));
+                        agents.Add(new AgentTotal(reader.GetString(1), total, checked((int)reader.GetInt64(2))));
+                        break;
+                    default:
+                        malformed.Add(reader.GetInt64(6));
+                        break;
+                }
+            }
+
+            malformed.Sort();
+            return new AgentCostBreakdownResult(CostBreakdown.FromTotals(missions, agents), malformed, withoutCosts);
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static DbParameter Time(DbCommand command, string name, DateTimeOffset? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.DbType = DbType.DateTimeOffset;
+        parameter.Value = value is { } time ? time.ToUniversalTime() : DBNull.Value;
+        return parameter;
+    }
+}

@@ -1,0 +1,71 @@
+using Microsoft.EntityFrameworkCore;
+using MissionHost.Data;
+using Spectre.Console;
+
+namespace MissionHost;
+
+/// <summary>
+/// <c>migrate</c>: applies the pending EF Core migrations (Phase 9 among them) to the data that is there, creates the
+/// key ring (the pre-Phase-9 key becomes version 1), and checks what the migration promised: no row lost, every old
+/// profile at <c>keyVersion = 1</c> with no <c>keyRotationHistory</c>, every old mission without <c>agentCosts</c>.
+/// </summary>
+internal static class MigrateCommand
+{
+    public sealed record Counts(long Profiles, long Missions);
+
+    /// <summary>Migrates and returns the started host, and whether every check held.</summary>
+    public static async Task<(SampleHost Host, bool Verified)> RunAsync(DatabaseTarget target, CancellationToken cancellationToken)
+    {
+        Counts? before = null;
+        await using (var context = target.CreateContext())
+        {
+            if (!target.IsPostgres && !File.Exists(target.Paths.Database))
+            {
+                AnsiConsole.MarkupLine($"There is no database at {Markup.Escape(target.Paths.Database)} yet: it is created at the latest schema.");
+            }
+            else if ((await MissionSchema.AppliedAsync(context, cancellationToken)).Contains(MissionSchema.InitialSchema))
+            {
+                before = await CountAsync(context, cancellationToken);
+            }
+
+            var pending = await MissionSchema.PendingAsync(context, cancellationToken);
+            AnsiConsole.MarkupLine(pending.Count == 0
+                ? "The database is at the latest schema; nothing to apply."
+                : $"Applying: [bold]{Markup.Escape(string.Join(", ", pending))}[/]");
+        }
+
+        var host = await SampleHost.StartAsync(target, createIfMissing: true, cancellationToken);
+        if (before is null)
+        {
+            return (host, true);
+        }
+
+        await using var migrated = host.CreateContext();
+        var after = await CountAsync(migrated, cancellationToken);
+        // Nothing else can write between the two counts: only a migrated database has the model the application writes with.
+        long profilesAtVersion1 = await migrated.UserProfiles.LongCountAsync(p => p.KeyVersion == 1, cancellationToken);
+        long profilesWithoutHistory = await migrated.UserProfiles.LongCountAsync(p => p.KeyRotationHistory == null, cancellationToken);
+        long missionsWithoutCosts = await migrated.Missions.LongCountAsync(m => m.AgentCosts == null, cancellationToken);
+        var legacy = await migrated.UserProfiles.LongCountAsync(p => !p.ApiKey.StartsWith("ve1:"), cancellationToken);
+
+        var table = new Table().Border(TableBorder.Rounded).Title("After the migration").AddColumn("check").AddColumn(new TableColumn("result").RightAligned());
+        table.AddRow("profiles before → after", $"{before.Profiles:N0} → {after.Profiles:N0}");
+        table.AddRow("missions before → after", $"{before.Missions:N0} → {after.Missions:N0}");
+        table.AddRow("old profiles with keyVersion = 1", $"{profilesAtVersion1:N0} / {after.Profiles:N0}");
+        table.AddRow("old profiles with keyRotationHistory null", $"{profilesWithoutHistory:N0} / {after.Profiles:N0}");
+        table.AddRow("missions with agentCosts null", $"{missionsWithoutCosts:N0} / {after.Missions:N0}");
+        table.AddRow("API keys still headerless (re-encryption turns them into VE1)", $"{legacy:N0}");
+        AnsiConsole.Write(table);
+
+        bool ok = after == before && profilesAtVersion1 == after.Profiles && profilesWithoutHistory == after.Profiles && missionsWithoutCosts == after.Missions;
+        AnsiConsole.MarkupLine(ok
+            ? $"[green]Migrated: no row lost, old rows have the Phase 9 defaults, the key ring has the old key as v{host.KeyRing.Current.ActiveVersion}.[/]"
+            : "[red]The migration's checks failed.[/]");
+        return (host, ok);
+    }
+
+    /// <summary>Row counts with SQL the schema of every migration has.</summary>
+    public static async Task<Counts> CountAsync(MissionDbContext context, CancellationToken cancellationToken) => new(
+        await context.Database.SqlQuery<long>($"""SELECT COUNT(*) AS "Value" FROM "UserProfile" """).SingleAsync(cancellationToken),
+        await context.Database.SqlQuery<long>($"""SELECT COUNT(*) AS "Value" FROM "Mission" """).SingleAsync(cancellationToken));
+}
