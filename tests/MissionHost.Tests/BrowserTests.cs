@@ -101,10 +101,8 @@ public sealed class BrowserTests(SampleData data)
         try
         {
             string longName = string.Concat(Enumerable.Repeat("very-long-agent-name-", 500));
-            using (var connection = new Database(own.Paths.Database).Open())
-            {
-                Database.Execute(connection, "INSERT INTO Mission (name, cost, agentCosts, startedAt, completedAt) VALUES ('long', 7, $json, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z')", null, ("$json", $"{{\"{longName}\":{{\"tokens\":1,\"cost\":7,\"duration\":1}}}}"));
-            }
+            string json = $"{{\"{longName}\":{{\"tokens\":1,\"cost\":7,\"duration\":1}}}}";
+            await own.ExecuteAsync($"""INSERT INTO "Mission" ("name", "cost", "agentCosts", "startedAt", "completedAt") VALUES ('long', 7, {json}, {Time(0)}, {Time(1)})""");
 
             await using var app = own.CreateKestrelApp();
             await app.StartAsync(ct);
@@ -126,4 +124,6 @@ public sealed class BrowserTests(SampleData data)
             await own.DisposeAsync();
         }
     }
+
+    private static DateTimeOffset Time(int seconds) => new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(seconds);
 }

@@ -1,7 +1,9 @@
 using MissionHost.Dashboard;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
+using MissionHost.Data;
 
 namespace MissionHost.Tests;
 
@@ -11,13 +13,34 @@ public sealed class SampleData : IAsyncLifetime
     /// <summary>A token as strong as a generated one (32 characters, high entropy).</summary>
     public const string AdminToken = "Tq7-vXe2Lm9_RkP4wYb8ZsN1cHd6GjF3";
 
-    internal DataPaths Paths { get; } = DataPaths.For(Path.Combine(Directory.CreateTempSubdirectory("missionhost-tests-").FullName, "missionhost.db"));
+    /// <summary>A sample on SQLite (the default) or, given a connection string, on PostgreSQL.</summary>
+    internal SampleData(string? postgres = null)
+    {
+        string file = Path.Combine(Directory.CreateTempSubdirectory("missionhost-tests-").FullName, "missionhost.db");
+        Target = postgres is null ? DatabaseTarget.Sqlite(file) : DatabaseTarget.Postgres(postgres, Path.GetDirectoryName(file)!);
+    }
+
+    public SampleData()
+        : this(null)
+    {
+    }
+
+    internal DatabaseTarget Target { get; }
+
+    internal DataPaths Paths => Target.Paths;
 
     public async ValueTask InitializeAsync()
     {
-        using var host = SampleHost.Start(Paths, createIfMissing: true);
+        using var host = await SampleHost.StartAsync(Target, createIfMissing: true, CancellationToken.None);
         await SeedCommand.RunAsync(host, 300, CancellationToken.None);
         await MissionsCommand.RunAsync(host, 4, 7, CancellationToken.None);
+    }
+
+    /// <summary>Runs SQL on the sample's database (FormattableString: the arguments become parameters).</summary>
+    internal async Task ExecuteAsync(FormattableString sql)
+    {
+        await using var context = Target.CreateContext();
+        await context.Database.ExecuteSqlAsync(sql);
     }
 
     public ValueTask DisposeAsync()
@@ -28,7 +51,7 @@ public sealed class SampleData : IAsyncLifetime
 
     /// <summary>The dashboard app on the in-memory test server.</summary>
     internal WebApplication CreateTestApp(int rotationsPerMinute = 100, int failedAttemptsPerMinute = 100, Action<WebApplicationBuilder>? configure = null) =>
-        DashboardApp.Build(Paths, [], builder =>
+        DashboardApp.Build(Target, [], builder =>
         {
             builder.WebHost.UseTestServer();
             Configure(builder, rotationsPerMinute, failedAttemptsPerMinute);
@@ -37,7 +60,7 @@ public sealed class SampleData : IAsyncLifetime
 
     /// <summary>The dashboard app on Kestrel, on a free loopback port.</summary>
     internal WebApplication CreateKestrelApp() =>
-        DashboardApp.Build(Paths, ["--urls", "http://127.0.0.1:0"], builder => Configure(builder, 100, 100));
+        DashboardApp.Build(Target, ["--urls", "http://127.0.0.1:0"], builder => Configure(builder, 100, 100));
 
     private static void Configure(WebApplicationBuilder builder, int rotationsPerMinute, int failedAttemptsPerMinute) =>
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

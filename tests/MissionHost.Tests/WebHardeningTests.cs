@@ -91,7 +91,7 @@ public sealed class WebHardeningTests(SampleData data)
             var blocker = new SqliteConnection($"Data Source={own.Paths.Database};Pooling=False");
             await blocker.OpenAsync(Ct);
             var hold = blocker.BeginTransaction(deferred: false);
-            new SqliteCommand("UPDATE Checkpoint SET done = done", blocker, hold).ExecuteNonQuery();
+            new SqliteCommand("UPDATE \"Checkpoint\" SET \"done\" = \"done\"", blocker, hold).ExecuteNonQuery();
 
             var response = await client.SendAsync(Rotate(), Ct);
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
@@ -134,7 +134,7 @@ public sealed class WebHardeningTests(SampleData data)
         try
         {
             // A rotation whose re-encryption never started (the process died right after it).
-            using (var host = SampleHost.Start(own.Paths, createIfMissing: false))
+            using (var host = await SampleHost.StartAsync(own.Target, createIfMissing: false, Ct))
             {
                 await host.KeyRing.RotateAsync("ops", Ct);
             }
@@ -187,11 +187,10 @@ public sealed class WebHardeningTests(SampleData data)
         try
         {
             string longName = new('n', 10_000);
-            using (var connection = new Database(own.Paths.Database).Open())
-            {
-                Database.Execute(connection, "INSERT INTO Mission (id, name, cost, agentCosts, startedAt, completedAt) VALUES (900, 'mission-0900', 1, '{not json', '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z')");
-                Database.Execute(connection, "INSERT INTO Mission (id, name, cost, agentCosts, startedAt, completedAt) VALUES (901, 'mission-0901', 5, $json, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z')", null, ("$json", $"{{\"{longName}\":{{\"tokens\":1,\"cost\":5,\"duration\":1}}}}"));
-            }
+            var started = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            string json = $"{{\"{longName}\":{{\"tokens\":1,\"cost\":5,\"duration\":1}}}}";
+            await own.ExecuteAsync($"""INSERT INTO "Mission" ("id", "name", "cost", "agentCosts", "startedAt", "completedAt") VALUES (900, 'mission-0900', 1, {"{not json"}, {started}, {started.AddSeconds(1)})""");
+            await own.ExecuteAsync($"""INSERT INTO "Mission" ("id", "name", "cost", "agentCosts", "startedAt", "completedAt") VALUES (901, 'mission-0901', 5, {json}, {started}, {started.AddSeconds(1)})""");
 
             var logs = new FakeLogCollector();
             await using var app = own.CreateTestApp(configure: b => b.Logging.AddProvider(new FakeLoggerProvider(logs)));

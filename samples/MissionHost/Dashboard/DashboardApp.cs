@@ -113,13 +113,14 @@ internal static class DashboardApp
             // Counted from the indexed keyVersion column with one GROUP BY, shared by every request for a moment: the
             // page polls this during a re-encryption, and a count per request does not scale with the table.
             var ring = keyRing.Current;
-            var byVersion = await counts.GetAsync(cancellationToken);
+            var reencryption = job.Status;
+            var byVersion = await counts.GetAsync(reencryption.CompletedAt, cancellationToken);
             long unknown = byVersion.Where(c => !ring.TryGetKey(c.Key, out _)).Sum(c => c.Value);
             return Results.Ok(new VaultStatus(
                 ring.ActiveVersion,
                 [.. ring.Keys.Select(k => new KeyStatus(k.Version, k.State.ToString(), byVersion.GetValueOrDefault(k.Version)))],
                 unknown,
-                job.Status));
+                reencryption));
         });
 
         app.MapGet("/api/vault/history", (KeyRingManager keyRing) =>

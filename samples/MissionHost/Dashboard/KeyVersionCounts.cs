@@ -7,8 +7,8 @@ namespace MissionHost.Dashboard;
 /// <summary>
 /// Profiles per key version for <c>/api/vault/status</c>: one indexed <c>GROUP BY keyVersion</c>, shared by every
 /// request for <c>maxAge</c>. When the counts are older, the next request starts one refresh and every request answers
-/// with the last counts meanwhile, so no poll waits on the query (only the very first one does). The counts are at
-/// most <c>maxAge</c> plus one query old.
+/// with the last counts meanwhile, so a poll does not wait on the query (only the first one, and one asking for counts
+/// newer than an event, do). The counts are at most <c>maxAge</c> plus one query old.
 /// </summary>
 internal sealed class KeyVersionCounts(IDbContextFactory<MissionDbContext> contexts, TimeProvider timeProvider, TimeSpan maxAge, ILogger<KeyVersionCounts> logger)
 {
@@ -16,34 +16,46 @@ internal sealed class KeyVersionCounts(IDbContextFactory<MissionDbContext> conte
     private Snapshot? _last;
     private Task<Snapshot>? _refreshing;
 
-    public async ValueTask<IReadOnlyDictionary<int, long>> GetAsync(CancellationToken cancellationToken)
+    /// <summary>The counts; with <paramref name="takenAfter"/>, counts from a query that started after that time (after a re-encryption ended, say).</summary>
+    public async ValueTask<IReadOnlyDictionary<int, long>> GetAsync(DateTimeOffset? takenAfter, CancellationToken cancellationToken)
     {
-        var last = Volatile.Read(ref _last);
-        if (last is not null && timeProvider.GetElapsedTime(last.Taken) < maxAge)
+        while (true)
         {
-            return last.Counts;
-        }
+            var last = Volatile.Read(ref _last);
+            if (last is not null && (takenAfter is null || last.StartedAt > takenAfter))
+            {
+                if (timeProvider.GetUtcNow() - last.StartedAt >= maxAge)
+                {
+                    _ = StartRefresh();
+                }
 
-        Task<Snapshot> refresh;
-        lock (_gate)
-        {
-            refresh = _refreshing ??= RefreshAsync();
-        }
+                return last.Counts;
+            }
 
-        return last is not null ? last.Counts : (await refresh.WaitAsync(cancellationToken)).Counts;
+            var fresh = await StartRefresh().WaitAsync(cancellationToken);
+            if (takenAfter is null || fresh.StartedAt > takenAfter)
+            {
+                return fresh.Counts;
+            }
+        }
     }
 
-    /// <summary>Forgets the counts, so the next request waits for fresh ones (after a rotation, for example).</summary>
-    public void Invalidate() => Volatile.Write(ref _last, null);
+    private Task<Snapshot> StartRefresh()
+    {
+        lock (_gate)
+        {
+            return _refreshing ??= RefreshAsync();
+        }
+    }
 
     private async Task<Snapshot> RefreshAsync()
     {
         try
         {
+            await Task.Yield(); // the caller's lock is released before the query starts
+            var started = timeProvider.GetUtcNow();
             await using var context = await contexts.CreateDbContextAsync();
-            long started = timeProvider.GetTimestamp();
-            var counts = await context.CountByKeyVersionAsync<UserProfile>(p => p.ApiKey);
-            var snapshot = new Snapshot(counts, started);
+            var snapshot = new Snapshot(await context.CountByKeyVersionAsync<UserProfile>(p => p.ApiKey), started);
             Volatile.Write(ref _last, snapshot);
             return snapshot;
         }
@@ -62,5 +74,5 @@ internal sealed class KeyVersionCounts(IDbContextFactory<MissionDbContext> conte
         }
     }
 
-    private sealed record Snapshot(IReadOnlyDictionary<int, long> Counts, long Taken);
+    private sealed record Snapshot(IReadOnlyDictionary<int, long> Counts, DateTimeOffset StartedAt);
 }

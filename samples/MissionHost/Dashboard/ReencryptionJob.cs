@@ -96,7 +96,7 @@ internal sealed class ReencryptionJob(
                     Running = false,
                     Pending = true,
                     CompletedAt = timeProvider.GetUtcNow(),
-                    Error = ex.Message,
+                    Error = ex.GetBaseException().Message, // the database's own reason, not a wrapper's "see the inner exception"
                     Attempts = attempts,
                     NextAttemptAt = timeProvider.GetUtcNow() + next,
                 });
