@@ -86,6 +86,8 @@ public abstract class MigrationTests
     }
 }
 
+// Commands draw Spectre.Console progress bars, one at a time per process: with the other tests that run them.
+[Collection(DashboardCollection.Name)]
 public sealed class SqliteMigrationTests : MigrationTests, IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("missionhost-migration-").FullName;
@@ -116,6 +118,8 @@ public sealed class SqliteMigrationTests : MigrationTests, IDisposable
     private sealed record SqliteColumn(string Table, string Name, string Type, long NotNull, string? Default);
 }
 
+// Commands draw Spectre.Console progress bars, one at a time per process: with the other tests that run them.
+[Collection(DashboardCollection.Name)]
 public sealed class PostgresMigrationTests : MigrationTests, IAsyncDisposable
 {
     private readonly List<PostgresServer> _databases = [];
