@@ -111,8 +111,11 @@ internal sealed class ProfileReencryption(IDbContextFactory<MissionDbContext> co
         return null;
     }
 
-    /// <summary>Runs (or resumes) the re-encryption; marks the checkpoint done when every profile was seen. The caller is the runner.</summary>
-    public async Task<ReencryptionSummary> RunAsync(string? resumeAfter, Action<ReencryptionProgress>? onSaved, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs (or resumes) the re-encryption with <paramref name="writers"/> batches written at once (default: one per core,
+    /// at most 4); marks the checkpoint done when every profile was seen. The caller is the runner.
+    /// </summary>
+    public async Task<ReencryptionSummary> RunAsync(string? resumeAfter, Action<ReencryptionProgress>? onSaved, CancellationToken cancellationToken, int? writers = null)
     {
         string history = RotationHistoryJson.Write(keyRing.GetRotationHistory());
         int targetVersion = ActiveVersion;
@@ -121,7 +124,7 @@ internal sealed class ProfileReencryption(IDbContextFactory<MissionDbContext> co
         var options = new EntityReencryptionOptions
         {
             BatchSize = 500,
-            MaxDegreeOfParallelism = Math.Min(4, Environment.ProcessorCount),
+            MaxDegreeOfParallelism = writers ?? Math.Min(4, Environment.ProcessorCount),
             // Legacy values have the default keyVersion 1 from the Phase 9 migration: only their header tells.
             VerifyHeaders = true,
             ResumeAfter = resumeAfter,

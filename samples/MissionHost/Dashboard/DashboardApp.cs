@@ -48,7 +48,9 @@ internal static class DashboardApp
         builder.Services.AddSingleton(new ReencryptionSchedule(
             builder.Configuration.GetValue("Dashboard:ReencryptionCheckInterval", TimeSpan.FromSeconds(30)),
             builder.Configuration.GetValue("Dashboard:ReencryptionFirstRetry", TimeSpan.FromSeconds(1)),
-            builder.Configuration.GetValue("Dashboard:ReencryptionMaxRetry", TimeSpan.FromMinutes(2))));
+            builder.Configuration.GetValue("Dashboard:ReencryptionMaxRetry", TimeSpan.FromMinutes(2)),
+            // One core is left to the requests: the page polls the status while the job writes.
+            Math.Max(1, builder.Configuration.GetValue("Dashboard:ReencryptionWriters", Environment.ProcessorCount - 1))));
         builder.Services.AddSingleton(AdminTokenFrom(builder.Configuration));
         builder.Services.AddSingleton(new RotationLimits(
             builder.Configuration.GetValue("Dashboard:FailedAttemptsPerMinute", 10),

@@ -192,7 +192,8 @@ internal sealed class ReencryptionJob(
             () => reencryption.RunAsync(
                 resumeAfter,
                 progress => Volatile.Write(ref _status, started with { Scanned = progress.Scanned, Rewrapped = progress.Rewrapped, Skipped = progress.Skipped, Failed = progress.Failed }),
-                stoppingToken),
+                stoppingToken,
+                schedule.Writers),
             stoppingToken);
         Volatile.Write(ref _status, started with
         {
@@ -207,5 +208,5 @@ internal sealed class ReencryptionJob(
     }
 }
 
-/// <summary>How often the job looks for stale secrets, and how it backs off after a failure.</summary>
-internal sealed record ReencryptionSchedule(TimeSpan CheckInterval, TimeSpan FirstRetry, TimeSpan MaxRetry);
+/// <summary>How often the job looks for stale secrets, how it backs off after a failure, and how many batches it writes at once.</summary>
+internal sealed record ReencryptionSchedule(TimeSpan CheckInterval, TimeSpan FirstRetry, TimeSpan MaxRetry, int Writers);
