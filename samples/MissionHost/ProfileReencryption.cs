@@ -81,7 +81,8 @@ internal sealed class ProfileReencryption(IDbContextFactory<MissionDbContext> co
         {
             try
             {
-                return new FileStream(target.Paths.Database + ".reencrypt.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+                // The file stays: deleting it on close would let a late opener lock the unlinked file beside a new one.
+                return new FileStream(target.Paths.Database + ".reencrypt.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
             catch (IOException)
             {

@@ -31,7 +31,7 @@ public abstract class MigrationTests
             Assert.True(verified);
             await using (var context = target.CreateContext())
             {
-                Assert.Equal([MissionSchema.InitialSchema, MissionSchema.Phase9, "SharedKeyRingAndCheckpoints"], await MissionSchema.AppliedAsync(context, Ct));
+                Assert.Equal(target.IsPostgres ? [MissionSchema.InitialSchema, MissionSchema.Phase9, "SharedKeyRingAndCheckpoints", "AgentCostsShapeCheck"] : [MissionSchema.InitialSchema, MissionSchema.Phase9, "SharedKeyRingAndCheckpoints"], await MissionSchema.AppliedAsync(context, Ct));
                 Assert.Equal(keysBefore, await context.Database.SqlQuery<string>($"""SELECT "apiKey" AS "Value" FROM "UserProfile" ORDER BY "id" """).ToListAsync(Ct));
                 Assert.Equal([1], await context.Database.SqlQuery<int>($"""SELECT DISTINCT "keyVersion" AS "Value" FROM "UserProfile" """).ToListAsync(Ct));
                 Assert.Equal(0, await context.UserProfiles.LongCountAsync(p => p.KeyRotationHistory != null, Ct));
@@ -152,11 +152,11 @@ public sealed class PostgresMigrationTests : MigrationTests, IAsyncDisposable
         Assert.Contains(new PostgresColumn("UserProfile", "keyVersion", "integer", "NO", "1", MissionDbContext.KeyVersionComment), columns);
         Assert.Contains(new PostgresColumn("UserProfile", "keyRotationHistory", "jsonb", "YES", null, MissionDbContext.KeyRotationHistoryComment), columns);
         Assert.Contains(new PostgresColumn("Mission", "agentCosts", "jsonb", "YES", null, MissionDbContext.AgentCostsComment), columns);
-        // The columns from before Phase 9 are untouched and carry no comment.
+        // The columns from before Phase 9 are untouched and carry no comment; agentCostsValid is the host's own (AgentCostsShapeCheck).
         Assert.Contains(new PostgresColumn("UserProfile", "apiKey", "text", "NO", null, null), columns);
         Assert.Contains(new PostgresColumn("Mission", "cost", "bigint", "NO", null, null), columns);
         Assert.Equal(["apiKey", "email", "id", "keyRotationHistory", "keyVersion"], columns.Where(c => c.Table == "UserProfile").Select(c => c.Name).Order(StringComparer.Ordinal));
-        Assert.Equal(["agentCosts", "completedAt", "cost", "id", "name", "startedAt"], columns.Where(c => c.Table == "Mission").Select(c => c.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["agentCosts", "agentCostsValid", "completedAt", "cost", "id", "name", "startedAt"], columns.Where(c => c.Table == "Mission").Select(c => c.Name).Order(StringComparer.Ordinal));
     }
 
     public async ValueTask DisposeAsync()

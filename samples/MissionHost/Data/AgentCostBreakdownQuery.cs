@@ -1,6 +1,5 @@
 using System.Data;
 using System.Data.Common;
-using System.Globalization;
 using System.Text.Json;
 using AgentCosts;
 using Microsoft.EntityFrameworkCore;
@@ -17,7 +16,7 @@ internal sealed record AgentCostBreakdownResult(CostBreakdown Breakdown, IReadOn
 /// The seed's <c>getAgentCostBreakdown()</c>. On PostgreSQL one SQL query over the <c>agentCosts</c> <c>jsonb</c>
 /// column (<c>jsonb_each</c>) does the work in the database and returns one row per agent; elsewhere the rows are read
 /// and aggregated in memory with <see cref="CostBreakdown.From(IEnumerable{MissionCosts})"/>. Both give the same answer,
-/// malformed rows included: the SQL accepts exactly what <see cref="MissionCosts.Parse(string)"/> accepts.
+/// malformed rows included: the database's shape check accepts exactly what <see cref="MissionCosts.Parse(string)"/> accepts.
 /// </summary>
 internal static class AgentCostBreakdownQuery
 {
@@ -64,55 +63,27 @@ internal static class AgentCostBreakdownQuery
         return new AgentCostBreakdownResult(CostBreakdown.From(missions), malformed, withoutCosts);
     }
 
-    // A value is one agent's { tokens, cost, duration }: an object with exactly those keys, each a JSON number written
-    // as a whole number without sign or fraction that fits a long (the text jsonb gives back is what the app would read).
-    // CASE keeps the order of the tests: PostgreSQL does not promise to short-circuit AND.
-    private const string ValidCount = """
-        CASE WHEN jsonb_typeof(v -> '{0}') = 'number' AND (v ->> '{0}') ~ '^(0|[1-9][0-9]{{0,18}})$'
-             THEN (v ->> '{0}')::numeric <= 9223372036854775807 ELSE false END
-        """;
-
-    private static readonly string ValidAgent = $"""
-        CASE WHEN jsonb_typeof(v) <> 'object' THEN false
-             WHEN (SELECT count(*) FROM jsonb_object_keys(v)) <> 3 OR NOT (v ?& array['tokens', 'cost', 'duration']) THEN false
-             ELSE ({string.Format(CultureInfo.InvariantCulture, ValidCount, "tokens")})
-              AND ({string.Format(CultureInfo.InvariantCulture, ValidCount, "cost")})
-              AND ({string.Format(CultureInfo.InvariantCulture, ValidCount, "duration")})
-        END
-        """;
-
     /// <summary>
-    /// One statement: the range's missions, each checked (an object of valid agents with non-empty names), then one row
-    /// with the count of valid missions, one row per agent with its sums, and one row per malformed mission.
+    /// One statement over the missions of the range. Whether a mission's <c>agentCosts</c> has the agentCosts shape is
+    /// the <c>agentCostsValid</c> column the database computes on every write (migration <c>AgentCostsShapeCheck</c>:
+    /// exactly what <see cref="MissionCosts.Parse(string)"/> accepts), so the query only adds up: one row with the count
+    /// of valid missions and of those without agentCosts, one row per agent with its sums (<c>jsonb_each</c>,
+    /// <c>GROUP BY</c>), and one row per malformed mission.
     /// </summary>
-    public static readonly string Sql = $"""
-        WITH scoped AS (
-            SELECT m."id", m."agentCosts" AS costs
-            FROM "Mission" m
-            WHERE (@from IS NULL OR m."completedAt" >= @from) AND (@to IS NULL OR m."completedAt" < @to)
-        ),
-        checked AS (
-            SELECT s."id", s.costs,
-                CASE WHEN s.costs IS NULL THEN NULL
-                     WHEN jsonb_typeof(s.costs) <> 'object' THEN false
-                     ELSE NOT EXISTS (
-                         SELECT 1 FROM jsonb_each(s.costs) AS agent(name, v)
-                         WHERE agent.name = '' OR NOT ({ValidAgent}))
-                END AS valid
-            FROM scoped s
-        )
-        SELECT 0 AS kind, NULL::text AS agent, count(*) FILTER (WHERE valid) AS missions, 0::numeric AS tokens, 0::numeric AS cost, 0::numeric AS duration,
-               count(*) FILTER (WHERE valid IS NULL) AS id
-        FROM checked
+    public const string Sql = """
+        SELECT 0 AS kind, NULL::text AS agent, count(*) FILTER (WHERE m."agentCostsValid") AS missions,
+               0::numeric AS tokens, 0::numeric AS cost, 0::numeric AS duration, count(*) FILTER (WHERE m."agentCosts" IS NULL) AS id
+        FROM "Mission" m
+        WHERE (@from IS NULL OR m."completedAt" >= @from) AND (@to IS NULL OR m."completedAt" < @to)
         UNION ALL
         SELECT 1, agent.name, count(*), sum((agent.v ->> 'tokens')::bigint), sum((agent.v ->> 'cost')::bigint), sum((agent.v ->> 'duration')::bigint), NULL
-        FROM checked c CROSS JOIN LATERAL jsonb_each(c.costs) AS agent(name, v)
-        WHERE c.valid
+        FROM "Mission" m CROSS JOIN LATERAL jsonb_each(m."agentCosts") AS agent(name, v)
+        WHERE m."agentCostsValid" AND (@from IS NULL OR m."completedAt" >= @from) AND (@to IS NULL OR m."completedAt" < @to)
         GROUP BY agent.name
         UNION ALL
-        SELECT 2, NULL, 0, 0, 0, 0, c."id"
-        FROM checked c
-        WHERE NOT c.valid
+        SELECT 2, NULL, 0, 0, 0, 0, m."id"
+        FROM "Mission" m
+        WHERE NOT m."agentCostsValid" AND (@from IS NULL OR m."completedAt" >= @from) AND (@to IS NULL OR m."completedAt" < @to)
         """;
 
     private static async Task<AgentCostBreakdownResult> InDatabaseAsync(MissionDbContext context, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken)
