@@ -53,6 +53,26 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Postgres_EmptyConnectionString_ExitsTwoAndCreatesNothing()
+    {
+        var (code, output) = await RunAsync(_directory, "seed", "--postgres", "", "--db", "data/missionhost.db");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--postgres needs a connection string", output, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_directory));
+    }
+
+    [Fact]
+    public async Task Verify_OnADatabaseBeforePhase9_ExitsOneAndSaysToMigrate()
+    {
+        Assert.Equal(0, (await RunAsync(_directory, "legacy-seed", "--users", "3", "--db", "m.db")).Code);
+        var (code, output) = await RunAsync(_directory, "verify", "--db", "m.db");
+
+        Assert.Equal(1, code);
+        Assert.Contains("Run 'migrate' first", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RelativeDb_IsRelativeToTheCurrentDirectory()
     {
         var (code, _) = await RunAsync(_directory, "seed", "--users", "3", "--db", "data/missionhost.db");
