@@ -89,6 +89,46 @@ public sealed class TwoHostTests
         }
     }
 
+    [Fact]
+    public async Task PostgresRotationOnA_BReadsTheNewVersionAtOnceAndThenWritesUnderIt()
+    {
+        await using var database = PostgresServer.Require();
+        var data = new SampleData(database.ConnectionString);
+        await data.InitializeAsync();
+        try
+        {
+            // Console hosts with appsettings.json's refresh interval (30 s): longer than this test.
+            using var a = await SampleHost.StartAsync(data.Target, createIfMissing: false, Ct);
+            using var b = await SampleHost.StartAsync(data.Target, createIfMissing: false, Ct);
+            await a.KeyRing.RotateAsync("ops", Ct);
+            await using (var context = a.CreateContext())
+            {
+                context.UserProfiles.Add(new UserProfile { Email = "fresh@example.com", ApiKey = "sk-fresh" });
+                await context.SaveChangesAsync(Ct);
+            }
+
+            Assert.Equal(1, b.Encryptor.ActiveKeyVersion);
+            await using (var context = b.CreateContext())
+            {
+                // A ciphertext under a version B does not know makes B reload the shared ring.
+                var fresh = await context.UserProfiles.AsNoTracking().SingleAsync(p => p.Email == "fresh@example.com", Ct);
+                Assert.Equal(("sk-fresh", 2), (fresh.ApiKey, fresh.KeyVersion));
+            }
+
+            Assert.Equal(2, b.Encryptor.ActiveKeyVersion);
+            await using (var context = b.CreateContext())
+            {
+                context.UserProfiles.Add(new UserProfile { Email = "from-b@example.com", ApiKey = "sk-b" });
+                await context.SaveChangesAsync(Ct);
+                Assert.Equal(2, (await context.UserProfiles.AsNoTracking().SingleAsync(p => p.Email == "from-b@example.com", Ct)).KeyVersion);
+            }
+        }
+        finally
+        {
+            await data.DisposeAsync();
+        }
+    }
+
     private static void FastChecks(WebApplicationBuilder builder) =>
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
