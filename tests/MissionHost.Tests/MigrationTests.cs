@@ -57,6 +57,11 @@ public abstract class MigrationTests
                 Assert.All(keysAfter, key => Assert.StartsWith("ve1:v2:", key, StringComparison.Ordinal));
             }
         }
+
+        // Again, on a database past Phase 9: nothing to apply, nothing to check, success.
+        var (again, verifiedAgain) = await MigrateCommand.RunAsync(target, Ct);
+        again.Dispose();
+        Assert.True(verifiedAgain);
     }
 
     [Fact]
