@@ -60,7 +60,8 @@ function showProgress(reencryption) {
   document.getElementById("progress-text").textContent = reencryption.running
     ? `Re-encrypting to v${reencryption.targetVersion}: ${fmt.format(reencryption.scanned)} / ${fmt.format(reencryption.total)}`
     : reencryption.pending
-      ? `Re-encryption to v${reencryption.targetVersion} pending` + (reencryption.error ? ` (attempt ${reencryption.attempts} failed: ${reencryption.error}; retrying)` : "")
+      ? `Re-encryption to v${reencryption.targetVersion} ` + (reencryption.runningElsewhere ? "running on another host" : "pending")
+        + (reencryption.error ? ` (attempt ${reencryption.attempts} failed: ${reencryption.error}; retrying)` : "")
       : `Re-encryption to v${reencryption.targetVersion} done: ${fmt.format(reencryption.rewrapped)} re-encrypted, ${fmt.format(reencryption.failed)} failed`;
 }
 
