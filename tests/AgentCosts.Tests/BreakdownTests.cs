@@ -49,4 +49,17 @@ public sealed class BreakdownTests
         Assert.Equal(6, a.GetProperty("duration").GetInt64());
         Assert.Equal(10, a.GetProperty("averageTokens").GetDouble());
     }
+
+    [Fact]
+    public void FromTotals_RefusesDuplicateEmptyOrImpossibleLines()
+    {
+        var cost = new AgentCost(1, 1, 1);
+        Assert.Throws<ArgumentException>(() => CostBreakdown.FromTotals(2, [new("a", cost, 1), new("a", cost, 1)]));
+        Assert.Throws<ArgumentException>(() => CostBreakdown.FromTotals(2, [new("", cost, 1)]));
+        Assert.Throws<ArgumentException>(() => CostBreakdown.FromTotals(2, [new("a", cost, 3)]));
+        Assert.Throws<ArgumentException>(() => CostBreakdown.FromTotals(2, [new("a", cost, 0)]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CostBreakdown.FromTotals(-1, []));
+        Assert.Equal(0, CostBreakdown.FromTotals(3, []).Total.Cost);
+        Assert.Equal(3, CostBreakdown.FromTotals(3, []).Missions);
+    }
 }

@@ -6,6 +6,21 @@ namespace AgentCosts.Tests;
 
 public sealed class PropertyTests
 {
+    /// <summary>Per-agent sums taken elsewhere (a database's GROUP BY) give the breakdown the missions themselves give.</summary>
+    [Property(MaxTest = 200)]
+    public Property FromTotals_OfPerAgentSums_EqualsFrom() =>
+        Prop.ForAll(
+            Gen.OneOf(Generators.Missions.Generator, ExactGenerators.Missions.Generator).ArrayOf().ToArbitrary(),
+            missions =>
+            {
+                var totals = missions
+                    .SelectMany(m => m.Agents)
+                    .GroupBy(a => a.Key, StringComparer.Ordinal)
+                    .Select(g => new AgentTotal(g.Key, g.Aggregate(AgentCost.Zero, (sum, a) => sum + a.Value), g.Count()))
+                    .Reverse(); // any order
+                return CostBreakdown.FromTotals(missions.Length, totals).ToJson() == CostBreakdown.From(missions).ToJson();
+            });
+
     [Property(MaxTest = 200)]
     public Property Merge_IsAssociative() =>
         Prop.ForAll(Generators.Missions, Generators.Missions, Generators.Missions, (a, b, c) =>
