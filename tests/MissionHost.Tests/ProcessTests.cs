@@ -33,9 +33,12 @@ public sealed class ProcessTests : IDisposable
         return Process.Start(start)!;
     }
 
-    private async Task<(int Code, string Output)> RunAsync(string workingDirectory, params string[] args)
+    private Task<(int Code, string Output)> RunAsync(string workingDirectory, params string[] args) =>
+        RunWithEnvironmentAsync(workingDirectory, null, args);
+
+    private async Task<(int Code, string Output)> RunWithEnvironmentAsync(string workingDirectory, Dictionary<string, string>? environment, params string[] args)
     {
-        using var process = Start(workingDirectory, null, args);
+        using var process = Start(workingDirectory, environment, args);
         var output = process.StandardOutput.ReadToEndAsync(Ct);
         var error = process.StandardError.ReadToEndAsync(Ct);
         await process.WaitForExitAsync(Ct);
@@ -70,6 +73,19 @@ public sealed class ProcessTests : IDisposable
 
         Assert.Equal(1, code);
         Assert.Contains("'migrate'", output, StringComparison.Ordinal); // the console wraps the sentence at 80 columns
+    }
+
+    [Fact]
+    public async Task PostgresFromConfiguration_MissingDatabase_ExitsOneNamingItWithoutThePassword()
+    {
+        await using var database = PostgresServer.Require();
+        string connection = new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { Password = "not-a-real-password-42" }.ToString();
+        var (code, output) = await RunWithEnvironmentAsync(_directory, new() { ["MissionHost__Postgres"] = connection }, "verify", "--db", "m.db");
+
+        Assert.Equal(1, code);
+        Assert.Contains("There is no database (PostgreSQL", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-a-real-password-42", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_directory, "m.db")));
     }
 
     [Fact]

@@ -26,7 +26,8 @@ internal sealed class KeyVersionCounts(IDbContextFactory<MissionDbContext> conte
             {
                 if (timeProvider.GetUtcNow() - last.StartedAt >= maxAge)
                 {
-                    _ = StartRefresh();
+                    // Nobody waits for this one: its failure is logged in RefreshAsync, and observed here.
+                    _ = StartRefresh().ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
 
                 return last.Counts;

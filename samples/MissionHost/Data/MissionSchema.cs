@@ -47,7 +47,13 @@ internal static class MissionSchema
         }
 
         await using var context = target.CreateContext();
+        if (target.IsPostgres && !await context.Database.CanConnectAsync(cancellationToken))
+        {
+            throw new SampleException($"There is no database ({target.Describe()}), or the server cannot be reached. Run 'seed' (or 'legacy-seed' then 'migrate') first, or the default flow with --postgres.");
+        }
+
         var pending = await PendingAsync(context, cancellationToken);
+
         if (pending.Count > 0)
         {
             throw new SampleException($"The database ({target.Describe()}) has migrations to apply: {string.Join(", ", pending)}. Run 'migrate' first.");
