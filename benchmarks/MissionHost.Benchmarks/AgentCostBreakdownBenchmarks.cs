@@ -19,7 +19,13 @@ public class AgentCostBreakdownBenchmarks
     private DatabaseTarget _target = null!;
     private MissionDbContext _context = null!;
 
-    [Params(100_000, 1_000_000)]
+    /// <summary>100,000 and 1,000,000; MISSIONHOST_BENCHMARK_MISSIONS (comma-separated) replaces them, as CI's dry run does.</summary>
+    public static IEnumerable<int> Sizes =>
+        Environment.GetEnvironmentVariable("MISSIONHOST_BENCHMARK_MISSIONS") is { Length: > 0 } sizes
+            ? sizes.Split(',').Select(size => int.Parse(size, System.Globalization.CultureInfo.InvariantCulture))
+            : [100_000, 1_000_000];
+
+    [ParamsSource(nameof(Sizes))]
     public int Missions { get; set; }
 
     [GlobalSetup]
