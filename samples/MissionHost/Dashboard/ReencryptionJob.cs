@@ -134,6 +134,7 @@ internal sealed class ReencryptionJob(
         // when there is work, so a check that finds nothing never turns a rotation request away with 409; while a
         // rotation request holds the claim it skips the round (that request wakes the job when its rotation is saved).
         bool claimed = Interlocked.Exchange(ref _rotationPending, 0) == 1;
+        ReencryptionStatus? finished = null;
         try
         {
             // Another host may have rotated since this one last refreshed: re-encrypting to an older version would undo its work.
@@ -151,28 +152,32 @@ internal sealed class ReencryptionJob(
                 return Outcome.Idle;
             }
 
-            await using var runner = await reencryption.TryBecomeRunnerAsync(stoppingToken);
-            if (runner is null)
+            await using (var runner = await reencryption.TryBecomeRunnerAsync(stoppingToken))
             {
-                Volatile.Write(ref _status, Status with { Running = false, Pending = true, RunningElsewhere = true, TargetVersion = active, Error = null });
-                return Outcome.RunningElsewhere;
-            }
-
-            // Read again as the runner: the previous runner may have finished or moved the checkpoint meanwhile.
-            (resume, resumeAfter) = await reencryption.FindUnfinishedRunAsync(stoppingToken);
-            if (!resume)
-            {
-                if (await reencryption.CountStaleAsync(active, stoppingToken) == 0)
+                if (runner is null)
                 {
-                    Volatile.Write(ref _status, Status with { Pending = false, RunningElsewhere = false, Error = null });
-                    return Outcome.Idle;
+                    Volatile.Write(ref _status, Status with { Running = false, Pending = true, RunningElsewhere = true, TargetVersion = active, Error = null });
+                    return Outcome.RunningElsewhere;
                 }
 
-                await reencryption.BeginAsync(active, stoppingToken);
-                resumeAfter = null;
+                // Read again as the runner: the previous runner may have finished or moved the checkpoint meanwhile.
+                (resume, resumeAfter) = await reencryption.FindUnfinishedRunAsync(stoppingToken);
+                if (!resume)
+                {
+                    if (await reencryption.CountStaleAsync(active, stoppingToken) == 0)
+                    {
+                        Volatile.Write(ref _status, Status with { Pending = false, RunningElsewhere = false, Error = null });
+                        return Outcome.Idle;
+                    }
+
+                    await reencryption.BeginAsync(active, stoppingToken);
+                    resumeAfter = null;
+                }
+
+                finished = await RunAsync(active, resumeAfter, stoppingToken);
             }
 
-            return await RunAsync(active, resumeAfter, stoppingToken) ? Outcome.Ran : Outcome.Idle;
+            return finished.Rewrapped > 0 ? Outcome.Ran : Outcome.Idle;
         }
         finally
         {
@@ -180,10 +185,17 @@ internal sealed class ReencryptionJob(
             {
                 Release();
             }
+
+            // Shown as done only once the runner lock and the claim are free: whoever sees "done" can rotate at once.
+            if (finished is not null)
+            {
+                Volatile.Write(ref _status, finished);
+            }
         }
     }
 
-    private async Task<bool> RunAsync(int active, string? resumeAfter, CancellationToken stoppingToken)
+    /// <summary>Runs the re-encryption, showing its progress; returns its final status for the caller to show.</summary>
+    private async Task<ReencryptionStatus> RunAsync(int active, string? resumeAfter, CancellationToken stoppingToken)
     {
         long total = await reencryption.CountAfterAsync(resumeAfter, stoppingToken);
         var started = ReencryptionStatus.Idle with { Running = true, TargetVersion = active, Total = total, StartedAt = timeProvider.GetUtcNow() };
@@ -195,7 +207,7 @@ internal sealed class ReencryptionJob(
                 stoppingToken,
                 schedule.Writers),
             stoppingToken);
-        Volatile.Write(ref _status, started with
+        return started with
         {
             Running = false,
             Scanned = summary.Scanned,
@@ -203,8 +215,7 @@ internal sealed class ReencryptionJob(
             Skipped = summary.Skipped,
             Failed = summary.Failed,
             CompletedAt = timeProvider.GetUtcNow(),
-        });
-        return summary.Rewrapped > 0;
+        };
     }
 }
 
