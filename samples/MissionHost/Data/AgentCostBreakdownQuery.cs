@@ -6,12 +6,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace MissionHost.Data;
 
-/// <summary>A breakdown of agent costs over the missions of a time range, and the missions it left out.</summary>
-/// <param name="Breakdown">Per agent: missions, tokens, credits, duration, share.</param>
-/// <param name="MalformedMissionIds">Missions whose <c>agentCosts</c> is not the agentCosts shape (left out).</param>
-/// <param name="MissionsWithoutAgentCosts">Missions from before Phase 9, whose <c>agentCosts</c> is null (left out).</param>
-internal sealed record AgentCostBreakdownResult(CostBreakdown Breakdown, IReadOnlyList<long> MalformedMissionIds, long MissionsWithoutAgentCosts);
-
 /// <summary>
 /// The seed's <c>getAgentCostBreakdown()</c>. On PostgreSQL one SQL query over the <c>agentCosts</c> <c>jsonb</c>
 /// column (<c>jsonb_each</c>) does the work in the database and returns one row per agent; elsewhere the rows are read
