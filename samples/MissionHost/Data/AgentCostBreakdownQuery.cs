@@ -26,14 +26,15 @@ internal static class AgentCostBreakdownQuery
         var missions = new List<MissionCosts>();
         var malformed = new List<long>();
         long withoutCosts = 0;
-        // SQLite stores DateTimeOffset as text EF Core cannot compare in SQL: the range is applied here on SQLite.
         var query = context.Missions.AsNoTracking().OrderBy(m => m.Id).Select(m => new { m.Id, m.AgentCosts, m.CompletedAt });
-        var rows = context.IsPostgres
+        // SQLite stores DateTimeOffset as text EF Core cannot compare in SQL: there the range is applied here, row by row.
+        bool rangeInSql = context.IsPostgres;
+        var rows = rangeInSql
             ? query.Where(m => (from == null || m.CompletedAt >= from) && (to == null || m.CompletedAt < to))
             : query;
         await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            if ((from is not null && row.CompletedAt < from) || (to is not null && row.CompletedAt >= to))
+            if (!rangeInSql && ((from is not null && row.CompletedAt < from) || (to is not null && row.CompletedAt >= to)))
             {
                 continue;
             }

@@ -19,23 +19,20 @@ internal static class MissionSchema
     public static async Task<IReadOnlyList<string>> PendingAsync(MissionDbContext context, CancellationToken cancellationToken) =>
         [.. (await context.Database.GetPendingMigrationsAsync(cancellationToken)).Select(Name)];
 
-    /// <summary>Applies migrations up to <paramref name="target"/> (every one when null); returns the names applied.</summary>
-    public static async Task<IReadOnlyList<string>> MigrateAsync(MissionDbContext context, string? target, CancellationToken cancellationToken)
+    /// <summary>Applies migrations up to <paramref name="target"/> (every one when null).</summary>
+    public static async Task MigrateAsync(MissionDbContext context, string? target, CancellationToken cancellationToken)
     {
         if (context.Database.GetDbConnection() is Microsoft.Data.Sqlite.SqliteConnection sqlite)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource))!);
         }
 
-        var before = await AppliedAsync(context, cancellationToken);
         await context.GetService<IMigrator>().MigrateAsync(target, cancellationToken);
         if (!context.IsPostgres)
         {
             // Readers (the dashboard) and the writer (re-encryption) then do not block each other; the mode stays with the file.
             await context.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", cancellationToken);
         }
-
-        return [.. (await AppliedAsync(context, cancellationToken)).Except(before)];
     }
 
     /// <summary>Refuses a database that is missing or not at the latest schema, with what to run.</summary>
