@@ -12,7 +12,7 @@ namespace MissionHost.Tests;
 /// missions: one SQL query over jsonb on PostgreSQL, the in-memory path on SQLite. Mission sets with every agent, with
 /// agents missing, with many agents, with malformed rows and with missions from before Phase 9; with and without a range.
 /// </summary>
-public abstract class BreakdownTests
+public abstract class BreakdownTests : IAsyncDisposable
 {
     private static readonly DateTimeOffset Day0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly string[] Crew = ["genesis-architect", "seo-analyst", "copywriter", "fact-checker", "publisher"];
@@ -41,7 +41,11 @@ public abstract class BreakdownTests
 
     private protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private protected abstract Task<DatabaseTarget> CreateTargetAsync();
+    private protected TestTargets Targets { get; } = new();
+
+    private protected abstract DatabaseTarget CreateTarget();
+
+    public ValueTask DisposeAsync() => Targets.DisposeAsync();
 
     public static TheoryData<string> Sets => ["every-agent", "missing-agents", "many-agents", "malformed-and-legacy"];
 
@@ -49,7 +53,7 @@ public abstract class BreakdownTests
     [MemberData(nameof(Sets))]
     public async Task Breakdown_EqualsCostBreakdownFromOverTheSameMissions(string set)
     {
-        var target = await CreateTargetAsync();
+        var target = CreateTarget();
         using (await SampleHost.StartAsync(target, createIfMissing: true, Ct))
         {
         }
@@ -143,39 +147,12 @@ public abstract class BreakdownTests
     private sealed record StoredMission(long Id, string? AgentCosts, DateTimeOffset CompletedAt);
 }
 
-public sealed class SqliteBreakdownTests : BreakdownTests, IDisposable
+public sealed class SqliteBreakdownTests : BreakdownTests
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("missionhost-breakdown-").FullName;
-
-    private protected override Task<DatabaseTarget> CreateTargetAsync() =>
-        Task.FromResult(DatabaseTarget.Sqlite(Path.Combine(_directory, $"{Guid.NewGuid():N}.db")));
-
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    private protected override DatabaseTarget CreateTarget() => Targets.Sqlite();
 }
 
-public sealed class PostgresBreakdownTests : BreakdownTests, IAsyncDisposable
+public sealed class PostgresBreakdownTests : BreakdownTests
 {
-    private readonly List<PostgresServer> _databases = [];
-    private readonly string _directory = Directory.CreateTempSubdirectory("missionhost-breakdown-").FullName;
-
-    private protected override Task<DatabaseTarget> CreateTargetAsync()
-    {
-        var database = PostgresServer.Require();
-        _databases.Add(database);
-        return Task.FromResult(DatabaseTarget.Postgres(database.ConnectionString, _directory));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var database in _databases)
-        {
-            await database.DisposeAsync();
-        }
-
-        Directory.Delete(_directory, recursive: true);
-    }
+    private protected override DatabaseTarget CreateTarget() => Targets.Postgres();
 }

@@ -4,18 +4,22 @@ using MissionHost.Data;
 namespace MissionHost.Tests;
 
 /// <summary>The Phase 9 migration on data written before it, on each provider.</summary>
-public abstract class MigrationTests
+public abstract class MigrationTests : IAsyncDisposable
 {
     private protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private protected abstract Task<DatabaseTarget> CreateTargetAsync();
+    private protected TestTargets Targets { get; } = new();
+
+    private protected abstract DatabaseTarget CreateTarget();
+
+    public ValueTask DisposeAsync() => Targets.DisposeAsync();
 
     private sealed record Raw(long Id, string ApiKey, long Cost);
 
     [Fact]
     public async Task LegacyData_Migrated_KeepsEveryValueAndGetsTheDefaults_ThenRotationMakesItVe1()
     {
-        var target = await CreateTargetAsync();
+        var target = CreateTarget();
         await LegacySeedCommand.RunAsync(target, users: 120, missions: 3, Ct);
         List<string> keysBefore;
         await using (var context = target.CreateContext())
@@ -67,7 +71,7 @@ public abstract class MigrationTests
     [Fact]
     public async Task LegacySeed_OnAMigratedDatabase_IsRefusedAndWritesNothing()
     {
-        var target = await CreateTargetAsync();
+        var target = CreateTarget();
         using (var host = await SampleHost.StartAsync(target, createIfMissing: true, Ct))
         {
             await SeedCommand.RunAsync(host, 5, Ct);
@@ -82,7 +86,7 @@ public abstract class MigrationTests
     [Fact]
     public async Task Commands_OnADatabaseBeforePhase9_AskForMigrate()
     {
-        var target = await CreateTargetAsync();
+        var target = CreateTarget();
         await LegacySeedCommand.RunAsync(target, users: 3, missions: 0, Ct);
 
         var error = await Assert.ThrowsAsync<SampleException>(() => SampleHost.StartAsync(target, createIfMissing: false, Ct));
@@ -93,17 +97,14 @@ public abstract class MigrationTests
 
 // Commands draw Spectre.Console progress bars, one at a time per process: with the other tests that run them.
 [Collection(DashboardCollection.Name)]
-public sealed class SqliteMigrationTests : MigrationTests, IDisposable
+public sealed class SqliteMigrationTests : MigrationTests
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("missionhost-migration-").FullName;
-
-    private protected override Task<DatabaseTarget> CreateTargetAsync() =>
-        Task.FromResult(DatabaseTarget.Sqlite(Path.Combine(_directory, "missionhost.db")));
+    private protected override DatabaseTarget CreateTarget() => Targets.Sqlite();
 
     [Fact]
     public async Task Phase9_AddsTheColumnsWithSqlitesClosestTypesAndTheDefault()
     {
-        var target = await CreateTargetAsync();
+        var target = CreateTarget();
         await LegacySeedCommand.RunAsync(target, users: 2, missions: 1, Ct);
         using var host = (await MigrateCommand.RunAsync(target, Ct)).Host;
         await using var context = target.CreateContext();
@@ -114,34 +115,20 @@ public sealed class SqliteMigrationTests : MigrationTests, IDisposable
         Assert.Contains(new SqliteColumn("Mission", "agentCosts", "TEXT", 0, null), columns);
     }
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
-
     private sealed record SqliteColumn(string Table, string Name, string Type, long NotNull, string? Default);
 }
 
 // Commands draw Spectre.Console progress bars, one at a time per process: with the other tests that run them.
 [Collection(DashboardCollection.Name)]
-public sealed class PostgresMigrationTests : MigrationTests, IAsyncDisposable
+public sealed class PostgresMigrationTests : MigrationTests
 {
-    private readonly List<PostgresServer> _databases = [];
-    private readonly string _directory = Directory.CreateTempSubdirectory("missionhost-migration-").FullName;
-
-    private protected override Task<DatabaseTarget> CreateTargetAsync()
-    {
-        var database = PostgresServer.Require();
-        _databases.Add(database);
-        return Task.FromResult(DatabaseTarget.Postgres(database.ConnectionString, _directory));
-    }
+    private protected override DatabaseTarget CreateTarget() => Targets.Postgres();
 
     /// <summary>Exactly the seed's Phase 9 columns: types, nullability, defaults (information_schema) and comments (pg_description).</summary>
     [Fact]
     public async Task Phase9_HasTheSeedsColumnsTypesDefaultsAndComments()
     {
-        var target = await CreateTargetAsync();
+        var target = CreateTarget();
         await LegacySeedCommand.RunAsync(target, users: 2, missions: 1, Ct);
         using var host = (await MigrateCommand.RunAsync(target, Ct)).Host;
         await using var context = target.CreateContext();
@@ -162,16 +149,6 @@ public sealed class PostgresMigrationTests : MigrationTests, IAsyncDisposable
         Assert.Contains(new PostgresColumn("Mission", "cost", "bigint", "NO", null, null), columns);
         Assert.Equal(["apiKey", "email", "id", "keyRotationHistory", "keyVersion"], columns.Where(c => c.Table == "UserProfile").Select(c => c.Name).Order(StringComparer.Ordinal));
         Assert.Equal(["agentCosts", "agentCostsValid", "completedAt", "cost", "id", "name", "startedAt"], columns.Where(c => c.Table == "Mission").Select(c => c.Name).Order(StringComparer.Ordinal));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var database in _databases)
-        {
-            await database.DisposeAsync();
-        }
-
-        Directory.Delete(_directory, recursive: true);
     }
 
     private sealed record PostgresColumn(string Table, string Name, string Type, string Nullable, string? Default, string? Comment);

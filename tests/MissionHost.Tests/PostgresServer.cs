@@ -1,4 +1,5 @@
 using Npgsql;
+using Shared.Tests;
 
 namespace MissionHost.Tests;
 
@@ -8,7 +9,6 @@ namespace MissionHost.Tests;
 /// </summary>
 internal sealed class PostgresServer : IAsyncDisposable
 {
-    public const string Variable = "VERSIONEDENVELOPE_POSTGRES";
     private readonly string _server;
     private readonly string _name;
 
@@ -22,22 +22,7 @@ internal sealed class PostgresServer : IAsyncDisposable
     /// <summary>A database that does not exist yet: the sample creates it.</summary>
     public string ConnectionString { get; }
 
-    public static PostgresServer Require()
-    {
-        string? server = Environment.GetEnvironmentVariable(Variable);
-        if (string.IsNullOrEmpty(server))
-        {
-            string why = $"{Variable} is not set: these tests need a PostgreSQL server (.ci/run starts one; .ci/postgres start DIR prints its connection string).";
-            if (Environment.GetEnvironmentVariable("CI") == "true")
-            {
-                Assert.Fail(why);
-            }
-
-            Assert.Skip(why);
-        }
-
-        return new PostgresServer(server);
-    }
+    public static PostgresServer Require() => new(PostgresTestServer.RequireConnectionString());
 
     public async ValueTask DisposeAsync()
     {

@@ -1,3 +1,4 @@
+using Shared.Tests;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -75,7 +76,6 @@ public sealed class SqliteTestDatabase : TestDatabase
 /// <summary>A database of its own on the server named by VERSIONEDENVELOPE_POSTGRES, dropped afterwards.</summary>
 public sealed class PostgresTestDatabase : TestDatabase
 {
-    public const string Variable = "VERSIONEDENVELOPE_POSTGRES";
     private readonly string _server;
     private readonly string _name;
 
@@ -99,27 +99,9 @@ public sealed class PostgresTestDatabase : TestDatabase
         CREATE TRIGGER log_api_key_write AFTER UPDATE OF "ApiKey" ON "Profiles" FOR EACH ROW EXECUTE FUNCTION log_api_key_write();
         """;
 
-    /// <summary>The server's connection string, or a skip (a failure under CI, which starts a server).</summary>
-    public static string RequireServer()
-    {
-        string? server = Environment.GetEnvironmentVariable(Variable);
-        if (string.IsNullOrEmpty(server))
-        {
-            string why = $"{Variable} is not set: these tests need a PostgreSQL server (.ci/run starts one; .ci/postgres start DIR prints its connection string).";
-            if (Environment.GetEnvironmentVariable("CI") == "true")
-            {
-                Assert.Fail(why);
-            }
-
-            Assert.Skip(why);
-        }
-
-        return server;
-    }
-
     public static async Task<PostgresTestDatabase> CreateAsync()
     {
-        string server = RequireServer();
+        string server = PostgresTestServer.RequireConnectionString();
         string name = $"ve_test_{Guid.NewGuid():N}";
         await using var connection = new NpgsqlConnection(server);
         await connection.OpenAsync();
