@@ -8,13 +8,14 @@ namespace VersionedEnvelope.EntityFrameworkCore.Storage;
 
 /// <summary>
 /// A key ring in a database row, shared by every host that uses the database. Each load and save runs in its own DI
-/// scope with a fresh <typeparamref name="TContext"/>. A save is one conditional <c>UPDATE … WHERE Revision = @expected</c>
-/// (or an <c>INSERT</c> of the first ring): when another host saved first it writes nothing and throws
-/// <see cref="KeyRingConcurrencyException"/>, and <see cref="KeyRingManager"/> reloads and applies its change again, so no
-/// version and no audit event is ever lost.
+/// scope with a fresh <typeparamref name="TContext"/>. <see cref="KeyRingManager"/> changes the ring under the row's lock
+/// (<see cref="UpdateAsync"/>: in one transaction the row is locked by a no-op update, read, changed and written), so
+/// hosts rotating at once wait for each other instead of failing, and no version and no audit event is ever lost. A
+/// plain save is one conditional <c>UPDATE … WHERE Revision = @expected</c> (or an <c>INSERT</c> of the first ring):
+/// when another host saved first it writes nothing and throws <see cref="KeyRingConcurrencyException"/>.
 /// </summary>
 /// <typeparam name="TContext">The host's context, which maps <see cref="VersionedEnvelopeKeyRing"/>.</typeparam>
-public sealed class DbContextKeyRingStore<TContext> : IKeyRingStore
+public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore
     where TContext : DbContext, IKeyRingDbContext
 {
     private readonly IServiceScopeFactory _scopes;
@@ -85,6 +86,69 @@ public sealed class DbContextKeyRingStore<TContext> : IKeyRingStore
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Document, document).SetProperty(r => r.Revision, revision), cancellationToken)
             .ConfigureAwait(false);
         return updated == 1 ? revision : throw await ConflictAsync(expectedRevision, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<StoredKeyRing?> UpdateAsync(Func<StoredKeyRing?, KeyRing?> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        string name = RingName;
+        for (int attempt = 1; ; attempt++)
+        {
+            using var scope = _scopes.CreateScope();
+            var context = scope.ServiceProvider.GetRequiredService<TContext>();
+            var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                // A write that changes nothing takes the row's lock until the commit, on every provider: another host's
+                // change waits here, and the row read next is the one this change is based on.
+                await context.VersionedEnvelopeKeyRings
+                    .Where(r => r.Name == name)
+                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.Revision, r => r.Revision), cancellationToken)
+                    .ConfigureAwait(false);
+                var row = await FindAsync(context, cancellationToken).ConfigureAwait(false);
+                var stored = row is null ? null : Open(row);
+                var next = change(stored);
+                if (next is null || ReferenceEquals(next, stored?.Ring))
+                {
+                    return stored;
+                }
+
+                long revision = (stored?.Revision ?? 0) + 1;
+                string document = Seal(next, revision);
+                if (row is null)
+                {
+                    // No row to lock yet: two hosts creating the first ring race on the primary key, and the loser
+                    // starts again under the winner's lock.
+                    context.VersionedEnvelopeKeyRings.Add(new VersionedEnvelopeKeyRing { Name = name, Revision = revision, Document = document });
+                    try
+                    {
+                        await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (DbUpdateException) when (attempt < 3)
+                    {
+                        continue;
+                    }
+                }
+                else
+                {
+                    long expected = row.Revision;
+                    int updated = await context.VersionedEnvelopeKeyRings
+                        .Where(r => r.Name == name && r.Revision == expected)
+                        .ExecuteUpdateAsync(s => s.SetProperty(r => r.Document, document).SetProperty(r => r.Revision, revision), cancellationToken)
+                        .ConfigureAwait(false);
+                    if (updated != 1)
+                    {
+                        // Only a writer that ignores the lock (a plain SaveAsync racing this one) gets here.
+                        throw await ConflictAsync(expected, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                // Once the commit starts it is not cancelled: the change is either all saved or not at all.
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                return new StoredKeyRing(next, revision);
+            }
+        }
     }
 
     private async Task<KeyRingConcurrencyException> ConflictAsync(long expectedRevision, CancellationToken cancellationToken)

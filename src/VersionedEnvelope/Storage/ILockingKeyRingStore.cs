@@ -4,7 +4,7 @@ namespace VersionedEnvelope.Storage;
 /// <summary>
 /// A store that can apply a change under its own lock (load, change, save with nothing in between), so a change never
 /// fails for contention alone: <see cref="KeyRingManager"/> uses it instead of optimistic retries when the store
-/// offers it. The file store does.
+/// offers it. The file store and the EF Core package's database store do.
 /// </summary>
 public interface ILockingKeyRingStore : IKeyRingStore
 {
