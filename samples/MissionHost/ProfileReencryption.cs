@@ -119,9 +119,6 @@ internal sealed class ProfileReencryption(IDbContextFactory<MissionDbContext> co
     public async Task<ReencryptionSummary> RunAsync(string? resumeAfter, Action<ReencryptionProgress>? onSaved, CancellationToken cancellationToken, int? writers = null)
     {
         string history = RotationHistoryJson.Write(keyRing.GetRotationHistory());
-        int targetVersion = ActiveVersion;
-        long stampedUpTo = Parse(resumeAfter);
-        var stamping = new object();
         var options = new EntityReencryptionOptions
         {
             BatchSize = 500,
@@ -130,22 +127,11 @@ internal sealed class ProfileReencryption(IDbContextFactory<MissionDbContext> co
             VerifyHeaders = true,
             ResumeAfter = resumeAfter,
             Progress = onSaved is null ? null : new InlineProgress<ReencryptionProgress>(onSaved),
-            SaveCheckpointAsync = async (context, checkpoint, token) =>
-            {
-                // Every profile up to the checkpoint is done: stamp the ring's history on the ones now under the target
-                // version, from where the previous checkpoint stopped (each range once, in this batch's transaction).
-                long upTo = Parse(checkpoint), after;
-                lock (stamping)
-                {
-                    (after, stampedUpTo) = (stampedUpTo, Math.Max(stampedUpTo, upTo));
-                }
-
-                var database = context.Database;
-                _ = target.IsPostgres
-                    ? await database.ExecuteSqlAsync($"""UPDATE "UserProfile" SET "keyRotationHistory" = CAST({history} AS jsonb) WHERE "id" > {after} AND "id" <= {upTo} AND "keyVersion" = {targetVersion}""", token)
-                    : await database.ExecuteSqlAsync($"""UPDATE "UserProfile" SET "keyRotationHistory" = {history} WHERE "id" > {after} AND "id" <= {upTo} AND "keyVersion" = {targetVersion}""", token);
-                await database.ExecuteSqlAsync($"""UPDATE "Checkpoint" SET "lastId" = {checkpoint} WHERE "name" = {CheckpointName}""", token);
-            },
+            // The ring's history goes on exactly the rows this batch rewrote, in its transaction: a row's new ciphertext
+            // and its history commit together, whatever order the batches finish in.
+            OnBatchAsync = (context, keys, token) => StampHistoryAsync(context, keys, history, token),
+            SaveCheckpointAsync = (context, checkpoint, token) =>
+                context.Database.ExecuteSqlAsync($"""UPDATE "Checkpoint" SET "lastId" = {checkpoint} WHERE "name" = {CheckpointName}""", token),
         };
 
         var summary = await contexts.ReencryptAsync<MissionDbContext, UserProfile>(options, cancellationToken);
@@ -155,6 +141,16 @@ internal sealed class ProfileReencryption(IDbContextFactory<MissionDbContext> co
         }
 
         return summary;
+    }
+
+    private Task<int> StampHistoryAsync(DbContext context, IReadOnlyList<object> keys, string history, CancellationToken cancellationToken)
+    {
+        // Keys are the table's integer ids, as the database returned them: safe to write as literals.
+        string ids = string.Join(",", keys.Select(k => Convert.ToInt64(k, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture)));
+        string value = target.IsPostgres ? "CAST({0} AS jsonb)" : "{0}";
+#pragma warning disable EF1002 // the only interpolated text is the list of integer ids above; the history is a parameter
+        return context.Database.ExecuteSqlRawAsync($"""UPDATE "UserProfile" SET "keyRotationHistory" = {value} WHERE "id" IN ({ids})""", [history], cancellationToken);
+#pragma warning restore EF1002
     }
 
     private static long Parse(string? id) => id is null ? 0 : long.Parse(id, CultureInfo.InvariantCulture);

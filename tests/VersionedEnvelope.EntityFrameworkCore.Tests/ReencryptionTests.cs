@@ -262,6 +262,95 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
         }
     }
 
+    [Fact]
+    public async Task Reencrypt_BatchesCommittingOutOfOrder_OnBatchStampsEveryRewrittenRow_AndTheFinalCheckpointIsSaved()
+    {
+        var rings = await Rings.CreateAsync();
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
+        await SeedAsync(db, rings, 1_000);
+        await rings.RotateAsync();
+        int committed = 0;
+        var othersDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stamped = new ConcurrentBag<int>();
+        var checkpoints = new ConcurrentQueue<string>();
+        var options = new EntityReencryptionOptions
+        {
+            BatchSize = 100,
+            MaxDegreeOfParallelism = 3,
+            OnBatchAsync = async (context, keys, ct) =>
+            {
+                foreach (var key in keys)
+                {
+                    int id = Convert.ToInt32(key, System.Globalization.CultureInfo.InvariantCulture);
+                    stamped.Add(id);
+                    // Written in the batch's transaction: it commits with the batch's new ciphertexts.
+                    string name = $"stamp-{id}";
+                    await context.Database.ExecuteSqlAsync($"INSERT INTO \"Checkpoints\" (\"Name\", \"Value\") VALUES ({name}, 'stamped')", ct);
+                }
+            },
+            SaveCheckpointAsync = (_, checkpoint, _) =>
+            {
+                checkpoints.Enqueue(checkpoint);
+                return Task.CompletedTask;
+            },
+            Progress = new SynchronousProgress<ReencryptionProgress>(_ =>
+            {
+                if (Interlocked.Increment(ref committed) == 9)
+                {
+                    othersDone.SetResult();
+                }
+            }),
+            // The first batch commits last of all ten: every other batch finishes ahead of it.
+            BeforeBatchTransaction = (sequence, ct) => sequence == 0 ? othersDone.Task.WaitAsync(TimeSpan.FromMinutes(1), ct) : Task.CompletedTask,
+        };
+
+        var summary = await new TestContextFactory(db, rings).ReencryptAsync<TestDbContext, UserProfile>(options);
+
+        Assert.Equal((1_000L, 1_000L), (summary.Scanned, summary.Rewrapped));
+        Assert.Equal(Enumerable.Range(1, 1_000), stamped.Order());
+        await using var check = db.CreateContext(rings.Encryptor);
+        Assert.Equal(1_000L, Convert.ToInt64(await Sql.ScalarAsync(check, "SELECT COUNT(*) FROM \"Checkpoints\" WHERE \"Name\" LIKE 'stamp-%'")));
+        Assert.Equal("1000", summary.Checkpoint);
+        Assert.Equal("1000", checkpoints.Last());
+    }
+
+    [Fact]
+    public async Task Reencrypt_OnBatch_LeavesOutRowsSkippedAndRowsThatFailed()
+    {
+        var rings = await Rings.CreateAsync();
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
+        await SeedAsync(db, rings, 10);
+        await using var context = db.CreateContext(rings.Encryptor);
+        await Sql.ExecuteAsync(context, "UPDATE \"Profiles\" SET \"ApiKey\" = 'not a ciphertext' WHERE \"Email\" = 'user1'");
+        await rings.RotateAsync();
+        var stamped = new List<int>();
+        bool changed = false;
+        var options = new EntityReencryptionOptions
+        {
+            OnBatchAsync = (_, keys, _) =>
+            {
+                stamped.AddRange(keys.Select(k => Convert.ToInt32(k, System.Globalization.CultureInfo.InvariantCulture)));
+                return Task.CompletedTask;
+            },
+            BeforeWriteBatch = async _ =>
+            {
+                if (!changed)
+                {
+                    changed = true;
+                    await using var app = db.CreateContext(rings.Encryptor);
+                    var profile = await app.Profiles.SingleAsync(p => p.Email == "user4");
+                    profile.ApiKey = "changed-by-the-app";
+                    await app.SaveChangesAsync();
+                }
+            },
+        };
+
+        var summary = await context.ReencryptAsync<UserProfile>(options);
+
+        Assert.Equal((10L, 8L, 1L, 1L), (summary.Scanned, summary.Rewrapped, summary.Skipped, summary.Failed));
+        Assert.Equal([1, 3, 4, 6, 7, 8, 9, 10], stamped.Order());
+    }
+
     private sealed class TestContextFactory(TestDatabase db, Rings rings) : IDbContextFactory<TestDbContext>
     {
         public TestDbContext CreateDbContext() => db.CreateContext(rings.Encryptor, rings.Provider);

@@ -73,6 +73,7 @@ internal sealed class EntityReencryptionRun
             }
         }
 
+        await SaveFinalCheckpointAsync(context, cancellationToken).ConfigureAwait(false);
         return Summary();
     }
 
@@ -137,7 +138,41 @@ internal sealed class EntityReencryptionRun
 
         await Task.WhenAll(writers).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
+        if (_options.SaveCheckpointAsync is not null && _checkpoint is not null)
+        {
+            var context = await createContext(cancellationToken).ConfigureAwait(false);
+            await using (context.ConfigureAwait(false))
+            {
+                await SaveFinalCheckpointAsync(context, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         return Summary();
+    }
+
+    /// <summary>
+    /// Saves the run's last checkpoint once more, in a transaction of its own: batches that committed out of order each
+    /// saved an earlier one, so without this a host that records progress would never see the end.
+    /// </summary>
+    private async Task SaveFinalCheckpointAsync(DbContext context, CancellationToken cancellationToken)
+    {
+        string? checkpoint;
+        lock (_gate)
+        {
+            checkpoint = _checkpoint;
+        }
+
+        if (_options.SaveCheckpointAsync is not { } save || checkpoint is null)
+        {
+            return;
+        }
+
+        var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            await save(context, checkpoint, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     private ReencryptionSummary Summary()
@@ -266,6 +301,11 @@ internal sealed class EntityReencryptionRun
             }
         }
 
+        if (_options.BeforeBatchTransaction is { } beforeTransaction)
+        {
+            await beforeTransaction(sequence, cancellationToken).ConfigureAwait(false);
+        }
+
         int applied;
         string? checkpoint;
         await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -274,7 +314,13 @@ internal sealed class EntityReencryptionRun
             var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                applied = await UpdateAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), updates, cancellationToken).ConfigureAwait(false);
+                var written = await UpdateAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), updates, cancellationToken).ConfigureAwait(false);
+                applied = written.Count;
+                if (_options.OnBatchAsync is { } onBatch && written.Count > 0)
+                {
+                    await onBatch(context, written, cancellationToken).ConfigureAwait(false);
+                }
+
                 checkpoint = CheckpointIfDone(sequence, KeyText(rows[^1].Key));
                 if (_options.SaveCheckpointAsync is { } save && checkpoint is not null)
                 {
@@ -366,41 +412,48 @@ internal sealed class EntityReencryptionRun
         }
     }
 
-    /// <summary>Writes the batch's updates; returns how many rows still held what was read (the others changed meanwhile).</summary>
-    private async Task<int> UpdateAsync(DbConnection connection, DbTransaction transaction, List<(Row Row, object?[] NewValues)> updates, CancellationToken cancellationToken)
+    /// <summary>Writes the batch's updates; returns the keys of the rows that still held what was read (the others changed meanwhile).</summary>
+    private async Task<List<object>> UpdateAsync(DbConnection connection, DbTransaction transaction, List<(Row Row, object?[] NewValues)> updates, CancellationToken cancellationToken)
     {
+        var written = new List<object>(updates.Count);
         if (updates.Count == 0)
         {
-            return 0;
+            return written;
         }
 
         if (_map.SupportsUpdateFromValues && !_options.UpdateRowByRow)
         {
-            int count = 0;
             foreach (var chunk in updates.Chunk(MaxParametersPerUpdate / (1 + (2 * _map.Columns.Count))))
             {
                 var command = connection.CreateCommand();
                 await using var commandLifetime = command.ConfigureAwait(false);
                 command.Transaction = transaction;
                 command.CommandText = SetUpdateSql(chunk, command);
-                count += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerLifetime = reader.ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    written.Add(reader.GetValue(0));
+                }
             }
 
-            return count;
+            return written;
         }
 
         // Other providers: one conditional update per row, in the batch's transaction.
-        int applied = 0;
         foreach (var (row, newValues) in updates)
         {
             var command = connection.CreateCommand();
             await using var commandLifetime = command.ConfigureAwait(false);
             command.Transaction = transaction;
             command.CommandText = UpdateSql(row, newValues, command);
-            applied += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? 1 : 0;
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+            {
+                written.Add(row.Key);
+            }
         }
 
-        return applied;
+        return written;
     }
 
     /// <summary>
@@ -442,7 +495,8 @@ internal sealed class EntityReencryptionRun
             where.Add($"({_map.Table}.{column.Column} = {old} OR ({_map.Table}.{column.Column} IS NULL AND {old} IS NULL))");
         }
 
-        return $"UPDATE {_map.Table} SET {string.Join(", ", set)} FROM (VALUES {values}) AS d WHERE {string.Join(" AND ", where)}";
+        // RETURNING names the rows the condition let through (PostgreSQL; SQLite 3.35+): exactly the ones this batch wrote.
+        return $"UPDATE {_map.Table} SET {string.Join(", ", set)} FROM (VALUES {values}) AS d WHERE {string.Join(" AND ", where)} RETURNING {_map.KeyColumn}";
     }
 
     private static string Parameter(DbCommand command, string name, object? value, DbType? type)

@@ -32,11 +32,27 @@ public sealed class EntityReencryptionOptions
     /// Saves the checkpoint inside each batch's transaction (commit together or not at all): given the batch's context
     /// and the primary key every row up to which is done. Optional: a run that starts over finds only stale rows anyway.
     /// </summary>
+    /// <remarks>
+    /// Batches written at once can commit out of order; each saves the last checkpoint that every earlier batch has
+    /// reached, and the run saves the final one once more when it ends, in a transaction of its own.
+    /// </remarks>
     public Func<DbContext, string, CancellationToken, Task>? SaveCheckpointAsync { get; set; }
+
+    /// <summary>
+    /// Runs inside each batch's transaction, after the batch's update and before its commit: given the batch's context and
+    /// the primary keys (as the database returns them) of exactly the rows this batch rewrote. Rows skipped (already
+    /// current, or changed meanwhile by the application) and rows that failed are left out. Use it to keep per-row state
+    /// in step with the new ciphertext, such as an audit column: both commit together or not at all. Not called for a
+    /// batch that rewrote nothing.
+    /// </summary>
+    public Func<DbContext, IReadOnlyList<object>, CancellationToken, Task>? OnBatchAsync { get; set; }
 
     /// <summary>Test seam: writes one conditional update per row even where one statement could write the batch.</summary>
     internal bool UpdateRowByRow { get; set; }
 
     /// <summary>Test seam: runs after a page is read and before its batch is written.</summary>
     internal Func<CancellationToken, Task>? BeforeWriteBatch { get; set; }
+
+    /// <summary>Test seam: runs after a batch is rewrapped and before its transaction begins, given the batch's sequence number.</summary>
+    internal Func<long, CancellationToken, Task>? BeforeBatchTransaction { get; set; }
 }
