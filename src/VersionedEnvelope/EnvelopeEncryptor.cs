@@ -54,6 +54,9 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
         }
     }
 
+    /// <summary>Where the key ring comes from (the async decrypt forms ask it for unknown versions ahead of the decrypt).</summary>
+    internal IKeyRingProvider KeyRingProvider => _keyRingProvider;
+
     /// <inheritdoc />
     public int ActiveKeyVersion => _keyRingProvider.Current.ActiveVersion;
 
@@ -222,7 +225,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
             ring = _keyRingProvider.GetRingWith(version);
             if (!ring.TryGetKey(version, out key))
             {
-                throw new EnvelopeException(EnvelopeErrorReason.UnknownKeyVersion, $"Key version {version} is not in the key ring.", version);
+                throw new EnvelopeException(EnvelopeErrorReason.UnknownKeyVersion, $"Key version {version} is not in the key ring; a ring kept in a store was reloaded to look for it.", version);
             }
         }
 

@@ -79,6 +79,36 @@ public static class EnvelopeEncryptorExtensions
     public static DecryptedEnvelope DecryptText(this IEnvelopeEncryptor encryptor, string text, ReadOnlySpan<byte> associatedData = default) =>
         Decrypt(encryptor, EnvelopeFormat.FromText(text), associatedData);
 
+    /// <summary>
+    /// Decrypts a binary ciphertext; when it names a key version this host has not seen yet (another host rotated), waits
+    /// for the shared key ring reload without blocking a thread. Prefer it to <see cref="Decrypt(IEnvelopeEncryptor, byte[], byte[])"/>
+    /// on async paths.
+    /// </summary>
+    /// <param name="encryptor">The encryptor.</param>
+    /// <param name="ciphertext">The binary ciphertext.</param>
+    /// <param name="associatedData">The associated data given to encrypt.</param>
+    /// <param name="cancellationToken">Stops waiting for a reload.</param>
+    /// <returns>The plaintext, the key version and whether the ciphertext needs re-encryption.</returns>
+    /// <exception cref="EnvelopeException">The ciphertext cannot be read; see <see cref="EnvelopeException.Reason"/>.</exception>
+    public static async ValueTask<DecryptedEnvelope> DecryptAsync(
+        this IEnvelopeEncryptor encryptor, ReadOnlyMemory<byte> ciphertext, ReadOnlyMemory<byte> associatedData = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(encryptor);
+        await EnsureKeyVersionAsync(encryptor, ciphertext, cancellationToken).ConfigureAwait(false);
+        return Decrypt(encryptor, ciphertext.Span, associatedData.Span);
+    }
+
+    /// <summary>As <see cref="DecryptText"/>, waiting for a key ring reload without blocking a thread (see <see cref="DecryptAsync"/>).</summary>
+    /// <param name="encryptor">The encryptor.</param>
+    /// <param name="text">The text-form ciphertext.</param>
+    /// <param name="associatedData">The associated data given to encrypt.</param>
+    /// <param name="cancellationToken">Stops waiting for a reload.</param>
+    /// <returns>The plaintext, the key version and whether the ciphertext needs re-encryption.</returns>
+    /// <exception cref="EnvelopeException">The text or its ciphertext cannot be read.</exception>
+    public static ValueTask<DecryptedEnvelope> DecryptTextAsync(
+        this IEnvelopeEncryptor encryptor, string text, ReadOnlyMemory<byte> associatedData = default, CancellationToken cancellationToken = default) =>
+        DecryptAsync(encryptor, EnvelopeFormat.FromText(text), associatedData, cancellationToken);
+
     /// <summary>Decrypts a text-form ciphertext made by <see cref="EncryptString"/>.</summary>
     /// <param name="encryptor">The encryptor.</param>
     /// <param name="text">The text-form ciphertext.</param>
@@ -178,6 +208,20 @@ public static class EnvelopeEncryptorExtensions
         {
             CryptographicOperations.ZeroMemory(decrypted.Plaintext);
         }
+    }
+
+    /// <summary>Lets the key ring look for the ciphertext's version asynchronously first, so the decrypt that follows never waits on storage.</summary>
+    private static ValueTask EnsureKeyVersionAsync(IEnvelopeEncryptor encryptor, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken)
+    {
+        if (encryptor is EnvelopeEncryptor { KeyRingProvider: var provider }
+            && EnvelopeFormat.TryGetKeyVersion(ciphertext.Span, out int version)
+            && !provider.Current.TryGetKey(version, out _))
+        {
+            var pending = provider.GetRingWithAsync(version, cancellationToken);
+            return pending.IsCompletedSuccessfully ? default : new ValueTask(pending.AsTask());
+        }
+
+        return default;
     }
 
     private static DecryptedEnvelope Decrypt(IEnvelopeEncryptor encryptor, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> associatedData)

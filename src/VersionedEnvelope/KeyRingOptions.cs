@@ -10,10 +10,19 @@ public sealed class KeyRingOptions
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// The least time between two reloads caused by a ciphertext naming a version this host does not know yet.
+    /// How long a version the store was found not to have is answered from memory: within it, a ciphertext naming that
+    /// version fails at once, without another store read. A version the store has is never refused for it: a decrypt
+    /// that meets an unknown version joins the one reload in flight (single flight), whose result every caller shares.
     /// Default five seconds, so a stream of bad input cannot turn into a stream of store reads.
     /// </summary>
     public TimeSpan UnknownVersionReloadInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a synchronous decrypt waits for the reload that looks for a version this host does not know yet; then it
+    /// fails with <see cref="EnvelopeErrorReason.UnknownKeyVersion"/>. Async forms (<c>DecryptAsync</c>) wait without
+    /// blocking a thread and honour their cancellation token instead. Default five seconds.
+    /// </summary>
+    public TimeSpan UnknownVersionWaitTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Whether an empty store gets a new ring (version 1) on first use. Default <see langword="false"/>: an empty store is an error.</summary>
     public bool CreateKeyRingIfMissing { get; set; }

@@ -25,6 +25,11 @@ internal static class OptionsChecks
             errors.Add($"UnknownVersionReloadInterval is {options.UnknownVersionReloadInterval}; it cannot be negative.");
         }
 
+        if (options.UnknownVersionWaitTimeout < TimeSpan.Zero || options.UnknownVersionWaitTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"UnknownVersionWaitTimeout is {options.UnknownVersionWaitTimeout}; it must be between zero and ten minutes.");
+        }
+
         return errors;
     }
 

@@ -13,4 +13,13 @@ public interface IKeyRingProvider
     /// <param name="version">The version that was not found.</param>
     /// <returns>The snapshot to use, which may still lack the version.</returns>
     KeyRing GetRingWith(int version);
+
+    /// <summary>
+    /// As <see cref="GetRingWith"/>, without blocking a thread while a reload runs. The default calls
+    /// <see cref="GetRingWith"/>, which suits providers that never wait on storage.
+    /// </summary>
+    /// <param name="version">The version that was not found.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The snapshot to use, which may still lack the version.</returns>
+    ValueTask<KeyRing> GetRingWithAsync(int version, CancellationToken cancellationToken = default) => new(GetRingWith(version));
 }

@@ -31,4 +31,7 @@ internal static partial class KeyRingLog
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Key version {Version} was not destroyed: {Reason}.")]
     public static partial void DestroyRefused(ILogger logger, int version, string reason);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "A decrypt waited {Timeout} for the key ring reload that looks for version {Version}, and gave up; the reload goes on.")]
+    public static partial void UnknownVersionWaitTimedOut(ILogger logger, int version, TimeSpan timeout);
 }

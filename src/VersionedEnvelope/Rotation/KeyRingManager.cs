@@ -14,6 +14,9 @@ namespace VersionedEnvelope;
 public sealed class KeyRingManager : IKeyRingProvider, IDisposable
 {
     private const int MaxConcurrencyAttempts = 10;
+
+    // Versions the store was found without, remembered to answer bad input fast; forgotten wholesale past this many.
+    private const int MaxRememberedMissingVersions = 1_024;
     private readonly IKeyRingStore _store;
     private readonly KeyRingOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -22,7 +25,10 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     private readonly object _loadGate = new();
     private readonly ITimer? _refreshTimer;
     private StoredKeyRing? _current;
-    private long _lastUnknownVersionReload = long.MinValue;
+    private readonly object _reloadGate = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _missingVersions = new();
+    private Task? _reload;
+    private long _reloadsStarted;
     private int _refreshing;
 
     /// <summary>Creates a manager over a store.</summary>
@@ -78,31 +84,122 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     public bool IsLoaded => Volatile.Read(ref _current) is not null;
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A version this host lacks joins the one reload in flight (single flight), bounded by
+    /// <see cref="KeyRingOptions.UnknownVersionWaitTimeout"/>; the thread waits, so async callers should use
+    /// <see cref="GetRingWithAsync"/> (the <c>DecryptAsync</c> extensions do).
+    /// </remarks>
     public KeyRing GetRingWith(int version)
     {
         var ring = Current;
-        if (ring.TryGetKey(version, out _) || !_store.CanSave)
+        if (ring.TryGetKey(version, out _) || !ShouldReloadFor(version))
         {
             return ring;
         }
 
-        long now = _timeProvider.GetTimestamp();
-        long last = Interlocked.Read(ref _lastUnknownVersionReload);
-        bool due = last == long.MinValue || _timeProvider.GetElapsedTime(last, now) >= _options.UnknownVersionReloadInterval;
-        if (due && Interlocked.CompareExchange(ref _lastUnknownVersionReload, now, last) == last)
+        // On the thread pool, never inline on a captured context; the wait is bounded.
+        var reload = ReloadForAsync(version, CancellationToken.None);
+        if (!reload.Wait(_options.UnknownVersionWaitTimeout))
         {
-            // A decrypt that names a version this host has not seen (another host rotated) waits for one reload, at most
-            // once per UnknownVersionReloadInterval; it runs on the thread pool, never inline on a captured context.
-            // Encryption never waits: it uses the active version of the snapshot it has.
-            KeyRingLog.UnknownVersionSeen(_logger, version);
-            var stored = Task.Run(() => _store.LoadAsync().AsTask()).GetAwaiter().GetResult();
-            if (stored is not null)
-            {
-                Publish(stored);
-            }
+            KeyRingLog.UnknownVersionWaitTimedOut(_logger, version, _options.UnknownVersionWaitTimeout);
         }
 
         return Current;
+    }
+
+    /// <summary>
+    /// As <see cref="GetRingWith"/>, without blocking a thread: a version this snapshot lacks joins the one reload in
+    /// flight (every concurrent caller shares its result), and a reload that began before this call is followed by one
+    /// more, so a version saved before the call is always found. A version the store was found not to have is not
+    /// looked for again within <see cref="KeyRingOptions.UnknownVersionReloadInterval"/>.
+    /// </summary>
+    /// <param name="version">The version a ciphertext names.</param>
+    /// <param name="cancellationToken">Stops waiting (the shared reload goes on for the others).</param>
+    /// <returns>The snapshot to use, which lacks the version only when the store does not have it.</returns>
+    public ValueTask<KeyRing> GetRingWithAsync(int version, CancellationToken cancellationToken = default)
+    {
+        var ring = Current;
+        return ring.TryGetKey(version, out _) || !ShouldReloadFor(version)
+            ? new ValueTask<KeyRing>(ring)
+            : new ValueTask<KeyRing>(ReloadForAsync(version, cancellationToken));
+    }
+
+    /// <summary>Whether a version missing from the snapshot may be in the store: not when the store was just found without it.</summary>
+    private bool ShouldReloadFor(int version)
+    {
+        if (!_store.CanSave || version <= 0)
+        {
+            return false;
+        }
+
+        if (_missingVersions.TryGetValue(version, out long checkedAt))
+        {
+            if (_timeProvider.GetElapsedTime(checkedAt) < _options.UnknownVersionReloadInterval)
+            {
+                return false;
+            }
+
+            _missingVersions.TryRemove(version, out _);
+        }
+
+        return true;
+    }
+
+    private async Task<KeyRing> ReloadForAsync(int version, CancellationToken cancellationToken)
+    {
+        long arrived = Interlocked.Read(ref _reloadsStarted);
+        while (true)
+        {
+            var (reload, generation) = JoinOrStartReload(version);
+            await reload.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var ring = Current;
+            if (ring.TryGetKey(version, out _))
+            {
+                return ring;
+            }
+
+            if (generation > arrived)
+            {
+                // A reload that began after this call did not find it: the store does not have it (yet).
+                if (_missingVersions.Count >= MaxRememberedMissingVersions)
+                {
+                    _missingVersions.Clear();
+                }
+
+                _missingVersions[version] = _timeProvider.GetTimestamp();
+                return ring;
+            }
+
+            // The shared reload began before this call and may have missed a version saved since: one more.
+        }
+    }
+
+    /// <summary>The reload in flight, or a new one; with its generation (reloads are numbered from 1).</summary>
+    private (Task Reload, long Generation) JoinOrStartReload(int version)
+    {
+        lock (_reloadGate)
+        {
+            if (_reload is { IsCompleted: false } inFlight)
+            {
+                return (inFlight, Interlocked.Read(ref _reloadsStarted));
+            }
+
+            long generation = Interlocked.Increment(ref _reloadsStarted);
+            KeyRingLog.UnknownVersionSeen(_logger, version);
+            _reload = Task.Run(async () =>
+            {
+                try
+                {
+                    await RefreshAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    // The callers get the last good snapshot; the failure is the store's, so it is logged, not thrown into a request.
+                    KeyRingLog.RefreshFailed(_logger, ex, Volatile.Read(ref _current)?.Revision ?? 0);
+                }
+            });
+            return (_reload, generation);
+        }
     }
 
     /// <summary>

@@ -1,0 +1,143 @@
+using System.Text;
+using VersionedEnvelope.Storage;
+
+namespace VersionedEnvelope.Tests;
+
+/// <summary>Several hosts on one key ring store: a rotation on one never makes a decrypt on another fail.</summary>
+public sealed class KeyPropagationTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("ve-propagation-").FullName;
+    private readonly byte[] _rootKey = FileKeyRingStore.GenerateRootKey();
+
+    private string RingPath => Path.Combine(_directory, "keyring.json");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Decrypt_SixteenThreadsOnHostB_WhileHostARotates100Times_NoneFails(bool async)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Host B never refreshes on a timer: every new version reaches it through the unknown-version reload alone.
+        using var hostA = new KeyRingManager(new FileKeyRingStore(RingPath, _rootKey), new KeyRingOptions { RefreshInterval = TimeSpan.Zero, CreateKeyRingIfMissing = true });
+        await hostA.InitializeAsync(ct);
+        using var hostB = new KeyRingManager(new FileKeyRingStore(RingPath, _rootKey), new KeyRingOptions { RefreshInterval = TimeSpan.Zero });
+        await hostB.InitializeAsync(ct);
+        var encryptorA = new EnvelopeEncryptor(hostA);
+        var encryptorB = new EnvelopeEncryptor(hostB);
+        int failures = 0, decrypts = 0;
+
+        for (int rotation = 0; rotation < 100; rotation++)
+        {
+            var rotated = await hostA.RotateAsync("ops", ct);
+            byte[] plaintext = Encoding.UTF8.GetBytes($"written under v{rotated.Version}");
+            byte[] ciphertext = encryptorA.Encrypt(plaintext);
+            using var start = new Barrier(16);
+            var readers = Enumerable.Range(0, 16).Select(_ => Task.Run(
+                async () =>
+                {
+                    start.SignalAndWait(ct);
+                    try
+                    {
+                        var result = async ? await encryptorB.DecryptAsync(ciphertext, cancellationToken: ct) : encryptorB.Decrypt(ciphertext);
+                        Assert.Equal(plaintext, result.Plaintext);
+                        Assert.Equal(rotated.Version, result.KeyVersion);
+                        Interlocked.Increment(ref decrypts);
+                    }
+                    catch (EnvelopeException)
+                    {
+                        Interlocked.Increment(ref failures);
+                    }
+                },
+                ct));
+            await Task.WhenAll(readers);
+        }
+
+        Assert.True(failures == 0, $"{failures} of {failures + decrypts} decrypts on host B failed");
+        Assert.Equal(101, hostB.Current.LatestVersion);
+    }
+
+    [Fact]
+    public async Task Decrypt_VersionTheStoreLacks_ReloadsOnce_ThenFailsFastWithinTheInterval()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = new CountingStore(new InMemoryKeyRingStore());
+        using var manager = new KeyRingManager(store, new KeyRingOptions { RefreshInterval = TimeSpan.Zero, CreateKeyRingIfMissing = true, UnknownVersionReloadInterval = TimeSpan.FromMinutes(1) });
+        await manager.InitializeAsync(ct);
+        var encryptor = new EnvelopeEncryptor(manager);
+        byte[] forged = encryptor.Encrypt([1, 2, 3]);
+        forged[6] = 9; // the header now names version 9, which no store has
+        int loadsBefore = store.Loads;
+
+        var tasks = Enumerable.Range(0, 8).Select(_ => Task.Run(() => Assert.Throws<EnvelopeException>(() => encryptor.Decrypt(forged)), ct)).ToList();
+        var errors = await Task.WhenAll(tasks);
+        int loadsAfterBurst = store.Loads;
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Throws<EnvelopeException>(() => encryptor.Decrypt(forged));
+        }
+
+        var again = await Assert.ThrowsAsync<EnvelopeException>(async () => await encryptor.DecryptAsync(forged, cancellationToken: ct));
+
+        Assert.All(errors, e => Assert.Equal(EnvelopeErrorReason.UnknownKeyVersion, e.Reason));
+        Assert.Equal(EnvelopeErrorReason.UnknownKeyVersion, again.Reason);
+        Assert.Contains("reloaded", again.Message, StringComparison.Ordinal);
+        Assert.InRange(loadsAfterBurst - loadsBefore, 1, 8);
+        Assert.Equal(loadsAfterBurst, store.Loads);
+    }
+
+    [Fact]
+    public async Task DecryptAsync_WhileTheStoreIsSlow_DoesNotBlockAndSharesOneReload()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var inner = new InMemoryKeyRingStore();
+        using var hostA = new KeyRingManager(inner, new KeyRingOptions { RefreshInterval = TimeSpan.Zero, CreateKeyRingIfMissing = true });
+        await hostA.InitializeAsync(ct);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slow = new CountingStore(inner, gate.Task);
+        using var hostB = new KeyRingManager(slow, new KeyRingOptions { RefreshInterval = TimeSpan.Zero });
+        gate.SetResult();
+        await hostB.InitializeAsync(ct);
+        await hostA.RotateAsync("ops", ct);
+        byte[] ciphertext = new EnvelopeEncryptor(hostA).Encrypt([42]);
+        var encryptorB = new EnvelopeEncryptor(hostB);
+        int loadsBefore = slow.Loads;
+        gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        slow.Gate = gate.Task;
+
+        var pending = Enumerable.Range(0, 32).Select(_ => encryptorB.DecryptAsync(ciphertext, cancellationToken: ct).AsTask()).ToList();
+        Assert.All(pending, p => Assert.False(p.IsCompleted));
+        gate.SetResult();
+        var results = await Task.WhenAll(pending);
+
+        Assert.All(results, r => Assert.Equal(2, r.KeyVersion));
+        Assert.Equal(1, slow.Loads - loadsBefore);
+    }
+
+    /// <summary>A store that counts loads and can hold them until a gate opens.</summary>
+    private sealed class CountingStore(IKeyRingStore inner, Task? gate = null) : IKeyRingStore
+    {
+        private int _loads;
+
+        public Task? Gate { get; set; } = gate;
+
+        public int Loads => Volatile.Read(ref _loads);
+
+        public bool CanSave => inner.CanSave;
+
+        public async ValueTask<StoredKeyRing?> LoadAsync(CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _loads);
+            if (Gate is { } gate)
+            {
+                await gate.WaitAsync(cancellationToken);
+            }
+
+            return await inner.LoadAsync(cancellationToken);
+        }
+
+        public ValueTask<long> SaveAsync(KeyRing ring, long expectedRevision, CancellationToken cancellationToken = default) =>
+            inner.SaveAsync(ring, expectedRevision, cancellationToken);
+    }
+}
