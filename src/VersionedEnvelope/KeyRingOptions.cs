@@ -24,6 +24,15 @@ public sealed class KeyRingOptions
     /// </summary>
     public TimeSpan UnknownVersionWaitTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a new version waits, <see cref="KeyState.Pending"/>, between its creation by a rotation and its first use
+    /// for encryption. Meanwhile it decrypts everywhere, so every host that shares the ring knows it before any host
+    /// encrypts with it. Set it to at least <see cref="RefreshInterval"/> when several hosts share a ring (hosts that hear
+    /// of changes at once, through a store's change notifications, can use less). Default <see cref="TimeSpan.Zero"/>:
+    /// a rotation activates the new version at once, which suits one host.
+    /// </summary>
+    public TimeSpan ActivationDelay { get; set; }
+
     /// <summary>Whether an empty store gets a new ring (version 1) on first use. Default <see langword="false"/>: an empty store is an error.</summary>
     public bool CreateKeyRingIfMissing { get; set; }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope.Tests;
@@ -113,6 +114,52 @@ public sealed class KeyPropagationTests : IDisposable
 
         Assert.All(results, r => Assert.Equal(2, r.KeyVersion));
         Assert.Equal(1, slow.Loads - loadsBefore);
+    }
+
+    [Fact]
+    public async Task Rotate_WithActivationDelay_AddsAPendingVersionThatDecryptsAtOnce_AndEveryHostActivatesItAtTheSameMoment()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
+        var options = new KeyRingOptions { RefreshInterval = TimeSpan.Zero, CreateKeyRingIfMissing = true, ActivationDelay = TimeSpan.FromHours(1) };
+        using var hostA = new KeyRingManager(new FileKeyRingStore(RingPath, _rootKey), options, time);
+        await hostA.InitializeAsync(ct);
+        var rotated = await hostA.RotateAsync("ops", ct);
+        using var hostB = new KeyRingManager(new FileKeyRingStore(RingPath, _rootKey), options, time);
+        await hostB.InitializeAsync(ct);
+
+        Assert.Equal(2, rotated.Version);
+        foreach (var host in new[] { hostA, hostB })
+        {
+            Assert.Equal(1, host.Current.ActiveVersion);
+            Assert.True(host.Current.TryGetKey(2, out var pending));
+            Assert.Equal((KeyState.Pending, time.GetUtcNow().AddHours(1)), (pending.State, pending.ActivatesAt));
+        }
+
+        // A ciphertext under the pending version (as a host whose clock ran ahead would write) decrypts everywhere already.
+        var early = new EnvelopeEncryptor(hostA.Current.AsOf(time.GetUtcNow().AddHours(1)));
+        byte[] ciphertext = early.Encrypt([7]);
+        Assert.Equal([7], new EnvelopeEncryptor(hostB).Decrypt(ciphertext).Plaintext);
+        Assert.Equal(1, new EnvelopeEncryptor(hostB).Decrypt(new EnvelopeEncryptor(hostB).Encrypt([1])).KeyVersion);
+
+        time.Advance(TimeSpan.FromHours(1) - TimeSpan.FromTicks(1));
+        Assert.Equal((1, 1), (hostA.Current.ActiveVersion, hostB.Current.ActiveVersion));
+        time.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal((2, 2), (hostA.Current.ActiveVersion, hostB.Current.ActiveVersion));
+        Assert.Equal(KeyState.DecryptOnly, hostB.Current.Keys[0].State);
+        Assert.Equal(2, new EnvelopeEncryptor(hostB).Decrypt(new EnvelopeEncryptor(hostB).Encrypt([1])).KeyVersion);
+
+        // The next change saves the activation; a host that loads the ring afterwards reads version 2 as active.
+        await hostA.RetireAsync(1, "ops", ct);
+        var reloaded = (await new FileKeyRingStore(RingPath, _rootKey).LoadAsync(ct))!.Ring;
+        Assert.Equal((2, KeyState.Retired, (DateTimeOffset?)null), (reloaded.ActiveVersion, reloaded.Keys[0].State, reloaded.Keys[1].ActivatesAt));
+    }
+
+    [Fact]
+    public void KeyRingOptions_NegativeActivationDelay_IsRefused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new KeyRingManager(new InMemoryKeyRingStore(), new KeyRingOptions { ActivationDelay = TimeSpan.FromSeconds(-1) }));
+        Assert.Contains("ActivationDelay", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>A store that counts loads and can hold them until a gate opens.</summary>

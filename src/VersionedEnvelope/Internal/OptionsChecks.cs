@@ -25,6 +25,11 @@ internal static class OptionsChecks
             errors.Add($"UnknownVersionReloadInterval is {options.UnknownVersionReloadInterval}; it cannot be negative.");
         }
 
+        if (options.ActivationDelay < TimeSpan.Zero)
+        {
+            errors.Add($"ActivationDelay is {options.ActivationDelay}; it cannot be negative (zero activates a new version at once).");
+        }
+
         if (options.UnknownVersionWaitTimeout < TimeSpan.Zero || options.UnknownVersionWaitTimeout > TimeSpan.FromMinutes(10))
         {
             errors.Add($"UnknownVersionWaitTimeout is {options.UnknownVersionWaitTimeout}; it must be between zero and ten minutes.");
@@ -82,6 +87,15 @@ internal static class OptionsChecks
         }
 
         return errors;
+    }
+
+    public static void ThrowIfInvalid(KeyRingOptions options)
+    {
+        var errors = Collect(options);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
     }
 
     public static void ThrowIfInvalid(DataKeyCacheOptions options)

@@ -24,7 +24,7 @@ public sealed class EnvelopeKey
     {
     }
 
-    private EnvelopeKey(int version, KeyState state, KeyEncryptionKey? material, DateTimeOffset createdAt)
+    private EnvelopeKey(int version, KeyState state, KeyEncryptionKey? material, DateTimeOffset createdAt, DateTimeOffset? activatesAt = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(version);
         if (!Enum.IsDefined(state))
@@ -32,10 +32,18 @@ public sealed class EnvelopeKey
             throw new ArgumentOutOfRangeException(nameof(state), state, "Unknown key state.");
         }
 
+        if ((state == KeyState.Pending) != activatesAt.HasValue)
+        {
+            throw new ArgumentException(state == KeyState.Pending
+                ? $"Pending key version {version} needs the time it becomes active."
+                : $"Only a pending key version has an activation time; version {version} is {state}.");
+        }
+
         Version = version;
         State = state;
         Material = material;
         CreatedAt = createdAt;
+        ActivatesAt = activatesAt;
     }
 
     /// <summary>The key version written into ciphertext headers.</summary>
@@ -46,6 +54,9 @@ public sealed class EnvelopeKey
 
     /// <summary>When the key was created.</summary>
     public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>When a <see cref="KeyState.Pending"/> version becomes active; <see langword="null"/> for every other state.</summary>
+    public DateTimeOffset? ActivatesAt { get; }
 
     /// <summary><see langword="true"/> unless the key was destroyed.</summary>
     public bool HasMaterial => Material is not null;
@@ -70,6 +81,20 @@ public sealed class EnvelopeKey
     public static EnvelopeKey CreateDestroyed(int version, DateTimeOffset createdAt) =>
         new(version, KeyState.Destroyed, material: null, createdAt);
 
+    /// <summary>Creates a <see cref="KeyState.Pending"/> version with fresh random key material.</summary>
+    /// <param name="version">The version number.</param>
+    /// <param name="createdAt">When it was created.</param>
+    /// <param name="activatesAt">When it becomes the active version.</param>
+    /// <returns>The new pending version.</returns>
+    public static EnvelopeKey GeneratePending(int version, DateTimeOffset createdAt, DateTimeOffset activatesAt) =>
+        new(version, KeyState.Pending, KeyEncryptionKey.Generate(), createdAt, activatesAt);
+
+    /// <summary>This version as <see cref="KeyState.Pending"/> until <paramref name="activatesAt"/> (a stored pending key, read back).</summary>
+    internal EnvelopeKey AsPending(DateTimeOffset activatesAt) =>
+        Material is null
+            ? throw new InvalidOperationException($"Key version {Version} was destroyed; it cannot become pending.")
+            : new(Version, KeyState.Pending, Material, CreatedAt, activatesAt);
+
     /// <summary>Returns this version in another state. Moving to <see cref="KeyState.Destroyed"/> drops the material.</summary>
     /// <param name="state">The new state.</param>
     /// <returns>A key with the same version and material (unless destroyed).</returns>
@@ -84,6 +109,11 @@ public sealed class EnvelopeKey
         if (state != KeyState.Destroyed && Material is null)
         {
             throw new InvalidOperationException($"Key version {Version} was destroyed; it cannot become {state}.");
+        }
+
+        if (state == KeyState.Pending)
+        {
+            throw new ArgumentException("A version becomes pending only when it is created (GeneratePending).", nameof(state));
         }
 
         return new EnvelopeKey(Version, state, state == KeyState.Destroyed ? null : Material, CreatedAt);

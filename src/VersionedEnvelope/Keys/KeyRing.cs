@@ -43,6 +43,39 @@ public sealed class KeyRing
         ActiveKey = active ?? throw new ArgumentException("No key version is active; exactly one must be.", nameof(keys));
         Keys = [.. _byVersion.Values.OrderBy(k => k.Version)];
         History = history is null ? [] : [.. history];
+        NextActivation = Keys.Where(k => k.State == KeyState.Pending).Min(k => k.ActivatesAt);
+    }
+
+    /// <summary>The earliest time a <see cref="KeyState.Pending"/> version becomes active; <see langword="null"/> when none is pending.</summary>
+    public DateTimeOffset? NextActivation { get; }
+
+    /// <summary>
+    /// The ring as it stands at <paramref name="now"/>: the newest pending version whose activation time has come becomes
+    /// active, the version it replaces and any other due pending version become <see cref="KeyState.DecryptOnly"/>. The
+    /// same ring read at the same moment gives the same answer on every host. Returns this ring when nothing is due.
+    /// </summary>
+    /// <param name="now">The moment.</param>
+    /// <returns>The ring in effect at <paramref name="now"/>.</returns>
+    public KeyRing AsOf(DateTimeOffset now)
+    {
+        if (NextActivation is not { } next || next > now)
+        {
+            return this;
+        }
+
+        var due = Keys.Where(k => k.State == KeyState.Pending && k.ActivatesAt <= now).ToList();
+        int activating = due[^1].Version;
+        if (activating < ActiveVersion)
+        {
+            // A pending version older than the active one never takes over: it only decrypts.
+            activating = ActiveVersion;
+        }
+
+        var keys = Keys.Select(k =>
+            k.Version == activating ? k.WithState(KeyState.Active)
+            : k.State == KeyState.Active || due.Contains(k) ? k.WithState(KeyState.DecryptOnly)
+            : k);
+        return new KeyRing(keys, History);
     }
 
     /// <summary>The version that encrypts.</summary>

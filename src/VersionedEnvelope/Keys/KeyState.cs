@@ -14,4 +14,10 @@ public enum KeyState
 
     /// <summary>Key material is gone for good; ciphertexts under it can never be read again.</summary>
     Destroyed = 4,
+
+    /// <summary>
+    /// Created by a rotation with an activation delay: decrypts everywhere at once, and becomes the active version at its
+    /// <see cref="EnvelopeKey.ActivatesAt"/>, read from the ring, so every host that shares it switches at the same moment.
+    /// </summary>
+    Pending = 5,
 }

@@ -34,4 +34,7 @@ internal static partial class KeyRingLog
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "A decrypt waited {Timeout} for the key ring reload that looks for version {Version}, and gave up; the reload goes on.")]
     public static partial void UnknownVersionWaitTimedOut(ILogger logger, int version, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Key version {Version} is active from now on (its activation time came); version {PreviousVersion} now only decrypts.")]
+    public static partial void Activated(ILogger logger, int version, int previousVersion);
 }

@@ -41,6 +41,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
         _options = options ?? new KeyRingOptions();
+        Internal.OptionsChecks.ThrowIfInvalid(_options);
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         if (store.CanSave && _options.RefreshInterval > TimeSpan.Zero)
@@ -51,10 +52,32 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
 
     /// <summary>The current snapshot; the first read loads the ring (use <see cref="InitializeAsync"/> to load it up front).</summary>
     /// <exception cref="InvalidOperationException">The store is empty and <see cref="KeyRingOptions.CreateKeyRingIfMissing"/> is off.</exception>
-    public KeyRing Current => (Volatile.Read(ref _current) ?? LoadInitial()).Ring;
+    /// <remarks>
+    /// While a version is <see cref="KeyState.Pending"/>, each read compares its activation time with the clock, so the
+    /// switch happens at that moment on every host (no timer to fire late); without one, a read is one field load.
+    /// </remarks>
+    public KeyRing Current => Snapshot().Ring;
 
     /// <summary>The store revision of <see cref="Current"/>.</summary>
-    public long Revision => (Volatile.Read(ref _current) ?? LoadInitial()).Revision;
+    public long Revision => Snapshot().Revision;
+
+    private StoredKeyRing Snapshot()
+    {
+        var stored = Volatile.Read(ref _current) ?? LoadInitial();
+        return stored.Ring.NextActivation is { } next && next <= _timeProvider.GetUtcNow() ? Activate(stored) : stored;
+    }
+
+    /// <summary>Swaps in the ring as it stands now (a pending version's time has come); every reader sees the same result.</summary>
+    private StoredKeyRing Activate(StoredKeyRing stored)
+    {
+        var activated = new StoredKeyRing(stored.Ring.AsOf(_timeProvider.GetUtcNow()), stored.Revision);
+        if (Interlocked.CompareExchange(ref _current, activated, stored) == stored && activated.Ring.ActiveVersion != stored.Ring.ActiveVersion)
+        {
+            KeyRingLog.Activated(_logger, activated.Ring.ActiveVersion, stored.Ring.ActiveVersion);
+        }
+
+        return Volatile.Read(ref _current)!;
+    }
 
     /// <summary>Loads the ring (creating it if the options allow), so the first encryption does not wait for the store.</summary>
     /// <param name="cancellationToken">Cancels the load.</param>
@@ -223,10 +246,17 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
             {
                 var now = Now();
                 int version = checked(current.LatestVersion + 1);
+                var history = current.History.Append(new KeyRingEvent(KeyRingEventKind.Rotated, version, now, rotatedBy));
+                if (_options.ActivationDelay > TimeSpan.Zero)
+                {
+                    // Known to every host (decrypts) from the next refresh on; encrypts from the same moment everywhere.
+                    return new KeyRing(current.Keys.Append(EnvelopeKey.GeneratePending(version, now, now + _options.ActivationDelay)), history);
+                }
+
                 var keys = current.Keys
                     .Select(k => k.State == KeyState.Active ? k.WithState(KeyState.DecryptOnly) : k)
                     .Append(EnvelopeKey.Generate(version, KeyState.Active, now));
-                return new KeyRing(keys, current.History.Append(new KeyRingEvent(KeyRingEventKind.Rotated, version, now, rotatedBy)));
+                return new KeyRing(keys, history);
             },
             cancellationToken).ConfigureAwait(false);
         var rotated = ring.History[^1];
@@ -358,7 +388,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
             for (int attempt = 1; ; attempt++)
             {
                 var stored = await _store.LoadAsync(cancellationToken).ConfigureAwait(false) ?? await CreateAsync(cancellationToken).ConfigureAwait(false);
-                var next = change(stored.Ring);
+                var next = change(stored.Ring.AsOf(_timeProvider.GetUtcNow()));
                 if (ReferenceEquals(next, stored.Ring))
                 {
                     Publish(stored);
@@ -392,7 +422,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         var stored = await store.UpdateAsync(
             current =>
             {
-                var ring = current?.Ring ?? CreateRing();
+                var ring = current?.Ring.AsOf(_timeProvider.GetUtcNow()) ?? CreateRing();
                 result = change(ring);
                 return current is null || !ReferenceEquals(result, current.Ring) ? result : null;
             },

@@ -25,6 +25,10 @@ internal sealed class KeyRingFileKey
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>Only for a pending version; absent otherwise, so documents without pending versions read as before.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? ActivatesAt { get; set; }
+
     public string? Material { get; set; }
 }
 

@@ -60,7 +60,7 @@ public static class SealedKeyRingFormat
                     sealedMaterial = Convert.ToBase64String(sealedKey);
                 }
 
-                document.Keys.Add(new KeyRingFileKey { Version = key.Version, State = key.State, CreatedAt = key.CreatedAt, Material = sealedMaterial });
+                document.Keys.Add(new KeyRingFileKey { Version = key.Version, State = key.State, CreatedAt = key.CreatedAt, ActivatesAt = key.ActivatesAt, Material = sealedMaterial });
             }
 
             return JsonSerializer.SerializeToUtf8Bytes(document, KeyRingFileJsonContext.Default.KeyRingFileDocument);
@@ -145,6 +145,13 @@ public static class SealedKeyRingFormat
                 sealedKey.AsSpan(Ve1Layout.NonceSize + Ve1Layout.KeySize),
                 material,
                 MaterialAad(key.Version));
+            if (key.State == KeyState.Pending)
+            {
+                return key.ActivatesAt is { } activatesAt
+                    ? new EnvelopeKey(key.Version, KeyState.DecryptOnly, material, key.CreatedAt).AsPending(activatesAt)
+                    : throw Corrupted(source, $"pending key version {key.Version} has no activation time");
+            }
+
             return new EnvelopeKey(key.Version, key.State, material, key.CreatedAt);
         }
         catch (CryptographicException ex)
