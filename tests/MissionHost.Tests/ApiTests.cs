@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MissionHost.Dashboard;
 
@@ -119,6 +120,36 @@ public sealed class ApiTests(SampleData data)
         Assert.DoesNotContain("sk-live-", everything, StringComparison.Ordinal);
         Assert.DoesNotContain("ve1:v", everything, StringComparison.Ordinal);
         Assert.DoesNotContain(await File.ReadAllTextAsync(data.Paths.DevelopmentRootKey, ct), everything, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rotate_WithAnActivationDelay_SaysWhenTheVersionBecomesActive_AndReencryptsFromThen()
+    {
+        await using var app = data.CreateTestApp(configure: b => b.Configuration.AddInMemoryCollection(
+            new Dictionary<string, string?> { ["VersionedEnvelope:KeyRing:ActivationDelay"] = "00:00:02" }));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var client = app.GetTestClient();
+        int before = (await WaitForReencryption(client)).GetProperty("activeVersion").GetInt32();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/vault/rotate") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", SampleData.AdminToken) } };
+
+        var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var rotation = await Json(response);
+        int version = rotation.GetProperty("version").GetInt32();
+        var rotatedAt = DateTimeOffset.Parse(rotation.GetProperty("rotatedAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        var activatesAt = DateTimeOffset.Parse(rotation.GetProperty("activatesAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(TimeSpan.FromSeconds(2), activatesAt - rotatedAt);
+        var pending = JsonDocument.Parse(await client.GetStringAsync("/api/vault/status", TestContext.Current.CancellationToken)).RootElement;
+        if (DateTimeOffset.UtcNow < activatesAt)
+        {
+            Assert.Equal(before, pending.GetProperty("activeVersion").GetInt32());
+        }
+
+        var status = await WaitForReencryption(client);
+        Assert.True(DateTimeOffset.UtcNow >= activatesAt);
+        Assert.Equal(version, status.GetProperty("activeVersion").GetInt32());
+        Assert.Equal(300, status.GetProperty("keys").EnumerateArray().Single(k => k.GetProperty("version").GetInt32() == version).GetProperty("ciphertexts").GetInt64());
     }
 
     internal static async Task<JsonElement> WaitForReencryption(HttpClient client)

@@ -106,8 +106,11 @@ internal static class DashboardApp
 
             // The rotation is saved; the re-encryption runs in the background and is retried until it is done, so the
             // answer says exactly that rather than waiting on (or failing with) the database.
-            job.RotatedTo(rotation.Version);
-            return Results.Accepted("/api/vault/status", new RotationResponse(rotation.Version, TimeFormat.Format(rotation.RotatedAt), rotation.RotatedBy, "pending"));
+            // With an activation delay the new version is pending: every host learns it before any host encrypts with it,
+            // and the re-encryption starts when it becomes active.
+            var activatesAt = keyRing.Current.TryGetKey(rotation.Version, out var key) && key.ActivatesAt is { } at ? at : rotation.RotatedAt;
+            job.RotatedTo(rotation.Version, activatesAt);
+            return Results.Accepted("/api/vault/status", new RotationResponse(rotation.Version, TimeFormat.Format(rotation.RotatedAt), rotation.RotatedBy, "pending", TimeFormat.Format(activatesAt)));
         });
 
         app.MapGet("/api/vault/status", async (KeyRingManager keyRing, KeyVersionCounts counts, ReencryptionJob job, CancellationToken cancellationToken) =>
@@ -255,7 +258,7 @@ internal static class DashboardApp
         return new AdminToken(generated, identity);
     }
 
-    internal sealed record RotationResponse(int Version, string RotatedAt, string RotatedBy, string Reencryption);
+    internal sealed record RotationResponse(int Version, string RotatedAt, string RotatedBy, string Reencryption, string ActivatesAt);
 
     internal sealed record KeyStatus(int Version, string State, long Ciphertexts);
 

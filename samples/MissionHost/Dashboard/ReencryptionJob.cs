@@ -44,6 +44,8 @@ internal sealed class ReencryptionJob(
     private ReencryptionStatus _status = ReencryptionStatus.Idle with { Pending = true };
     private int _busy;
     private int _rotationPending;
+    private long _activatesAtTicks;
+    private ITimer? _activationWake;
 
     public ReencryptionStatus Status => Volatile.Read(ref _status);
 
@@ -54,11 +56,30 @@ internal sealed class ReencryptionJob(
     public void Release() => Volatile.Write(ref _busy, 0);
 
     /// <summary>A rotation to this version happened: the re-encryption is pending and starts at once (the caller holds the claim).</summary>
-    public void RotatedTo(int targetVersion)
+    /// <remarks>
+    /// A version that is pending (<c>VersionedEnvelope:KeyRing:ActivationDelay</c>) is re-encrypted to from its activation
+    /// on: until then it does not encrypt, and the claim stays held so no second rotation starts meanwhile.
+    /// </remarks>
+    public void RotatedTo(int targetVersion, DateTimeOffset activatesAt)
     {
+        var wait = activatesAt - timeProvider.GetUtcNow();
+        Volatile.Write(ref _activatesAtTicks, activatesAt.UtcTicks);
         Volatile.Write(ref _rotationPending, 1);
-        Volatile.Write(ref _status, Status with { Pending = true, TargetVersion = targetVersion, Error = null, Attempts = 0, NextAttemptAt = null });
-        _wake.Writer.TryWrite(true);
+        Volatile.Write(ref _status, Status with { Pending = true, TargetVersion = targetVersion, Error = null, Attempts = 0, NextAttemptAt = wait > TimeSpan.Zero ? activatesAt : null });
+        if (wait > TimeSpan.Zero)
+        {
+            Interlocked.Exchange(ref _activationWake, timeProvider.CreateTimer(static state => ((ReencryptionJob)state!)._wake.Writer.TryWrite(true), this, wait, Timeout.InfiniteTimeSpan))?.Dispose();
+        }
+        else
+        {
+            _wake.Writer.TryWrite(true);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _activationWake?.Dispose();
+        base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -133,6 +154,11 @@ internal sealed class ReencryptionJob(
         // A rotation's run uses the claim its request took. Otherwise the job looks first (reads only) and claims only
         // when there is work, so a check that finds nothing never turns a rotation request away with 409; while a
         // rotation request holds the claim it skips the round (that request wakes the job when its rotation is saved).
+        if (timeProvider.GetUtcNow().UtcTicks < Volatile.Read(ref _activatesAtTicks))
+        {
+            return Outcome.Idle; // a rotation's version is still pending: its run starts when it becomes active
+        }
+
         bool claimed = Interlocked.Exchange(ref _rotationPending, 0) == 1;
         ReencryptionStatus? finished = null;
         try
