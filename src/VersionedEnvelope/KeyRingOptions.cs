@@ -33,6 +33,12 @@ public sealed class KeyRingOptions
     /// </summary>
     public TimeSpan ActivationDelay { get; set; }
 
+    /// <summary>
+    /// Whether the manager refreshes as soon as a store that can say so (<see cref="Storage.IKeyRingChangeSource"/>: the
+    /// file store, the EF Core store on PostgreSQL) reports a change by another host. Default <see langword="true"/>.
+    /// </summary>
+    public bool WatchForChanges { get; set; } = true;
+
     /// <summary>Whether an empty store gets a new ring (version 1) on first use. Default <see langword="false"/>: an empty store is an error.</summary>
     public bool CreateKeyRingIfMissing { get; set; }
 }

@@ -205,4 +205,115 @@ public sealed class PostgresKeyRingStoreTests() : KeyRingStoreTests("postgres")
             Assert.Equal((20, 20), (history.Count(e => e.RotatedBy == "process-a"), history.Count(e => e.RotatedBy == "process-b")));
         }
     }
+
+    [Fact]
+    public async Task Postgres_ASaveNotifiesTheOtherHosts_WhichRefreshWithoutWaitingForTheirInterval()
+    {
+        await using var db = await PostgresTestDatabase.CreateAsync();
+        await db.CreateSchemaAsync((await Rings.CreateAsync()).Encryptor);
+        byte[] rootKey = RandomNumberGenerator.GetBytes(32);
+        await using var hostA = PostgresHost(db, rootKey, watch: true);
+        await using var hostB = PostgresHost(db, rootKey, watch: true);
+        var managerA = hostA.GetRequiredService<KeyRingManager>();
+        var managerB = hostB.GetRequiredService<KeyRingManager>();
+        await managerA.InitializeAsync();
+        await managerB.InitializeAsync();
+        await Task.Delay(500); // host B's listener connects
+
+        var seen = new List<TimeSpan>();
+        for (int i = 0; i < 5; i++)
+        {
+            var rotated = await managerA.RotateAsync("host-a");
+            var clock = Stopwatch.StartNew();
+            while (managerB.Current.LatestVersion < rotated.Version)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"host B had not heard of v{rotated.Version} after 10 s (its periodic refresh is an hour)");
+                await Task.Delay(5);
+            }
+
+            seen.Add(clock.Elapsed);
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"rotation seen by the other host after: {string.Join(", ", seen.Select(t => $"{t.TotalMilliseconds:F0} ms"))}");
+    }
+
+    [Fact]
+    public async Task Postgres_SixteenThreadsDecrypt_WhileAnotherProcessRotates100Times_NoneFails()
+    {
+        await using var db = await PostgresTestDatabase.CreateAsync();
+        await db.CreateSchemaAsync((await Rings.CreateAsync()).Encryptor);
+        byte[] rootKey = RandomNumberGenerator.GetBytes(32);
+        await using var hostB = PostgresHost(db, rootKey, watch: false);
+        var managerB = hostB.GetRequiredService<KeyRingManager>();
+        await managerB.InitializeAsync();
+        var encryptorB = hostB.GetRequiredService<IEnvelopeEncryptor>();
+        var start = new ProcessStartInfo("dotnet", [RotatorPath(), "100", "process-a", "--encrypt"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["VERSIONEDENVELOPE_ROTATOR_DB"] = ((PostgresTestDatabase)db).ConnectionString;
+        start.Environment["VERSIONEDENVELOPE_ROTATOR_ROOT_KEY"] = Convert.ToBase64String(rootKey);
+        using var rotator = Process.Start(start)!;
+        var errors = rotator.StandardError.ReadToEndAsync();
+        int failures = 0, decrypts = 0;
+        var firstDecrypts = new List<double>();
+
+        while (await rotator.StandardOutput.ReadLineAsync() is { } line)
+        {
+            string[] parts = line.Split(' ', 2);
+            string expected = $"written under v{parts[0]}";
+            using var barrier = new Barrier(16);
+            var readers = Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+            {
+                barrier.SignalAndWait();
+                var clock = Stopwatch.StartNew();
+                try
+                {
+                    var result = i % 2 == 0 ? encryptorB.DecryptText(parts[1]) : await encryptorB.DecryptTextAsync(parts[1]);
+                    Assert.Equal(expected, result.GetPlaintextAsString());
+                    Interlocked.Increment(ref decrypts);
+                }
+                catch (EnvelopeException)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+
+                return clock.Elapsed.TotalMilliseconds;
+            }));
+            firstDecrypts.AddRange(await Task.WhenAll(readers));
+        }
+
+        await rotator.WaitForExitAsync();
+        Assert.True(rotator.ExitCode == 0, await errors);
+        Assert.True(failures == 0, $"{failures} of {failures + decrypts} decrypts failed");
+        Assert.Equal(1_600, decrypts);
+        firstDecrypts.Sort();
+        TestContext.Current.TestOutputHelper?.WriteLine($"decrypts meeting a new version: p50 {firstDecrypts[800]:F1} ms, p99 {firstDecrypts[1_584]:F1} ms");
+    }
+
+    private static ServiceProvider PostgresHost(TestDatabase db, byte[] rootKey, bool watch)
+    {
+        var services = new ServiceCollection();
+        services.AddDbContext<TestDbContext>(o => db.Configure(o));
+        services.AddVersionedEnvelope()
+            .PersistKeysToDbContext<TestDbContext>(_ => (byte[])rootKey.Clone())
+            .ConfigureKeyRing(o =>
+            {
+                o.CreateKeyRingIfMissing = true;
+                o.RefreshInterval = TimeSpan.FromHours(1);
+                o.WatchForChanges = watch;
+            });
+        return services.BuildServiceProvider();
+    }
+
+    private static string RotatorPath()
+    {
+        var tests = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!Directory.Exists(Path.Combine(tests.FullName, "Tools", "KeyRingRotator")))
+        {
+            tests = tests.Parent ?? throw new DirectoryNotFoundException("tests/Tools/KeyRingRotator was not found above the test binaries.");
+        }
+
+        string configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        string rotator = Path.Combine(tests.FullName, "Tools", "KeyRingRotator", "bin", configuration, "net10.0", "KeyRingRotator.dll");
+        Assert.True(File.Exists(rotator), $"{rotator} is not built (it is in Libraries.sln).");
+        return rotator;
+    }
 }

@@ -20,14 +20,16 @@ public sealed class KeyPropagationTests : IDisposable
     public async Task Decrypt_SixteenThreadsOnHostB_WhileHostARotates100Times_NoneFails(bool async)
     {
         var ct = TestContext.Current.CancellationToken;
-        // Host B never refreshes on a timer: every new version reaches it through the unknown-version reload alone.
+        // Host B neither refreshes on a timer nor watches the file: every new version reaches it through the
+        // unknown-version reload alone.
         using var hostA = new KeyRingManager(new FileKeyRingStore(RingPath, _rootKey), new KeyRingOptions { RefreshInterval = TimeSpan.Zero, CreateKeyRingIfMissing = true });
         await hostA.InitializeAsync(ct);
-        using var hostB = new KeyRingManager(new FileKeyRingStore(RingPath, _rootKey), new KeyRingOptions { RefreshInterval = TimeSpan.Zero });
+        using var hostB = new KeyRingManager(new FileKeyRingStore(RingPath, _rootKey), new KeyRingOptions { RefreshInterval = TimeSpan.Zero, WatchForChanges = false });
         await hostB.InitializeAsync(ct);
         var encryptorA = new EnvelopeEncryptor(hostA);
         var encryptorB = new EnvelopeEncryptor(hostB);
         int failures = 0, decrypts = 0;
+        var timings = new System.Collections.Concurrent.ConcurrentBag<double>();
 
         for (int rotation = 0; rotation < 100; rotation++)
         {
@@ -39,12 +41,14 @@ public sealed class KeyPropagationTests : IDisposable
                 async () =>
                 {
                     start.SignalAndWait(ct);
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
                     try
                     {
                         var result = async ? await encryptorB.DecryptAsync(ciphertext, cancellationToken: ct) : encryptorB.Decrypt(ciphertext);
                         Assert.Equal(plaintext, result.Plaintext);
                         Assert.Equal(rotated.Version, result.KeyVersion);
                         Interlocked.Increment(ref decrypts);
+                        timings.Add(clock.Elapsed.TotalMilliseconds);
                     }
                     catch (EnvelopeException)
                     {
@@ -57,6 +61,8 @@ public sealed class KeyPropagationTests : IDisposable
 
         Assert.True(failures == 0, $"{failures} of {failures + decrypts} decrypts on host B failed");
         Assert.Equal(101, hostB.Current.LatestVersion);
+        var sorted = timings.Order().ToList();
+        TestContext.Current.TestOutputHelper?.WriteLine($"decrypts meeting a new version: p50 {sorted[sorted.Count / 2]:F2} ms, p99 {sorted[sorted.Count * 99 / 100]:F2} ms");
     }
 
     [Fact]
@@ -153,6 +159,27 @@ public sealed class KeyPropagationTests : IDisposable
         await hostA.RetireAsync(1, "ops", ct);
         var reloaded = (await new FileKeyRingStore(RingPath, _rootKey).LoadAsync(ct))!.Ring;
         Assert.Equal((2, KeyState.Retired, (DateTimeOffset?)null), (reloaded.ActiveVersion, reloaded.Keys[0].State, reloaded.Keys[1].ActivatesAt));
+    }
+
+    [Fact]
+    public async Task FileStore_ARotationOnOneHost_ReachesAnotherThroughTheFileWatcher_WithoutPeriodicRefresh()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var hostA = new KeyRingManager(new FileKeyRingStore(RingPath, _rootKey), new KeyRingOptions { RefreshInterval = TimeSpan.Zero, CreateKeyRingIfMissing = true });
+        await hostA.InitializeAsync(ct);
+        using var hostB = new KeyRingManager(new FileKeyRingStore(RingPath, _rootKey), new KeyRingOptions { RefreshInterval = TimeSpan.FromHours(1) });
+        await hostB.InitializeAsync(ct);
+
+        for (int i = 0; i < 3; i++)
+        {
+            var rotated = await hostA.RotateAsync("ops", ct);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (hostB.Current.ActiveVersion != rotated.Version)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"host B still has v{hostB.Current.ActiveVersion}, not v{rotated.Version}, after 10 s");
+                await Task.Delay(5, ct);
+            }
+        }
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using VersionedEnvelope.EntityFrameworkCore.Internal;
 using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope.EntityFrameworkCore.Storage;
@@ -15,9 +16,17 @@ namespace VersionedEnvelope.EntityFrameworkCore.Storage;
 /// when another host saved first it writes nothing and throws <see cref="KeyRingConcurrencyException"/>.
 /// </summary>
 /// <typeparam name="TContext">The host's context, which maps <see cref="VersionedEnvelopeKeyRing"/>.</typeparam>
-public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore
+/// <remarks>
+/// On PostgreSQL every save sends <c>NOTIFY versioned_envelope_keyring</c>, and <see cref="Watch"/> listens on a
+/// connection of its own, so other hosts refresh within moments of a rotation; on other databases hosts rely on the
+/// manager's periodic refresh.
+/// </remarks>
+public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore, IKeyRingChangeSource
     where TContext : DbContext, IKeyRingDbContext
 {
+    private static readonly TimeSpan FirstReconnectDelay = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(30);
+
     private readonly IServiceScopeFactory _scopes;
     private readonly Func<byte[]> _rootKeyProvider;
 
@@ -71,6 +80,7 @@ public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore
             try
             {
                 await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                await NotifyAsync(context, cancellationToken).ConfigureAwait(false);
                 return revision;
             }
             catch (DbUpdateException)
@@ -85,7 +95,13 @@ public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore
             .Where(r => r.Name == name && r.Revision == expectedRevision)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Document, document).SetProperty(r => r.Revision, revision), cancellationToken)
             .ConfigureAwait(false);
-        return updated == 1 ? revision : throw await ConflictAsync(expectedRevision, cancellationToken).ConfigureAwait(false);
+        if (updated != 1)
+        {
+            throw await ConflictAsync(expectedRevision, cancellationToken).ConfigureAwait(false);
+        }
+
+        await NotifyAsync(context, cancellationToken).ConfigureAwait(false);
+        return revision;
     }
 
     /// <inheritdoc />
@@ -144,12 +160,86 @@ public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore
                     }
                 }
 
+                // Delivered to listeners at the commit, with the change.
+                await NotifyAsync(context, cancellationToken).ConfigureAwait(false);
+
                 // Once the commit starts it is not cancelled: the change is either all saved or not at all.
                 await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
                 return new StoredKeyRing(next, revision);
             }
         }
     }
+
+    /// <summary>
+    /// On PostgreSQL, listens for saves of any host on a connection of its own (in a DI scope held while watching) and
+    /// reconnects with a backoff when the connection is lost; on other databases it watches nothing.
+    /// </summary>
+    /// <param name="changed">Called when a save was notified, and after each (re)connection (a change may have been missed).</param>
+    /// <param name="failed">Called when the connection fails; watching starts again after a backoff.</param>
+    /// <returns>Stops listening when disposed.</returns>
+    public IDisposable Watch(Action changed, Action<Exception> failed)
+    {
+        ArgumentNullException.ThrowIfNull(changed);
+        ArgumentNullException.ThrowIfNull(failed);
+        var stop = new CancellationTokenSource();
+        _ = Task.Run(() => ListenAsync(changed, failed, stop.Token), CancellationToken.None);
+        return new StopOnDispose(stop);
+    }
+
+    private async Task ListenAsync(Action changed, Action<Exception> failed, CancellationToken cancellationToken)
+    {
+        var delay = FirstReconnectDelay;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                using var scope = _scopes.CreateScope();
+                var context = scope.ServiceProvider.GetRequiredService<TContext>();
+                await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (PostgresNotifications.WaitFor(context.Database.GetDbConnection()) is not { } wait)
+                    {
+                        return;
+                    }
+
+                    await context.Database.ExecuteSqlRawAsync(PostgresNotifications.ListenSql, cancellationToken).ConfigureAwait(false);
+                    delay = FirstReconnectDelay;
+                    changed();
+                    while (true)
+                    {
+                        await wait(cancellationToken).ConfigureAwait(false);
+                        changed();
+                    }
+                }
+                finally
+                {
+                    await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failed(ex);
+                try
+                {
+                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxReconnectDelay.Ticks));
+            }
+        }
+    }
+
+    private Task NotifyAsync(TContext context, CancellationToken cancellationToken) =>
+        PostgresNotifications.CanNotify(context) ? PostgresNotifications.NotifyAsync(context, RingName, cancellationToken) : Task.CompletedTask;
 
     private async Task<KeyRingConcurrencyException> ConflictAsync(long expectedRevision, CancellationToken cancellationToken)
     {
@@ -213,4 +303,10 @@ public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore
     /// <summary>Describes the store.</summary>
     /// <returns>The context type and ring name.</returns>
     public override string ToString() => $"DbContextKeyRingStore<{typeof(TContext).Name}> '{RingName}'";
+
+    /// <summary>Cancels the listener (idempotent); the token source is left to the collector, as the listener may still read it.</summary>
+    private sealed class StopOnDispose(CancellationTokenSource stop) : IDisposable
+    {
+        public void Dispose() => stop.Cancel();
+    }
 }

@@ -37,4 +37,7 @@ internal static partial class KeyRingLog
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Key version {Version} is active from now on (its activation time came); version {PreviousVersion} now only decrypts.")]
     public static partial void Activated(ILogger logger, int version, int previousVersion);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Watching the key ring store for changes failed; trying again, and refreshing periodically meanwhile.")]
+    public static partial void ChangeWatchFailed(ILogger logger, Exception exception);
 }

@@ -29,7 +29,9 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _missingVersions = new();
     private Task? _reload;
     private long _reloadsStarted;
+    private readonly IDisposable? _changeWatch;
     private int _refreshing;
+    private int _refreshRequested;
 
     /// <summary>Creates a manager over a store.</summary>
     /// <param name="store">Where the ring lives.</param>
@@ -47,6 +49,12 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         if (store.CanSave && _options.RefreshInterval > TimeSpan.Zero)
         {
             _refreshTimer = _timeProvider.CreateTimer(static state => ((KeyRingManager)state!).RefreshInBackground(), this, _options.RefreshInterval, _options.RefreshInterval);
+        }
+
+        if (store.CanSave && _options.WatchForChanges && store is IKeyRingChangeSource changes)
+        {
+            // Another host's save reaches this one at once; the periodic refresh stays as the fallback.
+            _changeWatch = changes.Watch(RefreshInBackground, ex => KeyRingLog.ChangeWatchFailed(_logger, ex));
         }
     }
 
@@ -329,6 +337,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     public void Dispose()
     {
         _refreshTimer?.Dispose();
+        _changeWatch?.Dispose();
         _writeGate.Dispose();
     }
 
@@ -497,28 +506,43 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         }
     }
 
+    /// <summary>
+    /// Schedules a refresh. A request that arrives while one runs is not lost: the running loop refreshes once more, so
+    /// a change saved after a refresh began is always read.
+    /// </summary>
     private void RefreshInBackground()
     {
-        if (Interlocked.Exchange(ref _refreshing, 1) == 1)
+        Volatile.Write(ref _refreshRequested, 1);
+        if (Interlocked.CompareExchange(ref _refreshing, 1, 0) == 1)
         {
             return;
         }
 
         _ = Task.Run(async () =>
         {
-            try
+            while (true)
             {
-                await RefreshAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                // Keep the last good snapshot; the next tick tries again. Said every time: a host whose root key no
-                // longer opens the ring (another host re-sealed it) must not go quiet.
-                KeyRingLog.RefreshFailed(_logger, ex, Volatile.Read(ref _current)?.Revision ?? 0);
-            }
-            finally
-            {
+                while (Interlocked.Exchange(ref _refreshRequested, 0) == 1)
+                {
+                    try
+                    {
+                        await RefreshAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        // Keep the last good snapshot; the next tick tries again. Said every time: a host whose root key no
+                        // longer opens the ring (another host re-sealed it) must not go quiet.
+                        KeyRingLog.RefreshFailed(_logger, ex, Volatile.Read(ref _current)?.Revision ?? 0);
+                    }
+                }
+
                 Volatile.Write(ref _refreshing, 0);
+
+                // A request that came between the last refresh and the release above: take the loop back, unless another did.
+                if (Volatile.Read(ref _refreshRequested) == 0 || Interlocked.CompareExchange(ref _refreshing, 1, 0) == 1)
+                {
+                    return;
+                }
             }
         });
     }

@@ -11,7 +11,7 @@ namespace VersionedEnvelope.Storage;
 /// removes the temporary files a crashed writer left behind, so no copy of a destroyed key outlives the next save. On
 /// Unix the ring, its temporary files and the lock file are created readable and writable by their owner only (0600).
 /// </summary>
-public sealed class FileKeyRingStore : ILockingKeyRingStore
+public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSource
 {
     private const string TemporarySuffix = ".tmp";
     private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -46,6 +46,36 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore
 
     /// <summary>Test seam: runs after the temporary file is written and flushed, before the rename.</summary>
     internal Action<string>? BeforeRename { get; set; }
+
+    /// <summary>
+    /// Watches the file's folder for the ring being replaced (every save renames a new file over it), written or created.
+    /// The folder is created when missing (the first save would create it). Change events can be lost under load; the
+    /// manager's periodic refresh covers that.
+    /// </summary>
+    /// <param name="changed">Called when the file may have changed.</param>
+    /// <param name="failed">Called when the watcher reports an error (its buffer overflowed, say); it keeps watching.</param>
+    /// <returns>Stops watching when disposed.</returns>
+    public IDisposable Watch(Action changed, Action<Exception> failed)
+    {
+        ArgumentNullException.ThrowIfNull(changed);
+        ArgumentNullException.ThrowIfNull(failed);
+        string directory = System.IO.Path.GetDirectoryName(Path)!;
+        Directory.CreateDirectory(directory);
+        var watcher = new FileSystemWatcher(directory, System.IO.Path.GetFileName(Path))
+        {
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size,
+        };
+        watcher.Changed += (_, _) => changed();
+        watcher.Created += (_, _) => changed();
+        watcher.Renamed += (_, _) => changed();
+        watcher.Error += (_, e) =>
+        {
+            failed(e.GetException());
+            changed(); // an overflow may have dropped a change: look once
+        };
+        watcher.EnableRaisingEvents = true;
+        return watcher;
+    }
 
     /// <summary>Creates a fresh random 256-bit root key.</summary>
     /// <returns>The key; keep it outside the key ring file (an environment variable, a vault).</returns>
