@@ -130,6 +130,46 @@ internal static class DashboardApp
 
         app.MapGet("/api/vault/history", (KeyRingManager keyRing) =>
             Results.Text(RotationHistoryJson.Write(keyRing.GetRotationHistory()), "application/json"));
+
+        // Writes a profile with its sample API key under the active version (admin only): what an application does on sign-up.
+        app.MapPost("/api/profiles", async (HttpContext context, AdminToken admin, IDbContextFactory<MissionDbContext> contexts, KeyRingManager keyRing, CancellationToken cancellationToken) =>
+        {
+            if (!admin.TryAuthenticate(context.Request, out _))
+            {
+                return Results.Problem(statusCode: 401, title: "Unauthorized", detail: "This needs the admin bearer token (Authorization: Bearer …).");
+            }
+
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            string email = $"new-{Guid.NewGuid():N}@example.com";
+            var profile = new UserProfile { Email = email, ApiKey = SampleSecrets.ApiKey(email), KeyRotationHistory = RotationHistoryJson.Write(keyRing.GetRotationHistory()) };
+            db.UserProfiles.Add(profile);
+            await db.SaveChangesAsync(cancellationToken);
+            return Results.Created($"/api/profiles/{profile.Id}", new ProfileResponse(profile.Id, profile.Email, profile.KeyVersion, ApiKeyIntact: true));
+        });
+
+        // Reads a profile and decrypts its API key without blocking a thread, whatever version another host wrote it under;
+        // answers whether it is intact and under which version, never the key itself (admin only).
+        app.MapGet("/api/profiles/{id:long}", async (long id, HttpContext context, AdminToken admin, IDbContextFactory<MissionDbContext> contexts, IEnvelopeEncryptor encryptor, CancellationToken cancellationToken) =>
+        {
+            if (!admin.TryAuthenticate(context.Request, out _))
+            {
+                return Results.Problem(statusCode: 401, title: "Unauthorized", detail: "This needs the admin bearer token (Authorization: Bearer …).");
+            }
+
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var row = await db.Database
+                .SqlQuery<StoredProfile>($"""SELECT "id" AS "Id", "email" AS "Email", "apiKey" AS "ApiKey" FROM "UserProfile" WHERE "id" = {id}""")
+                .FirstOrDefaultAsync(cancellationToken);
+            if (row is null)
+            {
+                return Results.Problem(statusCode: 404, title: "Profile not found", detail: $"There is no profile {id}.");
+            }
+
+            var decrypted = await encryptor.DecryptTextAsync(row.ApiKey, System.Text.Encoding.UTF8.GetBytes(LegacySeedCommand.ApiKeyAssociatedData), cancellationToken);
+            bool intact = decrypted.GetPlaintextAsString() == SampleSecrets.ApiKey(row.Email);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(decrypted.Plaintext);
+            return Results.Ok(new ProfileResponse(row.Id, row.Email, decrypted.KeyVersion, intact));
+        });
     }
 
     private static void MapAnalytics(WebApplication app)
@@ -257,6 +297,10 @@ internal static class DashboardApp
         AnsiConsole.MarkupLine($"[yellow]warning:[/] Dashboard:AdminToken (environment Dashboard__AdminToken) is not set; this run's development admin token, shown once: [bold]{generated}[/]");
         return new AdminToken(generated, identity);
     }
+
+    internal sealed record ProfileResponse(long Id, string Email, int KeyVersion, bool ApiKeyIntact);
+
+    internal sealed record StoredProfile(long Id, string Email, string ApiKey);
 
     internal sealed record RotationResponse(int Version, string RotatedAt, string RotatedBy, string Reencryption, string ActivatesAt);
 
