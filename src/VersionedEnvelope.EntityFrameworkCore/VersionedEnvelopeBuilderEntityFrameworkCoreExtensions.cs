@@ -8,10 +8,27 @@ namespace VersionedEnvelope;
 public static class VersionedEnvelopeBuilderEntityFrameworkCoreExtensions
 {
     /// <summary>
-    /// Keeps the key ring in a row of <typeparamref name="TContext"/>'s database, shared by every host that uses it; key
-    /// material is sealed under the root key exactly as the file store seals it. Saves use optimistic concurrency on the
-    /// row's revision, so hosts rotating at once never lose a version or an audit event. Each host picks up another's
-    /// rotation on its refresh interval (<c>ConfigureKeyRing</c>) and at once when it meets an unknown version.
+    /// Keeps the key ring in a row of <typeparamref name="TContext"/>'s database, shared by every host, sealed by the
+    /// protectors added with <c>ProtectKeysWith…</c> (at least one; <c>ProtectKeysWithPkcs11</c> for an HSM).
+    /// </summary>
+    /// <typeparam name="TContext">The application's context, which maps <see cref="VersionedEnvelopeKeyRing"/>.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <param name="ringName">The row's name; <c>default</c> when omitted.</param>
+    /// <returns>The builder.</returns>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The other overload's first parameter is a root key function, so no call is ambiguous.")]
+    public static IVersionedEnvelopeBuilder PersistKeysToDbContext<TContext>(this IVersionedEnvelopeBuilder builder, string ringName = DbContextKeyRingStore<TContext>.DefaultRingName)
+        where TContext : DbContext, IKeyRingDbContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(ringName);
+        return builder.UseKeyRingStore(sp => new DbContextKeyRingStore<TContext>(
+            sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<KeyRingProtection>(), ringName));
+    }
+
+    /// <summary>
+    /// Keeps the key ring in a row of <typeparamref name="TContext"/>'s database, protected by a root key: a shortcut for
+    /// <c>ProtectKeysWithRootKey(rootKey)</c> and <see cref="PersistKeysToDbContext{TContext}(IVersionedEnvelopeBuilder, string)"/>.
+    /// Changes run under the row's lock, so hosts rotating at once never lose a version or an audit event.
     /// Replaces any store chosen before. <typeparamref name="TContext"/> must be registered (<c>AddDbContext</c>).
     /// </summary>
     /// <typeparam name="TContext">The host's context, implementing <see cref="IKeyRingDbContext"/>.</typeparam>
@@ -19,6 +36,7 @@ public static class VersionedEnvelopeBuilderEntityFrameworkCoreExtensions
     /// <param name="rootKey">Returns the 256-bit root key (from a vault or the environment); the store clears the array after use.</param>
     /// <param name="ringName">The ring's row name, when several rings share the table; <c>default</c> when omitted.</param>
     /// <returns>The same builder.</returns>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The first parameter is a root key function, so no call is ambiguous.")]
     public static IVersionedEnvelopeBuilder PersistKeysToDbContext<TContext>(
         this IVersionedEnvelopeBuilder builder,
         Func<IServiceProvider, byte[]> rootKey,
@@ -28,7 +46,6 @@ public static class VersionedEnvelopeBuilderEntityFrameworkCoreExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(rootKey);
         ArgumentException.ThrowIfNullOrWhiteSpace(ringName);
-        return builder.UseKeyRingStore(sp => new DbContextKeyRingStore<TContext>(
-            sp.GetRequiredService<IServiceScopeFactory>(), () => rootKey(sp), ringName));
+        return builder.ProtectKeysWithRootKey(rootKey).PersistKeysToDbContext<TContext>(ringName);
     }
 }

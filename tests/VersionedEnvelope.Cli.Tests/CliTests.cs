@@ -236,7 +236,7 @@ public sealed class CliTests : IDisposable
         var result = await RunText("x", "encrypt", "--ring", Ring);
 
         Assert.Equal(1, result.Code);
-        Assert.Contains("root key is wrong", result.Error, StringComparison.Ordinal);
+        Assert.Contains("cannot be opened by this host: it accepts 'root-key:", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(right, result.Error, StringComparison.Ordinal);
     }
 }

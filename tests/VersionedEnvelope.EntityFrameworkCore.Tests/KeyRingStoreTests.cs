@@ -137,11 +137,12 @@ public abstract class KeyRingStoreTests(string provider)
         var row = await context.VersionedEnvelopeKeyRings.AsNoTracking().SingleAsync();
         Assert.Equal("default", row.Name);
         Assert.DoesNotContain(Convert.ToBase64String(material), row.Document, StringComparison.Ordinal);
-        Assert.Contains("versioned-envelope-keyring-1", row.Document, StringComparison.Ordinal);
+        Assert.Contains("versioned-envelope-protected-ring-1", row.Document, StringComparison.Ordinal);
+        Assert.Contains("\"ring\": \"default\"", row.Document, StringComparison.Ordinal);
 
         await using var wrongKey = Host(db, rootKey: RandomNumberGenerator.GetBytes(32));
         var error = await Assert.ThrowsAsync<KeyRingStoreException>(async () => await wrongKey.GetRequiredService<IKeyRingStore>().LoadAsync());
-        Assert.Contains("does not authenticate", error.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be opened by this host: it accepts 'root-key:", error.Message, StringComparison.Ordinal);
 
         await context.VersionedEnvelopeKeyRings.ExecuteUpdateAsync(s => s.SetProperty(r => r.Document, r => r.Document.Substring(0, 40)));
         var corrupted = await Assert.ThrowsAsync<KeyRingStoreException>(async () => await host.GetRequiredService<IKeyRingStore>().LoadAsync());

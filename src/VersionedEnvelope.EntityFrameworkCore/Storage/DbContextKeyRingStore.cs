@@ -28,22 +28,35 @@ public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore, IKey
     private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(30);
 
     private readonly IServiceScopeFactory _scopes;
-    private readonly Func<byte[]> _rootKeyProvider;
 
-    /// <summary>Creates the store.</summary>
+    /// <summary>Creates the store with a ring protected by a root key (a shortcut for a <see cref="RootKeyProtector"/>).</summary>
     /// <param name="scopes">Creates the scope each operation resolves <typeparamref name="TContext"/> in.</param>
     /// <param name="rootKeyProvider">Returns the 256-bit root key that seals key material; the store clears the array after use.</param>
     /// <param name="ringName">The row's name; <c>default</c> when omitted.</param>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The constructors differ in their second parameter's type, so no call is ambiguous.")]
     public DbContextKeyRingStore(IServiceScopeFactory scopes, Func<byte[]> rootKeyProvider, string ringName = DefaultRingName)
+        : this(scopes, new KeyRingProtection([new RootKeyProtector(rootKeyProvider ?? throw new ArgumentNullException(nameof(rootKeyProvider)))]), ringName)
+    {
+    }
+
+    /// <summary>Creates the store with a ring sealed by <paramref name="protection"/> (an HSM, a KMS, a root key, or several).</summary>
+    /// <param name="scopes">Creates the scope each operation resolves <typeparamref name="TContext"/> in.</param>
+    /// <param name="protection">Seals each save and opens each load.</param>
+    /// <param name="ringName">The row's name; <c>default</c> when omitted. It is bound to the sealed document.</param>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The constructors differ in their second parameter's type, so no call is ambiguous.")]
+    public DbContextKeyRingStore(IServiceScopeFactory scopes, KeyRingProtection protection, string ringName = DefaultRingName)
     {
         ArgumentNullException.ThrowIfNull(scopes);
-        ArgumentNullException.ThrowIfNull(rootKeyProvider);
+        ArgumentNullException.ThrowIfNull(protection);
         ArgumentException.ThrowIfNullOrWhiteSpace(ringName);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ringName.Length, VersionedEnvelopeKeyRing.MaxNameLength, nameof(ringName));
         _scopes = scopes;
-        _rootKeyProvider = rootKeyProvider;
+        Protection = protection;
         RingName = ringName;
     }
+
+    /// <summary>What seals and opens the row's document.</summary>
+    public KeyRingProtection Protection { get; }
 
     /// <summary>The name of the ring when the host names none.</summary>
     public const string DefaultRingName = "default";
@@ -62,7 +75,7 @@ public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore, IKey
         using var scope = _scopes.CreateScope();
         var context = scope.ServiceProvider.GetRequiredService<TContext>();
         var row = await FindAsync(context, cancellationToken).ConfigureAwait(false);
-        return row is null ? null : Open(row);
+        return row is null ? null : await OpenAsync(row, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -71,7 +84,7 @@ public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore, IKey
         ArgumentNullException.ThrowIfNull(ring);
         ArgumentOutOfRangeException.ThrowIfNegative(expectedRevision);
         long revision = expectedRevision + 1;
-        string document = Seal(ring, revision);
+        string document = await SealAsync(ring, revision, cancellationToken).ConfigureAwait(false);
         using var scope = _scopes.CreateScope();
         var context = scope.ServiceProvider.GetRequiredService<TContext>();
         if (expectedRevision == 0)
@@ -123,7 +136,7 @@ public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore, IKey
                     .ExecuteUpdateAsync(s => s.SetProperty(r => r.Revision, r => r.Revision), cancellationToken)
                     .ConfigureAwait(false);
                 var row = await FindAsync(context, cancellationToken).ConfigureAwait(false);
-                var stored = row is null ? null : Open(row);
+                var stored = row is null ? null : await OpenAsync(row, cancellationToken).ConfigureAwait(false);
                 var next = change(stored);
                 if (next is null || ReferenceEquals(next, stored?.Ring))
                 {
@@ -131,7 +144,7 @@ public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore, IKey
                 }
 
                 long revision = (stored?.Revision ?? 0) + 1;
-                string document = Seal(next, revision);
+                string document = await SealAsync(next, revision, cancellationToken).ConfigureAwait(false);
                 if (row is null)
                 {
                     // No row to lock yet: two hosts creating the first ring race on the primary key, and the loser
@@ -254,51 +267,16 @@ public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore, IKey
         return context.VersionedEnvelopeKeyRings.AsNoTracking().SingleOrDefaultAsync(r => r.Name == name, cancellationToken);
     }
 
-    private StoredKeyRing Open(VersionedEnvelopeKeyRing row)
+    private async Task<StoredKeyRing> OpenAsync(VersionedEnvelopeKeyRing row, CancellationToken cancellationToken)
     {
-        byte[] rootKey = GetRootKey();
-        byte[] document = Encoding.UTF8.GetBytes(row.Document);
-        try
-        {
-            var stored = SealedKeyRingFormat.Open(document, rootKey, Source);
-            return stored.Revision == row.Revision
-                ? stored
-                : throw new KeyRingStoreException($"The {Source} cannot be read: its row says revision {row.Revision} and its document {stored.Revision}. It was left as it is.");
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(document);
-            CryptographicOperations.ZeroMemory(rootKey);
-        }
+        var stored = await Protection.OpenAsync(Encoding.UTF8.GetBytes(row.Document), RingName, Source, cancellationToken).ConfigureAwait(false);
+        return stored.Revision == row.Revision
+            ? stored
+            : throw new KeyRingStoreException($"The {Source} cannot be read: its row says revision {row.Revision} and its document {stored.Revision}. It was left as it is.");
     }
 
-    private string Seal(KeyRing ring, long revision)
-    {
-        byte[] rootKey = GetRootKey();
-        byte[]? document = null;
-        try
-        {
-            document = SealedKeyRingFormat.Seal(ring, revision, rootKey);
-            return Encoding.UTF8.GetString(document);
-        }
-        finally
-        {
-            if (document is not null)
-            {
-                CryptographicOperations.ZeroMemory(document);
-            }
-
-            CryptographicOperations.ZeroMemory(rootKey);
-        }
-    }
-
-    private byte[] GetRootKey()
-    {
-        byte[] key = _rootKeyProvider() ?? throw new InvalidOperationException("The root key provider returned null.");
-        return key.Length == SealedKeyRingFormat.RootKeySize
-            ? key
-            : throw new InvalidOperationException($"The root key must be {SealedKeyRingFormat.RootKeySize} bytes (256 bits); it is {key.Length}.");
-    }
+    private async Task<string> SealAsync(KeyRing ring, long revision, CancellationToken cancellationToken) =>
+        Encoding.UTF8.GetString(await Protection.SealAsync(ring, revision, RingName, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Describes the store.</summary>
     /// <returns>The context type and ring name.</returns>

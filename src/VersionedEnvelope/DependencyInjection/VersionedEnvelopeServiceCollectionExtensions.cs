@@ -36,6 +36,7 @@ public static class VersionedEnvelopeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeyRingOptions>, KeyRingOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new KeyRingProtection(sp.GetServices<IKeyRingProtector>()));
         services.TryAddSingleton(sp => new KeyRingManager(
             sp.GetService<IKeyRingStore>() ?? throw new InvalidOperationException(
                 "VersionedEnvelope has no key ring: say where it lives on the builder AddVersionedEnvelope returns, for example .PersistKeysToFile(path, rootKey), .UseInMemoryKeyRing() or .UseStaticKeys(...)."),
@@ -65,8 +66,64 @@ public static class VersionedEnvelopeServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Keeps the key ring in a JSON file whose key material is sealed under a root key, so it can be rotated and shared
-    /// by hosts that share the file. Replaces any store chosen before.
+    /// Adds a protector of the key ring at rest (an HSM key, a KMS key): every save wraps the ring key with each protector
+    /// added, and any one of them opens the ring. Call it again to add another (for example a new HSM key beside the old
+    /// one while you move). Protection is apart from persistence: combine it with any <c>PersistKeysTo…</c>.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="protector">The protector.</param>
+    /// <returns>The builder.</returns>
+    public static IVersionedEnvelopeBuilder ProtectKeysWith(this IVersionedEnvelopeBuilder builder, IKeyRingProtector protector)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(protector);
+        builder.Services.AddSingleton(protector);
+        return builder;
+    }
+
+    /// <summary>As <see cref="ProtectKeysWith(IVersionedEnvelopeBuilder, IKeyRingProtector)"/>, with a protector made from the services.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="protector">Makes the protector, once.</param>
+    /// <returns>The builder.</returns>
+    public static IVersionedEnvelopeBuilder ProtectKeysWith(this IVersionedEnvelopeBuilder builder, Func<IServiceProvider, IKeyRingProtector> protector)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(protector);
+        builder.Services.AddSingleton(protector);
+        return builder;
+    }
+
+    /// <summary>
+    /// Protects the key ring with a 256-bit root key held by the process (<see cref="RootKeyProtector"/>); the key is
+    /// asked for on each save and load, and cleared after use. Prefer an HSM or KMS protector in production.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="rootKey">Returns the root key.</param>
+    /// <returns>The builder.</returns>
+    public static IVersionedEnvelopeBuilder ProtectKeysWithRootKey(this IVersionedEnvelopeBuilder builder, Func<IServiceProvider, byte[]> rootKey)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(rootKey);
+        return builder.ProtectKeysWith(sp => new RootKeyProtector(() => rootKey(sp)));
+    }
+
+    /// <summary>
+    /// Keeps the key ring in a file shared by the hosts that can reach it, sealed by the protectors added with
+    /// <c>ProtectKeysWith…</c> (at least one).
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="path">The key ring file.</param>
+    /// <returns>The builder.</returns>
+    public static IVersionedEnvelopeBuilder PersistKeysToFile(this IVersionedEnvelopeBuilder builder, string path)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return UseStore(builder, sp => new FileKeyRingStore(path, sp.GetRequiredService<KeyRingProtection>()));
+    }
+
+    /// <summary>
+    /// Keeps the key ring in a file protected by a root key: a shortcut for <see cref="ProtectKeysWithRootKey"/> and
+    /// <see cref="PersistKeysToFile(IVersionedEnvelopeBuilder, string)"/>. Replaces any store chosen before.
     /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="path">The key ring file.</param>
@@ -77,7 +134,7 @@ public static class VersionedEnvelopeServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(rootKey);
-        return UseStore(builder, sp => new FileKeyRingStore(path, () => rootKey(sp)));
+        return builder.ProtectKeysWithRootKey(rootKey).PersistKeysToFile(path);
     }
 
     /// <summary>Keeps the key ring in process memory (tests, single-process hosts). Replaces any store chosen before.</summary>

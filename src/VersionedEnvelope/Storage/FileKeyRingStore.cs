@@ -4,8 +4,10 @@ using VersionedEnvelope.Internal;
 namespace VersionedEnvelope.Storage;
 
 /// <summary>
-/// A key ring in one JSON file. Key material is sealed with AES-256-GCM under a root key the host supplies, each key
-/// bound to its version by associated data; versions, states and the audit trail stay readable. Saves take a lock file
+/// A key ring in one JSON file, sealed by a <see cref="KeyRingProtection"/>: the ring encrypted under a fresh ring key
+/// per save, that key wrapped by each protector (an HSM key, a KMS key, a root key), so the file opens with nothing but
+/// one of them. A file sealed under a root key alone (the form before protectors) is read with a root key protector and
+/// written in the protected form at the next save. Saves take a lock file
 /// (so hosts sharing the file serialise), check the revision, write a temporary file, flush it to disk, rename it over
 /// the old one and flush the directory: a crash leaves the old file or the new one, never a broken one. Every save
 /// removes the temporary files a crashed writer left behind, so no copy of a destroyed key outlives the next save. On
@@ -16,27 +18,46 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
     private const string TemporarySuffix = ".tmp";
     private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
-    private readonly Func<byte[]> _rootKeyProvider;
 
-    /// <summary>Creates a store whose root key is fixed.</summary>
+    /// <summary>Creates a store whose ring is protected by a root key held by the process (a shortcut for a <see cref="RootKeyProtector"/>).</summary>
     /// <param name="path">The key ring file.</param>
     /// <param name="rootKey">The 256-bit root key (copied).</param>
     /// <exception cref="ArgumentException">The path is empty or the root key is not 32 bytes.</exception>
     public FileKeyRingStore(string path, ReadOnlySpan<byte> rootKey)
-        : this(path, CopyRootKey(rootKey))
+        : this(path, new KeyRingProtection([new RootKeyProtector(rootKey)]))
     {
     }
 
-    /// <summary>Creates a store that asks for the root key on every load and save (for keys held in a vault).</summary>
+    /// <summary>Creates a store whose root key is asked for on every load and save (for keys held in a vault).</summary>
     /// <param name="path">The key ring file.</param>
     /// <param name="rootKeyProvider">Returns the 256-bit root key; the store clears the returned array after use.</param>
     public FileKeyRingStore(string path, Func<byte[]> rootKeyProvider)
+        : this(path, new KeyRingProtection([new RootKeyProtector(rootKeyProvider)]))
+    {
+    }
+
+    /// <summary>Creates a store whose ring is sealed by <paramref name="protection"/> (an HSM, a KMS, a root key, or several).</summary>
+    /// <param name="path">The key ring file.</param>
+    /// <param name="protection">Seals each save and opens each load.</param>
+    /// <param name="ringName">The ring's name, bound to the sealed document; <c>default</c> when omitted.</param>
+    public FileKeyRingStore(string path, KeyRingProtection protection, string ringName = DefaultRingName)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        ArgumentNullException.ThrowIfNull(rootKeyProvider);
+        ArgumentNullException.ThrowIfNull(protection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(ringName);
         Path = System.IO.Path.GetFullPath(path);
-        _rootKeyProvider = rootKeyProvider;
+        Protection = protection;
+        RingName = ringName;
     }
+
+    /// <summary>The ring name of a store that names none.</summary>
+    public const string DefaultRingName = "default";
+
+    /// <summary>What seals and opens the file.</summary>
+    public KeyRingProtection Protection { get; }
+
+    /// <summary>The ring's name, bound to the sealed document.</summary>
+    public string RingName { get; }
 
     /// <summary>The key ring file's full path.</summary>
     public string Path { get; }
@@ -98,7 +119,7 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
             return null;
         }
 
-        return Decode(bytes);
+        return await DecodeAsync(bytes, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -132,13 +153,13 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
     }
 
     private async Task<StoredKeyRing?> LoadLockedAsync(CancellationToken cancellationToken) =>
-        File.Exists(Path) ? Decode(await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false)) : null;
+        File.Exists(Path) ? await DecodeAsync(await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false) : null;
 
     /// <summary>Under the lock: removes stale temporary files, writes the new ring durably and renames it into place.</summary>
     private async Task<long> WriteLockedAsync(KeyRing ring, long revision, CancellationToken cancellationToken)
     {
         RemoveStaleTemporaryFiles();
-        byte[] content = Encode(ring, revision);
+        byte[] content = await Protection.SealAsync(ring, revision, RingName, cancellationToken).ConfigureAwait(false);
         string temporary = $"{Path}.{Guid.NewGuid():N}{TemporarySuffix}";
         try
         {
@@ -181,42 +202,10 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
         }
     }
 
-    private StoredKeyRing Decode(byte[] bytes)
-    {
-        byte[] rootKey = GetRootKey();
-        try
-        {
-            return SealedKeyRingFormat.Open(bytes, rootKey, $"key ring file '{Path}'");
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(rootKey);
-        }
-    }
+    private string Source => $"key ring file '{Path}'";
 
-    private byte[] Encode(KeyRing ring, long revision)
-    {
-        byte[] rootKey = GetRootKey();
-        try
-        {
-            return SealedKeyRingFormat.Seal(ring, revision, rootKey);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(rootKey);
-        }
-    }
-
-    private byte[] GetRootKey()
-    {
-        byte[] key = _rootKeyProvider() ?? throw new InvalidOperationException("The root key provider returned null.");
-        if (key.Length != Ve1Layout.KeySize)
-        {
-            throw new InvalidOperationException($"The root key must be {Ve1Layout.KeySize} bytes (256 bits); it is {key.Length}.");
-        }
-
-        return key;
-    }
+    private async Task<StoredKeyRing> DecodeAsync(byte[] bytes, CancellationToken cancellationToken) =>
+        await Protection.OpenAsync(bytes, RingName, Source, cancellationToken).ConfigureAwait(false);
 
     private async Task<FileStream> AcquireLockAsync(CancellationToken cancellationToken)
     {
@@ -245,18 +234,6 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
                 await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
             }
         }
-    }
-
-    private static Func<byte[]> CopyRootKey(ReadOnlySpan<byte> rootKey)
-    {
-        if (rootKey.Length != Ve1Layout.KeySize)
-        {
-            throw new ArgumentException($"The root key must be {Ve1Layout.KeySize} bytes (256 bits); it is {rootKey.Length}.", nameof(rootKey));
-        }
-
-        var pinned = GC.AllocateArray<byte>(Ve1Layout.KeySize, pinned: true);
-        rootKey.CopyTo(pinned);
-        return () => (byte[])pinned.Clone();
     }
 
     /// <summary>Options for a file that only its owner may read and write (0600 on Unix; Windows keeps its ACLs).</summary>
