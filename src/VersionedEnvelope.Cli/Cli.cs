@@ -65,6 +65,7 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         "ring show" => RingShowAsync,
         "ring retire" => (arguments, ct) => RingStateAsync(arguments, (m, v, by) => m.RetireAsync(v, by, ct), "retired", ct),
         "ring reinstate" => (arguments, ct) => RingStateAsync(arguments, (m, v, by) => m.ReinstateAsync(v, by, ct), "reinstated", ct),
+        "ring protect" => RingProtectAsync,
         "ring destroy" => (arguments, ct) => RingStateAsync(
             arguments,
             (m, v, by) => m.DestroyAsync(v, by, arguments.Get("--in") is { } input ? KeyUsageInventory.Scan(File.ReadLines(input)) : null, arguments.Flag("--force"), ct),
@@ -102,17 +103,71 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Success;
     }
 
+    private async Task<int> RingProtectAsync(CliArguments arguments, CancellationToken cancellationToken)
+    {
+        string? add = arguments.Get("--add");
+        string? remove = arguments.Get("--remove");
+        if (add is null && remove is null)
+        {
+            throw new UsageException("Say what to change: --add PROTECTOR, --remove KEYID, or both.");
+        }
+
+        var store = KeySource.OpenRing(arguments, environment);
+        if (!File.Exists(store.Path))
+        {
+            throw new UsageException($"There is no key ring at {store.Path}.");
+        }
+
+        IKeyRingProtector[] added = add is null ? [] : [KeySource.OpenProtector(add, environment)];
+        try
+        {
+            var keyIds = await store.ReprotectAsync(added, remove is null ? [] : [remove], cancellationToken);
+            await WriteJsonAsync(
+                writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("ring", store.Path);
+                    writer.WriteStartArray("protectors");
+                    foreach (string keyId in keyIds)
+                    {
+                        writer.WriteStringValue(keyId);
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                },
+                cancellationToken);
+            return Success;
+        }
+        finally
+        {
+            foreach (var protector in added.OfType<IDisposable>())
+            {
+                protector.Dispose();
+            }
+        }
+    }
+
     private async Task<int> RingShowAsync(CliArguments arguments, CancellationToken cancellationToken)
     {
         using var manager = KeySource.OpenManager(arguments, environment);
         var ring = await manager.InitializeAsync(cancellationToken);
+        string path = Path.GetFullPath(arguments.Require("--ring"));
+        var protectors = KeyRingProtection.GetKeyIds(await File.ReadAllBytesAsync(path, cancellationToken), path);
         await WriteJsonAsync(
             writer =>
             {
                 writer.WriteStartObject();
-                writer.WriteString("ring", Path.GetFullPath(arguments.Require("--ring")));
+                writer.WriteString("ring", path);
                 writer.WriteNumber("revision", manager.Revision);
                 writer.WriteNumber("activeVersion", ring.ActiveVersion);
+                writer.WriteStartArray("protectors");
+                foreach (string keyId in protectors)
+                {
+                    writer.WriteStringValue(keyId);
+                }
+
+                writer.WriteEndArray();
                 writer.WriteStartArray("keys");
                 foreach (var key in ring.Keys)
                 {
@@ -120,6 +175,11 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
                     writer.WriteNumber("version", key.Version);
                     writer.WriteString("state", key.State.ToString());
                     writer.WriteString("createdAt", FormatTime(key.CreatedAt));
+                    if (key.ActivatesAt is { } activatesAt)
+                    {
+                        writer.WriteString("activatesAt", FormatTime(activatesAt));
+                    }
+
                     writer.WriteEndObject();
                 }
 

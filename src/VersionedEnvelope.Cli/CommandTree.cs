@@ -22,6 +22,15 @@ internal static class CommandTree
         Add(ring, "reinstate", HelpText.RingReinstate, handlerFor, RingFile(), RootKeyEnv(), Version(), By());
         Add(
             ring,
+            "protect",
+            HelpText.RingProtect,
+            handlerFor,
+            RingFile(),
+            RootKeyEnv(),
+            Text("--add", "PROTECTOR", "Add a protector: 'root-key:VARIABLE' (base64 in that environment variable) or 'pkcs11' (the token in $ENVELOPE_PKCS11_*)."),
+            Text("--remove", "KEYID", "Remove the protector with this key id ('ring show' lists them)."));
+        Add(
+            ring,
             "destroy",
             HelpText.RingDestroy,
             handlerFor,

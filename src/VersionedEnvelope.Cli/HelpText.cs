@@ -27,6 +27,13 @@ internal static class HelpText
 
     public const string RingReinstate = "Lets a retired version N decrypt again.";
 
+    public const string RingProtect = """
+        Changes who can open a key ring file: wraps its ring key under an added protector and/or drops one, touching no
+        key version and no ciphertext. The file is opened with the root key in the environment or the PKCS#11 token in
+        $ENVELOPE_PKCS11_LIBRARY, $ENVELOPE_PKCS11_TOKEN, $ENVELOPE_PKCS11_PIN and $ENVELOPE_PKCS11_KEY_LABEL. Removing the
+        last protector this host can open is refused.
+        """;
+
     public const string RingDestroy = """
         Deletes version N's key material for good. Refused (exit 1, with the reason) unless --in holds every stored
         ciphertext in text form, one per line, and shows none under version N: an empty file, legacy (headerless)

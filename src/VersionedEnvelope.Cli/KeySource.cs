@@ -9,14 +9,75 @@ internal static class KeySource
 {
     public const string DefaultRootKeyVariable = "ENVELOPE_ROOT_KEY";
 
+    /// <summary>The variables that name a PKCS#11 token and key, for rings protected by an HSM.</summary>
+    public const string Pkcs11Library = "ENVELOPE_PKCS11_LIBRARY";
+
+    public const string Pkcs11Token = "ENVELOPE_PKCS11_TOKEN";
+
+    public const string Pkcs11Pin = "ENVELOPE_PKCS11_PIN";
+
+    public const string Pkcs11KeyLabel = "ENVELOPE_PKCS11_KEY_LABEL";
+
+    /// <summary>
+    /// The ring file, opened with what this host has: the root key in the environment and/or the PKCS#11 token named by
+    /// $ENVELOPE_PKCS11_*; either one is enough for a ring it protects.
+    /// </summary>
     public static FileKeyRingStore OpenRing(CliArguments arguments, Func<string, string?> environment)
     {
         string path = arguments.Require("--ring");
         string variable = arguments.Get("--root-key-env") ?? DefaultRootKeyVariable;
+        var protectors = new List<IKeyRingProtector>();
+        if (!string.IsNullOrWhiteSpace(environment(variable)))
+        {
+            protectors.Add(RootKey(variable, environment));
+        }
+
+        if (!string.IsNullOrWhiteSpace(environment(Pkcs11Library)))
+        {
+            protectors.Add(OpenProtector("pkcs11", environment));
+        }
+
+        return protectors.Count > 0
+            ? new FileKeyRingStore(path, new KeyRingProtection(protectors))
+            : throw new UsageException(
+                $"The root key is not set: put base64 of 32 random bytes in the environment variable {variable} (or name another with --root-key-env), or name a PKCS#11 token in {Pkcs11Library}, {Pkcs11Token}, {Pkcs11Pin} and {Pkcs11KeyLabel}.");
+    }
+
+    /// <summary>A protector from its description: 'root-key:VARIABLE' or 'pkcs11' (the token in $ENVELOPE_PKCS11_*, its key created if missing).</summary>
+    public static IKeyRingProtector OpenProtector(string description, Func<string, string?> environment)
+    {
+        if (description.StartsWith("root-key:", StringComparison.Ordinal))
+        {
+            return RootKey(description["root-key:".Length..], environment);
+        }
+
+        if (description != "pkcs11")
+        {
+            throw new UsageException($"'{description}' is not a protector: use 'root-key:VARIABLE' or 'pkcs11'.");
+        }
+
+        var missing = new[] { Pkcs11Library, Pkcs11Token, Pkcs11Pin, Pkcs11KeyLabel }.Where(v => string.IsNullOrWhiteSpace(environment(v))).ToList();
+        if (missing.Count > 0)
+        {
+            throw new UsageException($"A PKCS#11 protector needs {string.Join(", ", missing)} in the environment.");
+        }
+
+        return new Pkcs11.Pkcs11KeyRingProtector(new Pkcs11.Pkcs11ProtectorOptions
+        {
+            LibraryPath = environment(Pkcs11Library),
+            TokenLabel = environment(Pkcs11Token),
+            UserPinProvider = () => environment(Pkcs11Pin)!,
+            KeyLabel = environment(Pkcs11KeyLabel),
+            CreateKeyIfMissing = true,
+        });
+    }
+
+    private static RootKeyProtector RootKey(string variable, Func<string, string?> environment)
+    {
         string? value = environment(variable);
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw new UsageException($"The root key is not set: put base64 of 32 random bytes in the environment variable {variable} (or name another with --root-key-env).");
+            throw new UsageException($"The root key is not set: put base64 of 32 random bytes in the environment variable {variable}.");
         }
 
         byte[] rootKey;
@@ -29,9 +90,16 @@ internal static class KeySource
             throw new UsageException($"{variable} is not valid base64.");
         }
 
-        return rootKey.Length == 32
-            ? new FileKeyRingStore(path, rootKey)
-            : throw new UsageException($"{variable} must hold 32 bytes (256 bits); it holds {rootKey.Length}.");
+        try
+        {
+            return rootKey.Length == 32
+                ? new RootKeyProtector(rootKey)
+                : throw new UsageException($"{variable} must hold 32 bytes (256 bits); it holds {rootKey.Length}.");
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(rootKey);
+        }
     }
 
     public static KeyRingManager OpenManager(CliArguments arguments, Func<string, string?> environment)

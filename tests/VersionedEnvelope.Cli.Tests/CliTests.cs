@@ -227,6 +227,48 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task RingProtect_AddsASecondRootKey_ThenRemovesTheFirst_TheRingOpensOnlyWithTheSecond()
+    {
+        Assert.Equal(0, (await RunText("", "ring", "create", "--ring", Ring)).Code);
+        var (_, secret, _) = await RunText("sk-live-4f9a", "encrypt", "--ring", Ring, "--text");
+        string first = _environment["ENVELOPE_ROOT_KEY"];
+        _environment["SECOND_ROOT_KEY"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)(i * 11 + 1)).ToArray());
+        string firstKeyId = new RootKeyProtector(Convert.FromBase64String(first)).KeyId;
+        string secondKeyId = new RootKeyProtector(Convert.FromBase64String(_environment["SECOND_ROOT_KEY"])).KeyId;
+
+        var added = await RunText("", "ring", "protect", "--ring", Ring, "--add", "root-key:SECOND_ROOT_KEY");
+        _environment["ENVELOPE_ROOT_KEY"] = _environment["SECOND_ROOT_KEY"];
+        var refused = await RunText("", "ring", "protect", "--ring", Ring, "--remove", secondKeyId);
+        var removed = await RunText("", "ring", "protect", "--ring", Ring, "--remove", firstKeyId);
+        var decrypted = await RunText(secret, "decrypt", "--ring", Ring);
+        _environment["ENVELOPE_ROOT_KEY"] = first;
+        var locked = await RunText(secret, "decrypt", "--ring", Ring);
+
+        Assert.True(added.Code == 0, added.Error);
+        Assert.Equal([firstKeyId, secondKeyId], JsonDocument.Parse(added.Output).RootElement.GetProperty("protectors").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("no protector this host can open", refused.Error, StringComparison.Ordinal);
+        Assert.True(removed.Code == 0, removed.Error);
+        Assert.Equal((0, "sk-live-4f9a"), (decrypted.Code, decrypted.Output));
+        Assert.Equal(1, locked.Code);
+        Assert.Contains($"it accepts '{secondKeyId}'", locked.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(first, locked.Error + refused.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RingProtect_WithoutAChangeOrWithAnUnknownProtector_IsAUsageError()
+    {
+        Assert.Equal(0, (await RunText("", "ring", "create", "--ring", Ring)).Code);
+
+        var nothing = await RunText("", "ring", "protect", "--ring", Ring);
+        var unknown = await RunText("", "ring", "protect", "--ring", Ring, "--add", "vault:x");
+
+        Assert.Equal((2, 2), (nothing.Code, unknown.Code));
+        Assert.Contains("--add PROTECTOR, --remove KEYID", nothing.Error, StringComparison.Ordinal);
+        Assert.Contains("'vault:x' is not a protector", unknown.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WrongRootKey_ExitsOneWithoutKeyMaterial()
     {
         await RunText("", "ring", "create", "--ring", Ring);

@@ -14,4 +14,7 @@ public enum KeyRingEventKind
 
     /// <summary>A version's key material was destroyed.</summary>
     Destroyed = 4,
+
+    /// <summary>The ring was sealed anew under the protectors configured now (<see cref="KeyRingManager.ReprotectAsync"/>); no key changed.</summary>
+    Reprotected = 5,
 }

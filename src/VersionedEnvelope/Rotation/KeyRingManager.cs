@@ -272,6 +272,25 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         return new KeyRotationEvent(rotated.Version, rotated.At, rotated.By);
     }
 
+    /// <summary>
+    /// Seals the ring anew under the protectors configured now (<c>ProtectKeysWith…</c>), with an audit event and no key
+    /// changed: after adding an HSM or KMS protector, or removing the root key from the configuration, this moves the
+    /// stored document at once instead of at the next rotation. The configuration must still open the document as it is
+    /// (keep the old protector until this has run, then remove it).
+    /// </summary>
+    /// <param name="by">Who re-protects (recorded in the audit trail).</param>
+    /// <param name="cancellationToken">Cancels before the save commits.</param>
+    /// <returns>A task that completes when the document is saved.</returns>
+    /// <exception cref="NotSupportedException">The store is read-only (a static ring from options).</exception>
+    public async Task ReprotectAsync(string by, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        var ring = await UpdateAsync(
+            current => new KeyRing(current.Keys, current.History.Append(new KeyRingEvent(KeyRingEventKind.Reprotected, current.ActiveVersion, Now(), by))),
+            cancellationToken).ConfigureAwait(false);
+        KeyRingLog.StateChanged(_logger, ring.ActiveVersion, ring.ActiveKey.State, by);
+    }
+
     /// <summary>Retires a version: decryption under it is refused until it is reinstated. Never the active version.</summary>
     /// <param name="version">The version.</param>
     /// <param name="by">Who retires it.</param>

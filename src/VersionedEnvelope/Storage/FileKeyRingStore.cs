@@ -152,14 +152,41 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
         return new StoredKeyRing(next, revision);
     }
 
+    /// <summary>
+    /// Changes who can open the file without changing the ring (see <see cref="KeyRingProtection.ReprotectAsync"/>), under
+    /// the file's lock and with the same atomic replace as a save. The revision stays: no key version changed.
+    /// </summary>
+    /// <param name="add">Protectors to add.</param>
+    /// <param name="removeKeyIds">Key ids of protectors to remove.</param>
+    /// <param name="cancellationToken">Cancels before the file is replaced.</param>
+    /// <returns>The key ids the file accepts afterwards.</returns>
+    /// <exception cref="InvalidOperationException">The change would leave no protector this host can open, or names an unknown key id.</exception>
+    public async Task<IReadOnlyList<string>> ReprotectAsync(IEnumerable<IKeyRingProtector> add, IEnumerable<string> removeKeyIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(add);
+        ArgumentNullException.ThrowIfNull(removeKeyIds);
+        using var fileLock = await AcquireLockAsync(cancellationToken).ConfigureAwait(false);
+        byte[] document = await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false);
+        byte[] changed = await Protection.ReprotectAsync(document, RingName, Source, add, removeKeyIds, cancellationToken).ConfigureAwait(false);
+        var keyIds = KeyRingProtection.GetKeyIds(changed, Source);
+        await WriteLockedAsync(changed, cancellationToken).ConfigureAwait(false);
+        return keyIds;
+    }
+
     private async Task<StoredKeyRing?> LoadLockedAsync(CancellationToken cancellationToken) =>
         File.Exists(Path) ? await DecodeAsync(await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false) : null;
 
-    /// <summary>Under the lock: removes stale temporary files, writes the new ring durably and renames it into place.</summary>
+    /// <summary>Under the lock: seals the ring and writes it.</summary>
     private async Task<long> WriteLockedAsync(KeyRing ring, long revision, CancellationToken cancellationToken)
     {
+        await WriteLockedAsync(await Protection.SealAsync(ring, revision, RingName, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        return revision;
+    }
+
+    /// <summary>Under the lock: removes stale temporary files, writes the document durably and renames it into place.</summary>
+    private async Task WriteLockedAsync(byte[] content, CancellationToken cancellationToken)
+    {
         RemoveStaleTemporaryFiles();
-        byte[] content = await Protection.SealAsync(ring, revision, RingName, cancellationToken).ConfigureAwait(false);
         string temporary = $"{Path}.{Guid.NewGuid():N}{TemporarySuffix}";
         try
         {
@@ -185,7 +212,6 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
         }
 
         DirectorySync.Flush(System.IO.Path.GetDirectoryName(Path)!);
-        return revision;
     }
 
     /// <summary>
