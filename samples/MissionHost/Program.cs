@@ -87,7 +87,9 @@ static async Task<int> RunAllAsync(CommandLine commandLine, CancellationToken ca
         AnsiConsole.Write(new Rule("5. report"));
         await ReportCommand.RunAsync(host, Path.Combine(target.Paths.Directory, "report"), cancellationToken);
         AnsiConsole.Write(new Rule("6. verify"));
-        return await VerifyCommand.RunAsync(host, cancellationToken) && migrated ? 0 : 1;
+        bool verified = await VerifyCommand.RunAsync(host, cancellationToken) && migrated;
+        ContinueWith.Print(target, host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>());
+        return verified ? 0 : 1;
     }
 }
 

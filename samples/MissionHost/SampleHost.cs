@@ -42,8 +42,7 @@ internal sealed class SampleHost : IDisposable
     /// <summary>Registers the packages and the database into any host builder's services (the console host and the web host share this).</summary>
     public static void Register(IServiceCollection services, IConfiguration configuration, DatabaseTarget target, bool createIfMissing)
     {
-        string variable = configuration["MissionHost:RootKeyEnvironmentVariable"] ?? "MISSIONHOST_ROOT_KEY";
-        var rootKey = RootKeySource.Load(variable, target.Paths, mayCreate: createIfMissing);
+        var protection = KeyProtectionSource.Read(configuration);
         if (!createIfMissing && !target.IsPostgres && !File.Exists(target.Paths.KeyRing))
         {
             throw new SampleException($"There is no key ring at {target.Paths.KeyRing}. Run 'seed' or 'migrate' (or the default flow) first to create one.");
@@ -60,14 +59,17 @@ internal sealed class SampleHost : IDisposable
             .AddVersionedEnvelope()
             .ConfigureKeyRing(o => o.CreateKeyRingIfMissing = createIfMissing);
 
+        // Protection apart from persistence: a root key (development key files by default) or an HSM through PKCS#11.
+        protection.Apply(envelope, configuration, target.Paths, createIfMissing);
+
         // On PostgreSQL every host shares the ring in the database; the SQLite sample keeps it in a file beside the database.
         if (target.IsPostgres)
         {
-            envelope.PersistKeysToDbContext<MissionDbContext>(_ => (byte[])rootKey.Clone());
+            envelope.PersistKeysToDbContext<MissionDbContext>();
         }
         else
         {
-            envelope.PersistKeysToFile(target.Paths.KeyRing, _ => (byte[])rootKey.Clone());
+            envelope.PersistKeysToFile(target.Paths.KeyRing);
         }
 
         services.AddOptions<AgentCostsOptions>().Bind(configuration.GetSection("AgentCosts"));

@@ -46,6 +46,28 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
+    public async Task DefaultFlow_PrintsTheCommandsThatContinueWithItsData_AndTheyWork()
+    {
+        var (code, output) = await RunAsync(_directory, "--users", "50", "--count", "2");
+
+        Assert.True(code == 0, output);
+        var commands = output.Split('\n')
+            .Where(line => line.StartsWith("  dotnet run --project samples/MissionHost -- ", StringComparison.Ordinal))
+            .Select(line => line["  dotnet run --project samples/MissionHost -- ".Length..].Trim().Split(' '))
+            .ToList();
+        Assert.Equal(["verify", "serve", "rotate"], commands.Select(c => c[0]));
+        Assert.Contains("development root key", output, StringComparison.Ordinal);
+
+        // A newcomer's next command, from another folder, with nothing in the environment: the data and its key ring open.
+        var verify = await RunAsync(Path.GetTempPath(), commands[0]);
+        Assert.True(verify.Code == 0, verify.Output);
+        Assert.Contains("Verified", verify.Output, StringComparison.Ordinal);
+        var rotate = await RunAsync(Path.GetTempPath(), commands[2]);
+        Assert.True(rotate.Code == 0, rotate.Output);
+    }
+
+    [Fact]
     public async Task Seed_WithABadArgument_ExitsTwoAndCreatesNothing()
     {
         var (code, output) = await RunAsync(_directory, "seed", "--users", "abc", "--db", "data/missionhost.db");
