@@ -27,6 +27,9 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
     private static bool _resolverSet;
     private readonly Pkcs11InteropFactories _factories = new();
     private readonly ConcurrentBag<ISession> _sessions = [];
+
+    // Object handles stay valid across the application's sessions; finding a key costs far more than using it.
+    private readonly ConcurrentDictionary<string, IObjectHandle> _keyHandles = new(StringComparer.Ordinal);
     private readonly Pkcs11ProtectorOptions _options;
     private readonly IPkcs11Library _library;
     private readonly ISlot _slot;
@@ -305,7 +308,10 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
         return id;
     }
 
-    private IObjectHandle FindKey(ISession session, byte[] objectId)
+    private IObjectHandle FindKey(ISession session, byte[] objectId) =>
+        _keyHandles.GetOrAdd(Convert.ToHexString(objectId), _ => SearchKey(session, objectId));
+
+    private IObjectHandle SearchKey(ISession session, byte[] objectId)
     {
         var found = session.FindAllObjects(
         [
@@ -347,7 +353,16 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
         var session = Rent();
         try
         {
-            return operation(session);
+            try
+            {
+                return operation(session);
+            }
+            catch (Pkcs11Exception ex) when (ex.RV is CKR.CKR_OBJECT_HANDLE_INVALID or CKR.CKR_KEY_HANDLE_INVALID)
+            {
+                // The key was removed and perhaps created anew since its handle was cached: look it up once more.
+                _keyHandles.Clear();
+                return operation(session);
+            }
         }
         catch (Pkcs11Exception ex)
         {

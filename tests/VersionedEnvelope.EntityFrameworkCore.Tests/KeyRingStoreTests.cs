@@ -98,6 +98,51 @@ public abstract class KeyRingStoreTests(string provider)
     }
 
     [Fact]
+    public async Task ProtectKeysWith_ReprotectAsync_MovesTheRowToAnotherProtector_WithoutChangingAKey()
+    {
+        await using var db = await DatabaseAsync(provider);
+        byte[] oldKey = RandomNumberGenerator.GetBytes(32), newKey = RandomNumberGenerator.GetBytes(32);
+        ServiceProvider Protected(params byte[][] rootKeys)
+        {
+            var services = new ServiceCollection();
+            services.AddDbContext<TestDbContext>(o => db.Configure(o));
+            var envelope = services.AddVersionedEnvelope();
+            foreach (byte[] key in rootKeys)
+            {
+                envelope.ProtectKeysWithRootKey(_ => (byte[])key.Clone());
+            }
+
+            envelope.PersistKeysToDbContext<TestDbContext>("tenant-a").ConfigureKeyRing(o => o.CreateKeyRingIfMissing = true);
+            return services.BuildServiceProvider();
+        }
+
+        byte[] material = new byte[32];
+        await using (var first = Protected(oldKey))
+        {
+            (await first.GetRequiredService<KeyRingManager>().InitializeAsync()).ActiveKey.CopyKeyMaterialTo(material);
+        }
+
+        await using (var moving = Protected(newKey, oldKey))
+        {
+            await moving.GetRequiredService<KeyRingManager>().ReprotectAsync("ops");
+        }
+
+        await using (var after = Protected(newKey))
+        {
+            var manager = after.GetRequiredService<KeyRingManager>();
+            await manager.ReprotectAsync("ops"); // drops the old key's entry
+            var reopened = new byte[32];
+            manager.Current.ActiveKey.CopyKeyMaterialTo(reopened);
+            Assert.Equal(material, reopened);
+            Assert.Equal([KeyRingEventKind.Reprotected, KeyRingEventKind.Reprotected], manager.Current.History.Select(e => e.Kind));
+        }
+
+        await using var old = Protected(oldKey);
+        var error = await Assert.ThrowsAsync<KeyRingStoreException>(async () => await old.GetRequiredService<IKeyRingStore>().LoadAsync());
+        Assert.Contains("tenant-a", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Save_FromAStaleRevision_ThrowsConcurrency_AndWritesNothing()
     {
         await using var db = await DatabaseAsync(provider);

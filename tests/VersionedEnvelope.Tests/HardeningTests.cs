@@ -229,7 +229,8 @@ public sealed class HardeningTests : IDisposable
         using var host = new KeyRingManager(new FileKeyRingStore(RingPath, _rootKey), NoRefresh);
         using var manager = new KeyRingManager(
             new FileKeyRingStore(RingPath, _rootKey),
-            new KeyRingOptions { RefreshInterval = TimeSpan.FromSeconds(30), CreateKeyRingIfMissing = true },
+            // The periodic refresh under test; the file watcher would refresh (and fail) on its own schedule.
+            new KeyRingOptions { RefreshInterval = TimeSpan.FromSeconds(30), CreateKeyRingIfMissing = true, WatchForChanges = false },
             time,
             logger);
         await manager.InitializeAsync(Ct);

@@ -234,6 +234,54 @@ public sealed class KeyRingProtectionTests : IDisposable
         Assert.Throws<ArgumentException>(() => new RootKeyProtector(new byte[16]));
     }
 
+    [Fact]
+    public async Task ProtectionErrors_NeverContainARootKeyOrKeyMaterial()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        byte[] owner = RandomNumberGenerator.GetBytes(32), stranger = RandomNumberGenerator.GetBytes(32);
+        var ring = KeyRing.CreateNew();
+        byte[] document = await new KeyRingProtection([new RootKeyProtector(owner)]).SealAsync(ring, 1, "default", ct);
+        byte[] tampered = (byte[])document.Clone();
+        tampered[document.Length / 2] ^= 1;
+        var errors = new List<Exception>
+        {
+            await Assert.ThrowsAsync<KeyRingStoreException>(async () => await new KeyRingProtection([new RootKeyProtector(stranger)]).OpenAsync(document, "default", "ring", ct)),
+            await Assert.ThrowsAnyAsync<Exception>(async () => await new KeyRingProtection([new RootKeyProtector(owner)]).OpenAsync(tampered, "default", "ring", ct)),
+            await Assert.ThrowsAsync<KeyRingStoreException>(async () => await new KeyRingProtection([new RootKeyProtector(owner)]).OpenAsync(document.AsMemory(0, 100), "default", "ring", ct)),
+        };
+
+        string texts = string.Join("\n", errors.Select(e => e.ToString())) + new RootKeyProtector(owner) + new KeyRingProtection([new RootKeyProtector(owner)]);
+        foreach (byte[] secret in new[] { owner, stranger, Material(ring.ActiveKey) })
+        {
+            Assert.DoesNotContain(Convert.ToBase64String(secret), texts, StringComparison.Ordinal);
+            Assert.DoesNotContain(Convert.ToHexString(secret), texts, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
+    public async Task KeyRingManager_Reprotect_SealsTheRingUnderTheProtectorsConfiguredNow_WithAnAuditEvent()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var rootKey = new RootKeyProtector(RandomNumberGenerator.GetBytes(32));
+        var hsm = new FakeHsmProtector("hsm:one");
+        using (var before = new KeyRingManager(new FileKeyRingStore(RingPath, new KeyRingProtection([rootKey])), new KeyRingOptions { RefreshInterval = TimeSpan.Zero, CreateKeyRingIfMissing = true }))
+        {
+            await before.InitializeAsync(ct);
+        }
+
+        using (var moving = new KeyRingManager(new FileKeyRingStore(RingPath, new KeyRingProtection([hsm, rootKey])), new KeyRingOptions { RefreshInterval = TimeSpan.Zero }))
+        {
+            await moving.ReprotectAsync("ops", ct);
+            Assert.Equal((KeyRingEventKind.Reprotected, "ops"), (moving.Current.History[^1].Kind, moving.Current.History[^1].By));
+        }
+
+        Assert.Equal(["hsm:one", rootKey.KeyId], KeyRingProtection.GetKeyIds(await File.ReadAllBytesAsync(RingPath, ct), "ring"));
+        using var after = new KeyRingManager(new FileKeyRingStore(RingPath, new KeyRingProtection([hsm])), new KeyRingOptions { RefreshInterval = TimeSpan.Zero });
+        await after.ReprotectAsync("ops", ct); // the root key is no longer configured: the next save drops it
+        Assert.Equal(["hsm:one"], KeyRingProtection.GetKeyIds(await File.ReadAllBytesAsync(RingPath, ct), "ring"));
+        Assert.Empty(after.GetRotationHistory());
+    }
+
     private static byte[] Material(EnvelopeKey key)
     {
         var material = new byte[32];
