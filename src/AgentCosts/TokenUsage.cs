@@ -4,20 +4,43 @@ namespace AgentCosts;
 
 /// <summary>
 /// The tokens of one or more model calls, split as providers report them (Microsoft.Extensions.AI's
-/// <c>UsageDetails</c>): input and output, with cached input a part of input and reasoning a part of output.
+/// <c>UsageDetails</c>): input and output, with cached input (read from the prompt cache) and cache-write input (written
+/// to it) parts of input, and reasoning a part of output.
 /// </summary>
 public readonly record struct TokenUsage
 {
+    /// <summary>Creates a usage without cache writes (the signature of 1.0, kept for code compiled against it).</summary>
+    /// <param name="inputTokens">Input (prompt) tokens, cached ones included; zero or more.</param>
+    /// <param name="outputTokens">Output (completion) tokens, reasoning ones included; zero or more.</param>
+    /// <param name="cachedInputTokens">The part of <paramref name="inputTokens"/> read from the provider's prompt cache.</param>
+    /// <param name="reasoningTokens">The part of <paramref name="outputTokens"/> spent on reasoning.</param>
+    public TokenUsage(long inputTokens, long outputTokens, long cachedInputTokens, long reasoningTokens)
+        : this(inputTokens, outputTokens, cachedInputTokens, reasoningTokens, cacheWriteInputTokens: 0)
+    {
+    }
+
     /// <summary>Creates a usage.</summary>
     /// <param name="inputTokens">Input (prompt) tokens, cached ones included; zero or more.</param>
     /// <param name="outputTokens">Output (completion) tokens, reasoning ones included; zero or more.</param>
     /// <param name="cachedInputTokens">The part of <paramref name="inputTokens"/> read from the provider's prompt cache.</param>
     /// <param name="reasoningTokens">The part of <paramref name="outputTokens"/> spent on reasoning.</param>
+    /// <param name="cacheWriteInputTokens">The part of <paramref name="inputTokens"/> written to the provider's prompt cache (billed at its own price).</param>
     /// <exception cref="ArgumentOutOfRangeException">
-    /// A count is negative, cached input exceeds input, reasoning exceeds output, or the total exceeds <see cref="long.MaxValue"/>.
+    /// A count is negative, cached and cache-write input together exceed input, reasoning exceeds output, or the total
+    /// exceeds <see cref="long.MaxValue"/>.
     /// </exception>
-    public TokenUsage(long inputTokens, long outputTokens, long cachedInputTokens = 0, long reasoningTokens = 0)
+    public TokenUsage(long inputTokens, long outputTokens, long cachedInputTokens = 0, long reasoningTokens = 0, long cacheWriteInputTokens = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(cacheWriteInputTokens);
+        if (cachedInputTokens >= 0 && cacheWriteInputTokens > inputTokens - Math.Max(0, cachedInputTokens))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(cacheWriteInputTokens),
+                cacheWriteInputTokens,
+                string.Create(CultureInfo.InvariantCulture, $"Cached ({cachedInputTokens}) and cache-write ({cacheWriteInputTokens}) input tokens are parts of input ({inputTokens}) and together cannot exceed it."));
+        }
+
+        CacheWriteInputTokens = cacheWriteInputTokens;
         ArgumentOutOfRangeException.ThrowIfNegative(inputTokens);
         ArgumentOutOfRangeException.ThrowIfNegative(outputTokens);
         ArgumentOutOfRangeException.ThrowIfNegative(cachedInputTokens);
@@ -43,6 +66,9 @@ public readonly record struct TokenUsage
     /// <summary>The part of the input read from the provider's prompt cache.</summary>
     public long CachedInputTokens { get; }
 
+    /// <summary>The part of <see cref="InputTokens"/> written to the prompt cache (Anthropic's <c>cache_creation_input_tokens</c>).</summary>
+    public long CacheWriteInputTokens { get; }
+
     /// <summary>The part of the output spent on reasoning.</summary>
     public long ReasoningTokens { get; }
 
@@ -65,11 +91,12 @@ public readonly record struct TokenUsage
         checked(left.InputTokens + right.InputTokens),
         checked(left.OutputTokens + right.OutputTokens),
         checked(left.CachedInputTokens + right.CachedInputTokens),
-        checked(left.ReasoningTokens + right.ReasoningTokens));
+        checked(left.ReasoningTokens + right.ReasoningTokens),
+        checked(left.CacheWriteInputTokens + right.CacheWriteInputTokens));
 
     /// <summary>Describes the usage.</summary>
     /// <returns>For example <c>in 1000 (cached 400) / out 500 (reasoning 100)</c>.</returns>
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"in {InputTokens} (cached {CachedInputTokens}) / out {OutputTokens} (reasoning {ReasoningTokens})");
+        $"in {InputTokens} (cached {CachedInputTokens}, cache write {CacheWriteInputTokens}) / out {OutputTokens} (reasoning {ReasoningTokens})");
 }

@@ -42,6 +42,27 @@ public sealed class ModelPrice
     /// </summary>
     public decimal? CachedInputCreditsPer1000Tokens { get; set; }
 
+    /// <summary>
+    /// Credits per 1,000 input tokens written to the prompt cache (about 1.25× input at Anthropic); when
+    /// <see langword="null"/>, cache writes are priced as input.
+    /// </summary>
+    public decimal? CacheWriteCreditsPer1000Tokens { get; set; }
+
+    /// <summary>
+    /// When this price starts to apply; <see langword="null"/>: it has always applied. A table may hold several prices
+    /// of one model with different dates: each call is priced by the newest one that had started when the call began.
+    /// </summary>
+    public DateTimeOffset? EffectiveFrom { get; set; }
+
+    /// <summary>
+    /// The input size above which a request is billed entirely at <see cref="LongContextPrice"/> (for example 200,000,
+    /// LiteLLM's <c>*_above_200k_tokens</c>); <see langword="null"/>: no long-context tier.
+    /// </summary>
+    public long? LongContextThresholdTokens { get; set; }
+
+    /// <summary>The price of a whole request whose input tokens exceed <see cref="LongContextThresholdTokens"/>.</summary>
+    public ModelPrice? LongContextPrice { get; set; }
+
     /// <summary>Describes the price.</summary>
     /// <returns>For example <c>in 0.15 / out 0.6 credits per 1k tokens</c>.</returns>
     public override string ToString() => CachedInputCreditsPer1000Tokens is { } cached

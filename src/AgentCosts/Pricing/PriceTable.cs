@@ -1,110 +1,356 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace AgentCosts;
 
 /// <summary>
-/// Turns token counts into credits from per-model prices, exactly: each token costs a whole number of billionths of a
-/// credit and sums are exact. Record <see cref="GetExactCost(string, long, long)"/> amounts (a tracker rounds once, when a
-/// snapshot is taken); <see cref="GetCost"/> rounds one call on its own, which under-bills or over-bills when summed.
+/// Prices per model as providers bill them, in exact integer nanocredits per token (no float drift): input, output,
+/// cached input and cache writes; prices dated by <see cref="ModelPrice.EffectiveFrom"/> (a call is priced by the newest
+/// price that had started when it began); a long-context tier that prices a whole request above its threshold. A dated
+/// model id (<c>gpt-4o-2024-08-06</c>, <c>claude-sonnet-4-20250514</c>) falls back to its family (<c>gpt-4o</c>) only when
+/// the table has no entry for the dated id itself; there is no other matching. Unknown models follow
+/// <see cref="UnknownModelPolicy"/>. Immutable and safe for concurrent use.
 /// </summary>
-public sealed class PriceTable
+public sealed partial class PriceTable
 {
     private const decimal NanocreditsPerTokenPerCreditPer1000 = ExactCredits.NanocreditsPerCredit / 1000m;
-    private readonly Dictionary<string, (long Input, long Output, long CachedInput)> _prices;
-    private readonly (long Input, long Output, long CachedInput)? _default;
 
-    /// <summary>Creates a price table.</summary>
-    /// <param name="prices">Prices by model id (ordinal).</param>
-    /// <param name="unknownModelPolicy">What to do with a model that has no price.</param>
-    /// <param name="defaultPrice">The price for unknown models; required with <see cref="UnknownModelPolicy.ChargeDefault"/>.</param>
-    /// <param name="rounding">How <see cref="GetCost"/> rounds.</param>
-    /// <exception cref="ArgumentException">A price is negative or has more than six decimal places, or a required default is missing.</exception>
+    /// <summary>Dearer than any provider bills (1 USD or more per token): a LiteLLM entry above it is taken for an error.</summary>
+    private const decimal AbsurdUsdPerToken = 1m;
+
+    private readonly Dictionary<string, Tier[]> _prices;
+    private readonly Rate? _default;
+
+    /// <summary>Creates a table of one price per model.</summary>
+    /// <param name="prices">Credits per 1,000 tokens by model id (exact ids; matching is ordinal).</param>
+    /// <param name="unknownModelPolicy">What to do with a model the table lacks.</param>
+    /// <param name="defaultPrice">The price for unknown models under <see cref="UnknownModelPolicy.ChargeDefault"/>.</param>
+    /// <param name="rounding">How <see cref="GetCost"/> rounds to whole credits.</param>
+    /// <exception cref="ArgumentException">A price is negative, has more than six decimal places, or is inconsistent.</exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their first parameter's type; a dictionary binds to this one.")]
     public PriceTable(
         IReadOnlyDictionary<string, ModelPrice> prices,
         UnknownModelPolicy unknownModelPolicy = UnknownModelPolicy.Throw,
         ModelPrice? defaultPrice = null,
         CreditRounding rounding = CreditRounding.HalfUp)
+        : this((IEnumerable<KeyValuePair<string, ModelPrice>>)(prices ?? throw new ArgumentNullException(nameof(prices))), unknownModelPolicy, defaultPrice, rounding)
+    {
+    }
+
+    /// <summary>Creates a table that may hold several prices per model, each with its own <see cref="ModelPrice.EffectiveFrom"/>.</summary>
+    /// <param name="prices">Model id and price pairs; a model may appear once per effective date.</param>
+    /// <param name="unknownModelPolicy">What to do with a model the table lacks.</param>
+    /// <param name="defaultPrice">The price for unknown models under <see cref="UnknownModelPolicy.ChargeDefault"/>.</param>
+    /// <param name="rounding">How <see cref="GetCost"/> rounds to whole credits.</param>
+    /// <exception cref="ArgumentException">
+    /// A price is negative, has more than six decimal places, shares its model and effective date with another, or has a
+    /// long-context threshold without a long-context price (or the other way round).
+    /// </exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their first parameter's type.")]
+    public PriceTable(
+        IEnumerable<KeyValuePair<string, ModelPrice>> prices,
+        UnknownModelPolicy unknownModelPolicy = UnknownModelPolicy.Throw,
+        ModelPrice? defaultPrice = null,
+        CreditRounding rounding = CreditRounding.HalfUp)
     {
         ArgumentNullException.ThrowIfNull(prices);
-        _prices = new Dictionary<string, (long, long, long)>(StringComparer.Ordinal);
+        var byModel = new Dictionary<string, List<Tier>>(StringComparer.Ordinal);
         foreach (var (model, price) in prices)
         {
             ArgumentException.ThrowIfNullOrEmpty(model, nameof(prices));
-            _prices.Add(model, ToNanocredits(price, model));
+            var tier = ToTier(price, model);
+            if (!byModel.TryGetValue(model, out var tiers))
+            {
+                byModel[model] = tiers = [];
+            }
+
+            if (tiers.Any(t => t.From == tier.From))
+            {
+                throw new ArgumentException(
+                    $"'{model}' has two prices effective from {(price.EffectiveFrom is { } from ? from.ToString("O", CultureInfo.InvariantCulture) : "always")}; each date may have one.",
+                    nameof(prices));
+            }
+
+            tiers.Add(tier);
         }
 
+        _prices = byModel.ToDictionary(p => p.Key, p => p.Value.OrderBy(t => t.From).ToArray(), StringComparer.Ordinal);
         if (unknownModelPolicy == UnknownModelPolicy.ChargeDefault)
         {
-            _default = ToNanocredits(defaultPrice ?? throw new ArgumentException("UnknownModelPolicy.ChargeDefault needs a default price.", nameof(defaultPrice)), "default");
+            _default = ToRate(defaultPrice ?? throw new ArgumentException("UnknownModelPolicy.ChargeDefault needs a default price.", nameof(defaultPrice)), "default");
         }
 
         UnknownModelPolicy = unknownModelPolicy;
         Rounding = rounding;
     }
 
-    /// <summary>What happens with a model that has no price.</summary>
+    /// <summary>What happens to a model the table lacks.</summary>
     public UnknownModelPolicy UnknownModelPolicy { get; }
 
     /// <summary>How <see cref="GetCost"/> rounds.</summary>
     public CreditRounding Rounding { get; }
 
-    /// <summary>The models that have a price.</summary>
+    /// <summary>The model ids with a price.</summary>
     public IEnumerable<string> Models => _prices.Keys;
 
-    /// <summary>The exact cost of a model call.</summary>
+    /// <summary>Entries of the source (a LiteLLM file) that were left out: no chat prices, or prices that are negative, not numbers or absurd.</summary>
+    public int SkippedEntries { get; private init; }
+
+    /// <summary>The exact cost of a call with no cached or reasoning tokens, at the price in effect now.</summary>
     /// <param name="model">The model id.</param>
-    /// <param name="inputTokens">Input (prompt) tokens, zero or more.</param>
-    /// <param name="outputTokens">Output (completion) tokens, zero or more.</param>
-    /// <returns>The exact amount, not rounded.</returns>
+    /// <param name="inputTokens">Input tokens.</param>
+    /// <param name="outputTokens">Output tokens.</param>
+    /// <returns>The exact cost.</returns>
     /// <exception cref="UnknownModelException">The model has no price and the policy is <see cref="UnknownModelPolicy.Throw"/>.</exception>
     public ExactCredits GetExactCost(string model, long inputTokens, long outputTokens) =>
         GetExactCost(model, new TokenUsage(inputTokens, outputTokens));
 
-    /// <summary>
-    /// The exact cost of a model call from its usage: uncached input at the input price, cached input at the cached price
-    /// (the input price when the model has none), output (reasoning included) at the output price.
-    /// </summary>
+    /// <summary>The exact cost of a call at the price in effect now (the newest whose effective date has passed).</summary>
     /// <param name="model">The model id.</param>
     /// <param name="usage">The call's tokens.</param>
-    /// <returns>The exact amount, not rounded.</returns>
+    /// <returns>The exact cost.</returns>
     /// <exception cref="UnknownModelException">The model has no price and the policy is <see cref="UnknownModelPolicy.Throw"/>.</exception>
-    public ExactCredits GetExactCost(string model, TokenUsage usage)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        var price = Resolve(model);
-        return new ExactCredits(
-            ((Int128)(usage.InputTokens - usage.CachedInputTokens) * price.Input)
-            + ((Int128)usage.CachedInputTokens * price.CachedInput)
-            + ((Int128)usage.OutputTokens * price.Output));
-    }
+    public ExactCredits GetExactCost(string model, TokenUsage usage) => GetExactCost(model, usage, DateTimeOffset.UtcNow);
 
     /// <summary>
-    /// The cost of one model call in whole credits, rounded with <see cref="Rounding"/>. Do not add these up: 1,000 calls of
-    /// 0.45 credits each round to 0 each; record <see cref="GetExactCost(string, long, long)"/> instead.
+    /// The exact cost of a call that began at <paramref name="at"/>: priced by the newest price whose
+    /// <see cref="ModelPrice.EffectiveFrom"/> is at or before it, and entirely at its long-context price when the input
+    /// exceeds that price's threshold. Uncached input, cached input, cache writes and output each at their own rate.
     /// </summary>
+    /// <param name="model">The model id (a dated id falls back to its family when the table lacks it).</param>
+    /// <param name="usage">The call's tokens.</param>
+    /// <param name="at">When the call began.</param>
+    /// <returns>The exact cost.</returns>
+    /// <exception cref="UnknownModelException">
+    /// The model has no price in effect at <paramref name="at"/> and the policy is <see cref="UnknownModelPolicy.Throw"/>.
+    /// </exception>
+    public ExactCredits GetExactCost(string model, TokenUsage usage, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var rate = Resolve(model, usage.InputTokens, at);
+        long uncached = usage.InputTokens - usage.CachedInputTokens - usage.CacheWriteInputTokens;
+        return new ExactCredits(
+            ((Int128)uncached * rate.Input)
+            + ((Int128)usage.CachedInputTokens * rate.CachedInput)
+            + ((Int128)usage.CacheWriteInputTokens * rate.CacheWrite)
+            + ((Int128)usage.OutputTokens * rate.Output));
+    }
+
+    /// <summary>The cost in whole credits, rounded once by <see cref="Rounding"/>.</summary>
     /// <param name="model">The model id.</param>
-    /// <param name="inputTokens">Input (prompt) tokens, zero or more.</param>
-    /// <param name="outputTokens">Output (completion) tokens, zero or more.</param>
-    /// <returns>Whole credits.</returns>
-    /// <exception cref="UnknownModelException">The model has no price and the policy is <see cref="UnknownModelPolicy.Throw"/>.</exception>
+    /// <param name="inputTokens">Input tokens.</param>
+    /// <param name="outputTokens">Output tokens.</param>
+    /// <returns>Credits.</returns>
     public long GetCost(string model, long inputTokens, long outputTokens) =>
         GetExactCost(model, inputTokens, outputTokens).Round(Rounding);
 
-    /// <summary>Whether a model has its own price.</summary>
+    /// <summary>Whether the table prices a model, by its own id or (for a dated id) by its family.</summary>
     /// <param name="model">The model id.</param>
-    /// <returns><see langword="true"/> when the table lists it.</returns>
-    public bool Contains([NotNullWhen(true)] string? model) => model is not null && _prices.ContainsKey(model);
+    /// <returns><see langword="true"/> when the model has a price.</returns>
+    public bool Contains([NotNullWhen(true)] string? model) => model is not null && Find(model) is not null;
 
-    private (long Input, long Output, long CachedInput) Resolve(string model) =>
-        _prices.TryGetValue(model, out var price) ? price
-        : _default ?? throw new UnknownModelException(model);
+    /// <summary>
+    /// Reads LiteLLM's <c>model_prices_and_context_window.json</c>: for each chat model, <c>input_cost_per_token</c>,
+    /// <c>output_cost_per_token</c>, <c>cache_read_input_token_cost</c>, <c>cache_creation_input_token_cost</c> and their
+    /// <c>*_above_200k_tokens</c> or <c>*_above_128k_tokens</c> variants (a long-context tier), in US dollars per token,
+    /// converted exactly as decimals (never through <see cref="double"/>). Model ids are read as written, provider
+    /// prefixes included (<c>openai/gpt-4o</c>). Entries without chat prices (embeddings, images, <c>sample_spec</c>), and
+    /// entries whose prices are negative, not numbers, absurd or finer than a nanocredit per token, are skipped and
+    /// counted in <see cref="SkippedEntries"/>; other fields are ignored.
+    /// </summary>
+    /// <param name="json">The file's text.</param>
+    /// <param name="creditsPerUsd">How many credits one US dollar buys (choose it so prices are whole nanocredits per token).</param>
+    /// <param name="unknownModelPolicy">What to do with a model the file lacks.</param>
+    /// <returns>The table.</returns>
+    /// <exception cref="JsonException">The text is not a JSON object of model entries.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="creditsPerUsd"/> is not positive.</exception>
+    public static PriceTable FromLiteLlm(string json, decimal creditsPerUsd, UnknownModelPolicy unknownModelPolicy = UnknownModelPolicy.Throw)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(creditsPerUsd);
+        if (unknownModelPolicy == UnknownModelPolicy.ChargeDefault)
+        {
+            throw new ArgumentException("A LiteLLM table has no default price: use Throw or Free, or build a PriceTable with a default price.", nameof(unknownModelPolicy));
+        }
 
-    private static (long Input, long Output, long CachedInput) ToNanocredits(ModelPrice price, string model)
+        using var document = JsonDocument.Parse(json);
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            throw new JsonException("A LiteLLM price file is a JSON object of model entries.");
+        }
+
+        var prices = new List<KeyValuePair<string, ModelPrice>>();
+        int skipped = 0;
+        foreach (var entry in document.RootElement.EnumerateObject())
+        {
+            if (entry.Name == "sample_spec")
+            {
+                continue;
+            }
+
+            if (LiteLlmPrice(entry.Value, creditsPerUsd) is { } price && IsRepresentable(price))
+            {
+                prices.Add(new(entry.Name, price));
+            }
+            else
+            {
+                skipped++;
+            }
+        }
+
+        return new PriceTable(prices, unknownModelPolicy) { SkippedEntries = skipped };
+    }
+
+    private static ModelPrice? LiteLlmPrice(JsonElement entry, decimal creditsPerUsd)
+    {
+        if (entry.ValueKind != JsonValueKind.Object
+            || (entry.TryGetProperty("mode", out var mode) && mode.ValueKind == JsonValueKind.String && mode.GetString() is not ("chat" or "completion" or "responses")))
+        {
+            return null;
+        }
+
+        var price = LiteLlmTier(entry, "", creditsPerUsd);
+        if (price is null)
+        {
+            return null;
+        }
+
+        foreach (var (suffix, threshold) in new[] { ("_above_200k_tokens", 200_000L), ("_above_128k_tokens", 128_000L) })
+        {
+            if (!entry.TryGetProperty("input_cost_per_token" + suffix, out _))
+            {
+                continue;
+            }
+
+            var tier = LiteLlmTier(entry, suffix, creditsPerUsd);
+            if (tier is null)
+            {
+                return null;
+            }
+
+            (price.LongContextThresholdTokens, price.LongContextPrice) = (threshold, tier);
+            break;
+        }
+
+        return price;
+    }
+
+    /// <summary>One LiteLLM price tier (the base one, or the one above a context size), or <see langword="null"/> when it is unusable.</summary>
+    private static ModelPrice? LiteLlmTier(JsonElement entry, string suffix, decimal creditsPerUsd)
+    {
+        decimal? Credits(string field, bool required)
+        {
+            if (!entry.TryGetProperty(field, out var value))
+            {
+                return required ? null : -1m;
+            }
+
+            if (value.ValueKind != JsonValueKind.Number
+                || !decimal.TryParse(value.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out decimal usd)
+                || usd < 0 || usd >= AbsurdUsdPerToken)
+            {
+                return null;
+            }
+
+            return usd * 1000m * creditsPerUsd;
+        }
+
+        decimal? input = Credits("input_cost_per_token" + suffix, required: true);
+        decimal? output = Credits("output_cost_per_token" + suffix, required: true);
+        decimal? cacheRead = Credits("cache_read_input_token_cost" + suffix, required: false);
+        decimal? cacheWrite = Credits("cache_creation_input_token_cost" + suffix, required: false);
+        if (input is null || output is null || cacheRead is null || cacheWrite is null)
+        {
+            return null;
+        }
+
+        return new ModelPrice(input.Value, output.Value)
+        {
+            CachedInputCreditsPer1000Tokens = cacheRead < 0 ? null : cacheRead,
+            CacheWriteCreditsPer1000Tokens = cacheWrite < 0 ? null : cacheWrite,
+        };
+    }
+
+    private static bool IsRepresentable(ModelPrice price)
+    {
+        try
+        {
+            _ = ToTier(price, "model");
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private Rate Resolve(string model, long inputTokens, DateTimeOffset at)
+    {
+        if (Find(model) is { } tiers)
+        {
+            for (int i = tiers.Length - 1; i >= 0; i--)
+            {
+                var tier = tiers[i];
+                if (tier.From <= at)
+                {
+                    return tier.LongContextThreshold is { } threshold && inputTokens > threshold ? tier.LongContext!.Value : tier.Rate;
+                }
+            }
+        }
+
+        return _default ?? throw new UnknownModelException(model);
+    }
+
+    /// <summary>The model's prices by its id, else (for an id ending in a date) by its family's.</summary>
+    private Tier[]? Find(string model) =>
+        _prices.TryGetValue(model, out var tiers) ? tiers
+        : DatedModelId().Match(model) is { Success: true } dated && _prices.TryGetValue(dated.Groups["family"].Value, out var family) ? family
+        : null;
+
+    /// <summary>A model id that ends in a release date: <c>-2024-08-06</c> (OpenAI) or <c>-20250514</c> (Anthropic).</summary>
+    [GeneratedRegex(@"^(?<family>.+)-(?:\d{4}-\d{2}-\d{2}|\d{8})$", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]
+    private static partial Regex DatedModelId();
+
+    private static Tier ToTier(ModelPrice price, string model)
+    {
+        ArgumentNullException.ThrowIfNull(price, model);
+        if (price.LongContextThresholdTokens.HasValue != (price.LongContextPrice is not null))
+        {
+            throw new ArgumentException(
+                price.LongContextPrice is null
+                    ? $"The price of '{model}' has a long-context threshold but no LongContextPrice."
+                    : $"The price of '{model}' has a LongContextPrice but no LongContextThresholdTokens.",
+                nameof(price));
+        }
+
+        if (price.LongContextThresholdTokens is <= 0)
+        {
+            throw new ArgumentException($"The long-context threshold of '{model}' must be positive.", nameof(price));
+        }
+
+        if (price.LongContextPrice is { } longPrice && (longPrice.LongContextPrice is not null || longPrice.EffectiveFrom is not null))
+        {
+            throw new ArgumentException($"The long-context price of '{model}' has a tier or a date of its own; it takes its price's.", nameof(price));
+        }
+
+        return new Tier(
+            price.EffectiveFrom ?? DateTimeOffset.MinValue,
+            ToRate(price, model),
+            price.LongContextThresholdTokens,
+            price.LongContextPrice is { } tier ? ToRate(tier, model) : null);
+    }
+
+    private static Rate ToRate(ModelPrice price, string model)
     {
         ArgumentNullException.ThrowIfNull(price, model);
         long input = PerToken(price.InputCreditsPer1000Tokens, model);
-        long cachedInput = price.CachedInputCreditsPer1000Tokens is { } cached ? PerToken(cached, model) : input;
-        return (input, PerToken(price.OutputCreditsPer1000Tokens, model), cachedInput);
+        return new Rate(
+            input,
+            PerToken(price.OutputCreditsPer1000Tokens, model),
+            price.CachedInputCreditsPer1000Tokens is { } cached ? PerToken(cached, model) : input,
+            price.CacheWriteCreditsPer1000Tokens is { } write ? PerToken(write, model) : input);
     }
 
     private static long PerToken(decimal creditsPer1000, string model)
@@ -122,4 +368,10 @@ public sealed class PriceTable
 
         return (long)perToken;
     }
+
+    /// <summary>Nanocredits per token of each kind.</summary>
+    private readonly record struct Rate(long Input, long Output, long CachedInput, long CacheWrite);
+
+    /// <summary>A price from its effective date on, with its long-context tier.</summary>
+    private sealed record Tier(DateTimeOffset From, Rate Rate, long? LongContextThreshold, Rate? LongContext);
 }
