@@ -43,7 +43,14 @@ public sealed class AgentCostScope : IDisposable
     {
         ArgumentNullException.ThrowIfNull(mission);
         ArgumentException.ThrowIfNullOrEmpty(agentName);
-        var scope = new AgentCostScope(mission, agentName, CurrentScope.Value);
+        var outer = CurrentScope.Value;
+        if (outer is { AgentName: { } parent } && ReferenceEquals(outer.Mission, mission))
+        {
+            // An agent begun inside another agent's scope is its sub-agent: the roll-up shows it under its parent.
+            mission.SetParent(agentName, parent);
+        }
+
+        var scope = new AgentCostScope(mission, agentName, outer);
         CurrentScope.Value = scope;
         return scope;
     }

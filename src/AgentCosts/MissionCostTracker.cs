@@ -25,6 +25,7 @@ public sealed class MissionCostTracker
 {
     private readonly ConcurrentDictionary<string, AgentHandle> _agents = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox<ModelUsage>> _models = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _parents = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
     private readonly AgentCostMetrics? _metrics;
 
@@ -121,7 +122,37 @@ public sealed class MissionCostTracker
     public MissionCosts Snapshot() => new(
         _agents.Select(pair => new KeyValuePair<string, AgentCost>(pair.Key, pair.Value.GetTotals())),
         CreditRounding,
-        _models.Select(pair => new KeyValuePair<string, ModelUsage>(pair.Key, ReadModel(pair.Value))));
+        _models.Select(pair => new KeyValuePair<string, ModelUsage>(pair.Key, ReadModel(pair.Value))),
+        _parents);
+
+    /// <summary>
+    /// Records that <paramref name="agent"/> is a sub-agent started by <paramref name="parent"/> (a planner delegating
+    /// to a researcher), for <see cref="MissionCosts.RollUp"/>. Costs stay on the agent that spent them, so nothing is
+    /// counted twice. The first parent recorded for an agent stays; one that would make a cycle is ignored.
+    /// </summary>
+    /// <param name="agent">The sub-agent's name.</param>
+    /// <param name="parent">The name of the agent that started it.</param>
+    /// <returns><see langword="true"/> when the relation is recorded (now or before).</returns>
+    public bool SetParent(string agent, string parent)
+    {
+        AgentNames.Validate(agent, nameof(agent));
+        AgentNames.Validate(parent, nameof(parent));
+        if (agent == parent)
+        {
+            return false;
+        }
+
+        // A cycle (the parent descends from the agent) would leave no top-level agent to roll up to.
+        for (string? ancestor = parent; ancestor is not null; ancestor = _parents.GetValueOrDefault(ancestor))
+        {
+            if (ancestor == agent)
+            {
+                return false;
+            }
+        }
+
+        return _parents.GetOrAdd(agent, parent) == parent;
+    }
 
     /// <summary>Adds a priced call to its model's totals (once per model call, not on the per-step path).</summary>
     internal void AddModelUsage(string model, TokenUsage usage, ExactCredits cost)

@@ -15,6 +15,7 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
 {
     private readonly ImmutableSortedDictionary<string, AgentCost> _agents;
     private readonly ImmutableSortedDictionary<string, ModelUsage> _models;
+    private readonly ImmutableSortedDictionary<string, string> _parents;
 
     /// <summary>
     /// Creates a snapshot from per-agent costs: the exact total is rounded once and the whole credits are apportioned to
@@ -25,10 +26,26 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
     /// <param name="models">Totals per model, when known (they are not part of the <c>agentCosts</c> JSON).</param>
     /// <exception cref="ArgumentException">A name is empty or repeated.</exception>
     /// <exception cref="OverflowException">A total exceeds <see cref="long.MaxValue"/>.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload with parents has no optional parameters, so calls without parents keep binding here, as in 1.0.")]
     public MissionCosts(
         IEnumerable<KeyValuePair<string, AgentCost>> agents,
         CreditRounding rounding = CreditRounding.HalfUp,
         IEnumerable<KeyValuePair<string, ModelUsage>>? models = null)
+        : this(agents, rounding, models, parents: null)
+    {
+    }
+
+    /// <summary>Creates a snapshot from per-agent costs, per-model usage and the sub-agents' parents.</summary>
+    /// <param name="agents">Each agent's cost.</param>
+    /// <param name="rounding">How the exact total is rounded once.</param>
+    /// <param name="models">Each model's usage, if known.</param>
+    /// <param name="parents">Sub-agent → the agent that started it; an entry that would make a cycle is refused.</param>
+    /// <exception cref="ArgumentException">An agent or model appears twice, or the parents make a cycle.</exception>
+    public MissionCosts(
+        IEnumerable<KeyValuePair<string, AgentCost>> agents,
+        CreditRounding rounding,
+        IEnumerable<KeyValuePair<string, ModelUsage>>? models,
+        IEnumerable<KeyValuePair<string, string>>? parents)
     {
         ArgumentNullException.ThrowIfNull(agents);
         var builder = ImmutableSortedDictionary.CreateBuilder<string, AgentCost>(StringComparer.Ordinal);
@@ -59,6 +76,20 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
         var (apportioned, total) = CreditApportionment.Apportion([.. builder], rounding);
         _agents = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, apportioned);
         _models = modelBuilder.ToImmutable();
+        _parents = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, parents ?? []);
+        foreach (var (agent, _) in _parents)
+        {
+            AgentNames.Validate(agent, nameof(parents));
+            var seen = new HashSet<string>(StringComparer.Ordinal) { agent };
+            for (string? ancestor = _parents[agent]; ancestor is not null; ancestor = _parents.GetValueOrDefault(ancestor))
+            {
+                if (!seen.Add(ancestor))
+                {
+                    throw new ArgumentException($"The parents of '{agent}' make a cycle.", nameof(parents));
+                }
+            }
+        }
+
         Total = total;
         Rounding = rounding;
     }
@@ -74,6 +105,33 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
 
     /// <summary>The sum over all agents; <see cref="AgentCost.Cost"/> is the exact total rounded once.</summary>
     public AgentCost Total { get; }
+
+    /// <summary>Sub-agent → the agent that started it (recorded when an agent scope begins inside another's).</summary>
+    public IReadOnlyDictionary<string, string> Parents => _parents;
+
+    /// <summary>
+    /// The same shape as <see cref="Agents"/>, with each top-level agent's line including every sub-agent below it
+    /// (exact costs added, then whole credits apportioned again), so a planner shows what its delegation cost. Each cost
+    /// is counted once, on the agent that spent it; the lines add up to <see cref="Total"/>.
+    /// </summary>
+    /// <returns>Per top-level agent, its own cost and its sub-agents'.</returns>
+    public IReadOnlyDictionary<string, AgentCost> RollUp()
+    {
+        var rolled = new SortedDictionary<string, AgentCost>(StringComparer.Ordinal);
+        foreach (var (name, cost) in _agents)
+        {
+            string top = name;
+            while (_parents.TryGetValue(top, out var parent))
+            {
+                top = parent;
+            }
+
+            rolled[top] = rolled.TryGetValue(top, out var sum) ? sum + cost : cost;
+        }
+
+        var (apportioned, _) = CreditApportionment.Apportion([.. rolled], Rounding);
+        return ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, apportioned);
+    }
 
     /// <summary>How the exact total was rounded to whole credits.</summary>
     public CreditRounding Rounding { get; }
@@ -129,7 +187,17 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
             models[model] = models.TryGetValue(model, out var existing) ? existing + usage : usage;
         }
 
-        return new MissionCosts(agents, Rounding, models);
+        // The first parent an agent was given stays (as in a tracker); one that would make a cycle is left out.
+        var parents = _parents.ToBuilder();
+        foreach (var (agent, parent) in other._parents)
+        {
+            if (!parents.ContainsKey(agent) && !DescendsFrom(parents, parent, agent))
+            {
+                parents[agent] = parent;
+            }
+        }
+
+        return new MissionCosts(agents, Rounding, models, parents);
     }
 
     /// <summary>Merges any number of snapshots.</summary>
@@ -141,7 +209,20 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
         return missions.Aggregate(Empty, (sum, next) => sum.Merge(next));
     }
 
-    /// <summary>Writes the compact <c>agentCosts</c> JSON, agents in ordinal order.</summary>
+    private static bool DescendsFrom(ImmutableSortedDictionary<string, string>.Builder parents, string agent, string ancestor)
+    {
+        for (string? current = agent; current is not null; current = parents.TryGetValue(current, out var next) ? next : null)
+        {
+            if (current == ancestor)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Writes the compact <c>agentCosts</c> JSON, agents in ordinal order: the flat shape (parents are not part of it).</summary>
     /// <returns>The JSON text.</returns>
     public string ToJson()
     {

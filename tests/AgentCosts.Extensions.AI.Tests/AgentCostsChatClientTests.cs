@@ -119,6 +119,30 @@ public sealed class AgentCostsChatClientTests
     }
 
     [Fact]
+    public void Scope_BegunInsideAnotherAgentsScope_RecordsItsParent_ForTheRollUp()
+    {
+        var mission = new MissionCostTracker();
+        using (AgentCostScope.Begin(mission, "planner"))
+        {
+            using (AgentCostScope.Begin(mission, "researcher"))
+            {
+                mission.Record("researcher", 10, 3, 1);
+            }
+
+            mission.Record("planner", 5, 1, 1);
+        }
+
+        using (AgentCostScope.Begin(new MissionCostTracker(), "elsewhere"))
+        {
+            using var other = AgentCostScope.Begin(mission, "unrelated");
+        }
+
+        var snapshot = mission.Snapshot();
+        Assert.Equal(new Dictionary<string, string> { ["researcher"] = "planner" }, snapshot.Parents);
+        Assert.Equal(4, snapshot.RollUp()["planner"].Cost);
+    }
+
+    [Fact]
     public async Task Scope_Nested_RestoresTheOuterAgent()
     {
         var mission = new MissionCostTracker();
