@@ -19,6 +19,9 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
 
     private readonly AgentCostsChatClientOptions _options;
 
+    /// <summary>The model the inner client says it calls by default (<see cref="ChatClientMetadata.DefaultModelId"/>), if any.</summary>
+    private readonly string? _defaultModelId;
+
     /// <summary>Creates the client.</summary>
     /// <param name="innerClient">The client that calls the model.</param>
     /// <param name="options">The options; defaults when omitted.</param>
@@ -26,14 +29,19 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
     public AgentCostsChatClient(IChatClient innerClient, AgentCostsChatClientOptions? options = null)
         : base(innerClient)
     {
-        _options = options ?? new AgentCostsChatClientOptions();
+        // Copied, as OpenTelemetryChatClient does: the options a client was made with are the ones it keeps.
+        _options = options?.Clone() ?? new AgentCostsChatClientOptions();
         ArgumentOutOfRangeException.ThrowIfNegative(_options.DefaultMaxOutputTokens, nameof(options));
         ArgumentNullException.ThrowIfNull(_options.TimeProvider, nameof(options));
+        _defaultModelId = innerClient.GetService<ChatClientMetadata>()?.DefaultModelId;
     }
 
     /// <inheritdoc />
     /// <exception cref="BudgetExceededException">The mission's budget cannot cover the call's estimate; the inner client was not called.</exception>
-    /// <exception cref="UnknownModelException">The model has no price and the price table's policy is to throw.</exception>
+    /// <exception cref="UnknownModelException">
+    /// Before the call: none of the options, the request and the inner client's metadata names a priced model, the
+    /// mission has a budget and the price table's policy is to throw. A call that succeeded is never failed for its price.
+    /// </exception>
     public override Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -177,18 +185,21 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
     private Call Reserve(Call call, IEnumerable<ChatMessage> messages, ChatOptions? chatOptions)
     {
         BudgetReservation? hold = null;
+        var estimate = ExactCredits.Zero;
+        var startedAt = _options.TimeProvider.GetUtcNow();
         if (call.Mission.Budget is { } budget)
         {
             long inputTokens = EstimateInputTokens(messages);
             long outputTokens = chatOptions?.MaxOutputTokens is int max and >= 0 ? max : _options.DefaultMaxOutputTokens;
-            var estimate = Price(call.Prices, new TokenUsage(inputTokens, outputTokens), _options.ModelId, chatOptions?.ModelId, null);
+            // The model from the options, then the request, then what the inner client says it calls by default.
+            estimate = Price(call.Prices, new TokenUsage(inputTokens, outputTokens), startedAt, _options.ModelId, chatOptions?.ModelId, _defaultModelId);
             if (!budget.TryReserve(estimate, out hold))
             {
                 throw new BudgetExceededException(budget.Limit, estimate, budget.Remaining);
             }
         }
 
-        return call with { Hold = hold, StartTimestamp = _options.TimeProvider.GetTimestamp() };
+        return call with { Hold = hold, Estimate = estimate, StartedAt = startedAt, StartTimestamp = _options.TimeProvider.GetTimestamp() };
     }
 
     private string? ResolveAgentName()
@@ -219,20 +230,21 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
     /// Prices usage with the first of the candidate models that the table lists; when it lists none, the first named one
     /// goes through the table's unknown-model policy.
     /// </summary>
-    private static ExactCredits Price(PriceTable prices, TokenUsage usage, string? first, string? second, string? third)
+    private static ExactCredits Price(PriceTable prices, TokenUsage usage, DateTimeOffset at, string? first, string? second, string? third, string? fourth = null)
     {
         string? model = prices.Contains(first) ? first
             : prices.Contains(second) ? second
             : prices.Contains(third) ? third
-            : first ?? second ?? third;
+            : prices.Contains(fourth) ? fourth
+            : first ?? second ?? third ?? fourth;
         if (model is null && prices.UnknownModelPolicy == UnknownModelPolicy.Throw)
         {
             throw new UnknownModelException(
-                "The call names no model (not in the response, AgentCostsChatClientOptions.ModelId or ChatOptions.ModelId), so it cannot be priced.",
+                "The call names no model (not in the response, AgentCostsChatClientOptions.ModelId, ChatOptions.ModelId or the inner client's ChatClientMetadata), so it cannot be priced.",
                 null);
         }
 
-        return prices.GetExactCost(model ?? string.Empty, usage);
+        return prices.GetExactCost(model ?? string.Empty, usage, at);
     }
 
     /// <summary>Usage summed from a response or from a stream's usage contents, without allocating.</summary>
@@ -272,7 +284,9 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
         PriceTable Prices,
         string? RequestModel,
         BudgetReservation? Hold,
-        long StartTimestamp)
+        long StartTimestamp,
+        ExactCredits Estimate = default,
+        DateTimeOffset StartedAt = default)
     {
         /// <summary>Records the call; <paramref name="endTimestamp"/> is a stream's last update, or now when omitted.</summary>
         public void Completed(string? responseModel, UsageTotals usage, long? endTimestamp = null)
@@ -285,17 +299,19 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
                     missing.Add(1, new KeyValuePair<string, object?>(AgentCostMetrics.AgentNameTag, Agent.Name));
                 }
 
-                string? model = responseModel ?? Client._options.ModelId ?? RequestModel;
+                string? model = responseModel ?? Client._options.ModelId ?? RequestModel ?? Client._defaultModelId;
                 ExactCredits cost;
                 try
                 {
-                    cost = Price(Prices, tokens, responseModel, Client._options.ModelId, RequestModel);
+                    // Priced as of the call's start: a price that changes mid-call does not change what the call cost.
+                    cost = Price(Prices, tokens, StartedAt == default ? Client._options.TimeProvider.GetUtcNow() : StartedAt, responseModel, Client._options.ModelId, RequestModel, Client._defaultModelId);
                 }
                 catch (UnknownModelException)
                 {
-                    // The call happened: its tokens and time are recorded even though the policy refuses to price it.
-                    Agent.RecordUsage(model, tokens, ExactCredits.Zero, Elapsed(endTimestamp));
-                    throw;
+                    // The call succeeded and its answer is the caller's: never fail it for its price. Its tokens and time are
+                    // recorded, and it is charged its reserved estimate, so an unpriced call cannot slip past a budget.
+                    cost = Estimate;
+                    Unpriced(model);
                 }
 
                 Agent.RecordUsage(model, tokens, cost, Elapsed(endTimestamp));
@@ -304,6 +320,22 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
             {
                 // After the cost is recorded (and spent in the budget): releasing first would let another call reserve it.
                 Hold?.Dispose();
+            }
+        }
+
+        private void Unpriced(string? model)
+        {
+            if (Mission.Metrics?.Unpriced is { Enabled: true } unpriced)
+            {
+                unpriced.Add(
+                    1,
+                    new KeyValuePair<string, object?>(AgentCostMetrics.AgentNameTag, Agent.Name),
+                    new KeyValuePair<string, object?>(AgentCostMetrics.ModelTag, model));
+            }
+
+            if (Client._options.Logger is { } logger)
+            {
+                AgentCostsLog.UnpricedCall(logger, model ?? "(none)", Agent.Name, Estimate.Credits);
             }
         }
 

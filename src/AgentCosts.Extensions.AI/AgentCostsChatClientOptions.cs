@@ -46,4 +46,13 @@ public sealed class AgentCostsChatClientOptions
 
     /// <summary>The clock that times calls; <see cref="TimeProvider.System"/> by default.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// Where the client says that a successful call's model has no price (a warning with the model and agent); nowhere
+    /// when <see langword="null"/>.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
+
+    /// <summary>A copy, so changes to these options after the client was made do not reach it.</summary>
+    internal AgentCostsChatClientOptions Clone() => (AgentCostsChatClientOptions)MemberwiseClone();
 }

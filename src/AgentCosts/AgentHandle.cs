@@ -95,7 +95,8 @@ public sealed class AgentHandle
         var prices = _mission.Prices ?? throw new InvalidOperationException(
             "This mission tracker has no price table: create it with one (or through IMissionCostTrackerFactory), or record exact costs yourself.");
         var usage = new TokenUsage(inputTokens, outputTokens, cachedInputTokens, reasoningTokens);
-        var cost = prices.GetExactCost(model, usage);
+        // Priced as of now on the tracker's clock: a dated price table applies the price in effect at the call.
+        var cost = prices.GetExactCost(model, usage, _timeProvider.GetUtcNow());
         RecordUsage(model, usage, cost, TimeSpan.FromTicks(MillisecondsToNanoseconds(durationMilliseconds) / 100));
         return cost;
     }

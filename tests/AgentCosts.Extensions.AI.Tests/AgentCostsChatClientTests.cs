@@ -408,17 +408,98 @@ public sealed class AgentCostsChatClientTests
         Assert.Equal((150L, 30L), (agent.Tokens, agent.DurationMilliseconds));
     }
 
-    [Fact]
-    public async Task UnknownModel_WithThrowPolicy_RecordsTokensAndTimeThenThrows()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UnknownModel_AfterASuccessfulCall_ReturnsTheAnswer_RecordsTheTokens_CountsAndLogsIt(bool streaming)
     {
         var inner = new ScriptedChatClient((_, _) => Usage(10, 10), modelId: "mystery");
-        var mission = new MissionCostTracker();
+        using var metrics = new AgentCosts.Metrics.AgentCostMetrics($"unpriced-{Guid.NewGuid():N}");
+        using var unpriced = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(metrics.Unpriced);
+        var logger = new Microsoft.Extensions.Logging.Testing.FakeLogger();
+        var mission = new MissionCostTracker(metrics);
+        var client = Pipeline(inner, o => { o.Mission = mission; o.AgentName = "a"; o.Logger = logger; });
+
+        string text = streaming
+            ? (await client.GetStreamingResponseAsync("q", cancellationToken: Ct).ToChatResponseAsync(Ct)).Text
+            : (await client.GetResponseAsync("q", cancellationToken: Ct)).Text;
+
+        Assert.NotEmpty(text);
+        Assert.Equal((20L, ExactCredits.Zero), (mission.Snapshot().Agents["a"].Tokens, mission.Snapshot().Agents["a"].ExactCost));
+        var measurement = Assert.Single(unpriced.GetMeasurementSnapshot());
+        Assert.Equal(("a", "mystery"), ((string?)measurement.Tags["gen_ai.agent.name"], (string?)measurement.Tags["gen_ai.request.model"]));
+        Assert.Contains("mystery", Assert.Single(logger.Collector.GetSnapshot()).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownResponseModel_WithABudget_IsPricedAsTheModelItWasReservedFor_NeverLeftUncharged()
+    {
+        // A budget reserves only for a priced model (else the call is refused before it is made), so an answer from an
+        // unpriced model is charged as the model it reserved for: never nothing.
+        var inner = new ScriptedChatClient((_, _) => Usage(10, 10), modelId: "mystery") { DefaultModelId = "small" };
+        var mission = new MissionCostTracker(budget: new MissionBudget(10));
         var client = Pipeline(inner, o => { o.Mission = mission; o.AgentName = "a"; });
 
-        var error = await Assert.ThrowsAsync<UnknownModelException>(() => client.GetResponseAsync("q", cancellationToken: Ct));
+        await client.GetResponseAsync("q", cancellationToken: Ct);
 
-        Assert.Equal("mystery", error.Model);
-        Assert.Equal(20, mission.Snapshot().Agents["a"].Tokens);
+        var cost = Prices.GetExactCost("small", new TokenUsage(10, 10));
+        Assert.Equal(cost, mission.Budget!.Spent);
+        Assert.Equal(cost, mission.Snapshot().Agents["a"].ExactCost);
+        Assert.Equal(ExactCredits.Zero, mission.Budget.Reserved);
+    }
+
+    [Fact]
+    public async Task Reservation_TakesTheModelFromTheInnerClientsMetadata_AndRefusesOnlyWhenNothingNamesAPricedModel()
+    {
+        var named = new ScriptedChatClient((_, _) => Usage(10, 10), modelId: null) { DefaultModelId = "small" };
+        var unnamed = new ScriptedChatClient((_, _) => Usage(10, 10), modelId: null);
+        var withMetadata = new MissionCostTracker(budget: new MissionBudget(10));
+        var withoutAnything = new MissionCostTracker(budget: new MissionBudget(10));
+
+        await Pipeline(named, o => { o.Mission = withMetadata; o.AgentName = "a"; }).GetResponseAsync("q", cancellationToken: Ct);
+        var refused = await Assert.ThrowsAsync<UnknownModelException>(() =>
+            Pipeline(unnamed, o => { o.Mission = withoutAnything; o.AgentName = "a"; }).GetResponseAsync("q", cancellationToken: Ct));
+
+        Assert.Equal(Prices.GetExactCost("small", new TokenUsage(10, 10)), withMetadata.Snapshot().Agents["a"].ExactCost);
+        Assert.Contains("ChatClientMetadata", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, unnamed.Calls);
+    }
+
+    [Fact]
+    public async Task Options_ChangedAfterTheClientWasMade_DoNotReachIt()
+    {
+        var inner = new ScriptedChatClient((_, _) => Usage(10, 10));
+        var mission = new MissionCostTracker();
+        var options = new AgentCostsChatClientOptions { Prices = Prices, Mission = mission, AgentName = "first" };
+        using var client = new AgentCostsChatClient(inner, options);
+
+        options.AgentName = "second";
+        await client.GetResponseAsync("q", cancellationToken: Ct);
+
+        Assert.Equal(["first"], mission.Snapshot().Agents.Keys);
+    }
+
+    [Fact]
+    public async Task DatedPrices_ACallIsPricedAtItsStart_NotAtItsEnd()
+    {
+        var change = new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(change.AddSeconds(-1));
+        var prices = new PriceTable([new("m", new ModelPrice(1m, 1m)), new("m", new ModelPrice(2m, 2m) { EffectiveFrom = change })]);
+        var inner = new ScriptedChatClient((_, _) => Usage(1_000, 0), modelId: "m")
+        {
+            BeforeAnswer = _ =>
+            {
+                time.Advance(TimeSpan.FromSeconds(2)); // the price changes while the model answers
+                return Task.CompletedTask;
+            },
+        };
+        var mission = new MissionCostTracker();
+        var client = Pipeline(inner, o => { o.Prices = prices; o.Mission = mission; o.AgentName = "a"; o.TimeProvider = time; });
+
+        await client.GetResponseAsync("started before the change", cancellationToken: Ct);
+        await client.GetResponseAsync("started after it", cancellationToken: Ct);
+
+        Assert.Equal(ExactCredits.FromCredits(3m), mission.Snapshot().Agents["a"].ExactCost);
     }
 
     [Fact]

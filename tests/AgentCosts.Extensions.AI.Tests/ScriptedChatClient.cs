@@ -46,7 +46,14 @@ internal sealed class ScriptedChatClient(Func<IEnumerable<ChatMessage>, ChatOpti
         }
     }
 
-    public object? GetService(Type serviceType, object? serviceKey = null) => serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+    /// <summary>What the client says it calls by default (<see cref="ChatClientMetadata.DefaultModelId"/>), if anything.</summary>
+    public string? DefaultModelId { get; init; }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is not null ? null
+        : serviceType == typeof(ChatClientMetadata) && DefaultModelId is not null ? new ChatClientMetadata("scripted", defaultModelId: DefaultModelId)
+        : serviceType.IsInstanceOfType(this) ? this
+        : null;
 
     public void Dispose()
     {

@@ -52,6 +52,7 @@ public sealed class AgentCostMetrics : IDisposable
         BudgetExceeded = Meter.CreateCounter<long>("agent.budget.exceeded", "{mission}", "Missions whose recorded spending went past their budget.");
         UsageMissing = Meter.CreateCounter<long>("agent.usage.missing", "{call}", "Model calls whose response reported no token usage.");
         Untracked = Meter.CreateCounter<long>("agent.calls.untracked", "{call}", "Model calls made with no mission to record them in.");
+        Unpriced = Meter.CreateCounter<long>("agent.calls.unpriced", "{call}", "Model calls that succeeded with a model the price table lacks: charged at their reserved estimate (or nothing).");
     }
 
     /// <summary>The meter that owns the instruments.</summary>
@@ -74,6 +75,9 @@ public sealed class AgentCostMetrics : IDisposable
 
     /// <summary>Model calls that had no mission to record them in (they pass through untouched).</summary>
     public Counter<long> Untracked { get; }
+
+    /// <summary><c>agent.calls.unpriced</c>: successful model calls whose model has no price, tagged with the agent and model.</summary>
+    public Counter<long> Unpriced { get; }
 
     /// <summary>Disposes the meter if this instance created it (a factory's meters are the factory's to dispose).</summary>
     public void Dispose()
