@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using AgentCosts.Metrics;
 using Microsoft.Extensions.AI;
@@ -16,6 +17,9 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
 {
     /// <summary>The agent a call is charged to when neither the options, a scope nor the resolver names one.</summary>
     public const string UnattributedAgentName = "unattributed";
+
+    /// <summary>The span tag that says what a GenAI span is (<c>chat</c> for a model call, <c>invoke_agent</c> for an agent).</summary>
+    private const string OperationNameTag = "gen_ai.operation.name";
 
     private readonly AgentCostsChatClientOptions _options;
 
@@ -199,8 +203,20 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
             }
         }
 
-        return call with { Hold = hold, Estimate = estimate, StartedAt = startedAt, StartTimestamp = _options.TimeProvider.GetTimestamp() };
+        return call with { Hold = hold, Estimate = estimate, StartedAt = startedAt, StartTimestamp = _options.TimeProvider.GetTimestamp(), Span = InferenceSpan() };
     }
+
+    /// <summary>
+    /// The inference span this call runs in, if a tracing client outside this one (<c>UseOpenTelemetry()</c>) started one:
+    /// only a span whose <c>gen_ai.operation.name</c> says it is a model call, never an agent's span, so a trace's costs add
+    /// up once.
+    /// </summary>
+    private static Activity? InferenceSpan() =>
+        Activity.Current is { IsAllDataRequested: true } span
+        && span.GetTagItem(OperationNameTag) is string operation
+        && operation is "chat" or "text_completion" or "generate_content"
+            ? span
+            : null;
 
     private string? ResolveAgentName()
     {
@@ -286,7 +302,8 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
         BudgetReservation? Hold,
         long StartTimestamp,
         ExactCredits Estimate = default,
-        DateTimeOffset StartedAt = default)
+        DateTimeOffset StartedAt = default,
+        Activity? Span = null)
     {
         /// <summary>Records the call; <paramref name="endTimestamp"/> is a stream's last update, or now when omitted.</summary>
         public void Completed(string? responseModel, UsageTotals usage, long? endTimestamp = null)
@@ -315,11 +332,33 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
                 }
 
                 Agent.RecordUsage(model, tokens, cost, Elapsed(endTimestamp));
+                TagSpan(cost);
             }
             finally
             {
                 // After the cost is recorded (and spent in the budget): releasing first would let another call reserve it.
                 Hold?.Dispose();
+            }
+        }
+
+        /// <summary>The OpenTelemetry GenAI cost attributes (semantic-conventions proposal), on the call's inference span.</summary>
+        private void TagSpan(ExactCredits cost)
+        {
+            if (Span is not { } span)
+            {
+                return;
+            }
+
+            if (span.GetTagItem(AgentCostMetrics.AgentNameTag) is null)
+            {
+                span.SetTag(AgentCostMetrics.AgentNameTag, Agent.Name);
+            }
+
+            span.SetTag("gen_ai.usage.cost.amount", (double)cost.Credits);
+            span.SetTag("gen_ai.usage.cost.source", "local");
+            if (Mission.MissionId is { } mission)
+            {
+                span.SetTag("agentcosts.mission", mission);
             }
         }
 

@@ -65,6 +65,12 @@ public sealed class MissionCostTracker
     /// <summary>The price table that prices recorded usage, or <see langword="null"/> when the tracker has none.</summary>
     public PriceTable? Prices { get; }
 
+    /// <summary>
+    /// The mission's id in the host's terms (a database key, say), for traces: the middleware tags inference spans with it
+    /// as <c>agentcosts.mission</c>. Optional.
+    /// </summary>
+    public string? MissionId { get; init; }
+
     /// <summary>How a snapshot rounds the mission's exact total to whole credits.</summary>
     public CreditRounding CreditRounding { get; }
 

@@ -465,6 +465,42 @@ public sealed class AgentCostsChatClientTests
         Assert.Equal(0, unnamed.Calls);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task OpenTelemetry_TheInferenceSpanCarriesTheAgentAndTheCost_TheAgentSpanDoesNot(bool streaming)
+    {
+        string sourceName = $"test-{Guid.NewGuid():N}";
+        var stopped = new System.Collections.Concurrent.ConcurrentBag<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == sourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Add,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var agents = new System.Diagnostics.ActivitySource(sourceName);
+        var inner = new ScriptedChatClient((_, _) => Usage(1_000, 500));
+        var mission = new MissionCostTracker(prices: Prices) { MissionId = "mission-0042" };
+        var client = new ChatClientBuilder(inner).UseOpenTelemetry(sourceName: sourceName).UseAgentCosts(o => o.Mission = mission).Build();
+
+        using (var agentSpan = agents.StartActivity("invoke_agent planner"))
+        {
+            agentSpan!.SetTag("gen_ai.operation.name", "invoke_agent");
+            using var scope = AgentCostScope.Begin(mission, "planner");
+            _ = streaming
+                ? await client.GetStreamingResponseAsync("q", cancellationToken: Ct).ToChatResponseAsync(Ct)
+                : await client.GetResponseAsync("q", cancellationToken: Ct);
+        }
+
+        var chat = Assert.Single(stopped, a => (string?)a.GetTagItem("gen_ai.operation.name") == "chat");
+        var agent = Assert.Single(stopped, a => (string?)a.GetTagItem("gen_ai.operation.name") == "invoke_agent");
+        Assert.Equal("planner", chat.GetTagItem("gen_ai.agent.name"));
+        Assert.Equal(0.45, (double)chat.GetTagItem("gen_ai.usage.cost.amount")!, 9);
+        Assert.Equal(("local", "mission-0042"), ((string?)chat.GetTagItem("gen_ai.usage.cost.source"), (string?)chat.GetTagItem("agentcosts.mission")));
+        Assert.Null(agent.GetTagItem("gen_ai.usage.cost.amount"));
+    }
+
     [Fact]
     public async Task Options_ChangedAfterTheClientWasMade_DoNotReachIt()
     {
