@@ -99,7 +99,7 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
         var usage = default(UsageTotals);
         if (response.Usage is { } details)
         {
-            usage.Add(details);
+            usage.Add(details, call.Client._options.CacheWriteKeys);
         }
 
         call.Completed(response.ModelId, usage);
@@ -137,7 +137,7 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
                 {
                     if (content is UsageContent { Details: { } details })
                     {
-                        usage.Add(details);
+                        usage.Add(details, _options.CacheWriteKeys);
                     }
                 }
 
@@ -266,12 +266,20 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
     /// <summary>Usage summed from a response or from a stream's usage contents, without allocating.</summary>
     private struct UsageTotals
     {
-        private long _input, _output, _cached, _reasoning;
+        private long _input, _output, _cached, _reasoning, _cacheWrite;
 
         public bool Seen { get; private set; }
 
-        public void Add(UsageDetails details)
+        public void Add(UsageDetails details, string[] cacheWriteKeys)
         {
+            if (details.AdditionalCounts is { Count: > 0 } counts)
+            {
+                foreach (string key in cacheWriteKeys)
+                {
+                    _cacheWrite += counts.TryGetValue(key, out long written) ? written : 0;
+                }
+            }
+
             Seen = true;
             long input = details.InputTokenCount ?? 0;
             long output = details.OutputTokenCount ?? 0;
@@ -287,9 +295,13 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
             _reasoning += details.ReasoningTokenCount ?? 0;
         }
 
-        // Providers count cached input within input and reasoning within output; a report that does not is clamped.
-        public readonly TokenUsage ToUsage() =>
-            new(Math.Max(0, _input), Math.Max(0, _output), Math.Clamp(_cached, 0, Math.Max(0, _input)), Math.Clamp(_reasoning, 0, Math.Max(0, _output)));
+        // Providers count cached input and cache writes within input and reasoning within output; a report that does not is clamped.
+        public readonly TokenUsage ToUsage()
+        {
+            long input = Math.Max(0, _input);
+            long cached = Math.Clamp(_cached, 0, input);
+            return new(input, Math.Max(0, _output), cached, Math.Clamp(_reasoning, 0, Math.Max(0, _output)), Math.Clamp(_cacheWrite, 0, input - cached));
+        }
     }
 
     /// <summary>One call in flight: where it is charged, what it reserved, and when it started. A struct: no allocation.</summary>

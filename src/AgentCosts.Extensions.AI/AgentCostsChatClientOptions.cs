@@ -53,6 +53,26 @@ public sealed class AgentCostsChatClientOptions
     /// </summary>
     public Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
 
+    /// <summary>
+    /// The <c>UsageDetails.AdditionalCounts</c> keys whose counts are prompt-cache writes (a part of input, priced at the
+    /// model's cache-write rate). By default the key the Anthropic SDK's <c>IChatClient</c> fills,
+    /// <c>CacheCreationInputTokens</c>; OpenAI's adapter reports no cache writes (OpenAI bills none).
+    /// </summary>
+    public IList<string> CacheWriteInputTokenKeys { get; } = [DefaultCacheWriteInputTokenKey];
+
+    /// <summary>The key Anthropic's adapter uses for cache-write input tokens.</summary>
+    public const string DefaultCacheWriteInputTokenKey = "CacheCreationInputTokens";
+
     /// <summary>A copy, so changes to these options after the client was made do not reach it.</summary>
-    internal AgentCostsChatClientOptions Clone() => (AgentCostsChatClientOptions)MemberwiseClone();
+    internal AgentCostsChatClientOptions Clone()
+    {
+        var copy = (AgentCostsChatClientOptions)MemberwiseClone();
+        copy._cacheWriteKeys = [.. CacheWriteInputTokenKeys];
+        return copy;
+    }
+
+    private string[]? _cacheWriteKeys;
+
+    /// <summary>The cache-write keys as they were when the client was made.</summary>
+    internal string[] CacheWriteKeys => _cacheWriteKeys ?? [.. CacheWriteInputTokenKeys];
 }

@@ -172,7 +172,7 @@ public sealed class AgentHandle
     /// <exception cref="OverflowException">A total over all threads exceeds <see cref="long.MaxValue"/>.</exception>
     public AgentCost GetTotals()
     {
-        long tokens = 0, nanoseconds = 0, input = 0, output = 0, cached = 0, reasoning = 0;
+        long tokens = 0, nanoseconds = 0, input = 0, output = 0, cached = 0, reasoning = 0, cacheWrite = 0;
         Int128 nanocredits = 0;
         void Sum(CounterCell cell)
         {
@@ -183,6 +183,7 @@ public sealed class AgentHandle
             output = checked(output + Volatile.Read(ref cell.OutputTokens));
             cached = checked(cached + Volatile.Read(ref cell.CachedInputTokens));
             reasoning = checked(reasoning + Volatile.Read(ref cell.ReasoningTokens));
+            cacheWrite = checked(cacheWrite + Volatile.Read(ref cell.CacheWriteInputTokens));
         }
 
         foreach (var cell in Volatile.Read(ref _cells))
@@ -196,7 +197,8 @@ public sealed class AgentHandle
         Sum(_sharedCell);
 
         // Cells are read one field at a time while recording may go on: keep the split consistent with itself.
-        var usage = new TokenUsage(input, output, Math.Min(cached, input), Math.Min(reasoning, output));
+        long cachedRead = Math.Min(cached, input);
+        var usage = new TokenUsage(input, output, cachedRead, Math.Min(reasoning, output), Math.Min(cacheWrite, input - cachedRead));
         return new AgentCost(tokens, new ExactCredits(nanocredits), nanoseconds / NanosecondsPerMillisecond, usage);
     }
 

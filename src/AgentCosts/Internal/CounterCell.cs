@@ -33,6 +33,9 @@ internal sealed class CounterCell(bool shared)
     public long ReasoningTokens;
 
     [FieldOffset(120)]
+    public long CacheWriteInputTokens;
+
+    [FieldOffset(128)]
     private readonly bool _shared = shared;
 
     // Keeps the next object off this cell's cache line.
@@ -84,6 +87,7 @@ internal sealed class CounterCell(bool shared)
             long newOutput = Checked(OutputTokens, usage.OutputTokens, "outputTokens");
             long newCached = Checked(CachedInputTokens, usage.CachedInputTokens, "cachedInputTokens");
             long newReasoning = Checked(ReasoningTokens, usage.ReasoningTokens, "reasoningTokens");
+            long newCacheWrite = Checked(CacheWriteInputTokens, usage.CacheWriteInputTokens, "cacheWriteInputTokens");
             Volatile.Write(ref Tokens, newTokens);
             Volatile.Write(ref CostNanocredits, newCost);
             Volatile.Write(ref DurationNanoseconds, newNanoseconds);
@@ -91,12 +95,13 @@ internal sealed class CounterCell(bool shared)
             Volatile.Write(ref OutputTokens, newOutput);
             Volatile.Write(ref CachedInputTokens, newCached);
             Volatile.Write(ref ReasoningTokens, newReasoning);
+            Volatile.Write(ref CacheWriteInputTokens, newCacheWrite);
             return;
         }
 
         AddShared(
-            [tokens, costNanocredits, nanoseconds, usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens, usage.ReasoningTokens],
-            ["tokens", "cost", "duration", "inputTokens", "outputTokens", "cachedInputTokens", "reasoningTokens"]);
+            [tokens, costNanocredits, nanoseconds, usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens, usage.ReasoningTokens, usage.CacheWriteInputTokens],
+            ["tokens", "cost", "duration", "inputTokens", "outputTokens", "cachedInputTokens", "reasoningTokens", "cacheWriteInputTokens"]);
     }
 
     private ref long Field(int index)
@@ -109,7 +114,8 @@ internal sealed class CounterCell(bool shared)
             case 3: return ref InputTokens;
             case 4: return ref OutputTokens;
             case 5: return ref CachedInputTokens;
-            default: return ref ReasoningTokens;
+            case 6: return ref ReasoningTokens;
+            default: return ref CacheWriteInputTokens;
         }
     }
 
