@@ -26,6 +26,9 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
     /// <summary>The model the inner client says it calls by default (<see cref="ChatClientMetadata.DefaultModelId"/>), if any.</summary>
     private readonly string? _defaultModelId;
 
+    /// <summary>The provider the inner client says it calls (<see cref="ChatClientMetadata.ProviderName"/>), for the metrics.</summary>
+    private readonly string? _providerName;
+
     /// <summary>Creates the client.</summary>
     /// <param name="innerClient">The client that calls the model.</param>
     /// <param name="options">The options; defaults when omitted.</param>
@@ -37,7 +40,8 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
         _options = options?.Clone() ?? new AgentCostsChatClientOptions();
         ArgumentOutOfRangeException.ThrowIfNegative(_options.DefaultMaxOutputTokens, nameof(options));
         ArgumentNullException.ThrowIfNull(_options.TimeProvider, nameof(options));
-        _defaultModelId = innerClient.GetService<ChatClientMetadata>()?.DefaultModelId;
+        var metadata = innerClient.GetService<ChatClientMetadata>();
+        (_defaultModelId, _providerName) = (metadata?.DefaultModelId, metadata?.ProviderName);
     }
 
     /// <inheritdoc />
@@ -343,7 +347,7 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
                     Unpriced(model);
                 }
 
-                Agent.RecordUsage(model, tokens, cost, Elapsed(endTimestamp));
+                Agent.RecordUsage(model, tokens, cost, Elapsed(endTimestamp), Client._providerName);
                 TagSpan(cost);
             }
             finally

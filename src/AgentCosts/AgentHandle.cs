@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using AgentCosts.Internal;
 using AgentCosts.Metrics;
@@ -107,7 +108,20 @@ public sealed class AgentHandle
     /// <param name="cost">The call's exact cost.</param>
     /// <param name="duration">How long the call took.</param>
     /// <exception cref="ArgumentOutOfRangeException">The duration is negative, or a total would overflow; nothing is recorded.</exception>
-    public void RecordUsage(string? model, TokenUsage usage, ExactCredits cost, TimeSpan duration)
+    public void RecordUsage(string? model, TokenUsage usage, ExactCredits cost, TimeSpan duration) =>
+        RecordUsage(model, usage, cost, duration, providerName: null);
+
+    /// <summary>
+    /// Records one model call as <see cref="RecordUsage(string?, TokenUsage, ExactCredits, TimeSpan)"/>, and tags its
+    /// metrics with the provider (<c>gen_ai.provider.name</c>) and model (<c>gen_ai.request.model</c>) where known.
+    /// </summary>
+    /// <param name="model">The model id, for the per-model totals and the metrics; <see langword="null"/> when unknown.</param>
+    /// <param name="usage">The call's tokens.</param>
+    /// <param name="cost">The call's exact cost.</param>
+    /// <param name="duration">How long the call took.</param>
+    /// <param name="providerName">The provider (<c>openai</c>, <c>anthropic</c>, as <c>ChatClientMetadata.ProviderName</c> says), if known.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The duration is negative, or a total would overflow; nothing is recorded.</exception>
+    public void RecordUsage(string? model, TokenUsage usage, ExactCredits cost, TimeSpan duration, string? providerName)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
         long nanocredits = cost.ToInt64Nanocredits(nameof(cost));
@@ -118,16 +132,54 @@ public sealed class AgentHandle
             _mission.AddModelUsage(model, usage, cost);
         }
 
-        if (_tokensCounter is { Enabled: true })
+        if (model is null && providerName is null)
         {
-            _tokensCounter.Add(usage.InputTokens, _tag, InputTag);
-            _tokensCounter.Add(usage.OutputTokens, _tag, OutputTag);
+            if (_tokensCounter is { Enabled: true })
+            {
+                _tokensCounter.Add(usage.InputTokens, _tag, InputTag);
+                _tokensCounter.Add(usage.OutputTokens, _tag, OutputTag);
+            }
+
+            Charged(nanocredits);
+            if (_durationHistogram is { Enabled: true })
+            {
+                _durationHistogram.Record(nanoseconds / 1e9, _tag);
+            }
+
+            return;
         }
 
-        Charged(nanocredits);
+        // A model call whose model or provider is known: the same instruments, with those tags too.
+        var tags = new TagList { _tag };
+        if (providerName is not null)
+        {
+            tags.Add(AgentCostMetrics.ProviderTag, providerName);
+        }
+
+        if (model is not null)
+        {
+            tags.Add(AgentCostMetrics.ModelTag, model);
+        }
+
+        if (_tokensCounter is { Enabled: true })
+        {
+            var input = tags;
+            input.Add(InputTag);
+            var output = tags;
+            output.Add(OutputTag);
+            _tokensCounter.Add(usage.InputTokens, input);
+            _tokensCounter.Add(usage.OutputTokens, output);
+        }
+
+        ChargeBudget(nanocredits);
+        if (_creditsCounter is { Enabled: true })
+        {
+            _creditsCounter.Add(nanocredits / NanocreditsPerCredit, tags);
+        }
+
         if (_durationHistogram is { Enabled: true })
         {
-            _durationHistogram.Record(nanoseconds / 1e9, _tag);
+            _durationHistogram.Record(nanoseconds / 1e9, tags);
         }
     }
 
@@ -246,14 +298,18 @@ public sealed class AgentHandle
     /// <summary>After a cost is in the cells: spend it in the mission's budget (the one ledger) and publish it.</summary>
     private void Charged(long nanocredits)
     {
-        if (_budget is not null && nanocredits > 0 && _budget.Charge(nanocredits) && _metrics?.BudgetExceeded is { Enabled: true } exceeded)
-        {
-            exceeded.Add(1, _tag);
-        }
-
+        ChargeBudget(nanocredits);
         if (_creditsCounter is { Enabled: true })
         {
             _creditsCounter.Add(nanocredits / NanocreditsPerCredit, _tag);
+        }
+    }
+
+    private void ChargeBudget(long nanocredits)
+    {
+        if (_budget is not null && nanocredits > 0 && _budget.Charge(nanocredits) && _metrics?.BudgetExceeded is { Enabled: true } exceeded)
+        {
+            exceeded.Add(1, _tag);
         }
     }
 

@@ -502,6 +502,24 @@ public sealed class AgentCostsChatClientTests
     }
 
     [Fact]
+    public async Task Metrics_KeepTheirNames_AndCarryTheProviderAndModelWhereKnown()
+    {
+        using var metrics = new AgentCosts.Metrics.AgentCostMetrics($"tags-{Guid.NewGuid():N}");
+        using var tokens = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(metrics.Tokens);
+        using var credits = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<double>(metrics.Credits);
+        var inner = new ScriptedChatClient((_, _) => Usage(1_000, 500), modelId: "small") { DefaultModelId = "small" };
+        var mission = new MissionCostTracker(metrics);
+
+        await Pipeline(inner, o => { o.Mission = mission; o.AgentName = "a"; }).GetResponseAsync("q", cancellationToken: Ct);
+
+        Assert.Equal("agent.tokens", metrics.Tokens.Name);
+        Assert.All(tokens.GetMeasurementSnapshot(), m =>
+            Assert.Equal(("a", "scripted", "small"), ((string?)m.Tags["gen_ai.agent.name"], (string?)m.Tags["gen_ai.provider.name"], (string?)m.Tags["gen_ai.request.model"])));
+        Assert.Equal([1_000L, 500L], tokens.GetMeasurementSnapshot().Select(m => m.Value));
+        Assert.Equal(0.45, Assert.Single(credits.GetMeasurementSnapshot()).Value, 9);
+    }
+
+    [Fact]
     public async Task Options_ChangedAfterTheClientWasMade_DoNotReachIt()
     {
         var inner = new ScriptedChatClient((_, _) => Usage(10, 10));

@@ -23,6 +23,9 @@ public sealed class AgentCostMetrics : IDisposable
     /// <summary>The tag that carries the model of a priced call (OpenTelemetry GenAI semantic conventions).</summary>
     public const string ModelTag = "gen_ai.request.model";
 
+    /// <summary>The provider tag on model calls' measurements (<c>gen_ai.provider.name</c>, OpenTelemetry's GenAI convention).</summary>
+    public const string ProviderTag = "gen_ai.provider.name";
+
     private readonly bool _ownsMeter;
 
     /// <summary>Creates its own meter and the instruments.</summary>
