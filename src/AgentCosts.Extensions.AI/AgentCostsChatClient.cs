@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using AgentCosts.Metrics;
 using Microsoft.Extensions.AI;
 
@@ -13,7 +12,7 @@ namespace AgentCosts.Extensions.AI;
 /// <see cref="BudgetExceededException"/> without calling it. A call with no mission passes through untouched.
 /// Add it with <c>ChatClientBuilder.UseAgentCosts()</c>.
 /// </summary>
-public sealed class AgentCostsChatClient : DelegatingChatClient
+public sealed partial class AgentCostsChatClient : DelegatingChatClient
 {
     /// <summary>The agent a call is charged to when neither the options, a scope nor the resolver names one.</summary>
     public const string UnattributedAgentName = "unattributed";
@@ -119,51 +118,8 @@ public sealed class AgentCostsChatClient : DelegatingChatClient
         // Resolved here (an untracked call gets the inner stream itself); reserved when enumeration starts, as an async
         // stream's work does, so a stream that is never enumerated holds no part of the budget.
         return Resolve(messages, options) is { } call
-            ? StreamAsync(call, messages, options, cancellationToken)
+            ? new TrackedStream(this, call, messages, options, cancellationToken)
             : base.GetStreamingResponseAsync(messages, options, cancellationToken);
-    }
-
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(
-        Call resolved, IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var call = Reserve(resolved, messages, options);
-        var usage = default(UsageTotals);
-        string? modelId = null;
-        bool completed = false;
-        var clock = _options.TimeProvider;
-        long lastUpdate = call.StartTimestamp;
-        try
-        {
-            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
-            {
-                modelId ??= update.ModelId;
-                foreach (var content in update.Contents)
-                {
-                    if (content is UsageContent { Details: { } details })
-                    {
-                        usage.Add(details, _options.CacheWriteKeys);
-                    }
-                }
-
-                lastUpdate = clock.GetTimestamp();
-                yield return update;
-            }
-
-            completed = true;
-        }
-        finally
-        {
-            // Also when the consumer stops early, the stream fails or the call is cancelled: what was seen is recorded,
-            // with the time until then. A stream that ran to its end is timed to its last update.
-            if (completed || usage.Seen)
-            {
-                call.Completed(modelId, usage, completed ? lastUpdate : null);
-            }
-            else
-            {
-                call.Failed();
-            }
-        }
     }
 
     /// <summary>Resolves the mission, agent and prices; <see langword="null"/> when the call has no mission.</summary>
