@@ -25,15 +25,30 @@ internal static class MissionSimulator
 
     private const int MaxOutputTokens = 1500;
 
+    /// <summary>The sub-agent the architect delegates to in each of its steps: its costs roll up into the architect's.</summary>
+    public const string Researcher = "researcher";
+
+    /// <summary>Who starts whom: the roll-up of the report.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Parents = new Dictionary<string, string> { [Researcher] = "genesis-architect" };
+
+    /// <summary>The ActivitySource of the pipeline's inference spans (<c>UseOpenTelemetry</c>).</summary>
+    public const string TraceSource = "MissionHost.Models";
+
     public sealed record Result(MissionCosts Costs, int StepsRun, int StepsRefused, ExactCredits BudgetLimit, ExactCredits BudgetSpent);
 
-    /// <summary>The shared pipeline: the scripted model with cost tracking in front of it.</summary>
-    public static IChatClient CreatePipeline(PriceTable prices, IServiceProvider? services = null) =>
+    /// <summary>
+    /// The shared pipeline: the scripted model with cost tracking in front of it, inside an OpenTelemetry inference span
+    /// per call that the cost tracking tags with the agent and the call's cost. <paramref name="clock"/> is the date calls
+    /// are priced on.
+    /// </summary>
+    public static IChatClient CreatePipeline(PriceTable prices, IServiceProvider? services = null, TimeProvider? clock = null) =>
         new ChatClientBuilder(new ScriptedModel())
+            .UseOpenTelemetry(sourceName: TraceSource)
             .UseAgentCosts(o =>
             {
                 o.Prices = prices;
                 o.AgentNameResolver = static () => AIAgent.CurrentRunContext?.Agent.Name;
+                o.TimeProvider = clock ?? TimeProvider.System;
             })
             .Build(services);
 
@@ -47,22 +62,25 @@ internal static class MissionSimulator
             await Task.WhenAll(Crew.Select(member => Task.Run(
                 async () =>
                 {
-                    AIAgent agent = new ChatClientAgent(model, new ChatClientAgentOptions
-                    {
-                        Name = member.Agent,
-                        ChatOptions = new ChatOptions
-                        {
-                            Instructions = $"You are the mission's {member.Agent}.",
-                            ModelId = member.Model,
-                            MaxOutputTokens = MaxOutputTokens,
-                        },
-                    });
+                    AIAgent agent = Agent(model, member.Agent, member.Model);
+
+                    // The agent's own scope: a sub-agent begun inside it is recorded as the agent's (for the roll-up).
+                    using var scope = AgentCostScope.Begin(mission, member.Agent);
                     for (int step = 0; step < member.Steps; step++)
                     {
                         try
                         {
                             await agent.RunAsync($"Mission {seed}, step {step}: do your part.", cancellationToken: cancellationToken);
                             Interlocked.Increment(ref run);
+                            if (Parents.ContainsKey(Researcher) && member.Agent == Parents[Researcher])
+                            {
+                                using (AgentCostScope.Begin(mission, Researcher))
+                                {
+                                    await Agent(model, Researcher, "balanced").RunAsync($"Mission {seed}, step {step}: find the sources.", cancellationToken: cancellationToken);
+                                }
+
+                                Interlocked.Increment(ref run);
+                            }
                         }
                         catch (BudgetExceededException)
                         {
@@ -77,4 +95,15 @@ internal static class MissionSimulator
         var budget = mission.Budget;
         return new Result(mission.Snapshot(), run, refused, budget?.Limit ?? ExactCredits.Zero, budget?.Spent ?? ExactCredits.Zero);
     }
+
+    private static ChatClientAgent Agent(IChatClient model, string name, string modelId) => new(model, new ChatClientAgentOptions
+    {
+        Name = name,
+        ChatOptions = new ChatOptions
+        {
+            Instructions = $"You are the mission's {name}.",
+            ModelId = modelId,
+            MaxOutputTokens = MaxOutputTokens,
+        },
+    });
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
+using AgentCosts;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using MissionHost.Data;
 using Spectre.Console;
 
@@ -15,12 +17,16 @@ internal static class MissionsCommand
         var table = new Table().Border(TableBorder.Rounded).Title("Missions")
             .AddColumn("mission").AddColumn(new TableColumn("steps").RightAligned()).AddColumn(new TableColumn("refused").RightAligned())
             .AddColumn(new TableColumn("tokens").RightAligned()).AddColumn(new TableColumn("credits").RightAligned()).AddColumn(new TableColumn("budget").RightAligned());
-        using var model = MissionSimulator.CreatePipeline(host.Prices, host.Services);
+        var total = MissionCosts.Empty;
         for (int i = 0; i < count; i++)
         {
             string name = string.Create(CultureInfo.InvariantCulture, $"mission-{existing + i + 1:D4}");
             var started = DateTimeOffset.UtcNow;
+
+            // Each mission is billed on a date of its own: half before small-fast's price change, half after.
+            using var model = MissionSimulator.CreatePipeline(host.Prices, host.Services, new MissionClock(MissionPrices.MissionDate(i, count)));
             var result = await MissionSimulator.RunAsync(host.Missions.Create(), model, seed + i, cancellationToken);
+            total = total.Merge(result.Costs);
             context.Missions.Add(new Mission
             {
                 Name = name,
@@ -41,6 +47,10 @@ internal static class MissionsCommand
         }
 
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"Ran and stored [bold]{count}[/] missions (seed {seed}).");
+        AnsiConsole.MarkupLine($"Ran and stored [bold]{count}[/] missions (seed {seed}), priced from {MissionPrices.MissionDate(0, count):yyyy-MM-dd} to {MissionPrices.MissionDate(count - 1, count):yyyy-MM-dd}: small-fast's price doubles on {MissionPrices.PriceChange:yyyy-MM-dd}, large-reasoner bills a request over {MissionPrices.LongContextThresholdTokens:N0} input tokens at its long-context rate, balanced bills cache writes.");
+        if (host.Services.GetService<TraceSummary>() is { } traces)
+        {
+            AnsiConsole.MarkupLine($"{Markup.Escape(traces.Describe())} The missions' exact total: {total.Total.ExactCost.Credits:N2} credits.");
+        }
     }
 }

@@ -43,6 +43,7 @@ internal static class ReportCommand
         var breakdown = result.Breakdown;
         AnsiConsole.Write(CreateBreakdownTable(breakdown));
         AnsiConsole.MarkupLine($"Computed {(context.IsPostgres ? "by one SQL query over the agentCosts jsonb column" : "in memory from the stored agentCosts")}; left out: {result.MissionsWithoutAgentCosts} missions from before Phase 9 (no agentCosts), {result.MalformedMissionIds.Count} malformed.");
+        AnsiConsole.Write(CreateRollUpTable(breakdown));
 
         string latestJson = await context.Missions.Where(m => m.AgentCosts != null).OrderByDescending(m => m.Id).Select(m => m.AgentCosts).FirstOrDefaultAsync(cancellationToken) ?? "{}";
         string latest = Path.Combine(outputDirectory, "agent-costs.json");
@@ -55,6 +56,29 @@ internal static class ReportCommand
         {
             AnsiConsole.MarkupLine($"  {Markup.Escape(file)}");
         }
+    }
+
+    /// <summary>
+    /// The roll-up: each top-level agent with the sub-agents it starts (the crew's researcher works for the architect),
+    /// from the breakdown's exact per-agent totals. Costs stay on the agent that spent them; the lines add up to the total.
+    /// </summary>
+    public static Table CreateRollUpTable(CostBreakdown breakdown)
+    {
+        var all = new MissionCosts(
+            breakdown.Agents.Select(a => new KeyValuePair<string, AgentCost>(a.Agent, a.Total)),
+            CreditRounding.HalfUp,
+            models: null,
+            MissionSimulator.Parents.Where(p => breakdown.Agents.Any(a => a.Agent == p.Key)));
+        var table = new Table().Border(TableBorder.Rounded).Title("Roll-up: agents with their sub-agents")
+            .AddColumn("agent").AddColumn("includes").AddColumn(new TableColumn("credits").RightAligned());
+        foreach (var (agent, cost) in all.RollUp().OrderByDescending(a => a.Value.ExactCost))
+        {
+            string subAgents = string.Join(", ", all.Parents.Where(p => p.Value == agent).Select(p => p.Key));
+            table.AddRow(Markup.Escape(ShortName(agent)), Markup.Escape(subAgents), $"{cost.Cost:N0}");
+        }
+
+        table.AddRow("[bold]total[/]", "", $"[bold]{all.Total.Cost:N0}[/]");
+        return table;
     }
 
     /// <summary>The longest agent name shown in full; longer ones are cut with an ellipsis (the full name is kept where a reader can hover).</summary>

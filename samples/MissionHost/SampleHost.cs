@@ -3,6 +3,9 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using MissionHost.Data;
 using VersionedEnvelope;
 using VersionedEnvelope.Storage;
@@ -73,7 +76,23 @@ internal sealed class SampleHost : IDisposable
         }
 
         services.AddOptions<AgentCostsOptions>().Bind(configuration.GetSection("AgentCosts"));
+        // Prices as the bills have them (a dated change, a long-context tier, cache writes), before AddAgentCosts's default table.
+        services.AddSingleton(sp => MissionPrices.Create(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentCostsOptions>>().Value));
         services.AddAgentCosts();
+
+        // OpenTelemetry: the pipeline's inference spans (tagged with agent and cost), Microsoft.Extensions.AI's and the
+        // Agent Framework's sources, and the AgentCosts meter; OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else a summary.
+        var traces = new TraceSummary();
+        services.AddSingleton(traces);
+        var telemetry = services.AddOpenTelemetry()
+            .WithTracing(tracing => tracing
+                .AddSource(MissionSimulator.TraceSource, "Experimental.Microsoft.Extensions.AI", "Experimental.Microsoft.Agents.AI", "Microsoft.Agents.AI")
+                .AddProcessor(traces))
+            .WithMetrics(metrics => metrics.AddMeter(configuration["AgentCosts:MeterName"] ?? AgentCosts.Metrics.AgentCostMetrics.DefaultMeterName));
+        if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.UseOtlpExporter();
+        }
     }
 
     /// <summary>The configuration key that names a PostgreSQL connection string instead of the SQLite file.</summary>

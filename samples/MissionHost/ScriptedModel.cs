@@ -49,12 +49,16 @@ internal sealed class ScriptedModel : IChatClient
         int input = random.Next(400, 4000);
         int output = Math.Min(random.Next(100, 1500), options?.MaxOutputTokens ?? int.MaxValue);
         int cached = random.Next(0, 4) == 0 ? input / 2 : 0;
+
+        // Some calls write to the prompt cache, reported as Anthropic's adapter reports it.
+        int cacheWrite = random.Next(0, 4) == 1 ? input / 4 : 0;
         return (random, new UsageDetails
         {
             InputTokenCount = input,
             OutputTokenCount = output,
             TotalTokenCount = input + output,
             CachedInputTokenCount = cached,
+            AdditionalCounts = cacheWrite > 0 ? new() { [AgentCosts.Extensions.AI.AgentCostsChatClientOptions.DefaultCacheWriteInputTokenKey] = cacheWrite } : null,
         });
     }
 

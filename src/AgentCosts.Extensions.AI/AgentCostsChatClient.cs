@@ -150,7 +150,8 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     {
         BudgetReservation? hold = null;
         var estimate = ExactCredits.Zero;
-        var startedAt = _options.TimeProvider.GetUtcNow();
+        // The clock is read for pricing only when a price depends on the date.
+        var startedAt = call.Prices.HasDatedPrices ? _options.TimeProvider.GetUtcNow() : DateTimeOffset.MaxValue;
         if (call.Mission.Budget is { } budget)
         {
             long inputTokens = EstimateInputTokens(messages);
@@ -208,11 +209,16 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     /// </summary>
     private static ExactCredits Price(PriceTable prices, TokenUsage usage, DateTimeOffset at, string? first, string? second, string? third, string? fourth = null)
     {
-        string? model = prices.Contains(first) ? first
-            : prices.Contains(second) ? second
-            : prices.Contains(third) ? third
-            : prices.Contains(fourth) ? fourth
-            : first ?? second ?? third ?? fourth;
+        // One look-up per candidate: the first model the table prices at the call's time.
+        if (prices.TryGetExactCost(first, usage, at, out var cost)
+            || prices.TryGetExactCost(second, usage, at, out cost)
+            || prices.TryGetExactCost(third, usage, at, out cost)
+            || prices.TryGetExactCost(fourth, usage, at, out cost))
+        {
+            return cost;
+        }
+
+        string? model = first ?? second ?? third ?? fourth;
         if (model is null && prices.UnknownModelPolicy == UnknownModelPolicy.Throw)
         {
             throw new UnknownModelException(
@@ -293,7 +299,7 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
                 try
                 {
                     // Priced as of the call's start: a price that changes mid-call does not change what the call cost.
-                    cost = Price(Prices, tokens, StartedAt == default ? Client._options.TimeProvider.GetUtcNow() : StartedAt, responseModel, Client._options.ModelId, RequestModel, Client._defaultModelId);
+                    cost = Price(Prices, tokens, StartedAt, responseModel, Client._options.ModelId, RequestModel, Client._defaultModelId);
                 }
                 catch (UnknownModelException)
                 {

@@ -132,7 +132,8 @@ public sealed class AgentHandle
             _mission.AddModelUsage(model, usage, cost);
         }
 
-        if (model is null && providerName is null)
+        bool measured = _tokensCounter is { Enabled: true } || _creditsCounter is { Enabled: true } || _durationHistogram is { Enabled: true };
+        if (!measured || (model is null && providerName is null))
         {
             if (_tokensCounter is { Enabled: true })
             {

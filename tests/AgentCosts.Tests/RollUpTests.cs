@@ -55,6 +55,23 @@ public sealed class RollUpTests
         Assert.Equal(2, merged.RollUp()["lead"].Cost);
     }
 
+    [Fact]
+    public void Breakdown_CarriesTheParentsInItsJson_NotTheAgentCosts()
+    {
+        var mission = new MissionCostTracker();
+        mission.Record("planner", 1, 1, 1);
+        mission.Record("researcher", 1, 1, 1);
+        mission.SetParent("researcher", "planner");
+        var snapshot = mission.Snapshot();
+
+        var breakdown = CostBreakdown.From([snapshot, MissionCosts.Parse(snapshot.ToJson())]);
+
+        Assert.Equal(new Dictionary<string, string> { ["researcher"] = "planner" }, breakdown.Parents);
+        Assert.Contains("\"parents\":{\"researcher\":\"planner\"}", breakdown.ToJson(), StringComparison.Ordinal);
+        Assert.DoesNotContain("parents", snapshot.ToJson(), StringComparison.Ordinal);
+        Assert.DoesNotContain("parents", CostBreakdown.From([MissionCosts.Parse(snapshot.ToJson())]).ToJson(), StringComparison.Ordinal);
+    }
+
     /// <summary>For any forest of agents with any exact costs, the roll-up adds up to the mission's total, exactly.</summary>
     [Property(MaxTest = 300)]
     public Property RollUp_ForAnyTreeOfScopes_TotalsEqualTotal() =>

@@ -30,6 +30,9 @@ public sealed class CostBreakdown
     /// <summary>Totals per model, from the missions that recorded their calls' usage (ordinal order).</summary>
     public IReadOnlyDictionary<string, ModelUsage> Models { get; }
 
+    /// <summary>Sub-agent → the agent that started it, from the missions' <see cref="MissionCosts.Parents"/> (the first one an agent was given).</summary>
+    public IReadOnlyDictionary<string, string> Parents { get; private init; } = new Dictionary<string, string>();
+
     /// <summary>Aggregates missions, rounding half up.</summary>
     /// <param name="missions">Each mission's snapshot.</param>
     /// <returns>The breakdown.</returns>
@@ -46,6 +49,7 @@ public sealed class CostBreakdown
         ArgumentNullException.ThrowIfNull(missions);
         var totals = new SortedDictionary<string, (AgentCost Cost, int Missions)>(StringComparer.Ordinal);
         var models = new SortedDictionary<string, ModelUsage>(StringComparer.Ordinal);
+        var parents = new SortedDictionary<string, string>(StringComparer.Ordinal);
         int count = 0;
         foreach (var mission in missions)
         {
@@ -60,9 +64,15 @@ public sealed class CostBreakdown
             {
                 models[model] = models.TryGetValue(model, out var sum) ? sum + usage : usage;
             }
+
+            foreach (var (agent, parent) in mission.Parents)
+            {
+                parents.TryAdd(agent, parent);
+            }
         }
 
-        return Create(count, totals, models, rounding);
+        var breakdown = Create(count, totals, models, rounding);
+        return parents.Count == 0 ? breakdown : new CostBreakdown(breakdown.Missions, breakdown.Total, breakdown.Agents, breakdown.Models) { Parents = parents };
     }
 
     private static CostBreakdown Create(int count, SortedDictionary<string, (AgentCost Cost, int Missions)> totals, SortedDictionary<string, ModelUsage> models, CreditRounding rounding)
@@ -126,7 +136,8 @@ public sealed class CostBreakdown
         Models.Count == 0 ? null : Models.ToDictionary(
             pair => pair.Key,
             pair => new ModelLine(pair.Value.Calls, pair.Value.Usage.TotalTokens, pair.Value.Cost.Credits, Split(pair.Value.Usage)!),
-            StringComparer.Ordinal));
+            StringComparer.Ordinal),
+        Parents.Count == 0 ? null : Parents);
 
     private static UsageLine? Split(TokenUsage usage) => usage == TokenUsage.Zero
         ? null

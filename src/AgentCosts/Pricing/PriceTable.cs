@@ -77,6 +77,7 @@ public sealed partial class PriceTable
         }
 
         _prices = byModel.ToDictionary(p => p.Key, p => p.Value.OrderBy(t => t.From).ToArray(), StringComparer.Ordinal);
+        HasDatedPrices = _prices.Values.Any(tiers => tiers.Any(t => t.From != DateTimeOffset.MinValue));
         if (unknownModelPolicy == UnknownModelPolicy.ChargeDefault)
         {
             _default = ToRate(defaultPrice ?? throw new ArgumentException("UnknownModelPolicy.ChargeDefault needs a default price.", nameof(defaultPrice)), "default");
@@ -91,6 +92,12 @@ public sealed partial class PriceTable
 
     /// <summary>How <see cref="GetCost"/> rounds.</summary>
     public CreditRounding Rounding { get; }
+
+    /// <summary>
+    /// Whether any price has an <see cref="ModelPrice.EffectiveFrom"/>: when none has, the time a call is priced at does not
+    /// matter, and callers may skip reading the clock.
+    /// </summary>
+    public bool HasDatedPrices { get; }
 
     /// <summary>The model ids with a price.</summary>
     public IEnumerable<string> Models => _prices.Keys;
@@ -129,13 +136,52 @@ public sealed partial class PriceTable
     public ExactCredits GetExactCost(string model, TokenUsage usage, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var rate = Resolve(model, usage.InputTokens, at);
+        return Cost(Resolve(model, usage.InputTokens, at), usage);
+    }
+
+    private static ExactCredits Cost(Rate rate, TokenUsage usage)
+    {
         long uncached = usage.InputTokens - usage.CachedInputTokens - usage.CacheWriteInputTokens;
         return new ExactCredits(
             ((Int128)uncached * rate.Input)
             + ((Int128)usage.CachedInputTokens * rate.CachedInput)
             + ((Int128)usage.CacheWriteInputTokens * rate.CacheWrite)
             + ((Int128)usage.OutputTokens * rate.Output));
+    }
+
+    private static Tier? TierAt(Tier[] tiers, DateTimeOffset at)
+    {
+        for (int i = tiers.Length - 1; i >= 0; i--)
+        {
+            if (tiers[i].From <= at)
+            {
+                return tiers[i];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The exact cost of a call, when the table prices <paramref name="model"/> (by its id or its family) at
+    /// <paramref name="at"/>; the unknown-model policy is not applied. One look-up: what a caller trying several candidate
+    /// models uses.
+    /// </summary>
+    /// <param name="model">The model id, or <see langword="null"/>.</param>
+    /// <param name="usage">The call's tokens.</param>
+    /// <param name="at">When the call began.</param>
+    /// <param name="cost">The exact cost, when the model has a price then.</param>
+    /// <returns><see langword="true"/> when the model has a price at <paramref name="at"/>.</returns>
+    public bool TryGetExactCost([NotNullWhen(true)] string? model, TokenUsage usage, DateTimeOffset at, out ExactCredits cost)
+    {
+        if (model is not null && Find(model) is { } tiers && TierAt(tiers, at) is { } tier)
+        {
+            cost = Cost(tier.LongContextThreshold is { } threshold && usage.InputTokens > threshold ? tier.LongContext!.Value : tier.Rate, usage);
+            return true;
+        }
+
+        cost = default;
+        return false;
     }
 
     /// <summary>The cost in whole credits, rounded once by <see cref="Rounding"/>.</summary>
@@ -288,16 +334,9 @@ public sealed partial class PriceTable
 
     private Rate Resolve(string model, long inputTokens, DateTimeOffset at)
     {
-        if (Find(model) is { } tiers)
+        if (Find(model) is { } tiers && TierAt(tiers, at) is { } tier)
         {
-            for (int i = tiers.Length - 1; i >= 0; i--)
-            {
-                var tier = tiers[i];
-                if (tier.From <= at)
-                {
-                    return tier.LongContextThreshold is { } threshold && inputTokens > threshold ? tier.LongContext!.Value : tier.Rate;
-                }
-            }
+            return tier.LongContextThreshold is { } threshold && inputTokens > threshold ? tier.LongContext!.Value : tier.Rate;
         }
 
         return _default ?? throw new UnknownModelException(model);
