@@ -31,6 +31,9 @@ internal static class MissionSimulator
     /// <summary>Who starts whom: the roll-up of the report.</summary>
     public static readonly IReadOnlyDictionary<string, string> Parents = new Dictionary<string, string> { [Researcher] = "genesis-architect" };
 
+    /// <summary>How many agents a mission records: the crew and its sub-agents.</summary>
+    public static int AgentCount => Crew.Length + Parents.Count;
+
     /// <summary>The ActivitySource of the pipeline's inference spans (<c>UseOpenTelemetry</c>).</summary>
     public const string TraceSource = "MissionHost.Models";
 
@@ -43,7 +46,8 @@ internal static class MissionSimulator
     /// </summary>
     public static IChatClient CreatePipeline(PriceTable prices, IServiceProvider? services = null, TimeProvider? clock = null) =>
         new ChatClientBuilder(new ScriptedModel())
-            .UseOpenTelemetry(sourceName: TraceSource)
+            // Spans only: a call the budget refuses is part of the simulation, not a warning for the console.
+            .UseOpenTelemetry(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TraceSource)
             .UseAgentCosts(o =>
             {
                 o.Prices = prices;

@@ -107,11 +107,11 @@ public sealed class ApiTests(SampleData data)
         Assert.True(status.GetProperty("activeVersion").GetInt32() >= 1);
         Assert.Equal(JsonValueKind.Array, history.ValueKind);
         Assert.Equal(HttpStatusCode.OK, mission.StatusCode);
-        Assert.Equal(5, (await Json(mission)).EnumerateObject().Count());
+        Assert.Equal(MissionSimulator.AgentCount, (await Json(mission)).EnumerateObject().Count());
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
         Assert.Equal(4, breakdown.GetProperty("missions").GetInt32());
-        Assert.Equal(5, breakdown.GetProperty("agents").GetArrayLength());
+        Assert.Equal(MissionSimulator.AgentCount, breakdown.GetProperty("agents").GetArrayLength());
         Assert.Equal(0, future.GetProperty("missions").GetInt32());
         Assert.Equal(HttpStatusCode.BadRequest, badRange.StatusCode);
         Assert.Equal("image/svg+xml", svg.Content.Headers.ContentType?.MediaType);

@@ -64,7 +64,7 @@ public sealed class BrowserTests(SampleData data)
         var response = await page.ReloadAsync();
         Assert.Contains("frame-ancestors 'none'", (await response!.AllHeadersAsync())["content-security-policy"], StringComparison.Ordinal);
 
-        await Assertions.Expect(page.Locator("#breakdown tbody tr")).ToHaveCountAsync(5);
+        await Assertions.Expect(page.Locator("#breakdown tbody tr")).ToHaveCountAsync(MissionSimulator.AgentCount);
         await Assertions.Expect(page.Locator("#inventory tbody tr").First).ToBeVisibleAsync();
         Assert.True(await page.EvaluateAsync<bool>("() => document.getElementById('chart').complete && document.getElementById('chart').naturalWidth > 0"));
         int before = await page.Locator("#history tbody tr").CountAsync();

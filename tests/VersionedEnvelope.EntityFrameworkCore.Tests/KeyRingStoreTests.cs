@@ -206,15 +206,7 @@ public sealed class PostgresKeyRingStoreTests() : KeyRingStoreTests("postgres")
         var rings = await Rings.CreateAsync();
         await db.CreateSchemaAsync(rings.Encryptor);
         byte[] rootKey = RandomNumberGenerator.GetBytes(32);
-        var tests = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!Directory.Exists(Path.Combine(tests.FullName, "Tools", "KeyRingRotator")))
-        {
-            tests = tests.Parent ?? throw new DirectoryNotFoundException("tests/Tools/KeyRingRotator was not found above the test binaries.");
-        }
-
-        string configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        string rotator = Path.Combine(tests.FullName, "Tools", "KeyRingRotator", "bin", configuration, "net10.0", "KeyRingRotator.dll");
-        Assert.True(File.Exists(rotator), $"{rotator} is not built (it is in Libraries.sln).");
+        string rotator = RotatorPath();
 
         // The first ring is created before the two processes start, so they only rotate.
         var services = new ServiceCollection();

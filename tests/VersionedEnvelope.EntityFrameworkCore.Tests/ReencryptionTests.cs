@@ -77,21 +77,10 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
         await SeedAsync(db, rings, 10);
         await rings.RotateAsync();
         await using var context = db.CreateContext(rings.Encryptor);
-        bool changed = false;
         var options = new EntityReencryptionOptions
         {
             UpdateRowByRow = rowByRow,
-            BeforeWriteBatch = async _ =>
-            {
-                if (!changed)
-                {
-                    changed = true;
-                    await using var app = db.CreateContext(rings.Encryptor);
-                    var profile = await app.Profiles.SingleAsync(p => p.Email == "user4");
-                    profile.ApiKey = "changed-by-the-app";
-                    await app.SaveChangesAsync();
-                }
-            },
+            BeforeWriteBatch = ChangeUser4Once(db, rings),
         };
 
         var summary = await context.ReencryptAsync<UserProfile>(options);
@@ -324,7 +313,6 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
         await Sql.ExecuteAsync(context, "UPDATE \"Profiles\" SET \"ApiKey\" = 'not a ciphertext' WHERE \"Email\" = 'user1'");
         await rings.RotateAsync();
         var stamped = new List<int>();
-        bool changed = false;
         var options = new EntityReencryptionOptions
         {
             OnBatchAsync = (_, keys, _) =>
@@ -332,23 +320,30 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
                 stamped.AddRange(keys.Select(k => Convert.ToInt32(k, System.Globalization.CultureInfo.InvariantCulture)));
                 return Task.CompletedTask;
             },
-            BeforeWriteBatch = async _ =>
-            {
-                if (!changed)
-                {
-                    changed = true;
-                    await using var app = db.CreateContext(rings.Encryptor);
-                    var profile = await app.Profiles.SingleAsync(p => p.Email == "user4");
-                    profile.ApiKey = "changed-by-the-app";
-                    await app.SaveChangesAsync();
-                }
-            },
+            BeforeWriteBatch = ChangeUser4Once(db, rings),
         };
 
         var summary = await context.ReencryptAsync<UserProfile>(options);
 
         Assert.Equal((10L, 8L, 1L, 1L), (summary.Scanned, summary.Rewrapped, summary.Skipped, summary.Failed));
         Assert.Equal([1, 3, 4, 6, 7, 8, 9, 10], stamped.Order());
+    }
+
+    /// <summary>A seam that, before the first batch is written, lets the application change user4's API key.</summary>
+    private static Func<CancellationToken, Task> ChangeUser4Once(TestDatabase db, Rings rings)
+    {
+        bool changed = false;
+        return async _ =>
+        {
+            if (!changed)
+            {
+                changed = true;
+                await using var app = db.CreateContext(rings.Encryptor);
+                var profile = await app.Profiles.SingleAsync(p => p.Email == "user4");
+                profile.ApiKey = "changed-by-the-app";
+                await app.SaveChangesAsync();
+            }
+        };
     }
 
     private sealed class TestContextFactory(TestDatabase db, Rings rings) : IDbContextFactory<TestDbContext>
