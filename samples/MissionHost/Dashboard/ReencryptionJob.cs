@@ -66,6 +66,12 @@ internal sealed class ReencryptionJob(
         Volatile.Write(ref _activatesAtTicks, activatesAt.UtcTicks);
         Volatile.Write(ref _rotationPending, 1);
         Volatile.Write(ref _status, Status with { Pending = true, TargetVersion = targetVersion, Error = null, Attempts = 0, NextAttemptAt = wait > TimeSpan.Zero ? activatesAt : null });
+        WakeAfter(wait);
+    }
+
+    /// <summary>Wakes the job after <paramref name="wait"/> (at once when it is not positive).</summary>
+    private void WakeAfter(TimeSpan wait)
+    {
         if (wait > TimeSpan.Zero)
         {
             Interlocked.Exchange(ref _activationWake, timeProvider.CreateTimer(static state => ((ReencryptionJob)state!)._wake.Writer.TryWrite(true), this, wait, Timeout.InfiniteTimeSpan))?.Dispose();
@@ -154,9 +160,13 @@ internal sealed class ReencryptionJob(
         // A rotation's run uses the claim its request took. Otherwise the job looks first (reads only) and claims only
         // when there is work, so a check that finds nothing never turns a rotation request away with 409; while a
         // rotation request holds the claim it skips the round (that request wakes the job when its rotation is saved).
-        if (timeProvider.GetUtcNow().UtcTicks < Volatile.Read(ref _activatesAtTicks))
+        long untilActive = Volatile.Read(ref _activatesAtTicks) - timeProvider.GetUtcNow().UtcTicks;
+        if (untilActive > 0)
         {
-            return Outcome.Idle; // a rotation's version is still pending: its run starts when it becomes active
+            // A rotation's version is still pending: its run starts when it becomes active (a timer that fired a moment
+            // early, or a periodic check, looks again then).
+            WakeAfter(TimeSpan.FromTicks(untilActive) + TimeSpan.FromMilliseconds(1));
+            return Outcome.Idle;
         }
 
         bool claimed = Interlocked.Exchange(ref _rotationPending, 0) == 1;
