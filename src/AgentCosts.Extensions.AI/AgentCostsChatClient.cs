@@ -126,7 +126,9 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     private Call? Resolve(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var scope = AgentCostScope.Current;
+
+        // The ambient scope is read only when the options leave the mission or the agent open.
+        var scope = _options.Mission is null || _options.AgentName is null ? AgentCostScope.Current : null;
         var mission = _options.Mission ?? scope?.Mission;
         if (mission is null)
         {

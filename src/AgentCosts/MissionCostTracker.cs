@@ -26,6 +26,7 @@ public sealed class MissionCostTracker
     private readonly ConcurrentDictionary<string, AgentHandle> _agents = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox<ModelUsage>> _models = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _parents = new(StringComparer.Ordinal);
+    private LastModel? _lastModel;
     private readonly TimeProvider _timeProvider;
     private readonly AgentCostMetrics? _metrics;
 
@@ -163,12 +164,26 @@ public sealed class MissionCostTracker
     /// <summary>Adds a priced call to its model's totals (once per model call, not on the per-step path).</summary>
     internal void AddModelUsage(string model, TokenUsage usage, ExactCredits cost)
     {
-        var box = _models.GetOrAdd(model, static _ => new StrongBox<ModelUsage>());
+        // Calls of one model usually repeat its id (the same string): the last model's totals are kept at hand.
+        var last = Volatile.Read(ref _lastModel);
+        StrongBox<ModelUsage> box;
+        if (last is not null && ReferenceEquals(last.Model, model))
+        {
+            box = last.Box;
+        }
+        else
+        {
+            box = _models.GetOrAdd(model, static _ => new StrongBox<ModelUsage>());
+            Volatile.Write(ref _lastModel, new LastModel(model, box));
+        }
+
         lock (box)
         {
             box.Value += new ModelUsage(1, usage, cost);
         }
     }
+
+    private sealed record LastModel(string Model, StrongBox<ModelUsage> Box);
 
     private static ModelUsage ReadModel(StrongBox<ModelUsage> box)
     {

@@ -22,6 +22,7 @@ public sealed partial class PriceTable
 
     private readonly Dictionary<string, Tier[]> _prices;
     private readonly Rate? _default;
+    private Found? _lastFound;
 
     /// <summary>Creates a table of one price per model.</summary>
     /// <param name="prices">Credits per 1,000 tokens by model id (exact ids; matching is ordinal).</param>
@@ -343,10 +344,26 @@ public sealed partial class PriceTable
     }
 
     /// <summary>The model's prices by its id, else (for an id ending in a date) by its family's.</summary>
-    private Tier[]? Find(string model) =>
-        _prices.TryGetValue(model, out var tiers) ? tiers
-        : DatedModelId().Match(model) is { Success: true } dated && _prices.TryGetValue(dated.Groups["family"].Value, out var family) ? family
-        : null;
+    private Tier[]? Find(string model)
+    {
+        // Calls of one model usually repeat its id (the same string): the last one found is kept at hand.
+        if (Volatile.Read(ref _lastFound) is { } last && ReferenceEquals(last.Model, model))
+        {
+            return last.Tiers;
+        }
+
+        var tiers = _prices.TryGetValue(model, out var own) ? own
+            : DatedModelId().Match(model) is { Success: true } dated && _prices.TryGetValue(dated.Groups["family"].Value, out var family) ? family
+            : null;
+        if (tiers is not null)
+        {
+            Volatile.Write(ref _lastFound, new Found(model, tiers));
+        }
+
+        return tiers;
+    }
+
+    private sealed record Found(string Model, Tier[] Tiers);
 
     /// <summary>A model id that ends in a release date: <c>-2024-08-06</c> (OpenAI) or <c>-20250514</c> (Anthropic).</summary>
     [GeneratedRegex(@"^(?<family>.+)-(?:\d{4}-\d{2}-\d{2}|\d{8})$", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]
