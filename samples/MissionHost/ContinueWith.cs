@@ -23,7 +23,7 @@ internal static class ContinueWith
         }
 
         var protection = KeyProtectionSource.Read(configuration);
-        string variable = configuration["MissionHost:RootKeyEnvironmentVariable"] ?? "MISSIONHOST_ROOT_KEY";
+        string variable = KeyProtectionSource.RootKeyVariable(configuration);
         string how = protection.IsPkcs11
             ? "with MissionHost__KeyProtection=pkcs11 and the same MissionHost__Pkcs11__* settings (the ring opens only with the token)"
             : !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(variable))

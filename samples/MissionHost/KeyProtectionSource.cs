@@ -17,6 +17,10 @@ internal sealed record KeyProtectionSource(string Kind)
 
     public bool IsPkcs11 => Kind == Pkcs11;
 
+    /// <summary>The environment variable that holds the root key (<c>MissionHost:RootKeyEnvironmentVariable</c>).</summary>
+    public static string RootKeyVariable(IConfiguration configuration) =>
+        configuration["MissionHost:RootKeyEnvironmentVariable"] ?? "MISSIONHOST_ROOT_KEY";
+
     public static KeyProtectionSource Read(IConfiguration configuration)
     {
         string kind = configuration[Key] ?? RootKey;
@@ -29,8 +33,7 @@ internal sealed record KeyProtectionSource(string Kind)
     {
         if (!IsPkcs11)
         {
-            string variable = configuration["MissionHost:RootKeyEnvironmentVariable"] ?? "MISSIONHOST_ROOT_KEY";
-            var rootKey = RootKeySource.Load(variable, paths, mayCreate: createIfMissing);
+            var rootKey = RootKeySource.Load(RootKeyVariable(configuration), paths, mayCreate: createIfMissing);
             envelope.ProtectKeysWithRootKey(_ => (byte[])rootKey.Clone());
             return;
         }

@@ -132,25 +132,13 @@ public sealed class AgentHandle
             _mission.AddModelUsage(model, usage, cost);
         }
 
-        bool measured = _tokensCounter is { Enabled: true } || _creditsCounter is { Enabled: true } || _durationHistogram is { Enabled: true };
-        if (!measured || (model is null && providerName is null))
+        ChargeBudget(nanocredits);
+        if (_tokensCounter is not { Enabled: true } && _creditsCounter is not { Enabled: true } && _durationHistogram is not { Enabled: true })
         {
-            if (_tokensCounter is { Enabled: true })
-            {
-                _tokensCounter.Add(usage.InputTokens, _tag, InputTag);
-                _tokensCounter.Add(usage.OutputTokens, _tag, OutputTag);
-            }
-
-            Charged(nanocredits);
-            if (_durationHistogram is { Enabled: true })
-            {
-                _durationHistogram.Record(nanoseconds / 1e9, _tag);
-            }
-
             return;
         }
 
-        // A model call whose model or provider is known: the same instruments, with those tags too.
+        // The agent's tag, and the provider's and model's where known.
         var tags = new TagList { _tag };
         if (providerName is not null)
         {
@@ -172,7 +160,6 @@ public sealed class AgentHandle
             _tokensCounter.Add(usage.OutputTokens, output);
         }
 
-        ChargeBudget(nanocredits);
         if (_creditsCounter is { Enabled: true })
         {
             _creditsCounter.Add(nanocredits / NanocreditsPerCredit, tags);

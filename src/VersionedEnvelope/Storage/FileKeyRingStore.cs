@@ -119,7 +119,7 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
             return null;
         }
 
-        return await DecodeAsync(bytes, cancellationToken).ConfigureAwait(false);
+        return await Protection.OpenAsync(bytes, RingName, Source, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -174,7 +174,9 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
     }
 
     private async Task<StoredKeyRing?> LoadLockedAsync(CancellationToken cancellationToken) =>
-        File.Exists(Path) ? await DecodeAsync(await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false) : null;
+        File.Exists(Path)
+            ? await Protection.OpenAsync(await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false), RingName, Source, cancellationToken).ConfigureAwait(false)
+            : null;
 
     /// <summary>Under the lock: seals the ring and writes it.</summary>
     private async Task<long> WriteLockedAsync(KeyRing ring, long revision, CancellationToken cancellationToken)
@@ -229,9 +231,6 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
     }
 
     private string Source => $"key ring file '{Path}'";
-
-    private async Task<StoredKeyRing> DecodeAsync(byte[] bytes, CancellationToken cancellationToken) =>
-        await Protection.OpenAsync(bytes, RingName, Source, cancellationToken).ConfigureAwait(false);
 
     private async Task<FileStream> AcquireLockAsync(CancellationToken cancellationToken)
     {
