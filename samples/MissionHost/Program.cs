@@ -78,7 +78,7 @@ static async Task<int> RunAllAsync(CommandLine commandLine, CancellationToken ca
     await LegacySeedCommand.RunAsync(target, users, missions: 5, cancellationToken);
     AnsiConsole.Write(new Rule("2. migrate: Phase 9 on that data"));
     var (host, migrated) = await MigrateCommand.RunAsync(target, cancellationToken);
-    using (host)
+    await using (host)
     {
         AnsiConsole.Write(new Rule("3. missions"));
         await MissionsCommand.RunAsync(host, count, seed, cancellationToken);
@@ -105,7 +105,7 @@ static async Task<int> LegacySeedAsync(CommandLine commandLine, CancellationToke
 static async Task<int> MigrateAsync(CommandLine commandLine, CancellationToken cancellationToken)
 {
     var (host, verified) = await MigrateCommand.RunAsync(Target(commandLine), cancellationToken);
-    host.Dispose();
+    await host.DisposeAsync();
     return verified ? 0 : 1;
 }
 
@@ -140,7 +140,7 @@ static async Task<int> RotateAsync(CommandLine commandLine, CancellationToken ca
 
 static async Task<int> WithHostAsync(CommandLine commandLine, bool create, CancellationToken cancellationToken, Func<SampleHost, Task<int>> run)
 {
-    using var host = await SampleHost.StartAsync(Target(commandLine), createIfMissing: create, cancellationToken);
+    await using var host = await SampleHost.StartAsync(Target(commandLine), createIfMissing: create, cancellationToken);
     return await run(host);
 }
 
@@ -148,7 +148,7 @@ static async Task<int> ServeAsync(CommandLine commandLine, CancellationToken can
 {
     var target = Target(commandLine);
     string urls = commandLine.Get("--urls") ?? MissionHost.Dashboard.DashboardApp.DefaultUrl;
-    await using var app = MissionHost.Dashboard.DashboardApp.Build(target, ["--urls", urls]);
+    await using var app = await MissionHost.Dashboard.DashboardApp.BuildAsync(target, ["--urls", urls], cancellationToken: cancellationToken);
     await app.StartAsync(cancellationToken);
     AnsiConsole.MarkupLine($"Dashboard on [bold]{Markup.Escape(string.Join(", ", app.Urls))}[/] (database: {Markup.Escape(target.Describe())}). Ctrl+C or SIGTERM stops it.");
 

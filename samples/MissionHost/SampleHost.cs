@@ -13,7 +13,7 @@ using VersionedEnvelope.Storage;
 namespace MissionHost;
 
 /// <summary>Everything a command needs, from one generic host that registers both packages as a real service would.</summary>
-internal sealed class SampleHost : IDisposable
+internal sealed class SampleHost : IAsyncDisposable
 {
     private readonly IHost _host;
 
@@ -166,9 +166,9 @@ internal sealed class SampleHost : IDisposable
         }
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        _host.StopAsync().GetAwaiter().GetResult();
+        await _host.StopAsync();
         _host.Dispose();
     }
 }

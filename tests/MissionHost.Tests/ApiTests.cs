@@ -18,7 +18,7 @@ public sealed class ApiTests(SampleData data)
     [Fact]
     public async Task Rotate_WithoutOrWithWrongToken_Is401ProblemDetails()
     {
-        await using var app = data.CreateTestApp();
+        await using var app = await data.CreateTestAppAsync();
         await app.StartAsync(TestContext.Current.CancellationToken);
         var client = app.GetTestClient();
 
@@ -35,7 +35,7 @@ public sealed class ApiTests(SampleData data)
     [Fact]
     public async Task Rotate_WithToken_RecordsAuthenticatedIdentityNotBodyAndReencrypts()
     {
-        await using var app = data.CreateTestApp();
+        await using var app = await data.CreateTestAppAsync();
         await app.StartAsync(TestContext.Current.CancellationToken);
         await ApiTests.WaitForReencryption(app.GetTestClient()); // the start-up check may find work a previous test left; a rotation meanwhile is 409
         var client = app.GetTestClient();
@@ -62,7 +62,7 @@ public sealed class ApiTests(SampleData data)
     [Fact]
     public async Task Rotate_WhileReencryptionRuns_Is409()
     {
-        await using var app = data.CreateTestApp();
+        await using var app = await data.CreateTestAppAsync();
         await app.StartAsync(TestContext.Current.CancellationToken);
         var job = app.Services.GetRequiredService<ReencryptionJob>();
 
@@ -90,7 +90,7 @@ public sealed class ApiTests(SampleData data)
     [Fact]
     public async Task Status_History_Missions_Analytics_ReturnJsonWithoutSecrets()
     {
-        await using var app = data.CreateTestApp();
+        await using var app = await data.CreateTestAppAsync();
         await app.StartAsync(TestContext.Current.CancellationToken);
         var client = app.GetTestClient();
         var ct = TestContext.Current.CancellationToken;
@@ -125,7 +125,7 @@ public sealed class ApiTests(SampleData data)
     [Fact]
     public async Task Rotate_WithAnActivationDelay_SaysWhenTheVersionBecomesActive_AndReencryptsFromThen()
     {
-        await using var app = data.CreateTestApp(configure: b => b.Configuration.AddInMemoryCollection(
+        await using var app = await data.CreateTestAppAsync(configure: b => b.Configuration.AddInMemoryCollection(
             new Dictionary<string, string?> { ["VersionedEnvelope:KeyRing:ActivationDelay"] = "00:00:02" }));
         await app.StartAsync(TestContext.Current.CancellationToken);
         var client = app.GetTestClient();

@@ -54,7 +54,7 @@ public abstract class BreakdownTests : IAsyncDisposable
     public async Task Breakdown_EqualsCostBreakdownFromOverTheSameMissions(string set)
     {
         var target = CreateTarget();
-        using (await SampleHost.StartAsync(target, createIfMissing: true, Ct))
+        await using (await SampleHost.StartAsync(target, createIfMissing: true, Ct))
         {
         }
 

@@ -48,7 +48,7 @@ public sealed class BrowserTests(SampleData data)
     {
         RequireChromium();
         var ct = TestContext.Current.CancellationToken;
-        await using var app = data.CreateKestrelApp();
+        await using var app = await data.CreateKestrelAppAsync();
         await app.StartAsync(ct);
         string url = app.Urls.First();
 
@@ -98,7 +98,7 @@ public sealed class BrowserTests(SampleData data)
             string json = $"{{\"{longName}\":{{\"tokens\":1,\"cost\":7,\"duration\":1}}}}";
             await own.ExecuteAsync($"""INSERT INTO "Mission" ("name", "cost", "agentCosts", "startedAt", "completedAt") VALUES ('long', 7, {json}, {Time(0)}, {Time(1)})""");
 
-            await using var app = own.CreateKestrelApp();
+            await using var app = await own.CreateKestrelAppAsync();
             await app.StartAsync(ct);
             using var playwright = await Playwright.CreateAsync();
             await using var browser = await LaunchAsync(playwright);

@@ -30,7 +30,7 @@ public abstract class MigrationTests : IAsyncDisposable
         }
 
         var (host, verified) = await MigrateCommand.RunAsync(target, Ct);
-        using (host)
+        await using (host)
         {
             Assert.True(verified);
             await using (var context = target.CreateContext())
@@ -64,7 +64,7 @@ public abstract class MigrationTests : IAsyncDisposable
 
         // Again, on a database past Phase 9: nothing to apply, nothing to check, success.
         var (again, verifiedAgain) = await MigrateCommand.RunAsync(target, Ct);
-        again.Dispose();
+        await again.DisposeAsync();
         Assert.True(verifiedAgain);
     }
 
@@ -72,7 +72,7 @@ public abstract class MigrationTests : IAsyncDisposable
     public async Task LegacySeed_OnAMigratedDatabase_IsRefusedAndWritesNothing()
     {
         var target = CreateTarget();
-        using (var host = await SampleHost.StartAsync(target, createIfMissing: true, Ct))
+        await using (var host = await SampleHost.StartAsync(target, createIfMissing: true, Ct))
         {
             await SeedCommand.RunAsync(host, 5, Ct);
         }
@@ -106,7 +106,7 @@ public sealed class SqliteMigrationTests : MigrationTests
     {
         var target = CreateTarget();
         await LegacySeedCommand.RunAsync(target, users: 2, missions: 1, Ct);
-        using var host = (await MigrateCommand.RunAsync(target, Ct)).Host;
+        await using var host = (await MigrateCommand.RunAsync(target, Ct)).Host;
         await using var context = target.CreateContext();
         var columns = await context.Database.SqlQuery<SqliteColumn>(
             $"""SELECT 'UserProfile' AS "Table", name AS "Name", type AS "Type", "notnull" AS "NotNull", dflt_value AS "Default" FROM pragma_table_info('UserProfile') UNION ALL SELECT 'Mission', name, type, "notnull", dflt_value FROM pragma_table_info('Mission')""").ToListAsync(Ct);
@@ -130,7 +130,7 @@ public sealed class PostgresMigrationTests : MigrationTests
     {
         var target = CreateTarget();
         await LegacySeedCommand.RunAsync(target, users: 2, missions: 1, Ct);
-        using var host = (await MigrateCommand.RunAsync(target, Ct)).Host;
+        await using var host = (await MigrateCommand.RunAsync(target, Ct)).Host;
         await using var context = target.CreateContext();
         var columns = await context.Database.SqlQuery<PostgresColumn>($"""
             SELECT c.table_name AS "Table", c.column_name AS "Name", c.data_type AS "Type", c.is_nullable AS "Nullable",

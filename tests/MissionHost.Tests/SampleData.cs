@@ -31,7 +31,7 @@ public sealed class SampleData : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        using var host = await SampleHost.StartAsync(Target, createIfMissing: true, CancellationToken.None);
+        await using var host = await SampleHost.StartAsync(Target, createIfMissing: true, CancellationToken.None);
         await SeedCommand.RunAsync(host, 300, CancellationToken.None);
         await MissionsCommand.RunAsync(host, 4, 7, CancellationToken.None);
     }
@@ -50,8 +50,8 @@ public sealed class SampleData : IAsyncLifetime
     }
 
     /// <summary>The dashboard app on the in-memory test server.</summary>
-    internal WebApplication CreateTestApp(int rotationsPerMinute = 100, int failedAttemptsPerMinute = 100, Action<WebApplicationBuilder>? configure = null) =>
-        DashboardApp.Build(Target, [], builder =>
+    internal Task<WebApplication> CreateTestAppAsync(int rotationsPerMinute = 100, int failedAttemptsPerMinute = 100, Action<WebApplicationBuilder>? configure = null) =>
+        DashboardApp.BuildAsync(Target, [], builder =>
         {
             builder.WebHost.UseTestServer();
             Configure(builder, rotationsPerMinute, failedAttemptsPerMinute);
@@ -59,8 +59,8 @@ public sealed class SampleData : IAsyncLifetime
         });
 
     /// <summary>The dashboard app on Kestrel, on a free loopback port.</summary>
-    internal WebApplication CreateKestrelApp() =>
-        DashboardApp.Build(Target, ["--urls", "http://127.0.0.1:0"], builder => Configure(builder, 100, 100));
+    internal Task<WebApplication> CreateKestrelAppAsync() =>
+        DashboardApp.BuildAsync(Target, ["--urls", "http://127.0.0.1:0"], builder => Configure(builder, 100, 100));
 
     private static void Configure(WebApplicationBuilder builder, int rotationsPerMinute, int failedAttemptsPerMinute) =>
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

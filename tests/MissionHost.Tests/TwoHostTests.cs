@@ -35,8 +35,8 @@ public sealed class TwoHostTests
                 CREATE FUNCTION log_api_key_write() RETURNS trigger AS $$ BEGIN INSERT INTO "ApiKeyWrites" VALUES (NEW."id"); RETURN NEW; END $$ LANGUAGE plpgsql;
                 CREATE TRIGGER log_api_key_write AFTER UPDATE OF "apiKey" ON "UserProfile" FOR EACH ROW EXECUTE FUNCTION log_api_key_write();
                 """);
-            await using var a = data.CreateTestApp(configure: FastChecks);
-            await using var b = data.CreateTestApp(configure: FastChecks);
+            await using var a = await data.CreateTestAppAsync(configure: FastChecks);
+            await using var b = await data.CreateTestAppAsync(configure: FastChecks);
             await a.StartAsync(Ct);
             await b.StartAsync(Ct);
             var clientA = a.GetTestClient();
@@ -98,8 +98,8 @@ public sealed class TwoHostTests
         try
         {
             // Console hosts with appsettings.json's refresh interval (30 s): longer than this test.
-            using var a = await SampleHost.StartAsync(data.Target, createIfMissing: false, Ct);
-            using var b = await SampleHost.StartAsync(data.Target, createIfMissing: false, Ct);
+            await using var a = await SampleHost.StartAsync(data.Target, createIfMissing: false, Ct);
+            await using var b = await SampleHost.StartAsync(data.Target, createIfMissing: false, Ct);
             await a.KeyRing.RotateAsync("ops", Ct);
             await using (var context = a.CreateContext())
             {

@@ -31,7 +31,7 @@ public sealed class WebHardeningTests(SampleData data)
     public async Task Rotate_ManyUnauthenticatedRequests_NeverSpendTheAdminsPermits()
     {
         var logs = new FakeLogCollector();
-        await using var app = data.CreateTestApp(rotationsPerMinute: 2, failedAttemptsPerMinute: 3, configure: b => b.Logging.AddProvider(new FakeLoggerProvider(logs)));
+        await using var app = await data.CreateTestAppAsync(rotationsPerMinute: 2, failedAttemptsPerMinute: 3, configure: b => b.Logging.AddProvider(new FakeLoggerProvider(logs)));
         await app.StartAsync(Ct);
         await ApiTests.WaitForReencryption(app.GetTestClient()); // the start-up check may find work a previous test left; a rotation meanwhile is 409
         var client = app.GetTestClient();
@@ -61,7 +61,7 @@ public sealed class WebHardeningTests(SampleData data)
     [Fact]
     public async Task Rotate_PastTheAdminsRotationsPerMinute_Is429WithRetryAfter()
     {
-        await using var app = data.CreateTestApp(rotationsPerMinute: 2);
+        await using var app = await data.CreateTestAppAsync(rotationsPerMinute: 2);
         await app.StartAsync(Ct);
         await ApiTests.WaitForReencryption(app.GetTestClient()); // the start-up check may find work a previous test left; a rotation meanwhile is 409
         var client = app.GetTestClient();
@@ -85,7 +85,7 @@ public sealed class WebHardeningTests(SampleData data)
         await own.InitializeAsync();
         try
         {
-            await using var app = own.CreateTestApp();
+            await using var app = await own.CreateTestAppAsync();
             await app.StartAsync(Ct);
             await ApiTests.WaitForReencryption(app.GetTestClient()); // the start-up check may find work a previous test left; a rotation meanwhile is 409
             var client = app.GetTestClient();
@@ -137,12 +137,12 @@ public sealed class WebHardeningTests(SampleData data)
         try
         {
             // A rotation whose re-encryption never started (the process died right after it).
-            using (var host = await SampleHost.StartAsync(own.Target, createIfMissing: false, Ct))
+            await using (var host = await SampleHost.StartAsync(own.Target, createIfMissing: false, Ct))
             {
                 await host.KeyRing.RotateAsync("ops", Ct);
             }
 
-            await using var app = own.CreateTestApp();
+            await using var app = await own.CreateTestAppAsync();
             await app.StartAsync(Ct);
             var status = await ApiTests.WaitForReencryption(app.GetTestClient());
 
@@ -159,7 +159,7 @@ public sealed class WebHardeningTests(SampleData data)
     [Fact]
     public async Task Responses_CarryTheSecurityHeaders()
     {
-        await using var app = data.CreateTestApp();
+        await using var app = await data.CreateTestAppAsync();
         await app.StartAsync(Ct);
         var client = app.GetTestClient();
 
@@ -196,7 +196,7 @@ public sealed class WebHardeningTests(SampleData data)
             await own.ExecuteAsync($"""INSERT INTO "Mission" ("id", "name", "cost", "agentCosts", "startedAt", "completedAt") VALUES (901, 'mission-0901', 5, {json}, {started}, {started.AddSeconds(1)})""");
 
             var logs = new FakeLogCollector();
-            await using var app = own.CreateTestApp(configure: b => b.Logging.AddProvider(new FakeLoggerProvider(logs)));
+            await using var app = await own.CreateTestAppAsync(configure: b => b.Logging.AddProvider(new FakeLoggerProvider(logs)));
             await app.StartAsync(Ct);
             var client = app.GetTestClient();
 
@@ -229,9 +229,9 @@ public sealed class WebHardeningTests(SampleData data)
     [InlineData("a")]
     [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
     [InlineData("abababababababababababababababababab")]
-    public void Build_WeakAdminToken_IsRefusedWithoutEchoingIt(string token)
+    public async Task Build_WeakAdminToken_IsRefusedWithoutEchoingIt(string token)
     {
-        var error = Assert.Throws<ConfigurationException>(() => data.CreateTestApp(configure: b => b.Configuration["Dashboard:AdminToken"] = token));
+        var error = await Assert.ThrowsAsync<ConfigurationException>(() => data.CreateTestAppAsync(configure: b => b.Configuration["Dashboard:AdminToken"] = token));
 
         Assert.Contains("too weak", error.Message, StringComparison.Ordinal);
         if (token.Length >= 8)

@@ -102,7 +102,7 @@ public abstract class EncryptedPropertyTests(string provider)
     }
 
     [Fact]
-    public async Task LegacyValue_IsReadWhenAllowed_AndRewrittenAsVe1OnTheNextSave()
+    public async Task LegacyValue_IsReadWhenAllowed_AndRewrittenAsVe1WhenItsKeyVersionIsOlder()
     {
         var rings = await Rings.CreateAsync(allowLegacy: true);
         await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
@@ -110,15 +110,57 @@ public abstract class EncryptedPropertyTests(string provider)
         var legacy = LegacyCiphertexts.EncryptToBase64(rings.Current, 1, "old-key"u8.ToArray(), Encoding.UTF8.GetBytes("UserProfile.ApiKey"));
         await Sql.ExecuteAsync(context, "INSERT INTO \"Profiles\" (\"Email\", \"ApiKey\", \"KeyVersion\") VALUES ('legacy', @p0, 1)", legacy);
 
+        // Under the active version the row's keyVersion says nothing is stale: a save leaves the value alone.
         var profile = await context.Profiles.SingleAsync();
         Assert.Equal("old-key", profile.ApiKey);
         profile.Email = "legacy2";
         await context.SaveChangesAsync();
+        Assert.Equal(legacy, (string)(await Sql.ScalarAsync(context, "SELECT \"ApiKey\" FROM \"Profiles\""))!);
+
+        await rings.RotateAsync();
+        profile.Email = "legacy3";
+        await context.SaveChangesAsync();
 
         var stored = (string)(await Sql.ScalarAsync(context, "SELECT \"ApiKey\" FROM \"Profiles\""))!;
-        Assert.StartsWith("ve1:v1:", stored, StringComparison.Ordinal);
+        Assert.StartsWith("ve1:v2:", stored, StringComparison.Ordinal);
+        Assert.Equal(2, profile.KeyVersion);
         context.ChangeTracker.Clear();
         Assert.Equal("old-key", (await context.Profiles.SingleAsync()).ApiKey);
+    }
+
+    [Fact]
+    public void Converters_KeepNoStateBetweenValues()
+    {
+        // Every field of the codec behind a converter is fixed when the model is built: conversions are pure.
+#pragma warning disable EF1001 // The test inspects the package's own internal type.
+        var fields = typeof(Internal.EncryptedColumnCodec).GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public);
+#pragma warning restore EF1001
+        Assert.NotEmpty(fields);
+        Assert.All(fields, field => Assert.True(field.IsInitOnly, $"{field.Name} can change after construction"));
+        Assert.DoesNotContain(fields, field => field.FieldType.IsGenericType && field.FieldType.GetGenericTypeDefinition() == typeof(System.Runtime.CompilerServices.ConditionalWeakTable<,>));
+    }
+
+    [Fact]
+    public async Task SameStringInstance_InTwoEntities_IsEncryptedForEach_UnderTheActiveVersion()
+    {
+        var rings = await Rings.CreateAsync();
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
+        string shared = string.Concat("shared-", "secret");
+        await using (var context = db.CreateContext(rings.Encryptor))
+        {
+            context.Profiles.Add(new UserProfile { Email = "a", ApiKey = shared });
+            await context.SaveChangesAsync();
+            await rings.RotateAsync();
+            context.Profiles.Add(new UserProfile { Email = "b", ApiKey = shared });
+            await context.SaveChangesAsync();
+        }
+
+        await using (var context = db.CreateContext(rings.Encryptor))
+        {
+            var rows = await Sql.RowsAsync(context, "SELECT \"ApiKey\", \"KeyVersion\" FROM \"Profiles\" ORDER BY \"Email\"");
+            Assert.Equal([(1, 1L), (2, 2L)], rows.Select(r => (EnvelopeFormat.GetKeyVersion((string)r[0]!), Convert.ToInt64(r[1]))));
+            Assert.All(await context.Profiles.Select(p => p.ApiKey).ToListAsync(), key => Assert.Equal("shared-secret", key));
+        }
     }
 
     [Fact]

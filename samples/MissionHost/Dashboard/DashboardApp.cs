@@ -22,7 +22,7 @@ internal static class DashboardApp
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
-    public static WebApplication Build(DatabaseTarget target, string[] args, Action<WebApplicationBuilder>? configure = null)
+    public static async Task<WebApplication> BuildAsync(DatabaseTarget target, string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -36,7 +36,7 @@ internal static class DashboardApp
             throw new SampleException($"There is no database at {target.Paths.Database}. Run the sample first (for example: dotnet run --project samples/MissionHost -- --db {target.Paths.Database}).");
         }
 
-        MissionSchema.EnsureCurrentAsync(target, CancellationToken.None).GetAwaiter().GetResult();
+        await MissionSchema.EnsureCurrentAsync(target, cancellationToken);
         SampleHost.Register(builder.Services, builder.Configuration, target, createIfMissing: false);
         builder.Services.AddSingleton(sp => new KeyVersionCounts(
             sp.GetRequiredService<IDbContextFactory<MissionDbContext>>(),

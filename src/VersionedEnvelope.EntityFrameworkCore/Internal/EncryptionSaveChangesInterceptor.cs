@@ -7,11 +7,18 @@ using Microsoft.EntityFrameworkCore.Metadata;
 namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 
 /// <summary>
-/// Before a save: encrypts the values about to be written to columns with a <c>keyVersion</c> property (their converters
-/// then use these ciphertexts) and sets that property to the version in the header, and marks for rewriting the encrypted values of
-/// modified entities that were read from legacy or older-version ciphertexts. Unchanged entities are never written:
-/// that would overwrite a newer value another process saved.
+/// Before a save, for encrypted properties with a <c>keyVersion</c> property: sets that property to the active key
+/// version (the one the converter encrypts under when the command is built), and marks for rewriting the encrypted
+/// value of a modified entity whose <c>keyVersion</c>, as read, names another version. It learns versions from the
+/// entity alone and keeps no state, so the converters stay pure. Unchanged entities are never written: that would
+/// overwrite a newer value another process saved.
 /// </summary>
+/// <remarks>
+/// The version is read here and the value encrypted a moment later, when EF Core builds the command. Should a new
+/// version become active in between, the header is newer than <c>keyVersion</c>: the row then counts as stale, so
+/// re-encryption or the next save sets <c>keyVersion</c> again, and the inventory keeps the older version in use until
+/// then. The other way round, a header older than its <c>keyVersion</c>, cannot happen.
+/// </remarks>
 internal sealed class EncryptionSaveChangesInterceptor : SaveChangesInterceptor
 {
     public static readonly EncryptionSaveChangesInterceptor Instance = new();
@@ -62,31 +69,30 @@ internal sealed class EncryptionSaveChangesInterceptor : SaveChangesInterceptor
 
     private static void Prepare(EntityEntry entry, IProperty property, EncryptedColumnCodec codec)
     {
-        var value = entry.Property(property);
-        bool written = entry.State == EntityState.Added || value.IsModified;
-        if (!written && value.CurrentValue is { } current && codec.NeedsRewrite(current))
-        {
-            value.IsModified = true;
-            written = true;
-        }
-
-        if (!written)
-        {
-            return;
-        }
-
-        // Without a keyVersion property the converter encrypts the value when the command is built; with one, it is
-        // encrypted here so the column can be set to the version in the header that will be written.
+        // Without a keyVersion property the converter encrypts written values when the command is built, and
+        // re-encryption finds stale ones by their header.
         if (codec.KeyVersionProperty is not { } keyVersionProperty)
         {
             return;
         }
 
-        int version = value.CurrentValue is { } plaintext ? codec.Prepare(plaintext) : codec.Encryptor.ActiveKeyVersion;
+        var value = entry.Property(property);
         var keyVersion = entry.Property(keyVersionProperty);
-        if (keyVersion.CurrentValue is not int stored || stored != version)
+        int active = codec.Encryptor.ActiveKeyVersion;
+        if (entry.State != EntityState.Added && !value.IsModified)
         {
-            keyVersion.CurrentValue = version;
+            // Rewrite a modified entity's value read under another version: it is saved anyway, and this moves it on.
+            if (value.CurrentValue is null || keyVersion.OriginalValue is int read && read == active)
+            {
+                return;
+            }
+
+            value.IsModified = true;
+        }
+
+        if (keyVersion.CurrentValue is not int stored || stored != active)
+        {
+            keyVersion.CurrentValue = active;
         }
     }
 
