@@ -34,7 +34,9 @@ public static class EncryptedEntityDbContextExtensions
         where TEntity : class
     {
         ArgumentNullException.ThrowIfNull(context);
-        var run = new EntityReencryptionRun(EncryptedTableMap.For(context, typeof(TEntity)), options ?? new EntityReencryptionOptions());
+        options ??= new EntityReencryptionOptions();
+        var map = EncryptedTableMap.For(context, typeof(TEntity));
+        var run = new EntityReencryptionRun(map, new CiphertextRewrite(map, options), options);
         return run.RunAsync(context, cancellationToken);
     }
 
@@ -62,7 +64,8 @@ public static class EncryptedEntityDbContextExtensions
             map = EncryptedTableMap.For(first, typeof(TEntity));
         }
 
-        var run = new EntityReencryptionRun(map, options ?? new EntityReencryptionOptions());
+        options ??= new EntityReencryptionOptions();
+        var run = new EntityReencryptionRun(map, new CiphertextRewrite(map, options), options);
         return await run.RunAsync(async ct => await contextFactory.CreateDbContextAsync(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,6 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Linq.Expressions;
+using System.Reflection;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using VersionedEnvelope;
+using VersionedEnvelope.EntityFrameworkCore;
 using VersionedEnvelope.EntityFrameworkCore.Internal;
 
 // In EF Core's namespace, beside HasConversion and IsRequired, where properties are configured.
@@ -52,6 +56,68 @@ public static class EncryptedPropertyBuilderExtensions
         Mark(propertyBuilder, name, associatedData);
         return propertyBuilder;
     }
+
+    /// <summary>
+    /// Makes an encrypted string property searchable by equality through a blind index: a keyed hash of the (normalised)
+    /// value, cut to <see cref="BlindIndexOptions.Bits"/>, stored as <c>bi1:vN:…</c> in a shadow property and column
+    /// <paramref name="columnName"/> with a database index. Every save that writes the value writes its index; find rows
+    /// with <c>WhereBlindIndex</c>, or exactly with <c>FirstOrDefaultBlindAsync</c> and <c>ToListBlindAsync</c>. The
+    /// index leaks which rows share a value, never the value; see <see cref="BlindIndexPlanner"/> for the bits to keep.
+    /// </summary>
+    /// <param name="propertyBuilder">An encrypted string property (<c>IsEncrypted()</c> first, or <see cref="EncryptedAttribute"/>).</param>
+    /// <param name="columnName">The shadow property and column that hold the index, for example <c>email_bidx</c>.</param>
+    /// <param name="configure">Sets the bits, the normalisation and the name.</param>
+    /// <returns>The same builder.</returns>
+    /// <exception cref="InvalidOperationException">The property is not encrypted, or already has a blind index.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The bits are outside 8 to 256.</exception>
+    public static PropertyBuilder<string> HasBlindIndex(this PropertyBuilder<string> propertyBuilder, string columnName, Action<BlindIndexOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(propertyBuilder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(columnName);
+        var options = new BlindIndexOptions();
+        configure?.Invoke(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Bits, BlindIndexer.MinBits, "options.Bits");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Bits, BlindIndexer.MaxBits, "options.Bits");
+
+        var property = propertyBuilder.Metadata;
+        var entityType = (IMutableEntityType)property.DeclaringType;
+        string display = $"{entityType.ShortName()}.{property.Name}";
+        if (property[EncryptionAnnotations.Encrypted] is not true)
+        {
+            var attribute = property.PropertyInfo?.GetCustomAttribute<EncryptedAttribute>(inherit: true)
+                ?? throw new InvalidOperationException(
+                    $"{display} is not encrypted: call IsEncrypted() before HasBlindIndex(). A blind index beside a clear value would protect nothing.");
+            Mark(propertyBuilder, attribute.KeyVersionProperty, attribute.AssociatedData);
+        }
+
+        if (property[EncryptionAnnotations.BlindIndexProperty] is string existing)
+        {
+            throw new InvalidOperationException($"{display} already has a blind index, in '{existing}'.");
+        }
+
+        var index = entityType.FindProperty(columnName) ?? entityType.AddProperty(columnName, typeof(string));
+        if (index.ClrType != typeof(string) || !index.IsShadowProperty())
+        {
+            throw new InvalidOperationException($"{entityType.ShortName()} already has a property '{columnName}'; the blind index needs its own (shadow) property.");
+        }
+
+        index.IsNullable = true;
+        index.SetMaxLength(MaxIndexLength);
+        if (entityType.FindIndex(index) is null)
+        {
+            entityType.AddIndex(index);
+        }
+
+        var definition = new BlindIndexDefinition(columnName, options.Bits, options.Name ?? display, options.Normalize);
+        property.SetAnnotation(EncryptionAnnotations.BlindIndexProperty, columnName);
+        property.SetAnnotation(EncryptionAnnotations.BlindIndexBits, options.Bits);
+        property.SetAnnotation(EncryptionAnnotations.BlindIndexName, definition.Name);
+        EncryptedPropertyConvention.Bind(property, encryptor: null, indexer: null, definition);
+        return propertyBuilder;
+    }
+
+    /// <summary><c>bi1:v</c>, up to ten digits of version, a colon and 43 characters of base64url: 60, with room.</summary>
+    private const int MaxIndexLength = 64;
 
     private static void Mark(PropertyBuilder propertyBuilder, string? keyVersionProperty, string? associatedData)
     {

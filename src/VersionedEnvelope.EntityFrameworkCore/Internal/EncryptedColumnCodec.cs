@@ -13,10 +13,13 @@ internal sealed class EncryptedColumnCodec
 {
     private const int StackLimit = 1024;
     private readonly IEnvelopeEncryptor? _encryptor;
+    private readonly BlindIndexer? _indexer;
 
-    public EncryptedColumnCodec(IEnvelopeEncryptor? encryptor, string column, string? associatedData, string? keyVersionProperty)
+    public EncryptedColumnCodec(IEnvelopeEncryptor? encryptor, string column, string? associatedData, string? keyVersionProperty, BlindIndexDefinition? blindIndex = null, BlindIndexer? indexer = null)
     {
         _encryptor = encryptor;
+        _indexer = indexer;
+        BlindIndex = blindIndex;
         Column = column;
         AssociatedData = string.IsNullOrEmpty(associatedData) ? [] : Encoding.UTF8.GetBytes(associatedData);
         KeyVersionProperty = keyVersionProperty;
@@ -28,6 +31,51 @@ internal sealed class EncryptedColumnCodec
     public byte[] AssociatedData { get; }
 
     public string? KeyVersionProperty { get; }
+
+    /// <summary>The property's blind index, if it has one.</summary>
+    public BlindIndexDefinition? BlindIndex { get; }
+
+    private BlindIndexer Indexer => _indexer ?? throw new InvalidOperationException(
+        $"The blind index of {Column} needs the key ring: configure the context with optionsBuilder.UseVersionedEnvelope(serviceProvider), or pass the key ring to UseVersionedEnvelope(encryptor, keyRing).");
+
+    /// <summary>The index of a value, under the newest index key, to store beside it.</summary>
+    public string ComputeIndex(string plaintext)
+    {
+        var index = BlindIndex!;
+        return Indexer.Compute(index.Name, index.Bits, Normalize(plaintext));
+    }
+
+    /// <summary>The value's index under every index key version in the ring: what a lookup compares the column with.</summary>
+    public IReadOnlyList<string> ComputeLookup(string value)
+    {
+        var index = BlindIndex!;
+        return Indexer.ComputeForLookup(index.Name, index.Bits, Normalize(value));
+    }
+
+    /// <summary>The index key version new indexes are written under.</summary>
+    public int ActiveIndexKeyVersion => Indexer.ActiveIndexKeyVersion;
+
+    /// <summary>The value as the index sees it (normalised), for comparing candidates exactly.</summary>
+    public string Normalize(string value)
+    {
+        if (BlindIndex?.Normalize is not { } normalize)
+        {
+            return value;
+        }
+
+        string? normalized;
+        try
+        {
+            normalized = normalize(value);
+        }
+        catch (Exception ex)
+        {
+            // The value stays out of the message: it is the secret.
+            throw new InvalidOperationException($"The blind index normalisation of {Column} threw {ex.GetType().Name}.", ex);
+        }
+
+        return normalized ?? throw new InvalidOperationException($"The blind index normalisation of {Column} returned null.");
+    }
 
     public IEnvelopeEncryptor Encryptor => _encryptor ?? throw new InvalidOperationException(
         $"The encrypted property {Column} cannot be read or written: the context has no encryptor. Configure it with optionsBuilder.UseVersionedEnvelope(serviceProvider) or UseVersionedEnvelope(encryptor).");

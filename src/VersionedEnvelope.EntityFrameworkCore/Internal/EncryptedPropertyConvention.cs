@@ -10,10 +10,11 @@ namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 /// Finds encrypted properties (<c>IsEncrypted()</c> or <see cref="EncryptedAttribute"/>), checks them and gives each a
 /// converter bound to the context's encryptor and to its column's associated data.
 /// </summary>
-internal sealed class EncryptedPropertyConvention(IEnvelopeEncryptor? encryptor) : IModelFinalizingConvention
+internal sealed class EncryptedPropertyConvention(IEnvelopeEncryptor? encryptor, IKeyRingProvider? keyRing) : IModelFinalizingConvention
 {
     public void ProcessModelFinalizing(IConventionModelBuilder modelBuilder, IConventionContext<IConventionModelBuilder> context)
     {
+        var indexer = keyRing is null ? null : new BlindIndexer(keyRing);
         foreach (var entityType in modelBuilder.Metadata.GetEntityTypes())
         {
             foreach (var property in entityType.GetDeclaredProperties())
@@ -28,7 +29,12 @@ internal sealed class EncryptedPropertyConvention(IEnvelopeEncryptor? encryptor)
 
                 if (property[EncryptionAnnotations.Encrypted] is true)
                 {
-                    Bind((IMutableProperty)property, encryptor);
+                    Bind((IMutableProperty)property, encryptor, indexer);
+                }
+                else if (property[EncryptionAnnotations.BlindIndexProperty] is string)
+                {
+                    throw new InvalidOperationException(
+                        $"{entityType.ShortName()}.{property.Name} has a blind index but is not encrypted: call IsEncrypted() (or add [Encrypted]) on it. A blind index beside a clear value would protect nothing.");
                 }
             }
         }
@@ -37,8 +43,11 @@ internal sealed class EncryptedPropertyConvention(IEnvelopeEncryptor? encryptor)
     }
 
     /// <summary>Gives an encrypted property its converter (unbound when the context has no encryptor: it then refuses to convert).</summary>
-    public static void Bind(IMutableProperty property, IEnvelopeEncryptor? encryptor)
+    public static void Bind(IMutableProperty property, IEnvelopeEncryptor? encryptor, BlindIndexer? indexer = null, BlindIndexDefinition? blindIndex = null)
     {
+        // A blind index's normalisation is a delegate, which no annotation can hold (migrations write annotations as
+        // code): it travels on the converter's codec from HasBlindIndex to the binding made when the model is finalised.
+        blindIndex ??= EncryptionSaveChangesInterceptor.GetCodec(property)?.BlindIndex;
         var entityType = property.DeclaringType;
         string column = $"{entityType.ShortName()}.{property.Name}";
         string? keyVersion = (string?)property[EncryptionAnnotations.KeyVersionProperty];
@@ -53,7 +62,12 @@ internal sealed class EncryptedPropertyConvention(IEnvelopeEncryptor? encryptor)
             }
         }
 
-        var codec = new EncryptedColumnCodec(encryptor, column, associatedData, keyVersion);
+        var codec = new EncryptedColumnCodec(encryptor, column, associatedData, keyVersion, blindIndex, indexer);
+        if (blindIndex is not null && property.ClrType != typeof(string))
+        {
+            throw new InvalidOperationException($"The property {column} is {property.ClrType.Name}; only string properties can have a blind index.");
+        }
+
         if (property.ClrType == typeof(string))
         {
             property.SetValueConverter(new EncryptedTextConverter(codec));

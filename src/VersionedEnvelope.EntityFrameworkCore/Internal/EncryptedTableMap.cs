@@ -65,7 +65,10 @@ internal sealed class EncryptedTableMap
             string? keyVersion = codec.KeyVersionProperty is { } name
                 ? sql.DelimitIdentifier(entityType.FindProperty(name)!.GetColumnName(table)!)
                 : null;
-            columns.Add(new EncryptedColumnMap(property.Name, sql.DelimitIdentifier(property.GetColumnName(table)!), codec, property.ClrType == typeof(string), keyVersion));
+            string? blindIndex = codec.BlindIndex is { } index
+                ? sql.DelimitIdentifier(entityType.FindProperty(index.IndexProperty)!.GetColumnName(table)!)
+                : null;
+            columns.Add(new EncryptedColumnMap(property.Name, sql.DelimitIdentifier(property.GetColumnName(table)!), codec, property.ClrType == typeof(string), keyVersion, blindIndex));
         }
 
         if (columns.Count == 0)
@@ -84,5 +87,5 @@ internal sealed class EncryptedTableMap
     }
 }
 
-/// <summary>One encrypted column: its delimited name, codec, form and <c>keyVersion</c> column.</summary>
-internal sealed record EncryptedColumnMap(string Property, string Column, EncryptedColumnCodec Codec, bool IsText, string? KeyVersionColumn);
+/// <summary>One encrypted column: its delimited name, codec, form, <c>keyVersion</c> column and blind index column.</summary>
+internal sealed record EncryptedColumnMap(string Property, string Column, EncryptedColumnCodec Codec, bool IsText, string? KeyVersionColumn, string? BlindIndexColumn);

@@ -9,7 +9,7 @@ internal sealed class EncryptionConventionSetPlugin(IDbContextOptions options) :
 {
     public ConventionSet ModifyConventions(ConventionSet conventionSet)
     {
-        conventionSet.ModelFinalizingConventions.Insert(0, new EncryptedPropertyConvention(options.FindExtension<EncryptionOptionsExtension>()?.Encryptor));
+        conventionSet.ModelFinalizingConventions.Insert(0, new EncryptedPropertyConvention(options.FindExtension<EncryptionOptionsExtension>()?.Encryptor, options.FindExtension<EncryptionOptionsExtension>()?.KeyRing));
         return conventionSet;
     }
 }

@@ -69,14 +69,46 @@ internal sealed class EncryptionSaveChangesInterceptor : SaveChangesInterceptor
 
     private static void Prepare(EntityEntry entry, IProperty property, EncryptedColumnCodec codec)
     {
+        var value = entry.Property(property);
+
         // Without a keyVersion property the converter encrypts written values when the command is built, and
         // re-encryption finds stale ones by their header.
-        if (codec.KeyVersionProperty is not { } keyVersionProperty)
+        if (codec.KeyVersionProperty is { } keyVersionProperty)
+        {
+            PrepareKeyVersion(entry, value, keyVersionProperty, codec);
+        }
+
+        if (codec.BlindIndex is { } blindIndex)
+        {
+            PrepareBlindIndex(entry, value, blindIndex, codec);
+        }
+    }
+
+    /// <summary>
+    /// Writes the blind index with the value: on insert, when the value changes, and when a modified entity's index is
+    /// missing or under an older index key (so saves move indexes forward as a backfill does).
+    /// </summary>
+    private static void PrepareBlindIndex(EntityEntry entry, PropertyEntry value, BlindIndexDefinition blindIndex, EncryptedColumnCodec codec)
+    {
+        var stored = entry.Property(blindIndex.IndexProperty);
+        string? current = (string?)stored.CurrentValue;
+        bool write = entry.State == EntityState.Added || value.IsModified || (value.CurrentValue is null
+            ? current is not null
+            : current is null || !BlindIndexer.TryGetIndexKeyVersion(current, out int version) || version != codec.ActiveIndexKeyVersion);
+        if (!write)
         {
             return;
         }
 
-        var value = entry.Property(property);
+        string? computed = value.CurrentValue is string plaintext ? codec.ComputeIndex(plaintext) : null;
+        if (!string.Equals(current, computed, StringComparison.Ordinal))
+        {
+            stored.CurrentValue = computed;
+        }
+    }
+
+    private static void PrepareKeyVersion(EntityEntry entry, PropertyEntry value, string keyVersionProperty, EncryptedColumnCodec codec)
+    {
         var keyVersion = entry.Property(keyVersionProperty);
         int active = codec.Encryptor.ActiveKeyVersion;
         if (entry.State != EntityState.Added && !value.IsModified)

@@ -2,7 +2,6 @@ using System.ComponentModel;
 using System.Data;
 using System.Data.Common;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
@@ -12,18 +11,20 @@ using VersionedEnvelope.EntityFrameworkCore.Reencryption;
 namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 
 /// <summary>
-/// One re-encryption pass over a table in SQL: pages of stale rows by keyset (<c>WHERE key &gt; @last ORDER BY key</c>,
-/// never OFFSET), each value rewrapped (VE1: only the data key; legacy: decrypted and encrypted anew), each batch written
-/// in one transaction by updates that only apply where the row still holds the ciphertext that was read, so a value
-/// the application changed meanwhile is never overwritten: it is counted as skipped and the next pass sees it.
+/// One pass over a table in SQL: pages of rows that may need work by keyset (<c>WHERE key &gt; @last ORDER BY key</c>,
+/// never OFFSET), each row's new values from the pass's <see cref="RowRewrite"/> (re-encryption, or a blind index
+/// backfill), each batch written in one transaction by updates that only apply where the row still holds what was
+/// read, so a value the application changed meanwhile is never overwritten: it is counted as skipped and the next pass
+/// sees it.
 /// </summary>
 internal sealed class EntityReencryptionRun
 {
     /// <summary>Parameters per set-based update (about 1,000 rows of one column): far below SQLite's and PostgreSQL's limits.</summary>
     private const int MaxParametersPerUpdate = 3_000;
     private readonly EncryptedTableMap _map;
+    private readonly RowRewrite _rewrite;
+    private readonly IReadOnlyList<RewriteColumn> _columns;
     private readonly EntityReencryptionOptions _options;
-    private readonly IEnvelopeEncryptor _encryptor;
     private readonly int _active;
     private readonly long _started = TimeProvider.System.GetTimestamp();
     private readonly object _gate = new();
@@ -35,14 +36,15 @@ internal sealed class EntityReencryptionRun
     private long _nextToFinish;
     private string? _checkpoint;
 
-    public EntityReencryptionRun(EncryptedTableMap map, EntityReencryptionOptions options)
+    public EntityReencryptionRun(EncryptedTableMap map, RowRewrite rewrite, EntityReencryptionOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDegreeOfParallelism, 1, nameof(options.MaxDegreeOfParallelism));
         _map = map;
+        _rewrite = rewrite;
+        _columns = rewrite.Columns;
         _options = options;
-        _encryptor = map.Columns[0].Codec.Encryptor;
-        _active = _encryptor.ActiveKeyVersion;
+        _active = rewrite.TargetVersion;
         _checkpoint = options.ResumeAfter;
     }
 
@@ -196,7 +198,7 @@ internal sealed class EntityReencryptionRun
             command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
             var (top, limit) = _map.RowLimit(_options.BatchSize);
             var select = new StringBuilder($"SELECT {top}{_map.KeyColumn}");
-            foreach (var column in _map.Columns)
+            foreach (var column in _columns)
             {
                 select.Append(", ").Append(column.Column).Append(", ").Append(column.KeyVersionColumn ?? "NULL");
             }
@@ -208,7 +210,7 @@ internal sealed class EntityReencryptionRun
                 Parameter(command, "@after", after, null);
             }
 
-            if (StalePredicate() is { } stale)
+            if (_rewrite.StalePredicate() is { } stale)
             {
                 where.Add(stale);
             }
@@ -226,8 +228,8 @@ internal sealed class EntityReencryptionRun
             await using var readerLifetime = reader.ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var values = new object?[_map.Columns.Count];
-                var versions = new int?[_map.Columns.Count];
+                var values = new object?[_columns.Count];
+                var versions = new int?[_columns.Count];
                 for (int i = 0; i < values.Length; i++)
                 {
                     values[i] = reader.IsDBNull(1 + (2 * i)) ? null : reader.GetValue(1 + (2 * i));
@@ -245,33 +247,6 @@ internal sealed class EntityReencryptionRun
         }
     }
 
-    /// <summary>Rows that may need work, in SQL; <see langword="null"/> when only the values can tell (binary, headers verified).</summary>
-    private string? StalePredicate()
-    {
-        string currentPrefix = string.Create(CultureInfo.InvariantCulture, $"'ve1:v{_active}:%'");
-        var any = new List<string>();
-        foreach (var column in _map.Columns)
-        {
-            if (column.KeyVersionColumn is { } kv)
-            {
-                any.Add(string.Create(CultureInfo.InvariantCulture, $"{kv} < {_active} OR {kv} > {_active} OR {kv} IS NULL"));
-                if (!_options.VerifyHeaders)
-                {
-                    continue;
-                }
-            }
-
-            if (!column.IsText)
-            {
-                return null;
-            }
-
-            any.Add($"({column.Column} IS NOT NULL AND {column.Column} NOT LIKE {currentPrefix})");
-        }
-
-        return $"({string.Join(" OR ", any)})";
-    }
-
     private async Task WriteBatchAsync(DbContext context, long sequence, List<Row> rows, CancellationToken cancellationToken)
     {
         if (_options.BeforeWriteBatch is { } beforeWrite)
@@ -286,7 +261,7 @@ internal sealed class EntityReencryptionRun
         {
             try
             {
-                if (Reencrypt(row) is { } newValues)
+                if (_rewrite.Rewrite(row.Values, row.Versions) is { } newValues)
                 {
                     updates.Add((row, newValues));
                 }
@@ -367,51 +342,6 @@ internal sealed class EntityReencryptionRun
         }
     }
 
-    /// <summary>New values and key versions for a row, or <see langword="null"/> when it is already current.</summary>
-    private object?[]? Reencrypt(Row row)
-    {
-        var newValues = new object?[_map.Columns.Count];
-        bool changed = false;
-        for (int i = 0; i < newValues.Length; i++)
-        {
-            var column = _map.Columns[i];
-            object? value = row.Values[i];
-            newValues[i] = value switch
-            {
-                null => null,
-                string text => ReencryptText(column, text),
-                byte[] binary => ReencryptBinary(column, binary),
-                _ => throw new EnvelopeException(EnvelopeErrorReason.Malformed, $"{column.Property} holds a {value.GetType().Name}, not a ciphertext."),
-            };
-            changed |= !ReferenceEquals(newValues[i], value) || (column.KeyVersionColumn is not null && row.Versions[i] != _active);
-        }
-
-        return changed ? newValues : null;
-    }
-
-    private string ReencryptText(EncryptedColumnMap column, string text) =>
-        EnvelopeFormat.TryGetKeyVersion(text, out int version) && version == _active
-            ? text
-            : _encryptor.ReencryptText(text, column.Codec.AssociatedData, out _);
-
-    private byte[] ReencryptBinary(EncryptedColumnMap column, byte[] binary)
-    {
-        if (EnvelopeFormat.TryGetKeyVersion(binary, out int version))
-        {
-            return version == _active ? binary : _encryptor.Rewrap(binary);
-        }
-
-        var decrypted = _encryptor.Decrypt(binary, column.Codec.AssociatedData);
-        try
-        {
-            return _encryptor.Encrypt(decrypted.Plaintext, column.Codec.AssociatedData);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(decrypted.Plaintext);
-        }
-    }
-
     /// <summary>Writes the batch's updates; returns the keys of the rows that still held what was read (the others changed meanwhile).</summary>
     private async Task<List<object>> UpdateAsync(DbConnection connection, DbTransaction transaction, List<(Row Row, object?[] NewValues)> updates, CancellationToken cancellationToken)
     {
@@ -423,7 +353,7 @@ internal sealed class EntityReencryptionRun
 
         if (_map.SupportsUpdateFromValues && !_options.UpdateRowByRow)
         {
-            foreach (var chunk in updates.Chunk(MaxParametersPerUpdate / (1 + (2 * _map.Columns.Count))))
+            foreach (var chunk in updates.Chunk(MaxParametersPerUpdate / (1 + (2 * _columns.Count))))
             {
                 var command = connection.CreateCommand();
                 await using var commandLifetime = command.ConfigureAwait(false);
@@ -468,11 +398,11 @@ internal sealed class EntityReencryptionRun
         {
             values.Append(values.Length == 0 ? "(" : ", (");
             values.Append(Parameter(command, $"@v{n++}", row.Key, null));
-            for (int i = 0; i < _map.Columns.Count; i++)
+            for (int i = 0; i < _columns.Count; i++)
             {
-                var type = _map.Columns[i].IsText ? DbType.String : DbType.Binary;
+                var type = _columns[i].IsText ? DbType.String : DbType.Binary;
                 values.Append(", ").Append(Parameter(command, $"@v{n++}", row.Values[i], type));
-                values.Append(", ").Append(Parameter(command, $"@v{n++}", newValues[i], type));
+                values.Append(", ").Append(Parameter(command, $"@v{n++}", _columns[i].Written ? newValues[i] : null, type));
             }
 
             values.Append(')');
@@ -481,18 +411,22 @@ internal sealed class EntityReencryptionRun
         // VALUES columns are column1, column2, … on both PostgreSQL and SQLite: key, then (old, new) per column.
         var set = new List<string>();
         var where = new List<string> { $"{_map.Table}.{_map.KeyColumn} = d.column1" };
-        for (int i = 0; i < _map.Columns.Count; i++)
+        for (int i = 0; i < _columns.Count; i++)
         {
-            var column = _map.Columns[i];
+            var column = _columns[i];
             string old = string.Create(CultureInfo.InvariantCulture, $"d.column{2 + (2 * i)}");
             string @new = string.Create(CultureInfo.InvariantCulture, $"d.column{3 + (2 * i)}");
+            where.Add($"({_map.Table}.{column.Column} = {old} OR ({_map.Table}.{column.Column} IS NULL AND {old} IS NULL))");
+            if (!column.Written)
+            {
+                continue;
+            }
+
             set.Add($"{column.Column} = {@new}");
             if (column.KeyVersionColumn is { } kv)
             {
                 set.Add(string.Create(CultureInfo.InvariantCulture, $"{kv} = {_active}"));
             }
-
-            where.Add($"({_map.Table}.{column.Column} = {old} OR ({_map.Table}.{column.Column} IS NULL AND {old} IS NULL))");
         }
 
         // RETURNING names the rows the condition let through (PostgreSQL; SQLite 3.35+): exactly the ones this batch wrote.
@@ -521,7 +455,7 @@ internal sealed class EntityReencryptionRun
         Parameter(command, "@k", row.Key, null);
         for (int i = 0; i < newValues.Length; i++)
         {
-            var column = _map.Columns[i];
+            var column = _columns[i];
             if (!ReferenceEquals(newValues[i], row.Values[i]))
             {
                 set.Add($"{column.Column} = @n{i}");

@@ -16,9 +16,35 @@ public sealed class KeyRing
     /// <param name="history">The audit trail, oldest first; empty when omitted.</param>
     /// <exception cref="ArgumentNullException"><paramref name="keys"/> is null or holds null.</exception>
     /// <exception cref="ArgumentException">Versions repeat, or not exactly one version is active.</exception>
+    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "Kept as it shipped; the overload with index keys takes every parameter explicitly.")]
     public KeyRing(IEnumerable<EnvelopeKey> keys, IEnumerable<KeyRingEvent>? history = null)
+        : this(keys, history, indexKeys: null)
+    {
+    }
+
+    /// <summary>Creates a ring from its key versions, audit trail and blind index keys.</summary>
+    /// <param name="keys">The key versions; versions are unique and exactly one is <see cref="KeyState.Active"/>.</param>
+    /// <param name="history">The audit trail, oldest first; empty when null.</param>
+    /// <param name="indexKeys">
+    /// The blind index keys, versioned apart from <paramref name="keys"/>; none when null. Versions are unique, each has
+    /// its material, and the newest computes new indexes.
+    /// </param>
+    /// <exception cref="ArgumentNullException"><paramref name="keys"/> is null or holds null.</exception>
+    /// <exception cref="ArgumentException">Versions repeat, not exactly one version is active, or an index key has no material.</exception>
+    public KeyRing(IEnumerable<EnvelopeKey> keys, IEnumerable<KeyRingEvent>? history, IEnumerable<EnvelopeKey>? indexKeys)
     {
         ArgumentNullException.ThrowIfNull(keys);
+        var index = new SortedDictionary<int, EnvelopeKey>();
+        foreach (var key in indexKeys ?? [])
+        {
+            ArgumentNullException.ThrowIfNull(key, nameof(indexKeys));
+            if (!key.HasMaterial || !index.TryAdd(key.Version, key))
+            {
+                throw new ArgumentException($"Index key version {key.Version} appears more than once or has no material.", nameof(indexKeys));
+            }
+        }
+
+        IndexKeys = [.. index.Values];
         _byVersion = [];
         EnvelopeKey? active = null;
         foreach (var key in keys)
@@ -75,7 +101,7 @@ public sealed class KeyRing
             k.Version == activating ? k.WithState(KeyState.Active)
             : k.State == KeyState.Active || due.Contains(k) ? k.WithState(KeyState.DecryptOnly)
             : k);
-        return new KeyRing(keys, History);
+        return new KeyRing(keys, History, IndexKeys);
     }
 
     /// <summary>The version that encrypts.</summary>
@@ -93,11 +119,43 @@ public sealed class KeyRing
     /// <summary>The audit trail, oldest first.</summary>
     public IReadOnlyList<KeyRingEvent> History { get; }
 
-    /// <summary>Creates a ring with one fresh active key, version 1.</summary>
+    /// <summary>
+    /// The blind index keys, oldest first. They are versioned apart from <see cref="Keys"/> (a rotation of data keys
+    /// leaves them as they are); the newest computes new indexes and lookups ask for every one.
+    /// </summary>
+    public IReadOnlyList<EnvelopeKey> IndexKeys { get; }
+
+    /// <summary>The newest blind index key, or <see langword="null"/> when the ring has none.</summary>
+    public EnvelopeKey? ActiveIndexKey => IndexKeys.Count == 0 ? null : IndexKeys[^1];
+
+    /// <summary>Finds a blind index key version.</summary>
+    /// <param name="version">The index key version.</param>
+    /// <param name="key">The key, when found.</param>
+    /// <returns>Whether the ring has the version.</returns>
+    public bool TryGetIndexKey(int version, [NotNullWhen(true)] out EnvelopeKey? key)
+    {
+        key = IndexKeys.FirstOrDefault(k => k.Version == version);
+        return key is not null;
+    }
+
+    /// <summary>Returns a ring with the given blind index keys, the same data keys, and the event appended to the history.</summary>
+    /// <param name="indexKeys">The index keys of the new ring.</param>
+    /// <param name="keyRingEvent">The audit event to append, if any.</param>
+    /// <returns>The new ring.</returns>
+    public KeyRing WithIndexKeys(IEnumerable<EnvelopeKey> indexKeys, KeyRingEvent? keyRingEvent = null)
+    {
+        ArgumentNullException.ThrowIfNull(indexKeys);
+        return new KeyRing(Keys, keyRingEvent is null ? History : History.Append(keyRingEvent), indexKeys);
+    }
+
+    /// <summary>Creates a ring with one fresh active key, version 1, and a blind index key, version 1.</summary>
     /// <param name="timeProvider">The clock for the creation time; <see cref="TimeProvider.System"/> when omitted.</param>
     /// <returns>The new ring.</returns>
-    public static KeyRing CreateNew(TimeProvider? timeProvider = null) =>
-        new([EnvelopeKey.Generate(1, KeyState.Active, (timeProvider ?? TimeProvider.System).GetUtcNow())]);
+    public static KeyRing CreateNew(TimeProvider? timeProvider = null)
+    {
+        var now = (timeProvider ?? TimeProvider.System).GetUtcNow();
+        return new([EnvelopeKey.Generate(1, KeyState.Active, now)], null, [EnvelopeKey.Generate(1, KeyState.Active, now)]);
+    }
 
     /// <summary>Creates a ring from raw 256-bit keys: the given version active, every other one decrypt-only.</summary>
     /// <param name="keys">Key material by version; each exactly 32 bytes.</param>
@@ -135,7 +193,7 @@ public sealed class KeyRing
     {
         ArgumentNullException.ThrowIfNull(key);
         var keys = Keys.Where(k => k.Version != key.Version).Append(key);
-        return new KeyRing(keys, keyRingEvent is null ? History : History.Append(keyRingEvent));
+        return new KeyRing(keys, keyRingEvent is null ? History : History.Append(keyRingEvent), IndexKeys);
     }
 
     /// <summary>Describes the versions and states; never key material.</summary>

@@ -17,4 +17,10 @@ public enum KeyRingEventKind
 
     /// <summary>The ring was sealed anew under the protectors configured now (<see cref="KeyRingManager.ReprotectAsync"/>); no key changed.</summary>
     Reprotected = 5,
+
+    /// <summary>A new blind index key version was added (<see cref="KeyRingManager.RotateIndexKeyAsync"/>); data keys are unchanged.</summary>
+    IndexKeyRotated = 6,
+
+    /// <summary>An old blind index key version was removed, once no index was left under it (<see cref="KeyRingManager.RetireIndexKeyAsync"/>).</summary>
+    IndexKeyRetired = 7,
 }

@@ -40,4 +40,10 @@ internal static partial class KeyRingLog
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Watching the key ring store for changes failed; trying again, and refreshing periodically meanwhile.")]
     public static partial void ChangeWatchFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Blind index key rotated: version {Version} computes new indexes (by {By}).")]
+    public static partial void IndexKeyRotated(ILogger logger, int version, string by);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Blind index key version {Version} was retired (by {By}).")]
+    public static partial void IndexKeyRetired(ILogger logger, int version, string by);
 }

@@ -258,13 +258,13 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
                 if (_options.ActivationDelay > TimeSpan.Zero)
                 {
                     // Known to every host (decrypts) from the next refresh on; encrypts from the same moment everywhere.
-                    return new KeyRing(current.Keys.Append(EnvelopeKey.GeneratePending(version, now, now + _options.ActivationDelay)), history);
+                    return new KeyRing(current.Keys.Append(EnvelopeKey.GeneratePending(version, now, now + _options.ActivationDelay)), history, current.IndexKeys);
                 }
 
                 var keys = current.Keys
                     .Select(k => k.State == KeyState.Active ? k.WithState(KeyState.DecryptOnly) : k)
                     .Append(EnvelopeKey.Generate(version, KeyState.Active, now));
-                return new KeyRing(keys, history);
+                return new KeyRing(keys, history, current.IndexKeys);
             },
             cancellationToken).ConfigureAwait(false);
         var rotated = ring.History[^1];
@@ -286,9 +286,81 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(by);
         var ring = await UpdateAsync(
-            current => new KeyRing(current.Keys, current.History.Append(new KeyRingEvent(KeyRingEventKind.Reprotected, current.ActiveVersion, Now(), by))),
+            current => new KeyRing(current.Keys, current.History.Append(new KeyRingEvent(KeyRingEventKind.Reprotected, current.ActiveVersion, Now(), by)), current.IndexKeys),
             cancellationToken).ConfigureAwait(false);
         KeyRingLog.StateChanged(_logger, ring.ActiveVersion, ring.ActiveKey.State, by);
+    }
+
+    /// <summary>
+    /// Adds a new blind index key version (the first, when the ring has none), audited as
+    /// <see cref="KeyRingEventKind.IndexKeyRotated"/>. New indexes are computed under it from the next save on; lookups ask
+    /// for every index key version in the ring, so they keep working while a backfill moves the stored indexes
+    /// (<c>BackfillBlindIndexAsync</c> in the EF Core package). Data keys are not touched, and rotating them never touches this.
+    /// </summary>
+    /// <param name="rotatedBy">Who rotates (recorded in the audit trail).</param>
+    /// <param name="cancellationToken">Cancels before the save commits.</param>
+    /// <returns>The rotation event, with the new index key version.</returns>
+    /// <exception cref="NotSupportedException">The store is read-only (a static ring from options).</exception>
+    public async Task<KeyRotationEvent> RotateIndexKeyAsync(string rotatedBy, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(rotatedBy);
+        var ring = await UpdateAsync(
+            current =>
+            {
+                var now = Now();
+                int version = checked((current.ActiveIndexKey?.Version ?? 0) + 1);
+                var indexKeys = current.IndexKeys.Select(k => k.WithState(KeyState.DecryptOnly)).Append(EnvelopeKey.Generate(version, KeyState.Active, now));
+                return current.WithIndexKeys(indexKeys, new KeyRingEvent(KeyRingEventKind.IndexKeyRotated, version, now, rotatedBy));
+            },
+            cancellationToken).ConfigureAwait(false);
+        var rotated = ring.History[^1];
+        KeyRingLog.IndexKeyRotated(_logger, rotated.Version, rotated.By);
+        return new KeyRotationEvent(rotated.Version, rotated.At, rotated.By);
+    }
+
+    /// <summary>
+    /// Removes an old blind index key version, audited as <see cref="KeyRingEventKind.IndexKeyRetired"/>. Without
+    /// <paramref name="force"/> it is refused unless <paramref name="inventory"/> (from <c>GetBlindIndexUsageAsync</c> over
+    /// every blind index column) shows no index left under the version and nothing unreadable. Never the newest version.
+    /// </summary>
+    /// <param name="version">The index key version.</param>
+    /// <param name="by">Who retires it.</param>
+    /// <param name="inventory">Counts of stored indexes by index key version, taken after the backfill.</param>
+    /// <param name="force">Remove it even if indexes still use it: lookups no longer find those rows until they are backfilled.</param>
+    /// <param name="cancellationToken">Cancels before the save commits.</param>
+    /// <returns>A task that completes when the change is saved.</returns>
+    /// <exception cref="KeyDestructionRefusedException">The inventory does not show the version unused; nothing was changed.</exception>
+    /// <exception cref="InvalidOperationException">The version is the newest or not in the ring.</exception>
+    public async Task RetireIndexKeyAsync(int version, string by, KeyUsageInventory? inventory, bool force = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        await UpdateAsync(
+            current =>
+            {
+                if (!current.TryGetIndexKey(version, out _))
+                {
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The key ring has no index key version {version}."));
+                }
+
+                if (current.ActiveIndexKey!.Version == version)
+                {
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Index key version {version} computes new indexes; rotate the index key first."));
+                }
+
+                string? refusal = force ? null
+                    : inventory is null ? "no blind index inventory was given to show it is unused (pass one, or force)"
+                    : inventory.Malformed > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory holds {inventory.Malformed} unreadable indexes, so it cannot show the version unused")
+                    : inventory.CountOf(version) > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory shows {inventory.CountOf(version)} indexes under it; backfill them first (or force)")
+                    : null;
+                if (refusal is not null)
+                {
+                    throw new KeyDestructionRefusedException(string.Create(CultureInfo.InvariantCulture, $"Index key version {version} was not retired: {refusal}."));
+                }
+
+                return current.WithIndexKeys(current.IndexKeys.Where(k => k.Version != version), new KeyRingEvent(KeyRingEventKind.IndexKeyRetired, version, Now(), by));
+            },
+            cancellationToken).ConfigureAwait(false);
+        KeyRingLog.IndexKeyRetired(_logger, version, by);
     }
 
     /// <summary>Retires a version: decryption under it is refused until it is reinstated. Never the active version.</summary>

@@ -14,6 +14,10 @@ internal sealed class KeyRingFileDocument
     public List<KeyRingFileKey>? Keys { get; set; }
 
     public List<KeyRingFileEvent>? History { get; set; }
+
+    /// <summary>The blind index keys; absent when the ring has none, so such documents read as before.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<KeyRingFileKey>? IndexKeys { get; set; }
 }
 
 /// <summary>One key version in the file. <see cref="Material"/> is base64 of nonce ‖ sealed key ‖ tag, absent when destroyed.</summary>

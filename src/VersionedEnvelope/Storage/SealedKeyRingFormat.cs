@@ -45,22 +45,17 @@ public static class SealedKeyRingFormat
             };
             foreach (var key in ring.Keys)
             {
-                string? sealedMaterial = null;
-                if (key.HasMaterial)
-                {
-                    key.CopyKeyMaterialTo(material);
-                    var sealedKey = new byte[SealedKeySize];
-                    RandomNumberGenerator.Fill(sealedKey.AsSpan(0, Ve1Layout.NonceSize));
-                    aes.Encrypt(
-                        sealedKey.AsSpan(0, Ve1Layout.NonceSize),
-                        material,
-                        sealedKey.AsSpan(Ve1Layout.NonceSize, Ve1Layout.KeySize),
-                        sealedKey.AsSpan(Ve1Layout.NonceSize + Ve1Layout.KeySize),
-                        MaterialAad(key.Version));
-                    sealedMaterial = Convert.ToBase64String(sealedKey);
-                }
-
+                string? sealedMaterial = key.HasMaterial ? SealKey(aes, key, material, MaterialAad(key.Version)) : null;
                 document.Keys.Add(new KeyRingFileKey { Version = key.Version, State = key.State, CreatedAt = key.CreatedAt, ActivatesAt = key.ActivatesAt, Material = sealedMaterial });
+            }
+
+            if (ring.IndexKeys.Count > 0)
+            {
+                document.IndexKeys = [];
+                foreach (var key in ring.IndexKeys)
+                {
+                    document.IndexKeys.Add(new KeyRingFileKey { Version = key.Version, State = key.State, CreatedAt = key.CreatedAt, Material = SealKey(aes, key, material, IndexMaterialAad(key.Version)) });
+                }
             }
 
             return JsonSerializer.SerializeToUtf8Bytes(document, KeyRingFileJsonContext.Default.KeyRingFileDocument);
@@ -100,11 +95,14 @@ public static class SealedKeyRingFormat
         try
         {
             using var aes = new AesGcm(rootKey, Ve1Layout.TagSize);
-            var keys = parsed.Keys.Select(k => OpenKey(aes, k, source)).ToList();
+            var keys = parsed.Keys.Select(k => OpenKey(aes, k, source, MaterialAad(k.Version))).ToList();
+            var indexKeys = (parsed.IndexKeys ?? []).Select(k => k.State is KeyState.Active or KeyState.DecryptOnly
+                ? OpenKey(aes, k, source, IndexMaterialAad(k.Version))
+                : throw Corrupted(source, $"index key version {k.Version} is {k.State}")).ToList();
             var history = (parsed.History ?? []).Select(e => e.By is null
                 ? throw Corrupted(source, $"a history event of version {e.Version} has no 'by'")
                 : new KeyRingEvent(e.Kind, e.Version, e.At, e.By));
-            return new StoredKeyRing(new KeyRing(keys, history), parsed.Revision);
+            return new StoredKeyRing(new KeyRing(keys, history, indexKeys), parsed.Revision);
         }
         catch (ArgumentException ex)
         {
@@ -112,7 +110,21 @@ public static class SealedKeyRingFormat
         }
     }
 
-    private static EnvelopeKey OpenKey(AesGcm aes, KeyRingFileKey key, string source)
+    private static string SealKey(AesGcm aes, EnvelopeKey key, Span<byte> material, byte[] associatedData)
+    {
+        key.CopyKeyMaterialTo(material);
+        var sealedKey = new byte[SealedKeySize];
+        RandomNumberGenerator.Fill(sealedKey.AsSpan(0, Ve1Layout.NonceSize));
+        aes.Encrypt(
+            sealedKey.AsSpan(0, Ve1Layout.NonceSize),
+            material,
+            sealedKey.AsSpan(Ve1Layout.NonceSize, Ve1Layout.KeySize),
+            sealedKey.AsSpan(Ve1Layout.NonceSize + Ve1Layout.KeySize),
+            associatedData);
+        return Convert.ToBase64String(sealedKey);
+    }
+
+    private static EnvelopeKey OpenKey(AesGcm aes, KeyRingFileKey key, string source, byte[] associatedData)
     {
         if (key.State == KeyState.Destroyed)
         {
@@ -144,7 +156,7 @@ public static class SealedKeyRingFormat
                 sealedKey.AsSpan(Ve1Layout.NonceSize, Ve1Layout.KeySize),
                 sealedKey.AsSpan(Ve1Layout.NonceSize + Ve1Layout.KeySize),
                 material,
-                MaterialAad(key.Version));
+                associatedData);
             if (key.State == KeyState.Pending)
             {
                 return key.ActivatesAt is { } activatesAt
@@ -173,6 +185,10 @@ public static class SealedKeyRingFormat
             throw new ArgumentException($"The root key must be {RootKeySize} bytes (256 bits); it is {rootKey.Length}.", nameof(rootKey));
         }
     }
+
+    /// <summary>Index keys are bound to their role too, so a data key's material can never be read back as an index key.</summary>
+    private static byte[] IndexMaterialAad(int version) =>
+        Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{FormatName}:index:v{version}"));
 
     private static byte[] MaterialAad(int version) =>
         Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{FormatName}:v{version}"));

@@ -1,0 +1,29 @@
+namespace VersionedEnvelope.EntityFrameworkCore;
+
+/// <summary>How a blind index is computed (<c>HasBlindIndex</c>).</summary>
+public sealed class BlindIndexOptions
+{
+    /// <summary>The default number of bits kept.</summary>
+    public const int DefaultBits = 32;
+
+    /// <summary>
+    /// The bits of HMAC-SHA256 the index keeps, 8 to 256 (32 by default). Fewer bits make several values share an index:
+    /// lookups then return a few extra rows, which <c>FirstOrDefaultBlindAsync</c> and <c>ToListBlindAsync</c> drop after
+    /// decrypting, and the index alone no longer singles out a row. <see cref="BlindIndexPlanner.RecommendBits"/> picks a
+    /// value for the rows you expect.
+    /// </summary>
+    public int Bits { get; set; } = DefaultBits;
+
+    /// <summary>
+    /// Applied to a value before it is hashed, on save and on lookup alike, so values that should match do: for an
+    /// email, <c>options.Normalize = email => email.Trim().ToLowerInvariant();</c>. It must be deterministic and must not
+    /// return null. Null (the default) hashes the value as it is.
+    /// </summary>
+    public Func<string, string>? Normalize { get; set; }
+
+    /// <summary>
+    /// The index's name, part of its key derivation (HKDF info): <c>Entity.Property</c> by default. Two indexes with the
+    /// same name and bits give the same index for the same value; pin it before renaming the entity or property.
+    /// </summary>
+    public string? Name { get; set; }
+}

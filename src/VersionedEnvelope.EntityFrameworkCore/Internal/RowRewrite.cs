@@ -1,0 +1,27 @@
+namespace VersionedEnvelope.EntityFrameworkCore.Internal;
+
+/// <summary>
+/// What one pass of the re-encryption pipeline changes in a row: the columns it reads (and which of them it writes),
+/// the rows SQL can rule out, and each row's new values. The pipeline (<see cref="EntityReencryptionRun"/>) does the
+/// rest the same way for every pass: keyset pages, conditional writes, ordered checkpoints, progress and failures.
+/// </summary>
+internal abstract class RowRewrite
+{
+    /// <summary>The columns read, in order; every one is compared on write, so a row changed meanwhile is skipped.</summary>
+    public abstract IReadOnlyList<RewriteColumn> Columns { get; }
+
+    /// <summary>The version rows are moved to (a key version, or an index key version), for the summary.</summary>
+    public abstract int TargetVersion { get; }
+
+    /// <summary>A SQL condition true for every row that may need work; <see langword="null"/> when only the values can tell.</summary>
+    public abstract string? StalePredicate();
+
+    /// <summary>The row's new values (the same instance where a column is unchanged), or <see langword="null"/> when it needs nothing.</summary>
+    public abstract object?[]? Rewrite(object?[] values, int?[] versions);
+}
+
+/// <summary>
+/// One column of a pass: its delimited name, whether it holds text, the <c>keyVersion</c> column set to the target
+/// version when it is written, and whether the pass writes it at all (otherwise it is only read and compared).
+/// </summary>
+internal sealed record RewriteColumn(string Column, bool IsText, string? KeyVersionColumn, bool Written);
