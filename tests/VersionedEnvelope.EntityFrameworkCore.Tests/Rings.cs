@@ -15,6 +15,8 @@ internal sealed class Rings
 
     public IKeyRingProvider Provider => _manager;
 
+    public KeyRingManager Manager => _manager;
+
     public KeyRing Current => _manager.Current;
 
     public static async Task<Rings> CreateAsync(bool allowLegacy = false)

@@ -30,6 +30,16 @@ public class Credential
     public int KeyVersion { get; set; } = 1;
 }
 
+/// <summary>An entity whose encrypted email has a blind index (normalised: trimmed, lower case) and whose phone has an 8-bit one.</summary>
+public class Customer
+{
+    public int Id { get; set; }
+
+    public string? Email { get; set; }
+
+    public string? Phone { get; set; }
+}
+
 public class ReencryptionCheckpoint
 {
     public string Name { get; set; } = "";
@@ -45,6 +55,8 @@ public class TestDbContext(DbContextOptions<TestDbContext> options) : DbContext(
 
     public DbSet<Credential> Credentials => Set<Credential>();
 
+    public DbSet<Customer> Customers => Set<Customer>();
+
     public DbSet<VersionedEnvelopeKeyRing> VersionedEnvelopeKeyRings => Set<VersionedEnvelopeKeyRing>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -57,5 +69,14 @@ public class TestDbContext(DbContextOptions<TestDbContext> options) : DbContext(
         });
         modelBuilder.Entity<ReencryptionCheckpoint>().HasKey(c => c.Name);
         modelBuilder.Entity<Credential>().Property(c => c.Secret).IsEncrypted(keyVersion: (Credential c) => c.KeyVersion);
+        modelBuilder.Entity<Customer>(customer =>
+        {
+            customer.Property(c => c.Email!).IsEncrypted().HasBlindIndex("EmailIndex", index => index.Normalize = email => email.Trim().ToLowerInvariant());
+            customer.Property(c => c.Phone!).IsEncrypted().HasBlindIndex("PhoneIndex", index =>
+            {
+                index.Bits = 8;
+                index.Normalize = phone => phone.Length > 0 && phone[0] == '!' ? throw new FormatException("bad phone " + phone) : phone;
+            });
+        });
     }
 }
