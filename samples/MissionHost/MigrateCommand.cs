@@ -7,7 +7,8 @@ namespace MissionHost;
 /// <summary>
 /// <c>migrate</c>: applies the pending EF Core migrations (Phase 9 among them) to the data that is there, creates the
 /// key ring (the pre-Phase-9 key becomes version 1), and checks what the migration promised: no row lost, every old
-/// profile at <c>keyVersion = 1</c> with no <c>keyRotationHistory</c>, every old mission without <c>agentCosts</c>.
+/// profile at <c>keyVersion = 1</c> with no <c>keyRotationHistory</c>, every old mission without <c>agentCosts</c>, every
+/// email encrypted and given its blind index.
 /// </summary>
 internal static class MigrateCommand
 {
@@ -61,9 +62,13 @@ internal static class MigrateCommand
         table.AddRow("old profiles with keyRotationHistory null", $"{profilesWithoutHistory:N0} / {after.Profiles:N0}");
         table.AddRow("missions with agentCosts null", $"{missionsWithoutCosts:N0} / {after.Missions:N0}");
         table.AddRow("API keys still headerless (re-encryption turns them into VE1)", $"{legacy:N0}");
+        long clearEmails = await migrated.Database.SqlQuery<long>($"""SELECT COUNT(*) AS "Value" FROM "UserProfile" WHERE "email" NOT LIKE 've1:%' OR "emailIndex" IS NULL""").SingleAsync(cancellationToken);
+        table.AddRow("emails encrypted, with a blind index (this run)", $"{host.EmailsEncryptedAtStart:N0}");
+        table.AddRow("emails left in clear or without an index", $"{clearEmails:N0}");
         AnsiConsole.Write(table);
 
-        bool ok = after == before && profilesAtVersion1 == after.Profiles && profilesWithoutHistory == after.Profiles && missionsWithoutCosts == after.Missions;
+        bool ok = after == before && profilesAtVersion1 == after.Profiles && profilesWithoutHistory == after.Profiles && missionsWithoutCosts == after.Missions
+            && clearEmails == 0 && host.EmailsEncryptedAtStart == after.Profiles;
         AnsiConsole.MarkupLine(ok
             ? $"[green]Migrated: no row lost, old rows have the Phase 9 defaults, the key ring has the old key as v{host.KeyRing.Current.ActiveVersion}.[/]"
             : "[red]The migration's checks failed.[/]");

@@ -39,6 +39,9 @@ internal sealed class SampleHost : IAsyncDisposable
 
     public ProfileReencryption Reencryption => Services.GetRequiredService<ProfileReencryption>();
 
+    /// <summary>The clear emails this start encrypted and indexed (the email migration's data half).</summary>
+    public long EmailsEncryptedAtStart { get; private set; }
+
     /// <summary>A context whose encrypted properties use this host's key ring.</summary>
     public MissionDbContext CreateContext() => Services.GetRequiredService<IDbContextFactory<MissionDbContext>>().CreateDbContext();
 
@@ -130,7 +133,14 @@ internal sealed class SampleHost : IAsyncDisposable
             }
 
             await host.StartAsync(cancellationToken);
-            return new SampleHost(host, target);
+            var sample = new SampleHost(host, target);
+            if (createIfMissing)
+            {
+                // The data half of the email migration: clear emails from before it are encrypted and indexed.
+                sample.EmailsEncryptedAtStart = await ProfileEmailMigration.RunAsync(sample, cancellationToken);
+            }
+
+            return sample;
         }
         catch
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AgentCosts;
 using Microsoft.EntityFrameworkCore;
+using MissionHost.Data;
 using Spectre.Console;
 using VersionedEnvelope;
 
@@ -9,12 +10,16 @@ namespace MissionHost;
 /// <summary>
 /// <c>verify</c>: every API key decrypts to the value the profile was given (nothing lost, the migration and the
 /// re-encryptions included), none is left in the pre-Phase-9 form, each row's <c>keyVersion</c> equals its header and
-/// carries the rotation history, and every mission's agent costs add up to its cost (missions from before Phase 9
+/// carries the rotation history, every profile can be found by its email (its blind index is one a lookup asks for;
+/// a sample is looked up through EF Core), and every mission's agent costs add up to its cost (missions from before Phase 9
 /// keep their cost and have no <c>agentCosts</c>).
 /// </summary>
 internal static class VerifyCommand
 {
-    private sealed record StoredProfile(long Id, string Email, string ApiKey, int KeyVersion, string? KeyRotationHistory);
+    private sealed record StoredProfile(long Id, string Email, string? EmailIndex, string ApiKey, int KeyVersion, string? KeyRotationHistory);
+
+    /// <summary>How many profiles are also looked up by email through EF Core (every profile's index is checked in memory).</summary>
+    private const int LookupSample = 100;
 
     private sealed record StoredMission(long Id, string Name, long Cost, string? AgentCosts);
 
@@ -22,10 +27,12 @@ internal static class VerifyCommand
     {
         await using var context = host.CreateContext();
         int active = host.Encryptor.ActiveKeyVersion;
-        long profiles = 0, intact = 0, legacy = 0, current = 0, versionColumnMatches = 0, withHistory = 0;
+        long profiles = 0, intact = 0, legacy = 0, current = 0, versionColumnMatches = 0, withHistory = 0, findable = 0;
+        var indexer = new BlindIndexer(host.KeyRing);
+        var sample = new List<(long Id, string Email)>();
         // The stored text as it is (no converter): SQL the model does not map.
         var rows = context.Database.SqlQuery<StoredProfile>(
-            $"""SELECT "id" AS "Id", "email" AS "Email", "apiKey" AS "ApiKey", "keyVersion" AS "KeyVersion", CAST("keyRotationHistory" AS TEXT) AS "KeyRotationHistory" FROM "UserProfile" ORDER BY "id" """);
+            $"""SELECT "id" AS "Id", "email" AS "Email", "emailIndex" AS "EmailIndex", "apiKey" AS "ApiKey", "keyVersion" AS "KeyVersion", CAST("keyRotationHistory" AS TEXT) AS "KeyRotationHistory" FROM "UserProfile" ORDER BY "id" """);
         await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             profiles++;
@@ -37,7 +44,15 @@ internal static class VerifyCommand
 
             try
             {
-                intact += host.Encryptor.DecryptString(row.ApiKey, LegacySeedCommand.ApiKeyAssociatedData) == SampleSecrets.ApiKey(row.Email) ? 1 : 0;
+                string email = host.Encryptor.DecryptString(row.Email, ProfileEmail.AssociatedData);
+                intact += host.Encryptor.DecryptString(row.ApiKey, LegacySeedCommand.ApiKeyAssociatedData) == SampleSecrets.ApiKey(email) ? 1 : 0;
+
+                // Found by its email: the stored index is one a lookup of this email asks for.
+                findable += indexer.ComputeForLookup(ProfileEmail.IndexName, ProfileEmail.IndexBits, ProfileEmail.Normalize(email)).Contains(row.EmailIndex) ? 1 : 0;
+                if (profiles % 97 == 1 && sample.Count < LookupSample)
+                {
+                    sample.Add((row.Id, email));
+                }
             }
             catch (EnvelopeException ex)
             {
@@ -48,6 +63,13 @@ internal static class VerifyCommand
             current += version == active ? 1 : 0;
             versionColumnMatches += version == row.KeyVersion ? 1 : 0;
             withHistory += HasHistory(row.KeyRotationHistory) ? 1 : 0;
+        }
+
+        long lookedUp = 0;
+        foreach (var (id, email) in sample)
+        {
+            var found = await context.UserProfiles.AsNoTracking().FirstOrDefaultBlindAsync(p => p.Email, email.ToUpperInvariant(), cancellationToken);
+            lookedUp += found?.Id == id ? 1 : 0;
         }
 
         long missions = 0, addingUp = 0, preExisting = 0, preExistingIntact = 0;
@@ -81,11 +103,14 @@ internal static class VerifyCommand
         table.AddRow($"API keys under the active key v{active}", Ratio(current, profiles));
         table.AddRow("keyVersion column matches the ciphertext header", Ratio(versionColumnMatches, profiles));
         table.AddRow("profiles carrying the keyRotationHistory", Ratio(withHistory, profiles));
+        table.AddRow("profiles found by their email's blind index", Ratio(findable, profiles));
+        table.AddRow("of them, looked up by email through EF Core", Ratio(lookedUp, sample.Count));
         table.AddRow("missions whose agent costs add up to their cost", Ratio(addingUp, missions - preExisting));
         table.AddRow("pre-Phase-9 missions (no agentCosts) with their cost intact", Ratio(preExistingIntact, preExisting));
         AnsiConsole.Write(table);
 
         bool ok = intact == profiles && legacy == 0 && versionColumnMatches == profiles && withHistory == profiles
+            && findable == profiles && lookedUp == sample.Count
             && addingUp == missions - preExisting && preExistingIntact == preExisting;
         AnsiConsole.MarkupLine(ok
             ? "[green]Verified: every secret decrypts to its own value under a versioned key, and every mission adds up.[/]"

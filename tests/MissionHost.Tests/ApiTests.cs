@@ -33,6 +33,36 @@ public sealed class ApiTests(SampleData data)
     }
 
     [Fact]
+    public async Task ProfileByEmail_FindsItThroughTheBlindIndex_WithItsKeyVersion_NeverTheApiKey()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = await data.CreateTestAppAsync();
+        await app.StartAsync(ct);
+        var client = app.GetTestClient();
+        string email = SampleSecrets.Email(42);
+
+        var anonymous = await client.GetAsync($"/api/profiles?email={email}", ct);
+        var found = await client.SendAsync(Admin(HttpMethod.Get, $"/api/profiles?email={Uri.EscapeDataString("  " + email.ToUpperInvariant())}"), ct);
+        var missing = await client.SendAsync(Admin(HttpMethod.Get, "/api/profiles?email=nobody@example.com"), ct);
+        var empty = await client.SendAsync(Admin(HttpMethod.Get, "/api/profiles"), ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, found.StatusCode);
+        string body = await found.Content.ReadAsStringAsync(ct);
+        var profile = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(email, profile.GetProperty("email").GetString());
+        Assert.True(profile.GetProperty("apiKeyIntact").GetBoolean());
+        Assert.True(profile.GetProperty("keyVersion").GetInt32() >= 1);
+        Assert.DoesNotContain("sk-live", body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.DoesNotContain("nobody", await missing.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+    }
+
+    private static HttpRequestMessage Admin(HttpMethod method, string uri) =>
+        new(method, uri) { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", SampleData.AdminToken) } };
+
+    [Fact]
     public async Task Rotate_WithToken_RecordsAuthenticatedIdentityNotBodyAndReencrypts()
     {
         await using var app = await data.CreateTestAppAsync();

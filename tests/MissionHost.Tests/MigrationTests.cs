@@ -16,6 +16,8 @@ public abstract class MigrationTests : IAsyncDisposable
 
     private sealed record Raw(long Id, string ApiKey, long Cost);
 
+    private sealed record StoredEmail(string Email, string? EmailIndex);
+
     [Fact]
     public async Task LegacyData_Migrated_KeepsEveryValueAndGetsTheDefaults_ThenRotationMakesItVe1()
     {
@@ -35,7 +37,14 @@ public abstract class MigrationTests : IAsyncDisposable
             Assert.True(verified);
             await using (var context = target.CreateContext())
             {
-                Assert.Equal(target.IsPostgres ? [MissionSchema.InitialSchema, MissionSchema.Phase9, "SharedKeyRingAndCheckpoints", "AgentCostsShapeCheck"] : [MissionSchema.InitialSchema, MissionSchema.Phase9, "SharedKeyRingAndCheckpoints"], await MissionSchema.AppliedAsync(context, Ct));
+                Assert.Equal(target.IsPostgres ? [MissionSchema.InitialSchema, MissionSchema.Phase9, "SharedKeyRingAndCheckpoints", "AgentCostsShapeCheck", "EncryptedEmailWithBlindIndex"] : [MissionSchema.InitialSchema, MissionSchema.Phase9, "SharedKeyRingAndCheckpoints", "EncryptedEmailWithBlindIndex"], await MissionSchema.AppliedAsync(context, Ct));
+
+                // The clear emails became ciphertexts with a blind index beside them; neither holds the address.
+                var emails = await context.Database.SqlQuery<StoredEmail>($"""SELECT "email" AS "Email", "emailIndex" AS "EmailIndex" FROM "UserProfile" ORDER BY "id" """).ToListAsync(Ct);
+                Assert.Equal(120, emails.Count);
+                Assert.All(emails, e => Assert.StartsWith("ve1:v1:", e.Email, StringComparison.Ordinal));
+                Assert.All(emails, e => Assert.StartsWith("bi1:v1:", e.EmailIndex, StringComparison.Ordinal));
+                Assert.DoesNotContain(emails, e => e.Email.Contains("example", StringComparison.Ordinal) || e.EmailIndex!.Contains("example", StringComparison.Ordinal));
                 Assert.Equal(keysBefore, await context.Database.SqlQuery<string>($"""SELECT "apiKey" AS "Value" FROM "UserProfile" ORDER BY "id" """).ToListAsync(Ct));
                 Assert.Equal([1], await context.Database.SqlQuery<int>($"""SELECT DISTINCT "keyVersion" AS "Value" FROM "UserProfile" """).ToListAsync(Ct));
                 Assert.Equal(0, await context.UserProfiles.LongCountAsync(p => p.KeyRotationHistory != null, Ct));
@@ -50,6 +59,7 @@ public abstract class MigrationTests : IAsyncDisposable
             {
                 var profile = await context.UserProfiles.OrderBy(p => p.Id).FirstAsync(Ct);
                 Assert.Equal(SampleSecrets.ApiKey(profile.Email), profile.ApiKey);
+                Assert.Equal(profile.Id, (await context.UserProfiles.FirstOrDefaultBlindAsync(p => p.Email, profile.Email.ToUpperInvariant(), Ct))?.Id);
             }
 
             await RotateCommand.RunAsync(host, "ops", maxBatches: null, Ct);
@@ -147,7 +157,7 @@ public sealed class PostgresMigrationTests : MigrationTests
         // The columns from before Phase 9 are untouched and carry no comment; agentCostsValid is the host's own (AgentCostsShapeCheck).
         Assert.Contains(new PostgresColumn("UserProfile", "apiKey", "text", "NO", null, null), columns);
         Assert.Contains(new PostgresColumn("Mission", "cost", "bigint", "NO", null, null), columns);
-        Assert.Equal(["apiKey", "email", "id", "keyRotationHistory", "keyVersion"], columns.Where(c => c.Table == "UserProfile").Select(c => c.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["apiKey", "email", "emailIndex", "id", "keyRotationHistory", "keyVersion"], columns.Where(c => c.Table == "UserProfile").Select(c => c.Name).Order(StringComparer.Ordinal));
         Assert.Equal(["agentCosts", "agentCostsValid", "completedAt", "cost", "id", "name", "startedAt"], columns.Where(c => c.Table == "Mission").Select(c => c.Name).Order(StringComparer.Ordinal));
     }
 

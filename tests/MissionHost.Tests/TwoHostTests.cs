@@ -78,7 +78,7 @@ public sealed class TwoHostTests
             {
                 context.UserProfiles.Add(new UserProfile { Email = "new@example.com", ApiKey = "sk-new" });
                 await context.SaveChangesAsync(Ct);
-                Assert.Equal(version, (await context.UserProfiles.AsNoTracking().SingleAsync(p => p.Email == "new@example.com", Ct)).KeyVersion);
+                Assert.Equal(version, (await context.UserProfiles.AsNoTracking().FirstOrDefaultBlindAsync(p => p.Email, "new@example.com", Ct))!.KeyVersion);
                 var first = await context.UserProfiles.AsNoTracking().OrderBy(p => p.Id).FirstAsync(Ct);
                 Assert.Equal(SampleSecrets.ApiKey(first.Email), first.ApiKey);
             }
@@ -111,7 +111,7 @@ public sealed class TwoHostTests
             // under a version B does not know makes it join one reload of the shared ring. Either way the read succeeds.
             await using (var context = b.CreateContext())
             {
-                var fresh = await context.UserProfiles.AsNoTracking().SingleAsync(p => p.Email == "fresh@example.com", Ct);
+                var fresh = (await context.UserProfiles.AsNoTracking().FirstOrDefaultBlindAsync(p => p.Email, "fresh@example.com", Ct))!;
                 Assert.Equal(("sk-fresh", 2), (fresh.ApiKey, fresh.KeyVersion));
             }
 
@@ -120,7 +120,7 @@ public sealed class TwoHostTests
             {
                 context.UserProfiles.Add(new UserProfile { Email = "from-b@example.com", ApiKey = "sk-b" });
                 await context.SaveChangesAsync(Ct);
-                Assert.Equal(2, (await context.UserProfiles.AsNoTracking().SingleAsync(p => p.Email == "from-b@example.com", Ct)).KeyVersion);
+                Assert.Equal(2, (await context.UserProfiles.AsNoTracking().FirstOrDefaultBlindAsync(p => p.Email, "from-b@example.com", Ct))!.KeyVersion);
             }
         }
         finally

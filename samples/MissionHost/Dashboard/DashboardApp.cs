@@ -165,10 +165,33 @@ internal static class DashboardApp
                 return Results.Problem(statusCode: 404, title: "Profile not found", detail: $"There is no profile {id}.");
             }
 
+            var email = await encryptor.DecryptTextAsync(row.Email, System.Text.Encoding.UTF8.GetBytes(ProfileEmail.AssociatedData), cancellationToken);
+            string address = email.GetPlaintextAsString();
             var decrypted = await encryptor.DecryptTextAsync(row.ApiKey, System.Text.Encoding.UTF8.GetBytes(LegacySeedCommand.ApiKeyAssociatedData), cancellationToken);
-            bool intact = decrypted.GetPlaintextAsString() == SampleSecrets.ApiKey(row.Email);
+            bool intact = decrypted.GetPlaintextAsString() == SampleSecrets.ApiKey(address);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(decrypted.Plaintext);
-            return Results.Ok(new ProfileResponse(row.Id, row.Email, decrypted.KeyVersion, intact));
+            return Results.Ok(new ProfileResponse(row.Id, address, decrypted.KeyVersion, intact));
+        });
+
+        // Finds a profile by its email through the blind index (the email is stored encrypted), then compares the
+        // decrypted email exactly; answers its id and key version, never the API key (admin only).
+        app.MapGet("/api/profiles", async (string? email, HttpContext context, AdminToken admin, IDbContextFactory<MissionDbContext> contexts, CancellationToken cancellationToken) =>
+        {
+            if (!admin.TryAuthenticate(context.Request, out _))
+            {
+                return Results.Problem(statusCode: 401, title: "Unauthorized", detail: "This needs the admin bearer token (Authorization: Bearer …).");
+            }
+
+            if (string.IsNullOrWhiteSpace(email))
+            {
+                return Results.Problem(statusCode: 400, title: "Email required", detail: "Name the profile's email: GET /api/profiles?email=user1@example.com.");
+            }
+
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var profile = await db.UserProfiles.AsNoTracking().FirstOrDefaultBlindAsync(p => p.Email, email, cancellationToken);
+            return profile is null
+                ? Results.Problem(statusCode: 404, title: "Profile not found", detail: "No profile has this email.")
+                : Results.Ok(new ProfileResponse(profile.Id, profile.Email, profile.KeyVersion, ApiKeyIntact: profile.ApiKey == SampleSecrets.ApiKey(profile.Email)));
         });
     }
 

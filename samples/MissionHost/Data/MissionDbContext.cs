@@ -35,7 +35,12 @@ internal abstract class MissionDbContext(DbContextOptions options) : DbContext(o
         {
             profile.ToTable("UserProfile");
             profile.Property(p => p.Id).HasColumnName("id");
-            profile.Property(p => p.Email).HasColumnName("email");
+            profile.Property(p => p.Email).HasColumnName("email").IsEncrypted(ProfileEmail.AssociatedData).HasBlindIndex(ProfileEmail.IndexColumn, index =>
+            {
+                index.Name = ProfileEmail.IndexName;
+                index.Bits = ProfileEmail.IndexBits;
+                index.Normalize = ProfileEmail.Normalize;
+            });
             profile.Property(p => p.ApiKey).HasColumnName("apiKey").IsEncrypted(keyVersion: (UserProfile p) => p.KeyVersion);
             profile.Property(p => p.KeyVersion).HasColumnName("keyVersion").HasDefaultValue(1).HasComment(KeyVersionComment);
             profile.Property(p => p.KeyRotationHistory).HasColumnName("keyRotationHistory").HasColumnType(JsonColumnType).HasComment(KeyRotationHistoryComment);

@@ -1,10 +1,11 @@
 namespace MissionHost.Data;
 
-/// <summary>A user of the host; <see cref="ApiKey"/> is stored encrypted (<c>ve1:vN:…</c>) and decrypted on read.</summary>
+/// <summary>A user of the host; <see cref="Email"/> and <see cref="ApiKey"/> are stored encrypted (<c>ve1:vN:…</c>) and decrypted on read.</summary>
 internal sealed class UserProfile
 {
     public long Id { get; set; }
 
+    /// <summary>The user's email, in clear in memory only: stored encrypted, found through its blind index (<c>emailIndex</c>).</summary>
     public required string Email { get; set; }
 
     /// <summary>The user's model-provider API key, in clear in memory only.</summary>

@@ -104,7 +104,13 @@ namespace MissionHost.Migrations.Postgres
                     b.Property<string>("Email")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("email");
+                        .HasColumnName("email")
+                        .HasAnnotation("VersionedEnvelope:AssociatedData", "UserProfile.Email")
+                        .HasAnnotation("VersionedEnvelope:BlindIndexBits", 18)
+                        .HasAnnotation("VersionedEnvelope:BlindIndexName", "UserProfile.Email")
+                        .HasAnnotation("VersionedEnvelope:BlindIndexProperty", "emailIndex")
+                        .HasAnnotation("VersionedEnvelope:Encrypted", true)
+                        .HasAnnotation("VersionedEnvelope:KeyVersionProperty", null);
 
                     b.Property<string>("KeyRotationHistory")
                         .HasColumnType("jsonb")
@@ -118,10 +124,16 @@ namespace MissionHost.Migrations.Postgres
                         .HasColumnName("keyVersion")
                         .HasComment("Key version that encrypted apiKey (the version in its VE1 header); 1 for values written before versioning.");
 
+                    b.Property<string>("emailIndex")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.HasKey("Id");
 
                     b.HasIndex("KeyVersion")
                         .HasDatabaseName("UserProfile_keyVersion");
+
+                    b.HasIndex("emailIndex");
 
                     b.ToTable("UserProfile", (string)null);
                 });
