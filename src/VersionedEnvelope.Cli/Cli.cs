@@ -62,6 +62,7 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
     {
         "ring create" => RingCreateAsync,
         "ring rotate" => RingRotateAsync,
+        "ring rotate-index-key" => RingRotateIndexKeyAsync,
         "ring show" => RingShowAsync,
         "ring retire" => (arguments, ct) => RingStateAsync(arguments, (m, v, by) => m.RetireAsync(v, by, ct), "retired", ct),
         "ring reinstate" => (arguments, ct) => RingStateAsync(arguments, (m, v, by) => m.ReinstateAsync(v, by, ct), "reinstated", ct),
@@ -98,6 +99,16 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         string by = arguments.Require("--by");
         using var manager = KeySource.OpenManager(arguments, environment);
         var rotation = await manager.RotateAsync(by, cancellationToken);
+        string history = RotationHistoryJson.Write([rotation]);
+        await WriteTextAsync(history[1..^1] + "\n", cancellationToken);
+        return Success;
+    }
+
+    private async Task<int> RingRotateIndexKeyAsync(CliArguments arguments, CancellationToken cancellationToken)
+    {
+        string by = arguments.Require("--by");
+        using var manager = KeySource.OpenManager(arguments, environment);
+        var rotation = await manager.RotateIndexKeyAsync(by, cancellationToken);
         string history = RotationHistoryJson.Write([rotation]);
         await WriteTextAsync(history[1..^1] + "\n", cancellationToken);
         return Success;
@@ -180,6 +191,16 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
                         writer.WriteString("activatesAt", FormatTime(activatesAt));
                     }
 
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteStartArray("indexKeys");
+                foreach (var key in ring.IndexKeys)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("version", key.Version);
+                    writer.WriteString("createdAt", FormatTime(key.CreatedAt));
                     writer.WriteEndObject();
                 }
 

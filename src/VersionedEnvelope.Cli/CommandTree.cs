@@ -17,6 +17,7 @@ internal static class CommandTree
         root.Subcommands.Add(ring);
         Add(ring, "create", HelpText.RingCreate, handlerFor, RingFile(), RootKeyEnv());
         Add(ring, "rotate", HelpText.RingRotate, handlerFor, RingFile(), RootKeyEnv(), Text("--by", "NAME", "Who rotates (recorded in the audit trail).", required: true));
+        Add(ring, "rotate-index-key", HelpText.RingRotateIndexKey, handlerFor, RingFile(), RootKeyEnv(), Text("--by", "NAME", "Who rotates (recorded in the audit trail).", required: true));
         Add(ring, "show", HelpText.RingShow, handlerFor, RingFile(), RootKeyEnv());
         Add(ring, "retire", HelpText.RingRetire, handlerFor, RingFile(), RootKeyEnv(), Version(), By());
         Add(ring, "reinstate", HelpText.RingReinstate, handlerFor, RingFile(), RootKeyEnv(), Version(), By());

@@ -21,6 +21,13 @@ internal static class HelpText
         and prints it: {"version":2,"rotatedAt":"2026-01-27T08:27:32.000Z","rotatedBy":"NAME"}
         """;
 
+    public const string RingRotateIndexKey = """
+        Adds a blind index key version (highest + 1; the first when the ring has none), used for new indexes from then on,
+        records the event, and prints it: {"version":2,"rotatedAt":"2026-01-27T08:27:32.000Z","rotatedBy":"NAME"}.
+        Data keys are not touched. Lookups ask for every index key version; backfill the stored indexes
+        (BackfillBlindIndexAsync) before retiring the old one.
+        """;
+
     public const string RingShow = "Prints the versions, their states and the keyRotationHistory as JSON. Never prints key material.";
 
     public const string RingRetire = "Refuses decryption under version N (not the active one); 'ring reinstate' undoes it.";

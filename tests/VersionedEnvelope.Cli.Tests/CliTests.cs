@@ -28,6 +28,24 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task RotateIndexKey_AddsAnIndexKeyVersion_LeavesDataKeysAlone_AndShowListsIt()
+    {
+        Assert.Equal(0, (await RunText("", "ring", "create", "--ring", Ring)).Code);
+
+        var rotate = await RunText("", "ring", "rotate-index-key", "--ring", Ring, "--by", "ops");
+        var show = await RunText("", "ring", "show", "--ring", Ring);
+
+        Assert.Equal(0, rotate.Code);
+        using var rotation = JsonDocument.Parse(rotate.Output);
+        Assert.Equal(2, rotation.RootElement.GetProperty("version").GetInt32());
+        using var ring = JsonDocument.Parse(show.Output);
+        Assert.Equal(1, ring.RootElement.GetProperty("activeVersion").GetInt32());
+        Assert.Equal([1, 2], ring.RootElement.GetProperty("indexKeys").EnumerateArray().Select(k => k.GetProperty("version").GetInt32()));
+        Assert.Equal("IndexKeyRotated", ring.RootElement.GetProperty("events").EnumerateArray().Last().GetProperty("kind").GetString());
+        Assert.Equal(0, ring.RootElement.GetProperty("keyRotationHistory").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Workflow_CreateEncryptRotateDecryptRewrapInventoryRetire()
     {
         Assert.Equal(0, (await RunText("", "ring", "create", "--ring", Ring)).Code);
@@ -196,7 +214,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Help_ForEveryCommand_ExitsZero()
     {
-        foreach (var command in new[] { "ring create", "ring rotate", "ring show", "ring retire", "ring reinstate", "ring destroy", "encrypt", "decrypt", "inspect", "inventory", "rewrap" })
+        foreach (var command in new[] { "ring create", "ring rotate", "ring rotate-index-key", "ring show", "ring retire", "ring reinstate", "ring destroy", "encrypt", "decrypt", "inspect", "inventory", "rewrap" })
         {
             var result = await RunText("", [.. command.Split(' '), "--help"]);
             Assert.Equal(0, result.Code);
