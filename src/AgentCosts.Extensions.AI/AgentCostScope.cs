@@ -11,12 +11,17 @@ public sealed class AgentCostScope : IDisposable
     private static readonly AsyncLocal<AgentCostScope?> CurrentScope = new();
     private bool _disposed;
 
+    private AgentHandle? _agent;
+
     private AgentCostScope(MissionCostTracker mission, string? agentName, AgentCostScope? outer)
     {
         Mission = mission;
         AgentName = agentName;
         Outer = outer;
     }
+
+    /// <summary>The named agent's handle in the mission, looked up on the first call in the scope (handles are stable).</summary>
+    internal AgentHandle Agent => _agent ??= Mission.Agent(AgentName ?? throw new InvalidOperationException("This scope names no agent."));
 
     /// <summary>The scope of the current async flow, or <see langword="null"/> outside any scope.</summary>
     public static AgentCostScope? Current => CurrentScope.Value;

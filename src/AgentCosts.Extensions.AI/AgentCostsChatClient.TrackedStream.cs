@@ -16,7 +16,10 @@ public sealed partial class AgentCostsChatClient
         : IAsyncEnumerable<ChatResponseUpdate>, IAsyncEnumerator<ChatResponseUpdate>
     {
         private IAsyncEnumerator<ChatResponseUpdate>? _inner;
-        private Call _call;
+
+        // The resolved call until enumeration starts, then the reserved one (Reserve sets every field it changes, so a
+        // second enumeration can start from either).
+        private Call _call = resolved;
         private UsageTotals _usage;
         private string? _modelId;
         private bool _started;
@@ -29,7 +32,7 @@ public sealed partial class AgentCostsChatClient
             if (_started)
             {
                 // Each enumeration is a call of its own: a second one gets a stream of its own.
-                return new TrackedStream(client, resolved, messages, options, enumeratorToken.CanBeCanceled ? enumeratorToken : cancellationToken)
+                return new TrackedStream(client, _call, messages, options, enumeratorToken.CanBeCanceled ? enumeratorToken : cancellationToken)
                     .GetAsyncEnumerator(CancellationToken.None);
             }
 
@@ -54,7 +57,7 @@ public sealed partial class AgentCostsChatClient
             {
                 if (_inner is null)
                 {
-                    _call = client.Reserve(resolved, messages, options);
+                    _call = client.Reserve(_call, messages, options);
                     _inner = client.InnerClient.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
                 }
 

@@ -28,6 +28,9 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     /// <summary>The provider the inner client says it calls (<see cref="ChatClientMetadata.ProviderName"/>), for the metrics.</summary>
     private readonly string? _providerName;
 
+    /// <summary>The agent every call is charged to, when the options name both the mission and the agent: looked up once.</summary>
+    private readonly AgentHandle? _fixedAgent;
+
     /// <summary>Creates the client.</summary>
     /// <param name="innerClient">The client that calls the model.</param>
     /// <param name="options">The options; defaults when omitted.</param>
@@ -41,6 +44,10 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(_options.TimeProvider, nameof(options));
         var metadata = innerClient.GetService<ChatClientMetadata>();
         (_defaultModelId, _providerName) = (metadata?.DefaultModelId, metadata?.ProviderName);
+        if (_options is { Mission: { } mission, AgentName: { Length: > 0 } agentName })
+        {
+            _fixedAgent = mission.Agent(agentName);
+        }
     }
 
     /// <inheritdoc />
@@ -140,11 +147,14 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             return null;
         }
 
-        string agentName = _options.AgentName ?? scope?.AgentName ?? ResolveAgentName() ?? UnattributedAgentName;
         var prices = _options.Prices ?? mission.Prices ?? throw new InvalidOperationException(
             "AgentCostsChatClient has no price table: set AgentCostsChatClientOptions.Prices, or give the mission tracker one.");
 
-        return new Call(this, mission, mission.Agent(agentName), prices, chatOptions?.ModelId, null, 0);
+        // Handles are stable per mission and name: the fixed agent is looked up once, a scope's agent once per scope.
+        var agent = _fixedAgent
+            ?? (_options.AgentName is null && scope is { AgentName: not null } && ReferenceEquals(scope.Mission, mission) ? scope.Agent
+            : mission.Agent(_options.AgentName ?? scope?.AgentName ?? ResolveAgentName() ?? UnattributedAgentName));
+        return new Call(this, mission, agent, prices, chatOptions?.ModelId, null, 0);
     }
 
     /// <summary>Reserves the call's estimate when the mission has a budget, and starts the call's clock.</summary>
