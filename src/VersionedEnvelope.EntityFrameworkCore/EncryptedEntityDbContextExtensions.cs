@@ -104,6 +104,9 @@ public static class EncryptedEntityDbContextExtensions
                 return inventory;
             }
 
+            // VE1 values are counted by version in SQL. The few values without the ve1 prefix are read and classified by
+            // the same rule as the in-memory inventory (base64 of a possible legacy ciphertext, or malformed), so both
+            // give one answer for the same data.
             var versions = KnownVersions(context, column);
             var sql = new StringBuilder().Append(CultureInfo.InvariantCulture, $"SELECT COUNT({column.Column}), SUM(CASE WHEN {column.Column} NOT LIKE 've1:%' THEN 1 ELSE 0 END)");
             foreach (int version in versions)
@@ -112,24 +115,37 @@ public static class EncryptedEntityDbContextExtensions
             }
 
             command.CommandText = sql.Append(CultureInfo.InvariantCulture, $" FROM {map.Table}").ToString();
+            long total, withoutPrefix, known = 0;
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using var readerLifetime = reader.ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            long total = Count(reader, 0);
-            long legacy = Count(reader, 1);
-            long known = 0;
-            for (int i = 0; i < versions.Count; i++)
+            await using (reader.ConfigureAwait(false))
             {
-                long count = Count(reader, 2 + i);
-                if (count > 0)
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                total = Count(reader, 0);
+                withoutPrefix = Count(reader, 1);
+                for (int i = 0; i < versions.Count; i++)
                 {
-                    inventory.AddCount(versions[i], count);
-                    known += count;
+                    long count = Count(reader, 2 + i);
+                    if (count > 0)
+                    {
+                        inventory.AddCount(versions[i], count);
+                        known += count;
+                    }
                 }
             }
 
-            inventory.AddLegacyCount(legacy);
-            inventory.AddMalformedCount(total - legacy - known);
+            // ve1 values under a version the ring does not have cannot be read: malformed, as the in-memory rule says.
+            inventory.AddMalformedCount(total - withoutPrefix - known);
+            if (withoutPrefix > 0)
+            {
+                command.CommandText = $"SELECT {column.Column} FROM {map.Table} WHERE {column.Column} IS NOT NULL AND {column.Column} NOT LIKE 've1:%'";
+                var others = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var othersLifetime = others.ConfigureAwait(false);
+                while (await others.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    inventory.Add(others.GetString(0));
+                }
+            }
+
             return inventory;
         }
         finally

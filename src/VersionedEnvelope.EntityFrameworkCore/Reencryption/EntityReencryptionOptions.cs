@@ -6,7 +6,7 @@ namespace VersionedEnvelope.EntityFrameworkCore.Reencryption;
 public sealed class EntityReencryptionOptions
 {
     /// <summary>Rows per batch (one page, one transaction). Default 500.</summary>
-    public int BatchSize { get; set; } = 500;
+    public int BatchSize { get; set; } = ReencryptionOptions<object>.DefaultBatchSize;
 
     /// <summary>
     /// Batches written at once, each by its own context and transaction. Default 1. More than 1 needs the
