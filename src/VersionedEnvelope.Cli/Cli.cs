@@ -94,21 +94,18 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Success;
     }
 
-    private async Task<int> RingRotateAsync(CliArguments arguments, CancellationToken cancellationToken)
-    {
-        string by = arguments.Require("--by");
-        using var manager = KeySource.OpenManager(arguments, environment);
-        var rotation = await manager.RotateAsync(by, cancellationToken);
-        string history = RotationHistoryJson.Write([rotation]);
-        await WriteTextAsync(history[1..^1] + "\n", cancellationToken);
-        return Success;
-    }
+    private Task<int> RingRotateAsync(CliArguments arguments, CancellationToken cancellationToken) =>
+        RotateAndPrintAsync(arguments, (manager, by) => manager.RotateAsync(by, cancellationToken), cancellationToken);
 
-    private async Task<int> RingRotateIndexKeyAsync(CliArguments arguments, CancellationToken cancellationToken)
+    private Task<int> RingRotateIndexKeyAsync(CliArguments arguments, CancellationToken cancellationToken) =>
+        RotateAndPrintAsync(arguments, (manager, by) => manager.RotateIndexKeyAsync(by, cancellationToken), cancellationToken);
+
+    /// <summary>Rotates (data keys or the blind index key) and prints the event as one keyRotationHistory entry.</summary>
+    private async Task<int> RotateAndPrintAsync(CliArguments arguments, Func<KeyRingManager, string, Task<KeyRotationEvent>> rotate, CancellationToken cancellationToken)
     {
         string by = arguments.Require("--by");
         using var manager = KeySource.OpenManager(arguments, environment);
-        var rotation = await manager.RotateIndexKeyAsync(by, cancellationToken);
+        var rotation = await rotate(manager, by);
         string history = RotationHistoryJson.Write([rotation]);
         await WriteTextAsync(history[1..^1] + "\n", cancellationToken);
         return Success;

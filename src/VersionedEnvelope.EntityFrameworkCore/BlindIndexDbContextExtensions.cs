@@ -1,7 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using System.Linq.Expressions;
-using System.Text;
 using Microsoft.EntityFrameworkCore.Storage;
 using VersionedEnvelope;
 using VersionedEnvelope.EntityFrameworkCore.Internal;
@@ -97,26 +95,15 @@ public static class BlindIndexDbContextExtensions
             command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
 
             // Every index key version ever issued is 1 to the newest (retired ones included, in case rows were left under one).
-            int newest = column.Codec.ActiveIndexKeyVersion;
-            var sql = new StringBuilder().Append(CultureInfo.InvariantCulture, $"SELECT COUNT({index})");
-            for (int version = 1; version <= newest; version++)
-            {
-                sql.Append(CultureInfo.InvariantCulture, $", SUM(CASE WHEN {index} LIKE '{BlindIndexer.Prefix}{version}:%' THEN 1 ELSE 0 END)");
-            }
-
-            command.CommandText = sql.Append(CultureInfo.InvariantCulture, $" FROM {map.Table}").ToString();
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using var readerLifetime = reader.ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            long total = Count(reader, 0);
+            int[] versions = [.. Enumerable.Range(1, column.Codec.ActiveIndexKeyVersion)];
+            var (total, _, perVersion) = await VersionPrefixCounts.QueryAsync(command, map.Table, index, "bi1", versions, cancellationToken).ConfigureAwait(false);
             long known = 0;
-            for (int version = 1; version <= newest; version++)
+            for (int i = 0; i < versions.Length; i++)
             {
-                long count = Count(reader, version);
-                if (count > 0)
+                if (perVersion[i] > 0)
                 {
-                    inventory.AddCount(version, count);
-                    known += count;
+                    inventory.AddCount(versions[i], perVersion[i]);
+                    known += perVersion[i];
                 }
             }
 
@@ -129,9 +116,6 @@ public static class BlindIndexDbContextExtensions
 
         return inventory;
     }
-
-    private static long Count(System.Data.Common.DbDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? 0 : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
     private static (EncryptedTableMap Map, EncryptedColumnMap Column) IndexedColumn<TEntity>(DbContext context, Expression<Func<TEntity, string>> property)
     {

@@ -1,8 +1,6 @@
-using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Linq.Expressions;
-using System.Text;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using VersionedEnvelope;
@@ -108,28 +106,14 @@ public static class EncryptedEntityDbContextExtensions
             // the same rule as the in-memory inventory (base64 of a possible legacy ciphertext, or malformed), so both
             // give one answer for the same data.
             var versions = KnownVersions(context, column);
-            var sql = new StringBuilder().Append(CultureInfo.InvariantCulture, $"SELECT COUNT({column.Column}), SUM(CASE WHEN {column.Column} NOT LIKE 've1:%' THEN 1 ELSE 0 END)");
-            foreach (int version in versions)
+            var (total, withoutPrefix, perVersion) = await VersionPrefixCounts.QueryAsync(command, map.Table, column.Column, "ve1", versions, cancellationToken).ConfigureAwait(false);
+            long known = 0;
+            for (int i = 0; i < versions.Count; i++)
             {
-                sql.Append(CultureInfo.InvariantCulture, $", SUM(CASE WHEN {column.Column} LIKE 've1:v{version}:%' THEN 1 ELSE 0 END)");
-            }
-
-            command.CommandText = sql.Append(CultureInfo.InvariantCulture, $" FROM {map.Table}").ToString();
-            long total, withoutPrefix, known = 0;
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                total = Count(reader, 0);
-                withoutPrefix = Count(reader, 1);
-                for (int i = 0; i < versions.Count; i++)
+                if (perVersion[i] > 0)
                 {
-                    long count = Count(reader, 2 + i);
-                    if (count > 0)
-                    {
-                        inventory.AddCount(versions[i], count);
-                        known += count;
-                    }
+                    inventory.AddCount(versions[i], perVersion[i]);
+                    known += perVersion[i];
                 }
             }
 
@@ -182,7 +166,7 @@ public static class EncryptedEntityDbContextExtensions
             await using var readerLifetime = reader.ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                counts[Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture)] = Count(reader, 1);
+                counts[Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture)] = VersionPrefixCounts.Count(reader, 1);
             }
         }
         finally
@@ -211,7 +195,4 @@ public static class EncryptedEntityDbContextExtensions
         return extension?.KeyRing?.Current.Keys.Select(k => k.Version).ToList()
             ?? [.. Enumerable.Range(1, column.Codec.Encryptor.ActiveKeyVersion)];
     }
-
-    private static long Count(DbDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? 0 : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 }
