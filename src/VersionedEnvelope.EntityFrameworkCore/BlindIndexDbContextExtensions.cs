@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Linq.Expressions;
-using Microsoft.EntityFrameworkCore.Storage;
 using VersionedEnvelope;
 using VersionedEnvelope.EntityFrameworkCore.Internal;
 using VersionedEnvelope.EntityFrameworkCore.Reencryption;
@@ -85,35 +84,14 @@ public static class BlindIndexDbContextExtensions
     {
         ArgumentNullException.ThrowIfNull(context);
         var (map, column) = IndexedColumn(context, property);
-        string index = column.BlindIndexColumn!;
+        // Every index key version ever issued is 1 to the newest (retired ones included, in case rows were left under one).
+        int[] versions = [.. Enumerable.Range(1, column.Codec.ActiveIndexKeyVersion)];
+        var (total, _, perVersion) = await ContextCommand.RunAsync(
+            context,
+            command => VersionPrefixCounts.QueryAsync(command, map.Table, column.BlindIndexColumn!, "bi1", versions, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
         var inventory = new KeyUsageInventory();
-        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var command = context.Database.GetDbConnection().CreateCommand();
-            await using var commandLifetime = command.ConfigureAwait(false);
-            command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
-
-            // Every index key version ever issued is 1 to the newest (retired ones included, in case rows were left under one).
-            int[] versions = [.. Enumerable.Range(1, column.Codec.ActiveIndexKeyVersion)];
-            var (total, _, perVersion) = await VersionPrefixCounts.QueryAsync(command, map.Table, index, "bi1", versions, cancellationToken).ConfigureAwait(false);
-            long known = 0;
-            for (int i = 0; i < versions.Length; i++)
-            {
-                if (perVersion[i] > 0)
-                {
-                    inventory.AddCount(versions[i], perVersion[i]);
-                    known += perVersion[i];
-                }
-            }
-
-            inventory.AddMalformedCount(total - known);
-        }
-        finally
-        {
-            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
-        }
-
+        inventory.AddMalformedCount(total - VersionPrefixCounts.AddTo(inventory, versions, perVersion));
         return inventory;
     }
 

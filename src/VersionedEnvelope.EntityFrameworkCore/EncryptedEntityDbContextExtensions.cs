@@ -2,7 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Storage;
 using VersionedEnvelope;
 using VersionedEnvelope.EntityFrameworkCore.Internal;
 using VersionedEnvelope.EntityFrameworkCore.Reencryption;
@@ -83,59 +82,46 @@ public static class EncryptedEntityDbContextExtensions
         ArgumentNullException.ThrowIfNull(context);
         var (map, column) = Column(context, property);
         var inventory = new KeyUsageInventory();
-        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var command = context.Database.GetDbConnection().CreateCommand();
-            await using var commandLifetime = command.ConfigureAwait(false);
-            command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
-            if (!column.IsText)
+        return await ContextCommand.RunAsync(
+            context,
+            async command =>
             {
-                command.CommandText = $"SELECT {column.Column} FROM {map.Table} WHERE {column.Column} IS NOT NULL";
-                var values = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using var valuesLifetime = values.ConfigureAwait(false);
-                while (await values.ReadAsync(cancellationToken).ConfigureAwait(false))
+                if (!column.IsText)
                 {
-                    inventory.Add(values.GetFieldValue<byte[]>(0));
+                    command.CommandText = $"SELECT {column.Column} FROM {map.Table} WHERE {column.Column} IS NOT NULL";
+                    var values = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using var valuesLifetime = values.ConfigureAwait(false);
+                    while (await values.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        inventory.Add(values.GetFieldValue<byte[]>(0));
+                    }
+
+                    return inventory;
+                }
+
+                // VE1 values are counted by version in SQL. The few values without the ve1 prefix are read and classified by
+                // the same rule as the in-memory inventory (base64 of a possible legacy ciphertext, or malformed), so both
+                // give one answer for the same data.
+                var versions = KnownVersions(context, column);
+                var (total, withoutPrefix, perVersion) = await VersionPrefixCounts.QueryAsync(command, map.Table, column.Column, "ve1", versions, cancellationToken).ConfigureAwait(false);
+                long known = VersionPrefixCounts.AddTo(inventory, versions, perVersion);
+
+                // ve1 values under a version the ring does not have cannot be read: malformed, as the in-memory rule says.
+                inventory.AddMalformedCount(total - withoutPrefix - known);
+                if (withoutPrefix > 0)
+                {
+                    command.CommandText = $"SELECT {column.Column} FROM {map.Table} WHERE {column.Column} IS NOT NULL AND {column.Column} NOT LIKE 've1:%'";
+                    var others = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using var othersLifetime = others.ConfigureAwait(false);
+                    while (await others.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        inventory.Add(others.GetString(0));
+                    }
                 }
 
                 return inventory;
-            }
-
-            // VE1 values are counted by version in SQL. The few values without the ve1 prefix are read and classified by
-            // the same rule as the in-memory inventory (base64 of a possible legacy ciphertext, or malformed), so both
-            // give one answer for the same data.
-            var versions = KnownVersions(context, column);
-            var (total, withoutPrefix, perVersion) = await VersionPrefixCounts.QueryAsync(command, map.Table, column.Column, "ve1", versions, cancellationToken).ConfigureAwait(false);
-            long known = 0;
-            for (int i = 0; i < versions.Count; i++)
-            {
-                if (perVersion[i] > 0)
-                {
-                    inventory.AddCount(versions[i], perVersion[i]);
-                    known += perVersion[i];
-                }
-            }
-
-            // ve1 values under a version the ring does not have cannot be read: malformed, as the in-memory rule says.
-            inventory.AddMalformedCount(total - withoutPrefix - known);
-            if (withoutPrefix > 0)
-            {
-                command.CommandText = $"SELECT {column.Column} FROM {map.Table} WHERE {column.Column} IS NOT NULL AND {column.Column} NOT LIKE 've1:%'";
-                var others = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using var othersLifetime = others.ConfigureAwait(false);
-                while (await others.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    inventory.Add(others.GetString(0));
-                }
-            }
-
-            return inventory;
-        }
-        finally
-        {
-            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
-        }
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -155,24 +141,21 @@ public static class EncryptedEntityDbContextExtensions
         string keyVersion = column.KeyVersionColumn
             ?? throw new InvalidOperationException($"{typeof(TEntity).Name}.{column.Property} has no key version property: use GetKeyUsageAsync, which reads the headers.");
         var counts = new SortedDictionary<int, long>();
-        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var command = context.Database.GetDbConnection().CreateCommand();
-            await using var commandLifetime = command.ConfigureAwait(false);
-            command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
-            command.CommandText = $"SELECT {keyVersion}, COUNT(*) FROM {map.Table} WHERE {column.Column} IS NOT NULL AND {keyVersion} IS NOT NULL GROUP BY {keyVersion}";
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using var readerLifetime = reader.ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await ContextCommand.RunAsync(
+            context,
+            async command =>
             {
-                counts[Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture)] = VersionPrefixCounts.Count(reader, 1);
-            }
-        }
-        finally
-        {
-            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
-        }
+                command.CommandText = $"SELECT {keyVersion}, COUNT(*) FROM {map.Table} WHERE {column.Column} IS NOT NULL AND {keyVersion} IS NOT NULL GROUP BY {keyVersion}";
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerLifetime = reader.ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    counts[Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture)] = VersionPrefixCounts.Count(reader, 1);
+                }
+
+                return counts;
+            },
+            cancellationToken).ConfigureAwait(false);
 
         return counts;
     }

@@ -33,6 +33,22 @@ internal static class VersionPrefixCounts
         return (Count(reader, 0), Count(reader, 1), perVersion);
     }
 
+    /// <summary>Adds the per-version counts to an inventory; returns how many values they hold together.</summary>
+    public static long AddTo(KeyUsageInventory inventory, IReadOnlyList<int> versions, long[] perVersion)
+    {
+        long known = 0;
+        for (int i = 0; i < versions.Count; i++)
+        {
+            if (perVersion[i] > 0)
+            {
+                inventory.AddCount(versions[i], perVersion[i]);
+                known += perVersion[i];
+            }
+        }
+
+        return known;
+    }
+
     /// <summary>A count column, which is NULL (a SUM over no rows) or any integer type depending on the provider.</summary>
     public static long Count(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? 0 : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
