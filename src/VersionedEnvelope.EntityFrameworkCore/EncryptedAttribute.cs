@@ -10,7 +10,7 @@ public sealed class EncryptedAttribute : Attribute
 {
     /// <summary>
     /// An <see cref="int"/> property of the same entity that is kept equal to the key version in the stored header on
-    /// every save (the seed's <c>keyVersion</c> column), so SQL can find stale rows by an index. None when omitted.
+    /// every save (a <c>keyVersion</c> column), so SQL can find stale rows by an index. None when omitted.
     /// </summary>
     public string? KeyVersionProperty { get; set; }
 

@@ -34,7 +34,7 @@ public static class EncryptedPropertyBuilderExtensions
     /// <summary>
     /// Stores the property encrypted, as <see cref="IsEncrypted{TProperty}(PropertyBuilder{TProperty}, string?)"/> does, and
     /// keeps an <see cref="int"/> property of the same entity equal to the key version in the stored header on every save
-    /// (the seed's <c>keyVersion</c> column), so re-encryption and usage counts find rows by an index.
+    /// (a <c>keyVersion</c> column), so re-encryption and usage counts find rows by an index.
     /// </summary>
     /// <typeparam name="TProperty"><see cref="string"/> or <see cref="byte"/>[].</typeparam>
     /// <typeparam name="TEntity">The entity (write the lambda's parameter type: <c>(UserProfile p) => p.KeyVersion</c>).</typeparam>

@@ -13,6 +13,7 @@ public sealed class FuzzTests
     private const string JsonCharacters = "{}[]\":,-0123456789 \\u";
     private static readonly int Iterations = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_ITERATIONS"), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : 100_000;
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Parse_MutatedJson_FailsAsJsonExceptionsOrRoundTrips()
     {

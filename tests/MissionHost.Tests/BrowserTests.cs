@@ -43,6 +43,7 @@ public sealed class BrowserTests(SampleData data)
         return (page, violations);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Dashboard_ShowsChartAndTables_RotatesWithTokenAndShowsNewVersion()
     {

@@ -120,6 +120,7 @@ public sealed class ProcessTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_directory, "data", "keyring.json")));
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Rotate_StoppedByMaxBatches_ExitsZeroWithANoteThatRunningAgainResumes()
     {
@@ -147,6 +148,7 @@ public sealed class ProcessTests : IDisposable
         Assert.Contains("too weak", output, StringComparison.Ordinal);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Serve_Sigterm_StopsGracefullyAndExitsZero()
     {

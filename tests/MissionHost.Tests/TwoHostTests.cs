@@ -21,6 +21,7 @@ public sealed class TwoHostTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task PostgresRotationOnA_IsUsedByB_AndTheJobsTogetherMoveEveryRowOnce()
     {

@@ -78,6 +78,7 @@ public sealed class WebHardeningTests(SampleData data)
     }
 
     // 2. Re-encryption is durable: a busy database delays it, shows why, and it converges.
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Rotate_WhileTheDatabaseIsBusy_AnswersPendingShowsTheErrorAndConverges()
     {

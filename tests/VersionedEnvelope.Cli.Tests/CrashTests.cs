@@ -15,6 +15,7 @@ public sealed class CrashTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task RotatingProcess_KilledAtRandomMoments_LeavesALoadableContiguousRingAndNoTemporaryFileAfterTheNextSave()
     {

@@ -199,6 +199,7 @@ public sealed class SqliteKeyRingStoreTests() : KeyRingStoreTests("sqlite");
 
 public sealed class PostgresKeyRingStoreTests() : KeyRingStoreTests("postgres")
 {
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Postgres_TwoProcesses_Rotating20TimesEachAtOnce_KeepEveryVersion()
     {
@@ -275,6 +276,7 @@ public sealed class PostgresKeyRingStoreTests() : KeyRingStoreTests("postgres")
         TestContext.Current.TestOutputHelper?.WriteLine($"rotation seen by the other host after: {string.Join(", ", seen.Select(t => $"{t.TotalMilliseconds:F0} ms"))}");
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Postgres_SixteenThreadsDecrypt_WhileAnotherProcessRotates100Times_NoneFails()
     {

@@ -199,6 +199,7 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
         }
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Reencrypt_WhileTheApplicationUpdatesRandomRows_LosesNoUpdate_AndLeavesEveryRowCurrent()
     {

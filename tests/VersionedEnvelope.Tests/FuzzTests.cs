@@ -15,6 +15,7 @@ public sealed class FuzzTests
     private static readonly byte[] AssociatedData = "UserProfile:42:apiKey"u8.ToArray();
     private const string TextAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_:v=+/ \0é";
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void DecryptBinary_MutatedCiphertexts_FailAsEnvelopeExceptionsOrAreUnchanged()
     {
@@ -36,6 +37,7 @@ public sealed class FuzzTests
         }
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void DecryptText_MutatedTexts_FailAsEnvelopeExceptionsOrAreUnchanged()
     {
@@ -68,6 +70,7 @@ public sealed class FuzzTests
         }
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void RotationHistoryParse_MutatedJson_FailsAsJsonExceptionsOrRoundTrips()
     {

@@ -193,6 +193,7 @@ public sealed class HardeningTests : IDisposable
     }
 
     // 7. Rotation under contention: a store that can lock applies the change under its lock.
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Rotate_EightManagersOnOneFile_NeverFailForContentionAndLoseNoVersion()
     {

@@ -14,6 +14,7 @@ public sealed class KeyPropagationTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

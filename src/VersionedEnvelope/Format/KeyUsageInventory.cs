@@ -145,7 +145,7 @@ public sealed class KeyUsageInventory
     /// <returns>The count, 0 when none.</returns>
     public long CountOf(int version) => _byVersion.TryGetValue(version, out long count) ? count : 0;
 
-    /// <summary>Whether the text is standard base64 of at least a legacy ciphertext's overhead (header bytes only decoded).</summary>
+    /// <summary>Whether the text is standard base64 of at least a legacy ciphertext's overhead (the whole text is decoded to check).</summary>
     private static bool IsLegacyText(string text) =>
         text.Length % 4 == 0
         && (text.Length / 4 * 3) - (text.EndsWith("==", StringComparison.Ordinal) ? 2 : text.EndsWith('=') ? 1 : 0) >= EnvelopeConstants.LegacyOverhead

@@ -244,7 +244,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     /// <exception cref="NotSupportedException">The store is read-only (a static ring from options).</exception>
     /// <exception cref="KeyRingConcurrencyException">
     /// Only with a store that cannot lock (not <see cref="ILockingKeyRingStore"/>): other hosts kept changing the ring
-    /// through 10 jittered retries. The file and database stores apply the change under their lock and never throw this.
+    /// through 10 jittered retries. The file store and the EF Core store lock, so a rotation through them waits instead.
     /// </exception>
     public async Task<KeyRotationEvent> RotateAsync(string rotatedBy, CancellationToken cancellationToken = default)
     {
