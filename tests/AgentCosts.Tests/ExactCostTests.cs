@@ -196,9 +196,9 @@ public sealed class ExactCostTests
             }
 
             var snapshot = mission.Snapshot();
-            return snapshot.Agents.Values.Sum(a => a.Cost) == snapshot.Total.Cost
-                && snapshot.Total.Cost == new ExactCredits(exact).Round(rounding)
-                && snapshot.Agents.Values.All(a => Math.Abs(a.Cost - (double)a.ExactCost.Credits) < 1);
+            return (snapshot.Agents.Values.Sum(a => a.Cost) == snapshot.Total.Cost).Label("the agents add up to the total")
+                .And((snapshot.Total.Cost == new ExactCredits(exact).Round(rounding)).Label("the total is the exact sum, rounded once"))
+                .And(snapshot.Agents.Values.All(a => Math.Abs(a.Cost - (double)a.ExactCost.Credits) < 1).Label("each agent is within a credit of its exact cost"));
         });
 
     [Property(MaxTest = 200)]
@@ -207,8 +207,8 @@ public sealed class ExactCostTests
         {
             var left = a.Merge(b).Merge(c);
             var right = c.Merge(a.Merge(b));
-            return left.Equals(right)
-                && left.Total.ExactCost == a.Total.ExactCost + b.Total.ExactCost + c.Total.ExactCost
-                && left.Agents.Values.Sum(x => x.Cost) == left.Total.Cost;
+            return left.Equals(right).Label("the order of merging does not matter")
+                .And((left.Total.ExactCost == a.Total.ExactCost + b.Total.ExactCost + c.Total.ExactCost).Label("the exact totals add up"))
+                .And((left.Agents.Values.Sum(x => x.Cost) == left.Total.Cost).Label("the agents add up to the total"));
         });
 }

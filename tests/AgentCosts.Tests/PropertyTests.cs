@@ -29,16 +29,18 @@ public sealed class PropertyTests
     [Property(MaxTest = 200)]
     public Property Merge_IsCommutativeAndKeepsTotals() =>
         Prop.ForAll(Generators.Missions, Generators.Missions, (a, b) =>
-            a.Merge(b).Equals(b.Merge(a))
-            && a.Merge(b).Total == a.Total + b.Total
-            && a.Merge(MissionCosts.Empty).Equals(a));
+            a.Merge(b).Equals(b.Merge(a)).Label("merging is commutative")
+                .And((a.Merge(b).Total == a.Total + b.Total).Label("the totals add up"))
+                .And(a.Merge(MissionCosts.Empty).Equals(a).Label("merging nothing changes nothing")));
 
     [Property(MaxTest = 200)]
     public Property JsonRoundTrip_IsIdentity() =>
         Prop.ForAll(Generators.Missions, mission =>
         {
             var back = MissionCosts.Parse(mission.ToJson());
-            return back.Equals(mission) && back.Total == mission.Total && back.ToJson() == mission.ToJson();
+            return back.Equals(mission).Label("the parsed mission equals the written one")
+                .And((back.Total == mission.Total).Label("the totals survive"))
+                .And((back.ToJson() == mission.ToJson()).Label("writing it again gives the same JSON"));
         });
 
     [Property(MaxTest = 100)]

@@ -51,7 +51,7 @@ public sealed class TwoHostTests
             Assert.Equal(2, version);
 
             // B: the new active version within its refresh interval (1 s here), and the history from the shared ring.
-            var statusB = await WaitAsync(clientB, s => s.GetProperty("activeVersion").GetInt32() == version);
+            var statusB = await WaitAsync(clientB, s => s.GetProperty("activeVersion").GetInt32() == version, $"host B reports v{version} as active");
             Assert.Equal(version, statusB.GetProperty("activeVersion").GetInt32());
             string historyB = await clientB.GetStringAsync("/api/vault/history", Ct);
             Assert.Contains($$"""{"version":2,""", historyB, StringComparison.Ordinal);
@@ -60,9 +60,10 @@ public sealed class TwoHostTests
             // Both jobs settle; every profile is under v2 and was written once.
             var doneA = await ApiTests.WaitForReencryption(clientA);
             var doneB = await ApiTests.WaitForReencryption(clientB);
-            foreach (var done in new[] { await StatusAsync(clientA, fresh: true), await StatusAsync(clientB, fresh: true) })
+            foreach (var client in new[] { clientA, clientB })
             {
-                Assert.Equal(300, done.GetProperty("keys").EnumerateArray().Single(k => k.GetProperty("version").GetInt32() == version).GetProperty("ciphertexts").GetInt64());
+                // The counts are shared for a moment (StatusCountsMaxAge): wait for ones taken after the jobs ended.
+                await WaitAsync(client, s => CountUnder(s, version) == 300, $"the status counts 300 profiles under v{version}");
             }
 
             long rewrapped = doneA.GetProperty("reencryption").GetProperty("rewrapped").GetInt64() + doneB.GetProperty("reencryption").GetProperty("rewrapped").GetInt64();
@@ -138,21 +139,19 @@ public sealed class TwoHostTests
             ["Dashboard:StatusCountsMaxAge"] = "00:00:00.100",
         });
 
-    private static async Task<JsonElement> StatusAsync(HttpClient client, bool fresh = false)
-    {
-        if (fresh)
-        {
-            await Task.Delay(300, Ct); // past the counts' max age, then past the one refresh it starts
-            await client.GetStringAsync("/api/vault/status", Ct);
-            await Task.Delay(300, Ct);
-        }
+    private static async Task<JsonElement> StatusAsync(HttpClient client) =>
+        JsonDocument.Parse(await client.GetStringAsync("/api/vault/status", Ct)).RootElement;
 
-        return JsonDocument.Parse(await client.GetStringAsync("/api/vault/status", Ct)).RootElement;
-    }
+    private static long CountUnder(JsonElement status, int version) =>
+        status.GetProperty("keys").EnumerateArray().SingleOrDefault(k => k.GetProperty("version").GetInt32() == version) is { ValueKind: JsonValueKind.Object } key
+            ? key.GetProperty("ciphertexts").GetInt64()
+            : 0;
 
-    private static async Task<JsonElement> WaitAsync(HttpClient client, Func<JsonElement, bool> condition)
+    /// <summary>Polls the status until <paramref name="condition"/> holds; fails, saying what it waited for and what it last saw, after 20 s.</summary>
+    private static async Task<JsonElement> WaitAsync(HttpClient client, Func<JsonElement, bool> condition, string what)
     {
-        for (int i = 0; i < 200; i++)
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
         {
             var status = await StatusAsync(client);
             if (condition(status))
@@ -160,9 +159,12 @@ public sealed class TwoHostTests
                 return status;
             }
 
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Waited 20 s for this, in vain: {what}. The last status: {status}");
+            }
+
             await Task.Delay(50, Ct);
         }
-
-        return await StatusAsync(client);
     }
 }

@@ -16,9 +16,9 @@ public sealed class EncryptorPropertyTests
             var binary = Encryptor.Encrypt(message.Plaintext, message.AssociatedData);
             var text = Encryptor.EncryptToText(message.Plaintext, message.AssociatedData);
 
-            return Encryptor.Decrypt(binary, message.AssociatedData).Plaintext.AsSpan().SequenceEqual(message.Plaintext)
-                && Encryptor.DecryptText(text, message.AssociatedData).Plaintext.AsSpan().SequenceEqual(message.Plaintext)
-                && EnvelopeFormat.GetKeyVersion(text) == Ring.ActiveVersion;
+            return Encryptor.Decrypt(binary, message.AssociatedData).Plaintext.AsSpan().SequenceEqual(message.Plaintext).Label("binary round-trips")
+                .And(Encryptor.DecryptText(text, message.AssociatedData).Plaintext.AsSpan().SequenceEqual(message.Plaintext).Label("text round-trips"))
+                .And((EnvelopeFormat.GetKeyVersion(text) == Ring.ActiveVersion).Label("the text names the active version"));
         });
 
     [Property(MaxTest = 60)]
@@ -28,7 +28,8 @@ public sealed class EncryptorPropertyTests
             int predicted = Encryptor.GetCiphertextLength(message.Plaintext.Length);
             var destination = new byte[predicted + 10];
             int written = Encryptor.Encrypt(message.Plaintext, destination, message.AssociatedData);
-            return written == predicted && predicted == message.Plaintext.Length + 95;
+            return (written == predicted).Label("the bytes written are the length predicted")
+                .And((predicted == message.Plaintext.Length + 95).Label("the prediction is the plaintext plus 95 bytes"));
         });
 
     [Property(MaxTest = 300)]
@@ -87,8 +88,8 @@ public sealed class EncryptorPropertyTests
         {
             var first = Encryptor.Encrypt(plaintext, null);
             var second = Encryptor.Encrypt(plaintext, null);
-            return !first.AsSpan().SequenceEqual(second)
-                && !first.AsSpan(7, 12).SequenceEqual(second.AsSpan(7, 12))
-                && !first.AsSpan(67, 12).SequenceEqual(second.AsSpan(67, 12));
+            return (!first.AsSpan().SequenceEqual(second)).Label("the ciphertexts differ")
+                .And((!first.AsSpan(7, 12).SequenceEqual(second.AsSpan(7, 12))).Label("the wrap nonces differ"))
+                .And((!first.AsSpan(67, 12).SequenceEqual(second.AsSpan(67, 12))).Label("the payload nonces differ"));
         });
 }

@@ -17,10 +17,10 @@ public sealed class RewrapPropertyTests
             var ciphertext = Old.Encrypt(message.Plaintext, message.AssociatedData);
             var rewrapped = Current.Rewrap(ciphertext);
 
-            return EnvelopeFormat.GetKeyVersion(rewrapped) == 3
-                && rewrapped.AsSpan(67).SequenceEqual(ciphertext.AsSpan(67))
-                && rewrapped.AsSpan(0, 3).SequenceEqual(ciphertext.AsSpan(0, 3))
-                && Current.Decrypt(rewrapped, message.AssociatedData).Plaintext.AsSpan().SequenceEqual(message.Plaintext);
+            return (EnvelopeFormat.GetKeyVersion(rewrapped) == 3).Label("the header names v3")
+                .And(rewrapped.AsSpan(67).SequenceEqual(ciphertext.AsSpan(67)).Label("the payload is unchanged"))
+                .And(rewrapped.AsSpan(0, 3).SequenceEqual(ciphertext.AsSpan(0, 3)).Label("the magic is unchanged"))
+                .And(Current.Decrypt(rewrapped, message.AssociatedData).Plaintext.AsSpan().SequenceEqual(message.Plaintext).Label("the plaintext is unchanged"));
         });
 
     [Property(MaxTest = 100)]
@@ -30,7 +30,8 @@ public sealed class RewrapPropertyTests
             var once = Current.Rewrap(Old.Encrypt(plaintext, null));
             var twice = Current.Rewrap(once);
             var text = Current.RewrapText(Old.EncryptToText(plaintext, default));
-            return ReferenceEquals(once, twice) && ReferenceEquals(text, Current.RewrapText(text));
+            return ReferenceEquals(once, twice).Label("a binary ciphertext under the active version is returned as it is")
+                .And(ReferenceEquals(text, Current.RewrapText(text)).Label("a text ciphertext under the active version is returned as it is"));
         });
 
     /// <summary>Operations: 0 = encrypt a new message, 1 = rotate, 2 = rewrap a random stored ciphertext, 3 = retire a random old version.</summary>
