@@ -1,4 +1,3 @@
-
 namespace AgentCosts;
 
 /// <summary>

@@ -27,9 +27,6 @@ public interface IEnvelopeEncryptor
     /// <returns>Bytes written.</returns>
     int Encrypt(ReadOnlySpan<byte> plaintext, Span<byte> destination, ReadOnlySpan<byte> associatedData);
 
-
-
-
     /// <summary>Decrypts into the caller's buffer.</summary>
     /// <param name="ciphertext">A binary ciphertext.</param>
     /// <param name="destination">At least the plaintext length (ciphertext length − 95).</param>
@@ -37,9 +34,6 @@ public interface IEnvelopeEncryptor
     /// <returns>Bytes written, the key version and whether the ciphertext needs re-encryption.</returns>
     /// <exception cref="EnvelopeException">The ciphertext cannot be read; see <see cref="EnvelopeException.Reason"/>.</exception>
     EnvelopeDecryptResult Decrypt(ReadOnlySpan<byte> ciphertext, Span<byte> destination, ReadOnlySpan<byte> associatedData);
-
-
-
 
     /// <summary>
     /// Moves a VE1 ciphertext to the active key version without touching its payload: only the data key is unwrapped
@@ -50,6 +44,4 @@ public interface IEnvelopeEncryptor
     /// <returns><see langword="true"/> when the ciphertext was rewrapped, <see langword="false"/> when it was already current.</returns>
     /// <exception cref="EnvelopeException">The header or the wrapped data key cannot be read.</exception>
     bool Rewrap(ReadOnlySpan<byte> ciphertext, Span<byte> destination);
-
-
 }

@@ -1,4 +1,3 @@
-
 namespace AgentCosts.Tests;
 
 public sealed class PricingTests

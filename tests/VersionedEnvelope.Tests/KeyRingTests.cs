@@ -1,4 +1,3 @@
-
 namespace VersionedEnvelope.Tests;
 
 public sealed class KeyRingTests

@@ -48,5 +48,4 @@ public sealed class LegacyTests
         Assert.Equal(EnvelopeErrorReason.AuthenticationFailed, Assert.Throws<EnvelopeException>(() => encryptor.Decrypt(ciphertext, [4])).Reason);
         Assert.Equal(3, EnvelopeFormat.GetKeyVersion(ciphertext));
     }
-
 }

@@ -1,4 +1,3 @@
-
 namespace AgentCosts;
 
 /// <summary>A reservation would take a mission past its credit budget.</summary>

@@ -22,7 +22,6 @@ public static class EnvelopeFormat
     /// <summary>The prefix of every text-form ciphertext.</summary>
     public const string TextPrefix = "ve1:v";
 
-
     /// <summary>Returns the length of the VE1 ciphertext of a plaintext of <paramref name="plaintextLength"/> bytes.</summary>
     /// <param name="plaintextLength">The plaintext length, zero or more.</param>
     /// <exception cref="ArgumentOutOfRangeException">The length is negative or the result would exceed <see cref="int.MaxValue"/>.</exception>

@@ -1,4 +1,3 @@
-
 namespace VersionedEnvelope.Internal;
 
 /// <summary>

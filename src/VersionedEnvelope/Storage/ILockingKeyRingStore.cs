@@ -1,4 +1,3 @@
-
 namespace VersionedEnvelope.Storage;
 
 /// <summary>

@@ -1,4 +1,3 @@
-
 namespace VersionedEnvelope.Storage;
 
 /// <summary>A key ring store in process memory: for tests, and for hosts that rebuild the ring at every start.</summary>

@@ -1,4 +1,3 @@
-
 namespace VersionedEnvelope.Storage;
 
 /// <summary>A read-only store over a fixed ring, such as the one of <see cref="StaticKeyRingOptions.Keys"/>.</summary>

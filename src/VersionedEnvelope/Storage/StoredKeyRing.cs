@@ -1,4 +1,3 @@
-
 namespace VersionedEnvelope.Storage;
 
 /// <summary>A key ring as a store holds it, with the revision that optimistic concurrency compares.</summary>
