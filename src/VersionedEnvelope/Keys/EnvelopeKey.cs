@@ -9,9 +9,6 @@ namespace VersionedEnvelope;
 /// </summary>
 public sealed class EnvelopeKey
 {
-    /// <summary>The largest key version the VE1 header can carry.</summary>
-    public const int MaxVersion = int.MaxValue;
-
     /// <summary>Creates a key version with the given 256-bit key material (copied; the caller may clear its buffer).</summary>
     /// <param name="version">The version, 1 to 2^31-1.</param>
     /// <param name="state">Any state but <see cref="KeyState.Destroyed"/>: a destroyed key has no material.</param>

@@ -372,8 +372,8 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     public Task RetireAsync(int version, string by, CancellationToken cancellationToken = default) =>
         ChangeStateAsync(version, by, KeyState.Retired, KeyRingEventKind.Retired, static (key, _) => key.State switch
         {
-            KeyState.Active => "it is the active version; rotate first",
-            KeyState.Destroyed => "it was destroyed",
+            KeyState.Active => Refusal.State("it is the active version; rotate first"),
+            KeyState.Destroyed => Refusal.State("it was destroyed"),
             _ => null,
         }, inventory: null, cancellationToken);
 
@@ -385,7 +385,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     /// <exception cref="InvalidOperationException">The version is not retired.</exception>
     public Task ReinstateAsync(int version, string by, CancellationToken cancellationToken = default) =>
         ChangeStateAsync(version, by, KeyState.DecryptOnly, KeyRingEventKind.Reinstated, static (key, _) =>
-            key.State is KeyState.Retired or KeyState.DecryptOnly ? null : $"it is {key.State}, not retired", inventory: null, cancellationToken);
+            key.State is KeyState.Retired or KeyState.DecryptOnly ? null : Refusal.State($"it is {key.State}, not retired"), inventory: null, cancellationToken);
 
     /// <summary>
     /// Destroys a version's key material for good. Without <paramref name="force"/> it is refused unless
@@ -406,17 +406,17 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         {
             if (key.State == KeyState.Active)
             {
-                return "it is the active version; rotate first";
+                return Refusal.State("it is the active version; rotate first");
             }
 
-            string? refusal = force || key.State == KeyState.Destroyed ? null
+            string? missing = force || key.State == KeyState.Destroyed ? null
                 : inv is null ? "no key-usage inventory was given to show it is unused (pass one, or force)"
                 : inv.Total == 0 ? "the inventory scanned no ciphertext, which proves nothing (was the input empty?)"
                 : inv.Legacy > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory holds {inv.Legacy} legacy ciphertexts, which may need any version; re-encrypt them first (or force)")
                 : inv.Malformed > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory holds {inv.Malformed} unreadable entries, so it cannot show the version unused")
                 : inv.CountOf(key.Version) > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory shows {inv.CountOf(key.Version)} ciphertexts under it; re-encrypt them first (or force)")
                 : null;
-            return refusal is null ? null : throw new KeyDestructionRefusedException(key.Version, refusal);
+            return missing is null ? null : Refusal.Evidence(missing);
         }, inventory, cancellationToken);
 
     /// <summary>The rotations of the current ring, oldest first: the <c>keyRotationHistory</c> entries.</summary>
@@ -432,7 +432,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         _writeGate.Dispose();
     }
 
-    private async Task<KeyRing> ChangeStateAsync(int version, string by, KeyState state, KeyRingEventKind kind, Func<EnvelopeKey, KeyUsageInventory?, string?> refusal, KeyUsageInventory? inventory, CancellationToken cancellationToken)
+    private async Task<KeyRing> ChangeStateAsync(int version, string by, KeyState state, KeyRingEventKind kind, Func<EnvelopeKey, KeyUsageInventory?, Refusal?> refusal, KeyUsageInventory? inventory, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(by);
         try
@@ -448,7 +448,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         }
     }
 
-    private Task<KeyRing> ChangeStateCoreAsync(int version, string by, KeyState state, KeyRingEventKind kind, Func<EnvelopeKey, KeyUsageInventory?, string?> refusal, KeyUsageInventory? inventory, CancellationToken cancellationToken)
+    private Task<KeyRing> ChangeStateCoreAsync(int version, string by, KeyState state, KeyRingEventKind kind, Func<EnvelopeKey, KeyUsageInventory?, Refusal?> refusal, KeyUsageInventory? inventory, CancellationToken cancellationToken)
     {
         return UpdateAsync(
             current =>
@@ -458,10 +458,12 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
                     throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Key version {version} is not in the key ring."));
                 }
 
-                string? why = refusal(key, inventory);
-                if (why is not null)
+                switch (refusal(key, inventory))
                 {
-                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Key version {version} cannot become {state}: {why}."));
+                    case { MissingEvidence: true } missing:
+                        throw new KeyDestructionRefusedException(version, missing.Reason);
+                    case { } refused:
+                        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Key version {version} cannot become {state}: {refused.Reason}."));
                 }
 
                 return key.State == state ? current : current.With(key.WithState(state), new KeyRingEvent(kind, version, Now(), by));
@@ -469,12 +471,24 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
             cancellationToken);
     }
 
+    /// <summary>
+    /// Why a state change is refused: the key's state forbids it (<see cref="InvalidOperationException"/>), or a destroy
+    /// lacks the evidence that nothing needs the version (<see cref="KeyDestructionRefusedException"/>).
+    /// </summary>
+    private readonly record struct Refusal(string Reason, bool MissingEvidence)
+    {
+        public static Refusal State(string reason) => new(reason, MissingEvidence: false);
+
+        public static Refusal Evidence(string reason) => new(reason, MissingEvidence: true);
+    }
+
     private async Task<KeyRing> UpdateAsync(Func<KeyRing, KeyRing> change, CancellationToken cancellationToken)
     {
         if (!_store.CanSave)
         {
-            // Let the read-only store explain how to enable changes.
-            await _store.SaveAsync(Current, 0, cancellationToken).ConfigureAwait(false);
+            throw new NotSupportedException(
+                $"The key ring store ({_store.GetType().Name}) is read-only, so the ring cannot be rotated or changed here. "
+                + "Register a store that saves: PersistKeysToFile(path) or PersistKeysToDbContext<TContext>() on the builder AddVersionedEnvelope returns.");
         }
 
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
