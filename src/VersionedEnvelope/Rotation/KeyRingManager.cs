@@ -487,8 +487,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         if (!_store.CanSave)
         {
             throw new NotSupportedException(
-                $"The key ring store ({_store.GetType().Name}) is read-only, so the ring cannot be rotated or changed here. "
-                + "Register a store that saves: PersistKeysToFile(path) or PersistKeysToDbContext<TContext>() on the builder AddVersionedEnvelope returns.");
+                $"The key ring store ({_store.GetType().Name}) is read-only: register one that saves (PersistKeysToFile or PersistKeysToDbContext) to change the ring.");
         }
 
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);

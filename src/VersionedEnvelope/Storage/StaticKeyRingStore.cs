@@ -15,7 +15,6 @@ public sealed class StaticKeyRingStore(KeyRing ring) : IKeyRingStore
     /// <inheritdoc />
     public ValueTask<long> SaveAsync(KeyRing ring, long expectedRevision, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException(
-            "This key ring is static (StaticKeyRingOptions.Keys), so it cannot be rotated or changed here. "
-            + "To enable rotation, register a store: .PersistKeysToFile(path, rootKey) or .UseInMemoryKeyRing() on the builder AddVersionedEnvelope returns; "
-            + "or rotate where the keys are managed and add the new version to Keys with a new ActiveVersion.");
+            "This key ring is static (StaticKeyRingOptions.Keys) and cannot be changed here: register a store (PersistKeysToFile) "
+            + "or add new versions to Keys where they are managed.");
 }
