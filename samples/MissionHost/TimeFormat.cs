@@ -1,4 +1,3 @@
-using System.Globalization;
 
 namespace MissionHost;
 
@@ -6,6 +5,5 @@ namespace MissionHost;
 internal static class TimeFormat
 {
     /// <summary>A UTC time with millisecond precision: <c>2026-01-27T08:27:32.000Z</c>.</summary>
-    public static string Format(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    public static string Format(DateTimeOffset time) => VersionedEnvelope.RotationHistoryJson.FormatTimestamp(time);
 }

@@ -143,7 +143,7 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
     public static MissionCosts Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        if (!AgentNames.IsWellFormed(json))
+        if (!Shared.WellFormedText.IsWellFormed(json))
         {
             throw new JsonException("agentCosts JSON is not valid: the text contains a lone surrogate (it is not well-formed UTF-16).");
         }

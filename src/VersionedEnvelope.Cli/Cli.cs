@@ -365,8 +365,7 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Encoding.ASCII.GetString(input).Trim();
     }
 
-    private static string FormatTime(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    private static string FormatTime(DateTimeOffset time) => RotationHistoryJson.FormatTimestamp(time);
 
     private static byte[]? Aad(CliArguments arguments) => arguments.Get("--aad") is { } aad ? Encoding.UTF8.GetBytes(aad) : null;
 

@@ -10,26 +10,9 @@ internal static class AgentNames
     public static void Validate(string name, string paramName)
     {
         ArgumentException.ThrowIfNullOrEmpty(name, paramName);
-        if (!IsWellFormed(name))
+        if (!Shared.WellFormedText.IsWellFormed(name))
         {
             throw new ArgumentException("An agent name must be well-formed UTF-16: this one contains a lone surrogate.", paramName);
         }
-    }
-
-    public static bool IsWellFormed(string text)
-    {
-        for (int i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

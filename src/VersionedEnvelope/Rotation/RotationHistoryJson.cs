@@ -16,6 +16,14 @@ public static class RotationHistoryJson
     // Readers accept exactly what the writer produces: three fraction digits, always, so stored audit text round-trips.
     private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 
+    /// <summary>
+    /// Writes a time as <c>rotatedAt</c> is written: UTC with milliseconds and <c>Z</c>
+    /// (<c>2026-01-27T08:27:32.000Z</c>), so tools that print key ring times print them the same way.
+    /// </summary>
+    /// <param name="time">The time.</param>
+    /// <returns>The text.</returns>
+    public static string FormatTimestamp(DateTimeOffset time) => time.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
+
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Writes the history as compact JSON.</summary>
@@ -32,7 +40,7 @@ public static class RotationHistoryJson
         foreach (var rotation in history)
         {
             ArgumentNullException.ThrowIfNull(rotation, nameof(history));
-            if (rotation.Version < 1 || string.IsNullOrWhiteSpace(rotation.RotatedBy) || !IsWellFormed(rotation.RotatedBy))
+            if (rotation.Version < 1 || string.IsNullOrWhiteSpace(rotation.RotatedBy) || !Shared.WellFormedText.IsWellFormed(rotation.RotatedBy))
             {
                 throw new ArgumentException(
                     $"Rotation of version {rotation.Version}: the version must be positive and 'rotatedBy' a non-blank, well-formed string.", nameof(history));
@@ -47,7 +55,7 @@ public static class RotationHistoryJson
             {
                 writer.WriteStartObject();
                 writer.WriteNumber("version", rotation.Version);
-                writer.WriteString("rotatedAt", rotation.RotatedAt.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture));
+                writer.WriteString("rotatedAt", FormatTimestamp(rotation.RotatedAt));
                 writer.WriteString("rotatedBy", rotation.RotatedBy);
                 writer.WriteEndObject();
             }
@@ -65,7 +73,7 @@ public static class RotationHistoryJson
     public static IReadOnlyList<KeyRotationEvent> Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        if (!IsWellFormed(json))
+        if (!Shared.WellFormedText.IsWellFormed(json))
         {
             throw Invalid("the text contains a lone surrogate (it is not well-formed UTF-16)");
         }
@@ -170,20 +178,4 @@ public static class RotationHistoryJson
         reader.Read() ? reader.TokenType : throw Invalid("it ends too early");
 
     private static JsonException Invalid(string why) => new($"keyRotationHistory JSON is not valid: {why}.");
-
-    /// <summary>Whether the text is well-formed UTF-16: a lone surrogate cannot be written as UTF-8 without being replaced.</summary>
-    private static bool IsWellFormed(ReadOnlySpan<char> text)
-    {
-        while (!text.IsEmpty)
-        {
-            if (Rune.DecodeFromUtf16(text, out _, out int consumed) != OperationStatus.Done)
-            {
-                return false;
-            }
-
-            text = text[consumed..];
-        }
-
-        return true;
-    }
 }
