@@ -257,10 +257,10 @@ public sealed class PostgresKeyRingStoreTests() : KeyRingStoreTests("postgres")
         var managerB = hostB.GetRequiredService<KeyRingManager>();
         await managerA.InitializeAsync();
         await managerB.InitializeAsync();
-        await Task.Delay(500); // host B's listener connects
 
+        // The first rotation also waits for host B's listener to connect; the five after it are timed.
         var seen = new List<TimeSpan>();
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < 6; i++)
         {
             var rotated = await managerA.RotateAsync("host-a");
             var clock = Stopwatch.StartNew();
@@ -273,7 +273,7 @@ public sealed class PostgresKeyRingStoreTests() : KeyRingStoreTests("postgres")
             seen.Add(clock.Elapsed);
         }
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"rotation seen by the other host after: {string.Join(", ", seen.Select(t => $"{t.TotalMilliseconds:F0} ms"))}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"rotation seen by the other host after: {string.Join(", ", seen.Skip(1).Select(t => $"{t.TotalMilliseconds:F0} ms"))}");
     }
 
     [Trait("Category", "Slow")]
