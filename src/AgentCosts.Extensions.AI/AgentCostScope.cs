@@ -82,7 +82,8 @@ public sealed class AgentCostScope : IDisposable
     /// <returns>The scope; dispose it to restore the outer one.</returns>
     /// <exception cref="InvalidOperationException">There is no current scope to take the mission from.</exception>
     public static AgentCostScope Begin(string agentName) => Begin(
-        CurrentScope.Value?.Mission ?? throw new InvalidOperationException("There is no current AgentCostScope to take the mission from; begin one with the mission first."),
+        CurrentScope.Value?.Mission ?? throw new InvalidOperationException("There is no current AgentCostScope to take the mission from; begin one with the "
+            + "mission first."),
         agentName);
 
     /// <summary>Ends the scope: the scope it was nested in becomes current again. Idempotent.</summary>

@@ -234,7 +234,8 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
         if (model is null && prices.UnknownModelPolicy == UnknownModelPolicy.Throw)
         {
             throw new UnknownModelException(
-                "The call names no model (not in the response, AgentCostsChatClientOptions.ModelId, ChatOptions.ModelId or the inner client's ChatClientMetadata), so it cannot be priced.",
+                "The call names no model (not in the response, AgentCostsChatClientOptions.ModelId, ChatOptions.ModelId or the inner client's "
+                    + "ChatClientMetadata), so it cannot be priced.",
                 null);
         }
 

@@ -37,7 +37,8 @@ public readonly record struct TokenUsage
             throw new ArgumentOutOfRangeException(
                 nameof(cacheWriteInputTokens),
                 cacheWriteInputTokens,
-                string.Create(CultureInfo.InvariantCulture, $"Cached ({cachedInputTokens}) and cache-write ({cacheWriteInputTokens}) input tokens are parts of input ({inputTokens}) and together cannot exceed it."));
+                string.Create(CultureInfo.InvariantCulture, $"Cached ({cachedInputTokens}) and cache-write ({cacheWriteInputTokens}) input tokens are parts "
+                    + $"of input ({inputTokens}) and together cannot exceed it."));
         }
 
         CacheWriteInputTokens = cacheWriteInputTokens;

@@ -16,8 +16,10 @@ internal static class CommandTree
         var ring = new Command("ring", HelpText.Ring);
         root.Subcommands.Add(ring);
         Add(ring, "create", HelpText.RingCreate, handlerFor, RingFile(), RootKeyEnv());
-        Add(ring, "rotate", HelpText.RingRotate, handlerFor, RingFile(), RootKeyEnv(), Text("--by", "NAME", "Who rotates (recorded in the audit trail).", required: true));
-        Add(ring, "rotate-index-key", HelpText.RingRotateIndexKey, handlerFor, RingFile(), RootKeyEnv(), Text("--by", "NAME", "Who rotates (recorded in the audit trail).", required: true));
+        Add(ring, "rotate", HelpText.RingRotate, handlerFor, RingFile(), RootKeyEnv(), Text("--by", "NAME", "Who rotates (recorded in the audit "
+            + "trail).", required: true));
+        Add(ring, "rotate-index-key", HelpText.RingRotateIndexKey, handlerFor, RingFile(), RootKeyEnv(), Text("--by", "NAME", "Who rotates (recorded in the "
+            + "audit trail).", required: true));
         Add(ring, "show", HelpText.RingShow, handlerFor, RingFile(), RootKeyEnv());
         Add(ring, "retire", HelpText.RingRetire, handlerFor, RingFile(), RootKeyEnv(), Version(), By());
         Add(ring, "reinstate", HelpText.RingReinstate, handlerFor, RingFile(), RootKeyEnv(), Version(), By());
@@ -28,7 +30,8 @@ internal static class CommandTree
             handlerFor,
             RingFile(),
             RootKeyEnv(),
-            Text("--add", "PROTECTOR", "Add a protector: 'root-key:VARIABLE' (base64 in that environment variable) or 'pkcs11' (the token in $ENVELOPE_PKCS11_*)."),
+            Text("--add", "PROTECTOR", "Add a protector: 'root-key:VARIABLE' (base64 in that environment variable) or 'pkcs11' (the token in "
+                + "$ENVELOPE_PKCS11_*)."),
             Text("--remove", "KEYID", "Remove the protector with this key id ('ring show' lists them)."));
         Add(
             ring,
@@ -45,7 +48,8 @@ internal static class CommandTree
         Add(root, "decrypt", HelpText.Decrypt, handlerFor, [.. KeySource(), Aad()]);
         Add(root, "inspect", HelpText.Inspect, handlerFor);
         Add(root, "inventory", HelpText.Inventory, handlerFor, In());
-        Add(root, "rewrap", HelpText.Rewrap, handlerFor, [.. KeySource(), In(), Text("--out", "FILE", "Write to FILE, atomically and only when every line was rewrapped.")]);
+        Add(root, "rewrap", HelpText.Rewrap, handlerFor, [.. KeySource(), In(), Text("--out", "FILE", "Write to FILE, atomically and only when every line "
+            + "was rewrapped.")]);
         return root;
     }
 

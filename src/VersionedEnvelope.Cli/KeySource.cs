@@ -40,7 +40,8 @@ internal static class KeySource
         return protectors.Count > 0
             ? new FileKeyRingStore(path, new KeyRingProtection(protectors))
             : throw new UsageException(
-                $"The root key is not set: put base64 of 32 random bytes in {variable} (or name another with --root-key-env), or name a PKCS#11 token in the ENVELOPE_PKCS11_* variables.");
+                $"The root key is not set: put base64 of 32 random bytes in {variable} (or name another with --root-key-env), or name a PKCS#11 token in the "
+                    + $"ENVELOPE_PKCS11_* variables.");
     }
 
     /// <summary>A protector from its description: 'root-key:VARIABLE' or 'pkcs11' (the token in $ENVELOPE_PKCS11_*, its key created if missing).</summary>

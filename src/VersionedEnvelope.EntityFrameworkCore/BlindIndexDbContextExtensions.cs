@@ -28,7 +28,8 @@ public static class BlindIndexDbContextExtensions
     /// <param name="cancellationToken">Stops the run; committed batches stay committed.</param>
     /// <returns>What the run did: <see cref="ReencryptionSummary.Rewrapped"/> counts the indexes written and <see cref="ReencryptionSummary.ActiveVersion"/> is the index key version.</returns>
     /// <exception cref="InvalidOperationException">The property has no blind index.</exception>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other a context factory: no call is ambiguous.")]
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other "
+        + "a context factory: no call is ambiguous.")]
     public static Task<ReencryptionSummary> BackfillBlindIndexAsync<TEntity>(this DbContext context, Expression<Func<TEntity, string>> property, EntityReencryptionOptions? options = null, CancellationToken cancellationToken = default)
         where TEntity : class
     {
@@ -50,7 +51,8 @@ public static class BlindIndexDbContextExtensions
     /// <param name="options">Batch size, parallelism, checkpoint, progress; defaults when omitted.</param>
     /// <param name="cancellationToken">Stops the run; committed batches stay committed.</param>
     /// <returns>What the run did.</returns>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other a context factory: no call is ambiguous.")]
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other "
+        + "a context factory: no call is ambiguous.")]
     public static async Task<ReencryptionSummary> BackfillBlindIndexAsync<TContext, TEntity>(this IDbContextFactory<TContext> contextFactory, Expression<Func<TEntity, string>> property, EntityReencryptionOptions? options = null, CancellationToken cancellationToken = default)
         where TContext : DbContext
         where TEntity : class
@@ -104,7 +106,8 @@ public static class BlindIndexDbContextExtensions
         var map = EncryptedTableMap.For(context, typeof(TEntity), name);
         var column = map.Columns[0];
         return column.BlindIndexColumn is null
-            ? throw new InvalidOperationException($"{typeof(TEntity).Name}.{name} has no blind index: declare one with IsEncrypted().HasBlindIndex(\"column\").")
+            ? throw new InvalidOperationException($"{typeof(TEntity).Name}.{name} has no blind index: declare one with "
+                + $"IsEncrypted().HasBlindIndex(\"column\").")
             : (map, column);
     }
 }

@@ -93,17 +93,20 @@ public static class BlindIndexQueryableExtensions
         ArgumentNullException.ThrowIfNull(property);
         if (value is null)
         {
-            throw new ArgumentNullException(nameof(value), "A null value has no blind index, so it cannot be looked up by one; query the property for null instead.");
+            throw new ArgumentNullException(nameof(value), "A null value has no blind index, so it cannot be looked up by one; query the property for null "
+                + "instead.");
         }
 
         var getter = property.Body is MemberExpression { Member: PropertyInfo info } ? info
             : throw new ArgumentException("Name the entity's encrypted property, for example u => u.Email.", nameof(property));
         var entityType = EntityTypeOf(source.Expression)
-            ?? throw new InvalidOperationException($"WhereBlindIndex needs a query on an entity set of a DbContext (for example db.Set<{typeof(TEntity).Name}>()).");
+            ?? throw new InvalidOperationException($"WhereBlindIndex needs a query on an entity set of a DbContext (for example "
+                + $"db.Set<{typeof(TEntity).Name}>()).");
         var codec = entityType.FindProperty(getter.Name) is { } mapped ? EncryptionSaveChangesInterceptor.GetCodec(mapped) : null;
         if (codec?.BlindIndex is null)
         {
-            throw new InvalidOperationException($"{entityType.ShortName()}.{getter.Name} has no blind index: declare one with IsEncrypted().HasBlindIndex(\"column\").");
+            throw new InvalidOperationException($"{entityType.ShortName()}.{getter.Name} has no blind index: declare one with "
+                + $"IsEncrypted().HasBlindIndex(\"column\").");
         }
 
         return (codec, getter);

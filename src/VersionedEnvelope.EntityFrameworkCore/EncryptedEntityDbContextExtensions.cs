@@ -26,7 +26,8 @@ public static class EncryptedEntityDbContextExtensions
     /// <param name="cancellationToken">Stops the run; committed batches stay committed.</param>
     /// <returns>What the run did.</returns>
     /// <exception cref="NotSupportedException">The entity's primary key has more than one column.</exception>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other a context factory: no call is ambiguous.")]
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other "
+        + "a context factory: no call is ambiguous.")]
     public static Task<ReencryptionSummary> ReencryptAsync<TEntity>(this DbContext context, EntityReencryptionOptions? options = null, CancellationToken cancellationToken = default)
         where TEntity : class
     {
@@ -48,7 +49,8 @@ public static class EncryptedEntityDbContextExtensions
     /// <param name="options">Batch size, parallelism, checkpoint, progress; defaults when omitted.</param>
     /// <param name="cancellationToken">Stops the run; committed batches stay committed.</param>
     /// <returns>What the run did.</returns>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other a context factory: no call is ambiguous.")]
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other "
+        + "a context factory: no call is ambiguous.")]
     public static async Task<ReencryptionSummary> ReencryptAsync<TContext, TEntity>(this IDbContextFactory<TContext> contextFactory, EntityReencryptionOptions? options = null, CancellationToken cancellationToken = default)
         where TContext : DbContext
         where TEntity : class
@@ -139,13 +141,15 @@ public static class EncryptedEntityDbContextExtensions
         ArgumentNullException.ThrowIfNull(context);
         var (map, column) = Column(context, property);
         string keyVersion = column.KeyVersionColumn
-            ?? throw new InvalidOperationException($"{typeof(TEntity).Name}.{column.Property} has no key version property: use GetKeyUsageAsync, which reads the headers.");
+            ?? throw new InvalidOperationException($"{typeof(TEntity).Name}.{column.Property} has no key version property: use GetKeyUsageAsync, which reads "
+                + $"the headers.");
         var counts = new SortedDictionary<int, long>();
         await ContextCommand.RunAsync(
             context,
             async command =>
             {
-                command.CommandText = $"SELECT {keyVersion}, COUNT(*) FROM {map.Table} WHERE {column.Column} IS NOT NULL AND {keyVersion} IS NOT NULL GROUP BY {keyVersion}";
+                command.CommandText = $"SELECT {keyVersion}, COUNT(*) FROM {map.Table} WHERE {column.Column} IS NOT NULL AND {keyVersion} IS NOT NULL GROUP "
+                    + $"BY {keyVersion}";
                 var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await using var readerLifetime = reader.ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -23,7 +23,8 @@ public static class EncryptedPropertyBuilderExtensions
     /// <param name="propertyBuilder">The property.</param>
     /// <param name="associatedData">The associated data; <c>Entity.Property</c> when omitted, empty for none. Pin it before renaming the entity or property.</param>
     /// <returns>The same builder.</returns>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in a required key version expression, so no call is ambiguous.")]
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in a "
+        + "required key version expression, so no call is ambiguous.")]
     public static PropertyBuilder<TProperty> IsEncrypted<TProperty>(this PropertyBuilder<TProperty> propertyBuilder, string? associatedData = null)
     {
         ArgumentNullException.ThrowIfNull(propertyBuilder);
@@ -42,7 +43,8 @@ public static class EncryptedPropertyBuilderExtensions
     /// <param name="keyVersion">The key version property.</param>
     /// <param name="associatedData">The associated data; <c>Entity.Property</c> when omitted, empty for none.</param>
     /// <returns>The same builder.</returns>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in a required key version expression, so no call is ambiguous.")]
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in a "
+        + "required key version expression, so no call is ambiguous.")]
     public static PropertyBuilder<TProperty> IsEncrypted<TProperty, TEntity>(
         this PropertyBuilder<TProperty> propertyBuilder,
         Expression<Func<TEntity, int>> keyVersion,
@@ -98,7 +100,8 @@ public static class EncryptedPropertyBuilderExtensions
         var index = entityType.FindProperty(columnName) ?? entityType.AddProperty(columnName, typeof(string));
         if (index.ClrType != typeof(string) || !index.IsShadowProperty())
         {
-            throw new InvalidOperationException($"{entityType.ShortName()} already has a property '{columnName}'; the blind index needs its own (shadow) property.");
+            throw new InvalidOperationException($"{entityType.ShortName()} already has a property '{columnName}'; the blind index needs its own (shadow) "
+                + $"property.");
         }
 
         index.IsNullable = true;

@@ -36,7 +36,8 @@ public static class VersionedEnvelopeBuilderEntityFrameworkCoreExtensions
     /// <param name="rootKey">Returns the 256-bit root key (from a vault or the environment); the store clears the array after use.</param>
     /// <param name="ringName">The ring's row name, when several rings share the table; <c>default</c> when omitted.</param>
     /// <returns>The same builder.</returns>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The first parameter is a root key function, so no call is ambiguous.")]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional "
+        + "parameters", Justification = "The first parameter is a root key function, so no call is ambiguous.")]
     public static IVersionedEnvelopeBuilder PersistKeysToDbContext<TContext>(
         this IVersionedEnvelopeBuilder builder,
         Func<IServiceProvider, byte[]> rootKey,

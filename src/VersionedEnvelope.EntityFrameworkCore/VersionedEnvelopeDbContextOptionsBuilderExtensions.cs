@@ -29,7 +29,8 @@ public static class VersionedEnvelopeDbContextOptionsBuilderExtensions
     /// <param name="encryptor">The encryptor (use one instance for the application's lifetime: each gets its own model).</param>
     /// <param name="keyRing">The ring behind the encryptor, so key usage counts cover every version in it; optional.</param>
     /// <returns>The same builder.</returns>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The generic overload only keeps the builder's type for chaining.")]
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional "
+        + "parameters", Justification = "The generic overload only keeps the builder's type for chaining.")]
     public static DbContextOptionsBuilder UseVersionedEnvelope(this DbContextOptionsBuilder optionsBuilder, IEnvelopeEncryptor encryptor, IKeyRingProvider? keyRing = null)
     {
         ArgumentNullException.ThrowIfNull(optionsBuilder);
@@ -53,7 +54,8 @@ public static class VersionedEnvelopeDbContextOptionsBuilderExtensions
     /// <param name="encryptor">The encryptor (use one instance for the application's lifetime: each gets its own model).</param>
     /// <param name="keyRing">The ring behind the encryptor, so key usage counts cover every version in it; optional.</param>
     /// <returns>The same builder.</returns>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The generic overload only keeps the builder's type for chaining.")]
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional "
+        + "parameters", Justification = "The generic overload only keeps the builder's type for chaining.")]
     public static DbContextOptionsBuilder<TContext> UseVersionedEnvelope<TContext>(this DbContextOptionsBuilder<TContext> optionsBuilder, IEnvelopeEncryptor encryptor, IKeyRingProvider? keyRing = null)
         where TContext : DbContext =>
         (DbContextOptionsBuilder<TContext>)UseVersionedEnvelope((DbContextOptionsBuilder)optionsBuilder, encryptor, keyRing);

@@ -263,7 +263,8 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
         }
 
         throw new Pkcs11ProtectorException(
-            $"The PKCS#11 library '{_options.LibraryPath}' has no token labelled '{_options.TokenLabel}' (tokens present: {(labels.Count == 0 ? "none" : string.Join(", ", labels))}).");
+            $"The PKCS#11 library '{_options.LibraryPath}' has no token labelled '{_options.TokenLabel}' (tokens present: "
+                + $"{(labels.Count == 0 ? "none" : string.Join(", ", labels))}).");
     }
 
     private byte[] FindOrCreateKey(ISession session)
@@ -284,7 +285,8 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
         if (!_options.CreateKeyIfMissing)
         {
             throw new Pkcs11ProtectorException(
-                $"The PKCS#11 token '{_options.TokenLabel}' has no AES key labelled '{_options.KeyLabel}'. Create it once (CreateKeyIfMissing = true), or fix the label.");
+                $"The PKCS#11 token '{_options.TokenLabel}' has no AES key labelled '{_options.KeyLabel}'. Create it once (CreateKeyIfMissing = true), or "
+                    + $"fix the label.");
         }
 
         // Ids start with the creation time, so the newest key sorts last.
@@ -322,7 +324,8 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
         return found.Count > 0
             ? found[0]
             : throw new Pkcs11ProtectorException(
-                $"The PKCS#11 token '{_options.TokenLabel}' no longer has the key labelled '{_options.KeyLabel}' with id {Convert.ToHexString(objectId).ToLowerInvariant()}.");
+                $"The PKCS#11 token '{_options.TokenLabel}' no longer has the key labelled '{_options.KeyLabel}' with id "
+                    + $"{Convert.ToHexString(objectId).ToLowerInvariant()}.");
     }
 
     private IMechanism Gcm(byte[] iv, string keyId) =>
@@ -366,7 +369,8 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
         }
         catch (Pkcs11Exception ex)
         {
-            throw new Pkcs11ProtectorException($"The PKCS#11 token '{_options.TokenLabel}' could not {what} with the key labelled '{_options.KeyLabel}' ({ex.RV}).", ex);
+            throw new Pkcs11ProtectorException($"The PKCS#11 token '{_options.TokenLabel}' could not {what} with the key labelled '{_options.KeyLabel}' "
+                + $"({ex.RV}).", ex);
         }
         finally
         {

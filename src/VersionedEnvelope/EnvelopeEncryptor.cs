@@ -22,7 +22,8 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
     /// <summary>Creates an encryptor over a fixed key ring.</summary>
     /// <param name="keyRing">The ring.</param>
     /// <param name="options">Options; defaults when omitted. Its static <c>Keys</c> are ignored here.</param>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The constructors differ in their first parameter's type (a fixed ring or a provider), so no call can be ambiguous.")]
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The constructors differ in their "
+        + "first parameter's type (a fixed ring or a provider), so no call can be ambiguous.")]
     public EnvelopeEncryptor(KeyRing keyRing, EnvelopeEncryptorOptions? options = null)
         : this(new StaticKeyRingProvider(keyRing), options)
     {
@@ -33,7 +34,8 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
     /// <param name="options">Options; defaults when omitted.</param>
     /// <param name="timeProvider">The clock for the data-key cache; <see cref="TimeProvider.System"/> when omitted.</param>
     /// <exception cref="ArgumentOutOfRangeException">Data-key cache bounds are out of range.</exception>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The constructors differ in their first parameter's type (a fixed ring or a provider), so no call can be ambiguous.")]
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The constructors differ in their "
+        + "first parameter's type (a fixed ring or a provider), so no call can be ambiguous.")]
     public EnvelopeEncryptor(IKeyRingProvider keyRingProvider, EnvelopeEncryptorOptions? options = null, TimeProvider? timeProvider = null)
         : this(keyRingProvider, options ?? new EnvelopeEncryptorOptions(), timeProvider ?? TimeProvider.System, SystemRandomSource.Instance)
     {
@@ -225,14 +227,18 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
             ring = _keyRingProvider.GetRingWith(version);
             if (!ring.TryGetKey(version, out key))
             {
-                throw new EnvelopeException(EnvelopeErrorReason.UnknownKeyVersion, $"Key version {version} is not in the key ring; a ring kept in a store was reloaded to look for it.", version);
+                throw new EnvelopeException(EnvelopeErrorReason.UnknownKeyVersion, $"Key version {version} is not in the key ring; a ring kept in a store "
+                    + $"was reloaded to look for it.", version);
             }
         }
 
         return key.State switch
         {
-            KeyState.Retired => throw new EnvelopeException(EnvelopeErrorReason.KeyVersionRetired, $"The ciphertext names key version {version}, which is retired, so it was not decrypted. A ciphertext that should not be under a retired version is more likely damaged or altered than a reason to reinstate the key; reinstate it only when data under that version is known to be needed.", version),
-            KeyState.Destroyed => throw new EnvelopeException(EnvelopeErrorReason.UnknownKeyVersion, $"Key version {version} was destroyed; its ciphertexts cannot be read.", version),
+            KeyState.Retired => throw new EnvelopeException(EnvelopeErrorReason.KeyVersionRetired, $"The ciphertext names key version {version}, which is "
+                + $"retired, so it was not decrypted. A ciphertext that should not be under a retired version is more likely damaged or altered than a "
+                    + $"reason to reinstate the key; reinstate it only when data under that version is known to be needed.", version),
+            KeyState.Destroyed => throw new EnvelopeException(EnvelopeErrorReason.UnknownKeyVersion, $"Key version {version} was destroyed; its ciphertexts "
+                + $"cannot be read.", version),
             _ => key,
         };
     }

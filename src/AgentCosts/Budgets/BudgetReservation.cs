@@ -47,7 +47,8 @@ public sealed class BudgetReservation : IDisposable
         if (_budget is { IsOwned: true })
         {
             throw new InvalidOperationException(
-                "This budget belongs to a mission tracker, which spends every cost recorded through it: record the cost with the tracker and dispose the reservation.");
+                "This budget belongs to a mission tracker, which spends every cost recorded through it: record the cost with the tracker and dispose the "
+                    + "reservation.");
         }
 
         if (Interlocked.Exchange(ref _settled, 1) != 0)

@@ -30,7 +30,8 @@ public sealed class AgentCostMetrics : IDisposable
 
     /// <summary>Creates its own meter and the instruments.</summary>
     /// <param name="meterName">The meter name; <see cref="DefaultMeterName"/> when omitted.</param>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two constructors differ in their first parameter's type (a name or a meter factory), so no call can be ambiguous.")]
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two constructors differ in "
+        + "their first parameter's type (a name or a meter factory), so no call can be ambiguous.")]
     public AgentCostMetrics(string? meterName = null)
         : this(new Meter(string.IsNullOrWhiteSpace(meterName) ? DefaultMeterName : meterName), ownsMeter: true)
     {
@@ -39,7 +40,8 @@ public sealed class AgentCostMetrics : IDisposable
     /// <summary>Creates the instruments on a meter from the host's <see cref="IMeterFactory"/> (the DI way).</summary>
     /// <param name="meterFactory">The host's meter factory, which owns the meter.</param>
     /// <param name="meterName">The meter name; <see cref="DefaultMeterName"/> when omitted.</param>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two constructors differ in their first parameter's type (a name or a meter factory), so no call can be ambiguous.")]
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two constructors differ in "
+        + "their first parameter's type (a name or a meter factory), so no call can be ambiguous.")]
     public AgentCostMetrics(IMeterFactory meterFactory, string? meterName = null)
         : this(CreateMeter(meterFactory, meterName), ownsMeter: false)
     {
@@ -49,13 +51,15 @@ public sealed class AgentCostMetrics : IDisposable
     {
         Meter = meter;
         _ownsMeter = ownsMeter;
-        Tokens = Meter.CreateCounter<long>("agent.tokens", "{token}", "Tokens used by agents; tagged gen_ai.token.type (input or output) when the split is known.");
+        Tokens = Meter.CreateCounter<long>("agent.tokens", "{token}", "Tokens used by agents; tagged gen_ai.token.type (input or output) when the split is "
+            + "known.");
         Credits = Meter.CreateCounter<double>("agent.credits", "{credit}", "Credits charged for agents' work (exact amounts, not rounded).");
         Duration = Meter.CreateHistogram<double>("agent.step.duration", "s", "Duration of agents' timed steps and model calls.");
         BudgetExceeded = Meter.CreateCounter<long>("agent.budget.exceeded", "{mission}", "Missions whose recorded spending went past their budget.");
         UsageMissing = Meter.CreateCounter<long>("agent.usage.missing", "{call}", "Model calls whose response reported no token usage.");
         Untracked = Meter.CreateCounter<long>("agent.calls.untracked", "{call}", "Model calls made with no mission to record them in.");
-        Unpriced = Meter.CreateCounter<long>("agent.calls.unpriced", "{call}", "Model calls that succeeded with a model the price table lacks: charged at their reserved estimate (or nothing).");
+        Unpriced = Meter.CreateCounter<long>("agent.calls.unpriced", "{call}", "Model calls that succeeded with a model the price table lacks: charged at "
+            + "their reserved estimate (or nothing).");
     }
 
     /// <summary>The meter that owns the instruments.</summary>

@@ -30,7 +30,8 @@ public sealed partial class PriceTable
     /// <param name="defaultPrice">The price for unknown models under <see cref="UnknownModelPolicy.ChargeDefault"/>.</param>
     /// <param name="rounding">How <see cref="GetCost"/> rounds to whole credits.</param>
     /// <exception cref="ArgumentException">A price is negative, has more than six decimal places, or is inconsistent.</exception>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their first parameter's type; a dictionary binds to this one.")]
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their "
+        + "first parameter's type; a dictionary binds to this one.")]
     public PriceTable(
         IReadOnlyDictionary<string, ModelPrice> prices,
         UnknownModelPolicy unknownModelPolicy = UnknownModelPolicy.Throw,
@@ -49,7 +50,8 @@ public sealed partial class PriceTable
     /// A price is negative, has more than six decimal places, shares its model and effective date with another, or has a
     /// long-context threshold without a long-context price (or the other way round).
     /// </exception>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their first parameter's type.")]
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional "
+        + "parameters", Justification = "The overloads differ in their first parameter's type.")]
     public PriceTable(
         IEnumerable<KeyValuePair<string, ModelPrice>> prices,
         UnknownModelPolicy unknownModelPolicy = UnknownModelPolicy.Throw,
@@ -70,7 +72,8 @@ public sealed partial class PriceTable
             if (tiers.Any(t => t.From == tier.From))
             {
                 throw new ArgumentException(
-                    $"'{model}' has two prices effective from {(price.EffectiveFrom is { } from ? from.ToString("O", CultureInfo.InvariantCulture) : "always")}; each date may have one.",
+                    $"'{model}' has two prices effective from "
+                        + $"{(price.EffectiveFrom is { } from ? from.ToString("O", CultureInfo.InvariantCulture) : "always")}; each date may have one.",
                     nameof(prices));
             }
 
@@ -81,7 +84,8 @@ public sealed partial class PriceTable
         HasDatedPrices = _prices.Values.Any(tiers => tiers.Any(t => t.From != DateTimeOffset.MinValue));
         if (unknownModelPolicy == UnknownModelPolicy.ChargeDefault)
         {
-            _default = ToRate(defaultPrice ?? throw new ArgumentException("UnknownModelPolicy.ChargeDefault needs a default price.", nameof(defaultPrice)), "default");
+            _default = ToRate(defaultPrice ?? throw new ArgumentException("UnknownModelPolicy.ChargeDefault needs a default "
+                + "price.", nameof(defaultPrice)), "default");
         }
 
         UnknownModelPolicy = unknownModelPolicy;
@@ -219,7 +223,8 @@ public sealed partial class PriceTable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(creditsPerUsd);
         if (unknownModelPolicy == UnknownModelPolicy.ChargeDefault)
         {
-            throw new ArgumentException("A LiteLLM table has no default price: use Throw or Free, or build a PriceTable with a default price.", nameof(unknownModelPolicy));
+            throw new ArgumentException("A LiteLLM table has no default price: use Throw or Free, or build a PriceTable with a default "
+                + "price.", nameof(unknownModelPolicy));
         }
 
         using var document = JsonDocument.Parse(json);

@@ -26,7 +26,8 @@ internal sealed class BlindIndexRewrite : RowRewrite
 
     public override string? StalePredicate() => string.Create(
         CultureInfo.InvariantCulture,
-        $"(({_value.Column} IS NOT NULL AND ({_index} IS NULL OR {_index} NOT LIKE '{BlindIndexer.Prefix}{_active}:%')) OR ({_value.Column} IS NULL AND {_index} IS NOT NULL))");
+        $"(({_value.Column} IS NOT NULL AND ({_index} IS NULL OR {_index} NOT LIKE '{BlindIndexer.Prefix}{_active}:%')) OR ({_value.Column} IS NULL AND "
+            + $"{_index} IS NOT NULL))");
 
     public override object?[]? Rewrite(object?[] values, int?[] versions)
     {
@@ -34,7 +35,8 @@ internal sealed class BlindIndexRewrite : RowRewrite
         {
             null => null,
             string text => _value.Codec.ComputeIndex(_value.Codec.DecryptText(text)),
-            var other => throw new EnvelopeException(EnvelopeErrorReason.Malformed, $"{_value.Property} holds a {other.GetType().Name}, not a text ciphertext."),
+            var other => throw new EnvelopeException(EnvelopeErrorReason.Malformed, $"{_value.Property} holds a {other.GetType().Name}, not a text "
+                + $"ciphertext."),
         };
         return string.Equals(computed, (string?)values[1], StringComparison.Ordinal) ? null : [values[0], computed];
     }

@@ -36,7 +36,8 @@ internal sealed class EncryptedColumnCodec
     public BlindIndexDefinition? BlindIndex { get; }
 
     private BlindIndexer Indexer => _indexer ?? throw new InvalidOperationException(
-        $"The blind index of {Column} needs the key ring: configure the context with optionsBuilder.UseVersionedEnvelope(serviceProvider), or pass the key ring to UseVersionedEnvelope(encryptor, keyRing).");
+        $"The blind index of {Column} needs the key ring: configure the context with optionsBuilder.UseVersionedEnvelope(serviceProvider), or pass the key "
+            + $"ring to UseVersionedEnvelope(encryptor, keyRing).");
 
     /// <summary>The index of a value, under the newest index key, to store beside it.</summary>
     public string ComputeIndex(string plaintext)
@@ -78,7 +79,8 @@ internal sealed class EncryptedColumnCodec
     }
 
     public IEnvelopeEncryptor Encryptor => _encryptor ?? throw new InvalidOperationException(
-        $"The encrypted property {Column} cannot be read or written: the context has no encryptor. Configure it with optionsBuilder.UseVersionedEnvelope(serviceProvider) or UseVersionedEnvelope(encryptor).");
+        $"The encrypted property {Column} cannot be read or written: the context has no encryptor. Configure it with "
+            + $"optionsBuilder.UseVersionedEnvelope(serviceProvider) or UseVersionedEnvelope(encryptor).");
 
     public byte[] EncryptBinary(byte[] plaintext) => Encryptor.Encrypt(plaintext, AssociatedData);
 

@@ -34,7 +34,8 @@ internal sealed class EncryptedPropertyConvention(IEnvelopeEncryptor? encryptor,
                 else if (property[EncryptionAnnotations.BlindIndexProperty] is string)
                 {
                     throw new InvalidOperationException(
-                        $"{entityType.ShortName()}.{property.Name} has a blind index but is not encrypted: call IsEncrypted() (or add [Encrypted]) on it. A blind index beside a clear value would protect nothing.");
+                        $"{entityType.ShortName()}.{property.Name} has a blind index but is not encrypted: call IsEncrypted() (or add [Encrypted]) on it. A "
+                            + $"blind index beside a clear value would protect nothing.");
                 }
             }
         }
@@ -55,10 +56,12 @@ internal sealed class EncryptedPropertyConvention(IEnvelopeEncryptor? encryptor,
         if (keyVersion is not null)
         {
             var versionProperty = entityType.FindProperty(keyVersion)
-                ?? throw new InvalidOperationException($"The encrypted property {column} names the key version property '{keyVersion}', which {entityType.ShortName()} does not have.");
+                ?? throw new InvalidOperationException($"The encrypted property {column} names the key version property '{keyVersion}', which "
+                    + $"{entityType.ShortName()} does not have.");
             if (versionProperty.ClrType != typeof(int) && versionProperty.ClrType != typeof(int?))
             {
-                throw new InvalidOperationException($"The key version property {entityType.ShortName()}.{keyVersion} must be an int; it is {versionProperty.ClrType.Name}.");
+                throw new InvalidOperationException($"The key version property {entityType.ShortName()}.{keyVersion} must be an int; it is "
+                    + $"{versionProperty.ClrType.Name}.");
             }
         }
 
@@ -93,7 +96,8 @@ internal sealed class EncryptedPropertyConvention(IEnvelopeEncryptor? encryptor,
             if (named is not null)
             {
                 throw new InvalidOperationException(
-                    $"The encrypted properties {string.Join(" and ", named.Select(p => p.Name))} of {entityType.ShortName()} share the key version property '{named.Key}'; each needs its own.");
+                    $"The encrypted properties {string.Join(" and ", named.Select(p => p.Name))} of {entityType.ShortName()} share the key version property "
+                        + $"'{named.Key}'; each needs its own.");
             }
         }
     }

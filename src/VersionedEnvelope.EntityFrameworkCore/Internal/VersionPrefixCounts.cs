@@ -14,7 +14,8 @@ internal static class VersionPrefixCounts
     public static async Task<(long Total, long WithoutPrefix, long[] PerVersion)> QueryAsync(
         DbCommand command, string table, string column, string format, IReadOnlyList<int> versions, CancellationToken cancellationToken)
     {
-        var sql = new StringBuilder().Append(CultureInfo.InvariantCulture, $"SELECT COUNT({column}), SUM(CASE WHEN {column} NOT LIKE '{format}:%' THEN 1 ELSE 0 END)");
+        var sql = new StringBuilder().Append(CultureInfo.InvariantCulture, $"SELECT COUNT({column}), SUM(CASE WHEN {column} NOT LIKE '{format}:%' THEN 1 "
+            + $"ELSE 0 END)");
         foreach (int version in versions)
         {
             sql.Append(CultureInfo.InvariantCulture, $", SUM(CASE WHEN {column} LIKE '{format}:v{version}:%' THEN 1 ELSE 0 END)");

@@ -272,7 +272,8 @@ public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore, IKey
         var stored = await Protection.OpenAsync(Encoding.UTF8.GetBytes(row.Document), RingName, Source, cancellationToken).ConfigureAwait(false);
         return stored.Revision == row.Revision
             ? stored
-            : throw new KeyRingStoreException($"The {Source} cannot be read: its row says revision {row.Revision} and its document {stored.Revision}. It was left as it is.");
+            : throw new KeyRingStoreException($"The {Source} cannot be read: its row says revision {row.Revision} and its document {stored.Revision}. It was "
+                + $"left as it is.");
     }
 
     private async Task<string> SealAsync(KeyRing ring, long revision, CancellationToken cancellationToken) =>

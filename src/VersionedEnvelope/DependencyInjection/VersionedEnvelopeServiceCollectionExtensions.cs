@@ -39,7 +39,8 @@ public static class VersionedEnvelopeServiceCollectionExtensions
         services.TryAddSingleton(sp => new KeyRingProtection(sp.GetServices<IKeyRingProtector>()));
         services.TryAddSingleton(sp => new KeyRingManager(
             sp.GetService<IKeyRingStore>() ?? throw new InvalidOperationException(
-                "VersionedEnvelope has no key ring: say where it lives on the builder AddVersionedEnvelope returns, for example .PersistKeysToFile(path, rootKey), .UseInMemoryKeyRing() or .UseStaticKeys(...)."),
+                "VersionedEnvelope has no key ring: say where it lives on the builder AddVersionedEnvelope returns, for example .PersistKeysToFile(path, "
+                    + "rootKey), .UseInMemoryKeyRing() or .UseStaticKeys(...)."),
             sp.GetRequiredService<IOptions<KeyRingOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<KeyRingManager>>()));

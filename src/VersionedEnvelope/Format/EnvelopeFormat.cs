@@ -75,7 +75,8 @@ public static class EnvelopeFormat
         {
             throw status == HeaderStatus.UnsupportedFormat
                 ? new EnvelopeException(EnvelopeErrorReason.UnsupportedFormat, "The ciphertext's format byte is not VE1.")
-                : new EnvelopeException(EnvelopeErrorReason.Malformed, "The text is not a VE1 text-form ciphertext ('ve1:v{version}:{base64url}') whose version matches its header.");
+                : new EnvelopeException(EnvelopeErrorReason.Malformed, "The text is not a VE1 text-form ciphertext ('ve1:v{version}:{base64url}') whose "
+                    + "version matches its header.");
         }
 
         return version;
@@ -142,7 +143,8 @@ public static class EnvelopeFormat
             case HeaderStatus.Valid:
                 return;
             case HeaderStatus.UnsupportedFormat:
-                throw new EnvelopeException(EnvelopeErrorReason.UnsupportedFormat, "The ciphertext's format byte is not VE1 (0x01); it was written by a newer or different format.");
+                throw new EnvelopeException(EnvelopeErrorReason.UnsupportedFormat, "The ciphertext's format byte is not VE1 (0x01); it was written by a "
+                    + "newer or different format.");
             default:
                 throw new EnvelopeException(
                     EnvelopeErrorReason.Malformed,

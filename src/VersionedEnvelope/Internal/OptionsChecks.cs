@@ -55,7 +55,8 @@ internal static class OptionsChecks
             if (!TryParseVersion(name, out int version))
             {
                 // The name is not echoed: with key and version swapped in configuration, it is the key itself.
-                errors.Add("Keys: an entry's name is not a key version (a positive integer such as \"1\"); the name is not shown, since a name in that place may be key material swapped with its version.");
+                errors.Add("Keys: an entry's name is not a key version (a positive integer such as \"1\"); the name is not shown, since a name in that place "
+                    + "may be key material swapped with its version.");
                 continue;
             }
 

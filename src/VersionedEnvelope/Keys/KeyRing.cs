@@ -16,7 +16,8 @@ public sealed class KeyRing
     /// <param name="history">The audit trail, oldest first; empty when omitted.</param>
     /// <exception cref="ArgumentNullException"><paramref name="keys"/> is null or holds null.</exception>
     /// <exception cref="ArgumentException">Versions repeat, or not exactly one version is active.</exception>
-    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "Kept as it shipped; the overload with index keys takes every parameter explicitly.")]
+    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public "
+        + "overloads", Justification = "Kept as it shipped; the overload with index keys takes every parameter explicitly.")]
     public KeyRing(IEnumerable<EnvelopeKey> keys, IEnumerable<KeyRingEvent>? history = null)
         : this(keys, history, indexKeys: null)
     {
@@ -168,7 +169,8 @@ public sealed class KeyRing
         ArgumentNullException.ThrowIfNull(keys);
         if (!keys.ContainsKey(activeVersion))
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The active version {activeVersion} is not among the keys."), nameof(activeVersion));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The active version {activeVersion} is not among the "
+                + $"keys."), nameof(activeVersion));
         }
 
         var now = (timeProvider ?? TimeProvider.System).GetUtcNow();

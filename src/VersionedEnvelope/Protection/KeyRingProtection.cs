@@ -156,7 +156,8 @@ public sealed class KeyRingProtection
         if (!kept.Any(e => openers.Contains(e.KeyId!)) && adding.Count == 0)
         {
             throw new InvalidOperationException(
-                $"Removing {Join(removing)} would leave the {source} with no protector this host can open ({Join(kept.Select(e => e.KeyId!))}); add one first.");
+                $"Removing {Join(removing)} would leave the {source} with no protector this host can open ({Join(kept.Select(e => e.KeyId!))}); add one "
+                    + $"first.");
         }
 
         byte[] ringKey = await UnwrapAsync(parsed, source, cancellationToken).ConfigureAwait(false);
@@ -306,7 +307,8 @@ public sealed class KeyRingProtection
 
         string why = failures.Count == 0 ? "" : $" ({string.Join("; ", failures)})";
         throw new KeyRingStoreException(
-            $"The {source} cannot be opened by this host: it accepts {Join(entries.Select(e => e.KeyId!))}, and this host has {Join(_protectors.Select(p => p.KeyId))}{why}. It was left as it is.");
+            $"The {source} cannot be opened by this host: it accepts {Join(entries.Select(e => e.KeyId!))}, and this host has "
+                + $"{Join(_protectors.Select(p => p.KeyId))}{why}. It was left as it is.");
     }
 
     private StoredKeyRing OpenRootKeySealed(ReadOnlySpan<byte> document, string source)

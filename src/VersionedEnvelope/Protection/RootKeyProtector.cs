@@ -50,7 +50,8 @@ public sealed class RootKeyProtector : IKeyRingProtector
     {
         if (key.Length != Ve1Layout.KeySize)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A ring key is {Ve1Layout.KeySize} bytes; this one is {key.Length}."), nameof(key));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A ring key is {Ve1Layout.KeySize} bytes; this one is "
+                + $"{key.Length}."), nameof(key));
         }
 
         byte[] rootKey = GetRootKey();
@@ -118,7 +119,8 @@ public sealed class RootKeyProtector : IKeyRingProtector
         byte[] key = _rootKey() ?? throw new InvalidOperationException("The root key provider returned null.");
         return key.Length == Ve1Layout.KeySize
             ? key
-            : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The root key must be {Ve1Layout.KeySize} bytes (256 bits); it is {key.Length}."));
+            : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The root key must be {Ve1Layout.KeySize} bytes (256 bits); "
+                + $"it is {key.Length}."));
     }
 
     /// <summary>Says which root key this is (its key id), never the key.</summary>
@@ -129,7 +131,8 @@ public sealed class RootKeyProtector : IKeyRingProtector
     {
         if (rootKey.Length != Ve1Layout.KeySize)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The root key must be {Ve1Layout.KeySize} bytes (256 bits); it is {rootKey.Length}."), nameof(rootKey));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The root key must be {Ve1Layout.KeySize} bytes (256 bits); it is "
+                + $"{rootKey.Length}."), nameof(rootKey));
         }
 
         byte[] copy = rootKey.ToArray();

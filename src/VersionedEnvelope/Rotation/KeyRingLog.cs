@@ -8,10 +8,12 @@ namespace VersionedEnvelope;
 /// </summary>
 internal static partial class KeyRingLog
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Key ring loaded: revision {Revision}, active version {ActiveVersion}, {VersionCount} versions.")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Key ring loaded: revision {Revision}, active version {ActiveVersion}, "
+        + "{VersionCount} versions.")]
     public static partial void Loaded(ILogger logger, long revision, int activeVersion, int versionCount);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Key ring refreshed: revision {OldRevision} -> {NewRevision}, active version {ActiveVersion}.")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Key ring refreshed: revision {OldRevision} -> {NewRevision}, active version "
+        + "{ActiveVersion}.")]
     public static partial void Refreshed(ILogger logger, long oldRevision, long newRevision, int activeVersion);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Key ring rotated: version {Version} is active (by {By}).")]
@@ -23,22 +25,27 @@ internal static partial class KeyRingLog
     [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Key ring refresh failed; keeping revision {Revision}. The next refresh tries again.")]
     public static partial void RefreshFailed(ILogger logger, Exception exception, long revision);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "A ciphertext names key version {Version}, which this host does not know; reloading the key ring.")]
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "A ciphertext names key version {Version}, which this host does not know; reloading "
+        + "the key ring.")]
     public static partial void UnknownVersionSeen(ILogger logger, int version);
 
-    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "The key ring was loaded on first use, on the caller's thread; load it at start-up (InitializeAsync, or the hosted service AddVersionedEnvelope registers) so no request waits for storage.")]
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "The key ring was loaded on first use, on the caller's thread; load it at start-up "
+        + "(InitializeAsync, or the hosted service AddVersionedEnvelope registers) so no request waits for storage.")]
     public static partial void LoadedOnFirstUse(ILogger logger);
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Key version {Version} was not destroyed: {Reason}.")]
     public static partial void DestroyRefused(ILogger logger, int version, string reason);
 
-    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "A decrypt waited {Timeout} for the key ring reload that looks for version {Version}, and gave up; the reload goes on.")]
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "A decrypt waited {Timeout} for the key ring reload that looks for version {Version}, "
+        + "and gave up; the reload goes on.")]
     public static partial void UnknownVersionWaitTimedOut(ILogger logger, int version, TimeSpan timeout);
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Key version {Version} is active from now on (its activation time came); version {PreviousVersion} now only decrypts.")]
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Key version {Version} is active from now on (its activation time came); version "
+        + "{PreviousVersion} now only decrypts.")]
     public static partial void Activated(ILogger logger, int version, int previousVersion);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Watching the key ring store for changes failed; trying again, and refreshing periodically meanwhile.")]
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Watching the key ring store for changes failed; trying again, and refreshing "
+        + "periodically meanwhile.")]
     public static partial void ChangeWatchFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Blind index key rotated: version {Version} computes new indexes (by {By}).")]

@@ -344,17 +344,21 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
 
                 if (current.ActiveIndexKey!.Version == version)
                 {
-                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Index key version {version} computes new indexes; rotate the index key first."));
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Index key version {version} computes new indexes; "
+                        + $"rotate the index key first."));
                 }
 
                 string? refusal = force ? null
                     : inventory is null ? "no blind index inventory was given to show it is unused (pass one, or force)"
-                    : inventory.Malformed > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory holds {inventory.Malformed} unreadable indexes, so it cannot show the version unused")
-                    : inventory.CountOf(version) > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory shows {inventory.CountOf(version)} indexes under it; backfill them first (or force)")
+                    : inventory.Malformed > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory holds {inventory.Malformed} unreadable indexes, "
+                        + $"so it cannot show the version unused")
+                    : inventory.CountOf(version) > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory shows {inventory.CountOf(version)} "
+                        + $"indexes under it; backfill them first (or force)")
                     : null;
                 if (refusal is not null)
                 {
-                    throw new KeyDestructionRefusedException(string.Create(CultureInfo.InvariantCulture, $"Index key version {version} was not retired: {refusal}."));
+                    throw new KeyDestructionRefusedException(string.Create(CultureInfo.InvariantCulture, $"Index key version {version} was not retired: "
+                        + $"{refusal}."));
                 }
 
                 return current.WithIndexKeys(current.IndexKeys.Where(k => k.Version != version), new KeyRingEvent(KeyRingEventKind.IndexKeyRetired, version, Now(), by));
@@ -385,7 +389,8 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     /// <exception cref="InvalidOperationException">The version is not retired.</exception>
     public Task ReinstateAsync(int version, string by, CancellationToken cancellationToken = default) =>
         ChangeStateAsync(version, by, KeyState.DecryptOnly, KeyRingEventKind.Reinstated, static (key, _) =>
-            key.State is KeyState.Retired or KeyState.DecryptOnly ? null : Refusal.State($"it is {key.State}, not retired"), inventory: null, cancellationToken);
+            key.State is KeyState.Retired or KeyState.DecryptOnly ? null : Refusal.State($"it is {key.State}, not "
+                + $"retired"), inventory: null, cancellationToken);
 
     /// <summary>
     /// Destroys a version's key material for good. Without <paramref name="force"/> it is refused unless
@@ -412,9 +417,12 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
             string? missing = force || key.State == KeyState.Destroyed ? null
                 : inv is null ? "no key-usage inventory was given to show it is unused (pass one, or force)"
                 : inv.Total == 0 ? "the inventory scanned no ciphertext, which proves nothing (was the input empty?)"
-                : inv.Legacy > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory holds {inv.Legacy} legacy ciphertexts, which may need any version; re-encrypt them first (or force)")
-                : inv.Malformed > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory holds {inv.Malformed} unreadable entries, so it cannot show the version unused")
-                : inv.CountOf(key.Version) > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory shows {inv.CountOf(key.Version)} ciphertexts under it; re-encrypt them first (or force)")
+                : inv.Legacy > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory holds {inv.Legacy} legacy ciphertexts, which may need any "
+                    + $"version; re-encrypt them first (or force)")
+                : inv.Malformed > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory holds {inv.Malformed} unreadable entries, so it cannot "
+                    + $"show the version unused")
+                : inv.CountOf(key.Version) > 0 ? string.Create(CultureInfo.InvariantCulture, $"the inventory shows {inv.CountOf(key.Version)} ciphertexts "
+                    + $"under it; re-encrypt them first (or force)")
                 : null;
             return missing is null ? null : Refusal.Evidence(missing);
         }, inventory, cancellationToken);
@@ -463,7 +471,8 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
                     case { MissingEvidence: true } missing:
                         throw new KeyDestructionRefusedException(version, missing.Reason);
                     case { } refused:
-                        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Key version {version} cannot become {state}: {refused.Reason}."));
+                        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Key version {version} cannot become {state}: "
+                            + $"{refused.Reason}."));
                 }
 
                 return key.State == state ? current : current.With(key.WithState(state), new KeyRingEvent(kind, version, Now(), by));
@@ -487,7 +496,8 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         if (!_store.CanSave)
         {
             throw new NotSupportedException(
-                $"The key ring store ({_store.GetType().Name}) is read-only: register one that saves (PersistKeysToFile or PersistKeysToDbContext) to change the ring.");
+                $"The key ring store ({_store.GetType().Name}) is read-only: register one that saves (PersistKeysToFile or PersistKeysToDbContext) to change "
+                    + $"the ring.");
         }
 
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);

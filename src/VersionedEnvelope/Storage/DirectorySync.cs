@@ -21,14 +21,16 @@ internal static partial class DirectorySync
         int descriptor = Open(directory, ReadOnly);
         if (descriptor < 0)
         {
-            throw new IOException($"The directory '{directory}' could not be opened to flush the key ring's rename to disk (errno {Marshal.GetLastPInvokeError()}).");
+            throw new IOException($"The directory '{directory}' could not be opened to flush the key ring's rename to disk (errno "
+                + $"{Marshal.GetLastPInvokeError()}).");
         }
 
         try
         {
             if (Fsync(descriptor) != 0)
             {
-                throw new IOException($"The directory '{directory}' could not be flushed to disk after the key ring was renamed (errno {Marshal.GetLastPInvokeError()}).");
+                throw new IOException($"The directory '{directory}' could not be flushed to disk after the key ring was renamed (errno "
+                    + $"{Marshal.GetLastPInvokeError()}).");
             }
         }
         finally

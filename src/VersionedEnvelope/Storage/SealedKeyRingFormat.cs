@@ -169,7 +169,8 @@ public static class SealedKeyRingFormat
         catch (CryptographicException ex)
         {
             throw new KeyRingStoreException(
-                $"The {source} cannot be opened: the material of key version {key.Version} does not authenticate. The root key is wrong, or the stored ring was altered.",
+                $"The {source} cannot be opened: the material of key version {key.Version} does not authenticate. The root key is wrong, or the stored ring "
+                    + $"was altered.",
                 ex);
         }
         finally
