@@ -219,7 +219,14 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     /// Prices usage with the first of the candidate models that the table lists; when it lists none, the first named one
     /// goes through the table's unknown-model policy.
     /// </summary>
-    private static ExactCredits Price(PriceTable prices, TokenUsage usage, DateTimeOffset at, string? first, string? second, string? third, string? fourth = null)
+    private static ExactCredits Price(
+        PriceTable prices,
+        TokenUsage usage,
+        DateTimeOffset at,
+        string? first,
+        string? second,
+        string? third,
+        string? fourth = null)
     {
         // One look-up per candidate: the first model the table prices at the call's time.
         if (prices.TryGetExactCost(first, usage, at, out var cost)

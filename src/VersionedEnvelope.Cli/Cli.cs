@@ -101,7 +101,10 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         RotateAndPrintAsync(arguments, (manager, by) => manager.RotateIndexKeyAsync(by, cancellationToken), cancellationToken);
 
     /// <summary>Rotates (data keys or the blind index key) and prints the event as one keyRotationHistory entry.</summary>
-    private async Task<int> RotateAndPrintAsync(CliArguments arguments, Func<KeyRingManager, string, Task<KeyRotationEvent>> rotate, CancellationToken cancellationToken)
+    private async Task<int> RotateAndPrintAsync(
+        CliArguments arguments,
+        Func<KeyRingManager, string, Task<KeyRotationEvent>> rotate,
+        CancellationToken cancellationToken)
     {
         string by = arguments.Require("--by");
         using var manager = KeySource.OpenManager(arguments, environment);
@@ -222,7 +225,11 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Success;
     }
 
-    private async Task<int> RingStateAsync(CliArguments arguments, Func<KeyRingManager, int, string, Task> change, string done, CancellationToken cancellationToken)
+    private async Task<int> RingStateAsync(
+        CliArguments arguments,
+        Func<KeyRingManager, int, string, Task> change,
+        string done,
+        CancellationToken cancellationToken)
     {
         int version = arguments.RequireInt("--version");
         using var manager = KeySource.OpenManager(arguments, environment);

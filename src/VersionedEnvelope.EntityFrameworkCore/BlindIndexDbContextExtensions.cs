@@ -30,7 +30,11 @@ public static class BlindIndexDbContextExtensions
     /// <exception cref="InvalidOperationException">The property has no blind index.</exception>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other "
         + "a context factory: no call is ambiguous.")]
-    public static Task<ReencryptionSummary> BackfillBlindIndexAsync<TEntity>(this DbContext context, Expression<Func<TEntity, string>> property, EntityReencryptionOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<ReencryptionSummary> BackfillBlindIndexAsync<TEntity>(
+        this DbContext context,
+        Expression<Func<TEntity, string>> property,
+        EntityReencryptionOptions? options = null,
+        CancellationToken cancellationToken = default)
         where TEntity : class
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -53,7 +57,11 @@ public static class BlindIndexDbContextExtensions
     /// <returns>What the run did.</returns>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other "
         + "a context factory: no call is ambiguous.")]
-    public static async Task<ReencryptionSummary> BackfillBlindIndexAsync<TContext, TEntity>(this IDbContextFactory<TContext> contextFactory, Expression<Func<TEntity, string>> property, EntityReencryptionOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<ReencryptionSummary> BackfillBlindIndexAsync<TContext, TEntity>(
+        this IDbContextFactory<TContext> contextFactory,
+        Expression<Func<TEntity, string>> property,
+        EntityReencryptionOptions? options = null,
+        CancellationToken cancellationToken = default)
         where TContext : DbContext
         where TEntity : class
     {
@@ -81,7 +89,10 @@ public static class BlindIndexDbContextExtensions
     /// <param name="property">The encrypted property with the blind index.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The counts by index key version.</returns>
-    public static async Task<KeyUsageInventory> GetBlindIndexUsageAsync<TEntity>(this DbContext context, Expression<Func<TEntity, string>> property, CancellationToken cancellationToken = default)
+    public static async Task<KeyUsageInventory> GetBlindIndexUsageAsync<TEntity>(
+        this DbContext context,
+        Expression<Func<TEntity, string>> property,
+        CancellationToken cancellationToken = default)
         where TEntity : class
     {
         ArgumentNullException.ThrowIfNull(context);

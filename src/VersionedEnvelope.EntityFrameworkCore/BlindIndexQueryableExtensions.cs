@@ -53,7 +53,11 @@ public static class BlindIndexQueryableExtensions
     /// <returns>The row, or <see langword="null"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="value"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The property has no blind index, or the query is not on an entity set.</exception>
-    public static async Task<TEntity?> FirstOrDefaultBlindAsync<TEntity>(this IQueryable<TEntity> source, Expression<Func<TEntity, string>> property, string value, CancellationToken cancellationToken = default)
+    public static async Task<TEntity?> FirstOrDefaultBlindAsync<TEntity>(
+        this IQueryable<TEntity> source,
+        Expression<Func<TEntity, string>> property,
+        string value,
+        CancellationToken cancellationToken = default)
         where TEntity : class
     {
         var (codec, getter) = Resolve(source, property, value);
@@ -78,7 +82,11 @@ public static class BlindIndexQueryableExtensions
     /// <returns>The rows.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="value"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The property has no blind index, or the query is not on an entity set.</exception>
-    public static async Task<List<TEntity>> ToListBlindAsync<TEntity>(this IQueryable<TEntity> source, Expression<Func<TEntity, string>> property, string value, CancellationToken cancellationToken = default)
+    public static async Task<List<TEntity>> ToListBlindAsync<TEntity>(
+        this IQueryable<TEntity> source,
+        Expression<Func<TEntity, string>> property,
+        string value,
+        CancellationToken cancellationToken = default)
         where TEntity : class
     {
         var (codec, getter) = Resolve(source, property, value);
@@ -87,7 +95,9 @@ public static class BlindIndexQueryableExtensions
         return candidates.FindAll(candidate => getter.GetValue(candidate) is string found && string.Equals(codec.Normalize(found), wanted, StringComparison.Ordinal));
     }
 
-    private static (EncryptedColumnCodec Codec, PropertyInfo Getter) Resolve<TEntity>(IQueryable<TEntity> source, Expression<Func<TEntity, string>> property, string value)
+    private static (
+        EncryptedColumnCodec Codec,
+        PropertyInfo Getter) Resolve<TEntity>(IQueryable<TEntity> source, Expression<Func<TEntity, string>> property, string value)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(property);

@@ -28,7 +28,10 @@ public static class EncryptedEntityDbContextExtensions
     /// <exception cref="NotSupportedException">The entity's primary key has more than one column.</exception>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other "
         + "a context factory: no call is ambiguous.")]
-    public static Task<ReencryptionSummary> ReencryptAsync<TEntity>(this DbContext context, EntityReencryptionOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<ReencryptionSummary> ReencryptAsync<TEntity>(
+        this DbContext context,
+        EntityReencryptionOptions? options = null,
+        CancellationToken cancellationToken = default)
         where TEntity : class
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -51,7 +54,10 @@ public static class EncryptedEntityDbContextExtensions
     /// <returns>What the run did.</returns>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other "
         + "a context factory: no call is ambiguous.")]
-    public static async Task<ReencryptionSummary> ReencryptAsync<TContext, TEntity>(this IDbContextFactory<TContext> contextFactory, EntityReencryptionOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<ReencryptionSummary> ReencryptAsync<TContext, TEntity>(
+        this IDbContextFactory<TContext> contextFactory,
+        EntityReencryptionOptions? options = null,
+        CancellationToken cancellationToken = default)
         where TContext : DbContext
         where TEntity : class
     {
@@ -78,7 +84,10 @@ public static class EncryptedEntityDbContextExtensions
     /// <param name="property">The encrypted property, for example <c>p => p.ApiKey</c>.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The counts (null values are not counted).</returns>
-    public static async Task<KeyUsageInventory> GetKeyUsageAsync<TEntity>(this DbContext context, Expression<Func<TEntity, object?>> property, CancellationToken cancellationToken = default)
+    public static async Task<KeyUsageInventory> GetKeyUsageAsync<TEntity>(
+        this DbContext context,
+        Expression<Func<TEntity, object?>> property,
+        CancellationToken cancellationToken = default)
         where TEntity : class
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -135,7 +144,10 @@ public static class EncryptedEntityDbContextExtensions
     /// <param name="property">The encrypted property, which must have a key version property.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>Rows per key version, ascending.</returns>
-    public static async Task<IReadOnlyDictionary<int, long>> CountByKeyVersionAsync<TEntity>(this DbContext context, Expression<Func<TEntity, object?>> property, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyDictionary<int, long>> CountByKeyVersionAsync<TEntity>(
+        this DbContext context,
+        Expression<Func<TEntity, object?>> property,
+        CancellationToken cancellationToken = default)
         where TEntity : class
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -72,7 +72,10 @@ public static class EncryptedPropertyBuilderExtensions
     /// <returns>The same builder.</returns>
     /// <exception cref="InvalidOperationException">The property is not encrypted, or already has a blind index.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The bits are outside 8 to 256.</exception>
-    public static PropertyBuilder<string> HasBlindIndex(this PropertyBuilder<string> propertyBuilder, string columnName, Action<BlindIndexOptions>? configure = null)
+    public static PropertyBuilder<string> HasBlindIndex(
+        this PropertyBuilder<string> propertyBuilder,
+        string columnName,
+        Action<BlindIndexOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(propertyBuilder);
         ArgumentException.ThrowIfNullOrWhiteSpace(columnName);

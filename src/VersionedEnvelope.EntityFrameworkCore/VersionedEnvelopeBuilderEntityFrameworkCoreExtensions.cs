@@ -16,7 +16,9 @@ public static class VersionedEnvelopeBuilderEntityFrameworkCoreExtensions
     /// <param name="ringName">The row's name; <c>default</c> when omitted.</param>
     /// <returns>The builder.</returns>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The other overload's first parameter is a root key function, so no call is ambiguous.")]
-    public static IVersionedEnvelopeBuilder PersistKeysToDbContext<TContext>(this IVersionedEnvelopeBuilder builder, string ringName = DbContextKeyRingStore<TContext>.DefaultRingName)
+    public static IVersionedEnvelopeBuilder PersistKeysToDbContext<TContext>(
+        this IVersionedEnvelopeBuilder builder,
+        string ringName = DbContextKeyRingStore<TContext>.DefaultRingName)
         where TContext : DbContext, IKeyRingDbContext
     {
         ArgumentNullException.ThrowIfNull(builder);

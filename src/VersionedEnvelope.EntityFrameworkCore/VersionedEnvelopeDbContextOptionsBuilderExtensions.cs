@@ -31,7 +31,10 @@ public static class VersionedEnvelopeDbContextOptionsBuilderExtensions
     /// <returns>The same builder.</returns>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional "
         + "parameters", Justification = "The generic overload only keeps the builder's type for chaining.")]
-    public static DbContextOptionsBuilder UseVersionedEnvelope(this DbContextOptionsBuilder optionsBuilder, IEnvelopeEncryptor encryptor, IKeyRingProvider? keyRing = null)
+    public static DbContextOptionsBuilder UseVersionedEnvelope(
+        this DbContextOptionsBuilder optionsBuilder,
+        IEnvelopeEncryptor encryptor,
+        IKeyRingProvider? keyRing = null)
     {
         ArgumentNullException.ThrowIfNull(optionsBuilder);
         ArgumentNullException.ThrowIfNull(encryptor);
@@ -44,7 +47,9 @@ public static class VersionedEnvelopeDbContextOptionsBuilderExtensions
     /// <param name="optionsBuilder">The context's options.</param>
     /// <param name="serviceProvider">The application's services.</param>
     /// <returns>The same builder.</returns>
-    public static DbContextOptionsBuilder<TContext> UseVersionedEnvelope<TContext>(this DbContextOptionsBuilder<TContext> optionsBuilder, IServiceProvider serviceProvider)
+    public static DbContextOptionsBuilder<TContext> UseVersionedEnvelope<TContext>(
+        this DbContextOptionsBuilder<TContext> optionsBuilder,
+        IServiceProvider serviceProvider)
         where TContext : DbContext =>
         (DbContextOptionsBuilder<TContext>)UseVersionedEnvelope((DbContextOptionsBuilder)optionsBuilder, serviceProvider);
 
@@ -56,7 +61,10 @@ public static class VersionedEnvelopeDbContextOptionsBuilderExtensions
     /// <returns>The same builder.</returns>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional "
         + "parameters", Justification = "The generic overload only keeps the builder's type for chaining.")]
-    public static DbContextOptionsBuilder<TContext> UseVersionedEnvelope<TContext>(this DbContextOptionsBuilder<TContext> optionsBuilder, IEnvelopeEncryptor encryptor, IKeyRingProvider? keyRing = null)
+    public static DbContextOptionsBuilder<TContext> UseVersionedEnvelope<TContext>(
+        this DbContextOptionsBuilder<TContext> optionsBuilder,
+        IEnvelopeEncryptor encryptor,
+        IKeyRingProvider? keyRing = null)
         where TContext : DbContext =>
         (DbContextOptionsBuilder<TContext>)UseVersionedEnvelope((DbContextOptionsBuilder)optionsBuilder, encryptor, keyRing);
 }

@@ -75,7 +75,11 @@ public sealed class CostBreakdown
         return parents.Count == 0 ? breakdown : new CostBreakdown(breakdown.Missions, breakdown.Total, breakdown.Agents, breakdown.Models) { Parents = parents };
     }
 
-    private static CostBreakdown Create(int count, SortedDictionary<string, (AgentCost Cost, int Missions)> totals, SortedDictionary<string, ModelUsage> models, CreditRounding rounding)
+    private static CostBreakdown Create(
+        int count,
+        SortedDictionary<string, (AgentCost Cost, int Missions)> totals,
+        SortedDictionary<string, ModelUsage> models,
+        CreditRounding rounding)
     {
         var (apportioned, total) = CreditApportionment.Apportion(
             [.. totals.Select(pair => new KeyValuePair<string, AgentCost>(pair.Key, pair.Value.Cost))], rounding);

@@ -15,7 +15,13 @@ internal sealed class EncryptedColumnCodec
     private readonly IEnvelopeEncryptor? _encryptor;
     private readonly BlindIndexer? _indexer;
 
-    public EncryptedColumnCodec(IEnvelopeEncryptor? encryptor, string column, string? associatedData, string? keyVersionProperty, BlindIndexDefinition? blindIndex = null, BlindIndexer? indexer = null)
+    public EncryptedColumnCodec(
+        IEnvelopeEncryptor? encryptor,
+        string column,
+        string? associatedData,
+        string? keyVersionProperty,
+        BlindIndexDefinition? blindIndex = null,
+        BlindIndexer? indexer = null)
     {
         _encryptor = encryptor;
         _indexer = indexer;

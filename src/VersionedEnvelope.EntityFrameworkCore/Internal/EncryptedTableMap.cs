@@ -88,4 +88,10 @@ internal sealed class EncryptedTableMap
 }
 
 /// <summary>One encrypted column: its delimited name, codec, form, <c>keyVersion</c> column and blind index column.</summary>
-internal sealed record EncryptedColumnMap(string Property, string Column, EncryptedColumnCodec Codec, bool IsText, string? KeyVersionColumn, string? BlindIndexColumn);
+internal sealed record EncryptedColumnMap(
+    string Property,
+    string Column,
+    EncryptedColumnCodec Codec,
+    bool IsText,
+    string? KeyVersionColumn,
+    string? BlindIndexColumn);

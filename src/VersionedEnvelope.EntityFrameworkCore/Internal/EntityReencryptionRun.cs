@@ -343,7 +343,11 @@ internal sealed class EntityReencryptionRun
     }
 
     /// <summary>Writes the batch's updates; returns the keys of the rows that still held what was read (the others changed meanwhile).</summary>
-    private async Task<List<object>> UpdateAsync(DbConnection connection, DbTransaction transaction, List<(Row Row, object?[] NewValues)> updates, CancellationToken cancellationToken)
+    private async Task<List<object>> UpdateAsync(
+        DbConnection connection,
+        DbTransaction transaction,
+        List<(Row Row, object?[] NewValues)> updates,
+        CancellationToken cancellationToken)
     {
         var written = new List<object>(updates.Count);
         if (updates.Count == 0)

@@ -21,5 +21,7 @@ internal sealed class KeyRingOptionsValidator : IValidateOptions<KeyRingOptions>
 /// <summary>Validates <see cref="StaticKeyRingOptions"/> once, every problem in one result (never echoing key material).</summary>
 internal sealed class StaticKeyRingOptionsValidator : IValidateOptions<StaticKeyRingOptions>
 {
-    public ValidateOptionsResult Validate(string? name, StaticKeyRingOptions options) => EnvelopeEncryptorOptionsValidator.Result(OptionsChecks.Collect(options));
+    public ValidateOptionsResult Validate(
+        string? name,
+        StaticKeyRingOptions options) => EnvelopeEncryptorOptionsValidator.Result(OptionsChecks.Collect(options));
 }

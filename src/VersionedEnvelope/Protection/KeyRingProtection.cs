@@ -82,7 +82,11 @@ public sealed class KeyRingProtection
     /// The document is damaged or cut short, was sealed for another ring, or none of this host's protectors opens it
     /// (the message lists the key ids it accepts). Never key material or a PIN.
     /// </exception>
-    public async ValueTask<StoredKeyRing> OpenAsync(ReadOnlyMemory<byte> document, string ringName, string source, CancellationToken cancellationToken = default)
+    public async ValueTask<StoredKeyRing> OpenAsync(
+        ReadOnlyMemory<byte> document,
+        string ringName,
+        string source,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(ringName);
         ArgumentException.ThrowIfNullOrEmpty(source);

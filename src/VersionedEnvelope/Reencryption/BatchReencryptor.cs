@@ -25,7 +25,10 @@ public sealed class BatchReencryptor(IEnvelopeEncryptor encryptor, TimeProvider?
     /// <returns>The summary of the run.</returns>
     /// <exception cref="OperationCanceledException">Cancelled; resume from the last saved checkpoint.</exception>
     /// <exception cref="InvalidOperationException"><see cref="ReencryptionOptions{TRecord}.ResumeAfter"/> was never met in the records.</exception>
-    public async Task<ReencryptionSummary> RunAsync<TRecord>(IAsyncEnumerable<TRecord> records, ReencryptionOptions<TRecord> options, CancellationToken cancellationToken = default)
+    public async Task<ReencryptionSummary> RunAsync<TRecord>(
+        IAsyncEnumerable<TRecord> records,
+        ReencryptionOptions<TRecord> options,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(options);

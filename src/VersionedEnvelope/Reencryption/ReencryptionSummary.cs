@@ -8,7 +8,14 @@ namespace VersionedEnvelope;
 /// <param name="Elapsed">How long the run took.</param>
 /// <param name="Checkpoint">The last checkpoint saved.</param>
 /// <param name="ActiveVersion">The version records were moved to.</param>
-public sealed record ReencryptionSummary(long Scanned, long Rewrapped, long Skipped, IReadOnlyList<ReencryptionFailure> Failures, TimeSpan Elapsed, string? Checkpoint, int ActiveVersion)
+public sealed record ReencryptionSummary(
+    long Scanned,
+    long Rewrapped,
+    long Skipped,
+    IReadOnlyList<ReencryptionFailure> Failures,
+    TimeSpan Elapsed,
+    string? Checkpoint,
+    int ActiveVersion)
 {
     /// <summary>How many records failed.</summary>
     public long Failed => Failures.Count;

@@ -331,7 +331,12 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     /// <returns>A task that completes when the change is saved.</returns>
     /// <exception cref="KeyDestructionRefusedException">The inventory does not show the version unused; nothing was changed.</exception>
     /// <exception cref="InvalidOperationException">The version is the newest or not in the ring.</exception>
-    public async Task RetireIndexKeyAsync(int version, string by, KeyUsageInventory? inventory, bool force = false, CancellationToken cancellationToken = default)
+    public async Task RetireIndexKeyAsync(
+        int version,
+        string by,
+        KeyUsageInventory? inventory,
+        bool force = false,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(by);
         await UpdateAsync(
@@ -440,7 +445,14 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         _writeGate.Dispose();
     }
 
-    private async Task<KeyRing> ChangeStateAsync(int version, string by, KeyState state, KeyRingEventKind kind, Func<EnvelopeKey, KeyUsageInventory?, Refusal?> refusal, KeyUsageInventory? inventory, CancellationToken cancellationToken)
+    private async Task<KeyRing> ChangeStateAsync(
+        int version,
+        string by,
+        KeyState state,
+        KeyRingEventKind kind,
+        Func<EnvelopeKey, KeyUsageInventory?, Refusal?> refusal,
+        KeyUsageInventory? inventory,
+        CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(by);
         try
@@ -456,7 +468,14 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         }
     }
 
-    private Task<KeyRing> ChangeStateCoreAsync(int version, string by, KeyState state, KeyRingEventKind kind, Func<EnvelopeKey, KeyUsageInventory?, Refusal?> refusal, KeyUsageInventory? inventory, CancellationToken cancellationToken)
+    private Task<KeyRing> ChangeStateCoreAsync(
+        int version,
+        string by,
+        KeyState state,
+        KeyRingEventKind kind,
+        Func<EnvelopeKey, KeyUsageInventory?, Refusal?> refusal,
+        KeyUsageInventory? inventory,
+        CancellationToken cancellationToken)
     {
         return UpdateAsync(
             current =>

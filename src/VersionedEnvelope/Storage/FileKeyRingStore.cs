@@ -161,7 +161,10 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
     /// <param name="cancellationToken">Cancels before the file is replaced.</param>
     /// <returns>The key ids the file accepts afterwards.</returns>
     /// <exception cref="InvalidOperationException">The change would leave no protector this host can open, or names an unknown key id.</exception>
-    public async Task<IReadOnlyList<string>> ReprotectAsync(IEnumerable<IKeyRingProtector> add, IEnumerable<string> removeKeyIds, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> ReprotectAsync(
+        IEnumerable<IKeyRingProtector> add,
+        IEnumerable<string> removeKeyIds,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(add);
         ArgumentNullException.ThrowIfNull(removeKeyIds);
