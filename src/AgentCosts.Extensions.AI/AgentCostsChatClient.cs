@@ -176,7 +176,14 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             }
         }
 
-        return call with { Hold = hold, Estimate = estimate, StartedAt = startedAt, StartTimestamp = _options.TimeProvider.GetTimestamp(), Span = InferenceSpan() };
+        return call with
+        {
+            Hold = hold,
+            Estimate = estimate,
+            StartedAt = startedAt,
+            StartTimestamp = _options.TimeProvider.GetTimestamp(),
+            Span = InferenceSpan(),
+        };
     }
 
     /// <summary>

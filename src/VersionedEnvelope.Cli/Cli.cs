@@ -29,7 +29,8 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         // Help, --version and the commands' own actions; exceptions from the handlers are mapped to exit codes here.
         try
         {
-            return await result.InvokeAsync(new InvocationConfiguration { Output = output, Error = stderr, EnableDefaultExceptionHandler = false }, cancellationToken);
+            var invocation = new InvocationConfiguration { Output = output, Error = stderr, EnableDefaultExceptionHandler = false };
+            return await result.InvokeAsync(invocation, cancellationToken);
         }
         catch (UsageException ex)
         {

@@ -26,7 +26,10 @@ public static class BlindIndexDbContextExtensions
     /// <param name="property">The encrypted property with the blind index, for example <c>u => u.Email</c>.</param>
     /// <param name="options">Batch size, checkpoint, progress, per-batch hook; defaults when omitted.</param>
     /// <param name="cancellationToken">Stops the run; committed batches stay committed.</param>
-    /// <returns>What the run did: <see cref="ReencryptionSummary.Rewrapped"/> counts the indexes written and <see cref="ReencryptionSummary.ActiveVersion"/> is the index key version.</returns>
+    /// <returns>
+    /// What the run did: <see cref="ReencryptionSummary.Rewrapped"/> counts the indexes written and
+    /// <see cref="ReencryptionSummary.ActiveVersion"/> is the index key version.
+    /// </returns>
     /// <exception cref="InvalidOperationException">The property has no blind index.</exception>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other "
         + "a context factory: no call is ambiguous.")]

@@ -73,7 +73,10 @@ public static class BlindIndexQueryableExtensions
         return null;
     }
 
-    /// <summary>Every row whose decrypted <paramref name="property"/>, normalised, equals <paramref name="value"/> normalised (false positives dropped).</summary>
+    /// <summary>
+    /// Every row whose decrypted <paramref name="property"/>, normalised, equals <paramref name="value"/> normalised (false
+    /// positives dropped).
+    /// </summary>
     /// <typeparam name="TEntity">The entity.</typeparam>
     /// <param name="source">A query on the entity's set.</param>
     /// <param name="property">The encrypted property with a blind index.</param>
@@ -92,7 +95,8 @@ public static class BlindIndexQueryableExtensions
         var (codec, getter) = Resolve(source, property, value);
         string wanted = codec.Normalize(value);
         var candidates = await source.WhereBlindIndex(property, value).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return candidates.FindAll(candidate => getter.GetValue(candidate) is string found && string.Equals(codec.Normalize(found), wanted, StringComparison.Ordinal));
+        return candidates.FindAll(candidate =>
+            getter.GetValue(candidate) is string found && string.Equals(codec.Normalize(found), wanted, StringComparison.Ordinal));
     }
 
     private static (

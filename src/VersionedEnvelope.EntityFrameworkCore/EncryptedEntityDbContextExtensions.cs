@@ -114,7 +114,9 @@ public static class EncryptedEntityDbContextExtensions
                 // the same rule as the in-memory inventory (base64 of a possible legacy ciphertext, or malformed), so both
                 // give one answer for the same data.
                 var versions = KnownVersions(context, column);
-                var (total, withoutPrefix, perVersion) = await VersionPrefixCounts.QueryAsync(command, map.Table, column.Column, "ve1", versions, cancellationToken).ConfigureAwait(false);
+                var (total, withoutPrefix, perVersion) = await VersionPrefixCounts
+                    .QueryAsync(command, map.Table, column.Column, "ve1", versions, cancellationToken)
+                    .ConfigureAwait(false);
                 long known = VersionPrefixCounts.AddTo(inventory, versions, perVersion);
 
                 // ve1 values under a version the ring does not have cannot be read: malformed, as the in-memory rule says.

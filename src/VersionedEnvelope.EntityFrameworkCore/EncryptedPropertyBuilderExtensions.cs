@@ -21,7 +21,9 @@ public static class EncryptedPropertyBuilderExtensions
     /// </summary>
     /// <typeparam name="TProperty"><see cref="string"/> or <see cref="byte"/>[].</typeparam>
     /// <param name="propertyBuilder">The property.</param>
-    /// <param name="associatedData">The associated data; <c>Entity.Property</c> when omitted, empty for none. Pin it before renaming the entity or property.</param>
+    /// <param name="associatedData">
+    /// The associated data; <c>Entity.Property</c> when omitted, empty for none. Pin it before renaming the entity or property.
+    /// </param>
     /// <returns>The same builder.</returns>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in a "
         + "required key version expression, so no call is ambiguous.")]

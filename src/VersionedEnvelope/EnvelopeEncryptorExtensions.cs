@@ -171,7 +171,9 @@ public static class EnvelopeEncryptorExtensions
     /// <param name="associatedData">The value's associated data; only legacy input needs it (a rewrap never touches the payload).</param>
     /// <param name="previousVersion">The version the value was under; 0 for legacy input.</param>
     /// <returns>The text form under the active version; the same instance when the value already was.</returns>
-    /// <exception cref="EnvelopeException">The value cannot be read: <see cref="EnvelopeErrorReason.Malformed"/> when it is neither a VE1 text form nor base64.</exception>
+    /// <exception cref="EnvelopeException">
+    /// The value cannot be read: <see cref="EnvelopeErrorReason.Malformed"/> when it is neither a VE1 text form nor base64.
+    /// </exception>
     public static string ReencryptText(this IEnvelopeEncryptor encryptor, string stored, ReadOnlySpan<byte> associatedData, out int previousVersion)
     {
         ArgumentNullException.ThrowIfNull(encryptor);

@@ -72,7 +72,9 @@ public sealed class CostBreakdown
         }
 
         var breakdown = Create(count, totals, models, rounding);
-        return parents.Count == 0 ? breakdown : new CostBreakdown(breakdown.Missions, breakdown.Total, breakdown.Agents, breakdown.Models) { Parents = parents };
+        return parents.Count == 0
+            ? breakdown
+            : new CostBreakdown(breakdown.Missions, breakdown.Total, breakdown.Agents, breakdown.Models) { Parents = parents };
     }
 
     private static CostBreakdown Create(
@@ -99,7 +101,9 @@ public sealed class CostBreakdown
     /// <param name="missions">How many missions the totals cover (missions without agents included).</param>
     /// <param name="agents">Each agent once, with its totals and the number of missions it appears in.</param>
     /// <param name="rounding">How the total's exact credits are rounded.</param>
-    /// <exception cref="ArgumentException">An agent appears twice, has an empty name, or a mission count below 1 or above <paramref name="missions"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// An agent appears twice, has an empty name, or a mission count below 1 or above <paramref name="missions"/>.
+    /// </exception>
     public static CostBreakdown FromTotals(int missions, IEnumerable<AgentTotal> agents, CreditRounding rounding = CreditRounding.HalfUp)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(missions);

@@ -55,7 +55,11 @@ internal sealed class AgentCostsOptionsValidator : IValidateOptions<AgentCostsOp
             return;
         }
 
-        var sides = new List<(string, decimal)> { ("InputCreditsPer1000Tokens", price.InputCreditsPer1000Tokens), ("OutputCreditsPer1000Tokens", price.OutputCreditsPer1000Tokens) };
+        var sides = new List<(string, decimal)>
+        {
+            ("InputCreditsPer1000Tokens", price.InputCreditsPer1000Tokens),
+            ("OutputCreditsPer1000Tokens", price.OutputCreditsPer1000Tokens),
+        };
         if (price.CachedInputCreditsPer1000Tokens is { } cached)
         {
             sides.Add(("CachedInputCreditsPer1000Tokens", cached));

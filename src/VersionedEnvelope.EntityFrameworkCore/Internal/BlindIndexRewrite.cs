@@ -17,7 +17,11 @@ internal sealed class BlindIndexRewrite : RowRewrite
         _value = value;
         _index = indexColumn;
         _active = value.Codec.ActiveIndexKeyVersion;
-        Columns = [new RewriteColumn(value.Column, value.IsText, KeyVersionColumn: null, Written: false), new RewriteColumn(indexColumn, IsText: true, KeyVersionColumn: null, Written: true)];
+        Columns =
+        [
+            new RewriteColumn(value.Column, value.IsText, KeyVersionColumn: null, Written: false),
+            new RewriteColumn(indexColumn, IsText: true, KeyVersionColumn: null, Written: true),
+        ];
     }
 
     public override IReadOnlyList<RewriteColumn> Columns { get; }

@@ -68,7 +68,8 @@ internal sealed class EncryptedTableMap
             string? blindIndex = codec.BlindIndex is { } index
                 ? sql.DelimitIdentifier(entityType.FindProperty(index.IndexProperty)!.GetColumnName(table)!)
                 : null;
-            columns.Add(new EncryptedColumnMap(property.Name, sql.DelimitIdentifier(property.GetColumnName(table)!), codec, property.ClrType == typeof(string), keyVersion, blindIndex));
+            string column = sql.DelimitIdentifier(property.GetColumnName(table)!);
+            columns.Add(new EncryptedColumnMap(property.Name, column, codec, property.ClrType == typeof(string), keyVersion, blindIndex));
         }
 
         if (columns.Count == 0)

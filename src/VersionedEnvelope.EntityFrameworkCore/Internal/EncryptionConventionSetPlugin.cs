@@ -9,7 +9,8 @@ internal sealed class EncryptionConventionSetPlugin(IDbContextOptions options) :
 {
     public ConventionSet ModifyConventions(ConventionSet conventionSet)
     {
-        conventionSet.ModelFinalizingConventions.Insert(0, new EncryptedPropertyConvention(options.FindExtension<EncryptionOptionsExtension>()?.Encryptor, options.FindExtension<EncryptionOptionsExtension>()?.KeyRing));
+        var extension = options.FindExtension<EncryptionOptionsExtension>();
+        conventionSet.ModelFinalizingConventions.Insert(0, new EncryptedPropertyConvention(extension?.Encryptor, extension?.KeyRing));
         return conventionSet;
     }
 }

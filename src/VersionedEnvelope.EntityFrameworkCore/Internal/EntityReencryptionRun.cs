@@ -289,7 +289,8 @@ internal sealed class EntityReencryptionRun
             var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var written = await UpdateAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), updates, cancellationToken).ConfigureAwait(false);
+                var connection = context.Database.GetDbConnection();
+                var written = await UpdateAsync(connection, transaction.GetDbTransaction(), updates, cancellationToken).ConfigureAwait(false);
                 applied = written.Count;
                 if (_options.OnBatchAsync is { } onBatch && written.Count > 0)
                 {

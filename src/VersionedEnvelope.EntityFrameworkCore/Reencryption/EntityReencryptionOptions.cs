@@ -22,7 +22,10 @@ public sealed class EntityReencryptionOptions
     /// </summary>
     public bool VerifyHeaders { get; set; }
 
-    /// <summary>A checkpoint of an earlier run (<see cref="ReencryptionSummary.Checkpoint"/>): rows up to and including this primary key are not read.</summary>
+    /// <summary>
+    /// A checkpoint of an earlier run (<see cref="ReencryptionSummary.Checkpoint"/>): rows up to and including this primary
+    /// key are not read.
+    /// </summary>
     public string? ResumeAfter { get; set; }
 
     /// <summary>Receives progress after each committed batch.</summary>

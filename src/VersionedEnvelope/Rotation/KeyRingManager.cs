@@ -48,7 +48,8 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         if (store.CanSave && _options.RefreshInterval > TimeSpan.Zero)
         {
-            _refreshTimer = _timeProvider.CreateTimer(static state => ((KeyRingManager)state!).RefreshInBackground(), this, _options.RefreshInterval, _options.RefreshInterval);
+            _refreshTimer = _timeProvider.CreateTimer(
+                static state => ((KeyRingManager)state!).RefreshInBackground(), this, _options.RefreshInterval, _options.RefreshInterval);
         }
 
         if (store.CanSave && _options.WatchForChanges && store is IKeyRingChangeSource changes)
@@ -258,7 +259,8 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
                 if (_options.ActivationDelay > TimeSpan.Zero)
                 {
                     // Known to every host (decrypts) from the next refresh on; encrypts from the same moment everywhere.
-                    return new KeyRing(current.Keys.Append(EnvelopeKey.GeneratePending(version, now, now + _options.ActivationDelay)), history, current.IndexKeys);
+                    var pending = EnvelopeKey.GeneratePending(version, now, now + _options.ActivationDelay);
+                    return new KeyRing(current.Keys.Append(pending), history, current.IndexKeys);
                 }
 
                 var keys = current.Keys
@@ -286,7 +288,10 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(by);
         var ring = await UpdateAsync(
-            current => new KeyRing(current.Keys, current.History.Append(new KeyRingEvent(KeyRingEventKind.Reprotected, current.ActiveVersion, Now(), by)), current.IndexKeys),
+            current => new KeyRing(
+                current.Keys,
+                current.History.Append(new KeyRingEvent(KeyRingEventKind.Reprotected, current.ActiveVersion, Now(), by)),
+                current.IndexKeys),
             cancellationToken).ConfigureAwait(false);
         KeyRingLog.StateChanged(_logger, ring.ActiveVersion, ring.ActiveKey.State, by);
     }
@@ -366,7 +371,8 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
                         + $"{refusal}."));
                 }
 
-                return current.WithIndexKeys(current.IndexKeys.Where(k => k.Version != version), new KeyRingEvent(KeyRingEventKind.IndexKeyRetired, version, Now(), by));
+                var retired = new KeyRingEvent(KeyRingEventKind.IndexKeyRetired, version, Now(), by);
+                return current.WithIndexKeys(current.IndexKeys.Where(k => k.Version != version), retired);
             },
             cancellationToken).ConfigureAwait(false);
         KeyRingLog.IndexKeyRetired(_logger, version, by);

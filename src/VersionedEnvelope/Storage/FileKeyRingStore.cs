@@ -184,7 +184,8 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
     /// <summary>Under the lock: seals the ring and writes it.</summary>
     private async Task<long> WriteLockedAsync(KeyRing ring, long revision, CancellationToken cancellationToken)
     {
-        await WriteLockedAsync(await Protection.SealAsync(ring, revision, RingName, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        byte[] document = await Protection.SealAsync(ring, revision, RingName, cancellationToken).ConfigureAwait(false);
+        await WriteLockedAsync(document, cancellationToken).ConfigureAwait(false);
         return revision;
     }
 

@@ -46,7 +46,14 @@ public static class SealedKeyRingFormat
             foreach (var key in ring.Keys)
             {
                 string? sealedMaterial = key.HasMaterial ? SealKey(aes, key, material, MaterialAad(key.Version)) : null;
-                document.Keys.Add(new KeyRingFileKey { Version = key.Version, State = key.State, CreatedAt = key.CreatedAt, ActivatesAt = key.ActivatesAt, Material = sealedMaterial });
+                document.Keys.Add(new KeyRingFileKey
+                {
+                    Version = key.Version,
+                    State = key.State,
+                    CreatedAt = key.CreatedAt,
+                    ActivatesAt = key.ActivatesAt,
+                    Material = sealedMaterial,
+                });
             }
 
             if (ring.IndexKeys.Count > 0)
@@ -54,7 +61,13 @@ public static class SealedKeyRingFormat
                 document.IndexKeys = [];
                 foreach (var key in ring.IndexKeys)
                 {
-                    document.IndexKeys.Add(new KeyRingFileKey { Version = key.Version, State = key.State, CreatedAt = key.CreatedAt, Material = SealKey(aes, key, material, IndexMaterialAad(key.Version)) });
+                    document.IndexKeys.Add(new KeyRingFileKey
+                    {
+                        Version = key.Version,
+                        State = key.State,
+                        CreatedAt = key.CreatedAt,
+                        Material = SealKey(aes, key, material, IndexMaterialAad(key.Version)),
+                    });
                 }
             }
 
