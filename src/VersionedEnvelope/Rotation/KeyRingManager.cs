@@ -463,7 +463,26 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(by);
         try
         {
-            var ring = await ChangeStateCoreAsync(version, by, state, kind, refusal, inventory, cancellationToken).ConfigureAwait(false);
+            var ring = await UpdateAsync(
+                current =>
+                {
+                    if (!current.TryGetKey(version, out var key))
+                    {
+                        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Key version {version} is not in the key ring."));
+                    }
+
+                    switch (refusal(key, inventory))
+                    {
+                        case { MissingEvidence: true } missing:
+                            throw new KeyDestructionRefusedException(version, missing.Reason);
+                        case { } refused:
+                            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Key version {version} cannot become {state}: "
+                                + $"{refused.Reason}."));
+                    }
+
+                    return key.State == state ? current : current.With(key.WithState(state), new KeyRingEvent(kind, version, Now(), by));
+                },
+                cancellationToken).ConfigureAwait(false);
             KeyRingLog.StateChanged(_logger, version, state, by);
             return ring;
         }
@@ -472,37 +491,6 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
             KeyRingLog.DestroyRefused(_logger, version, ex.Reason ?? ex.Message);
             throw;
         }
-    }
-
-    private Task<KeyRing> ChangeStateCoreAsync(
-        int version,
-        string by,
-        KeyState state,
-        KeyRingEventKind kind,
-        Func<EnvelopeKey, KeyUsageInventory?, Refusal?> refusal,
-        KeyUsageInventory? inventory,
-        CancellationToken cancellationToken)
-    {
-        return UpdateAsync(
-            current =>
-            {
-                if (!current.TryGetKey(version, out var key))
-                {
-                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Key version {version} is not in the key ring."));
-                }
-
-                switch (refusal(key, inventory))
-                {
-                    case { MissingEvidence: true } missing:
-                        throw new KeyDestructionRefusedException(version, missing.Reason);
-                    case { } refused:
-                        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Key version {version} cannot become {state}: "
-                            + $"{refused.Reason}."));
-                }
-
-                return key.State == state ? current : current.With(key.WithState(state), new KeyRingEvent(kind, version, Now(), by));
-            },
-            cancellationToken);
     }
 
     /// <summary>
