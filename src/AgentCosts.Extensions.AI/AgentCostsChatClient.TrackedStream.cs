@@ -72,14 +72,12 @@ public sealed partial class AgentCostsChatClient
             return next.IsCompletedSuccessfully ? new ValueTask<bool>(Moved(next.Result)) : AwaitNextAsync(next);
         }
 
-        public async ValueTask DisposeAsync()
+        public ValueTask DisposeAsync()
         {
-            // Also when the consumer stops early: what was seen is recorded, with the time until then.
+            // Also when the consumer stops early: what was seen is recorded, with the time until then. No state machine
+            // of ours: the inner stream's disposal is returned as it is.
             Finish(completed: false);
-            if (_inner is not null)
-            {
-                await _inner.DisposeAsync().ConfigureAwait(false);
-            }
+            return _inner?.DisposeAsync() ?? default;
         }
 
         private async ValueTask<bool> AwaitNextAsync(ValueTask<bool> next)
