@@ -32,6 +32,12 @@ public static class BlindIndexQueryableExtensions
         where TEntity : class
     {
         var (codec, _) = Resolve(source, property, value);
+        return Filter(source, codec, value);
+    }
+
+    /// <summary>The rows whose index column holds the value's index under any index key version in the ring.</summary>
+    private static IQueryable<TEntity> Filter<TEntity>(IQueryable<TEntity> source, EncryptedColumnCodec codec, string value)
+    {
         string[] indexes = [.. codec.ComputeLookup(value)];
         var entity = Expression.Parameter(typeof(TEntity), "e");
         var stored = Expression.Call(typeof(EF), nameof(EF.Property), [typeof(string)], entity, Expression.Constant(codec.BlindIndex!.IndexProperty));
@@ -60,11 +66,10 @@ public static class BlindIndexQueryableExtensions
         CancellationToken cancellationToken = default)
         where TEntity : class
     {
-        var (codec, getter) = Resolve(source, property, value);
-        string wanted = codec.Normalize(value);
-        await foreach (var candidate in source.WhereBlindIndex(property, value).AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        var (candidates, isMatch) = Exact(source, property, value);
+        await foreach (var candidate in candidates.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            if (getter.GetValue(candidate) is string found && string.Equals(codec.Normalize(found), wanted, StringComparison.Ordinal))
+            if (isMatch(candidate))
             {
                 return candidate;
             }
@@ -92,16 +97,27 @@ public static class BlindIndexQueryableExtensions
         CancellationToken cancellationToken = default)
         where TEntity : class
     {
-        var (codec, getter) = Resolve(source, property, value);
-        string wanted = codec.Normalize(value);
-        var candidates = await source.WhereBlindIndex(property, value).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return candidates.FindAll(candidate =>
-            getter.GetValue(candidate) is string found && string.Equals(codec.Normalize(found), wanted, StringComparison.Ordinal));
+        var (candidates, isMatch) = Exact(source, property, value);
+        return (await candidates.ToListAsync(cancellationToken).ConfigureAwait(false)).FindAll(isMatch);
     }
 
-    private static (
-        EncryptedColumnCodec Codec,
-        PropertyInfo Getter) Resolve<TEntity>(IQueryable<TEntity> source, Expression<Func<TEntity, string>> property, string value)
+    /// <summary>The rows the index finds, and whether a row's decrypted value, normalised, is the value normalised.</summary>
+    private static (IQueryable<TEntity> Candidates, Predicate<TEntity> IsMatch) Exact<TEntity>(
+        IQueryable<TEntity> source,
+        Expression<Func<TEntity, string>> property,
+        string value)
+    {
+        var (codec, getter) = Resolve(source, property, value);
+        string wanted = codec.Normalize(value);
+        return (
+            Filter(source, codec, value),
+            candidate => getter.GetValue(candidate) is string found && string.Equals(codec.Normalize(found), wanted, StringComparison.Ordinal));
+    }
+
+    private static (EncryptedColumnCodec Codec, PropertyInfo Getter) Resolve<TEntity>(
+        IQueryable<TEntity> source,
+        Expression<Func<TEntity, string>> property,
+        string value)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(property);
