@@ -185,7 +185,7 @@ public sealed class BlindIndexer
                 mac[kept - 1] &= (byte)(0xFF << (8 - (bits % 8)));
             }
 
-            return Base64Url.Encode(string.Create(CultureInfo.InvariantCulture, $"{Prefix}{key.Version}:"), mac[..kept]);
+            return Base64Url.Encode(key.TextPrefix, mac[..kept]);
         }
         finally
         {
@@ -199,5 +199,9 @@ public sealed class BlindIndexer
     }
 
     /// <summary>An index name's key under one index key version, and the key it came from.</summary>
-    private sealed record DerivedKey(EnvelopeKey? Source, int Version, byte[] Key);
+    private sealed record DerivedKey(EnvelopeKey? Source, int Version, byte[] Key)
+    {
+        /// <summary>What every index under this key starts with: <c>bi1:vN:</c>, written once rather than per index.</summary>
+        public string TextPrefix { get; } = string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Version}:");
+    }
 }
