@@ -10,8 +10,8 @@ namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 /// Before a save, for encrypted properties with a <c>keyVersion</c> property: sets that property to the active key
 /// version (the one the converter encrypts under when the command is built), and marks for rewriting the encrypted
 /// value of a modified entity whose <c>keyVersion</c>, as read, names another version. It learns versions from the
-/// entity alone and keeps no state, so the converters stay pure. Unchanged entities are never written: that would
-/// overwrite a newer value another process saved.
+/// entity alone and keeps no state, so the converters stay pure. For encrypted properties with a blind index, writes the
+/// index with the value. Unchanged entities are never written: that would overwrite a newer value another process saved.
 /// </summary>
 /// <remarks>
 /// The version is read here and the value encrypted a moment later, when EF Core builds the command. Should a new
