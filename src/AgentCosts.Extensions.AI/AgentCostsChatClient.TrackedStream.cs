@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.AI;
 
 namespace AgentCosts.Extensions.AI;
@@ -11,8 +12,7 @@ public sealed partial class AgentCostsChatClient
     /// read once, when the stream ends, not once per update. The reservation is made when enumeration starts, as an async
     /// stream's work is, so a stream that is never enumerated holds no part of the budget.
     /// </summary>
-    private sealed class TrackedStream(
-        AgentCostsChatClient client, Call resolved, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    private sealed class TrackedStream(Call resolved, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
         : IAsyncEnumerable<ChatResponseUpdate>, IAsyncEnumerator<ChatResponseUpdate>
     {
         private IAsyncEnumerator<ChatResponseUpdate>? _inner;
@@ -25,14 +25,14 @@ public sealed partial class AgentCostsChatClient
         private bool _started;
         private bool _finished;
 
-        public ChatResponseUpdate Current { get; private set; } = null!;
+        public ChatResponseUpdate Current => _inner?.Current!;
 
         public IAsyncEnumerator<ChatResponseUpdate> GetAsyncEnumerator(CancellationToken enumeratorToken = default)
         {
             if (_started)
             {
                 // Each enumeration is a call of its own: a second one gets a stream of its own.
-                return new TrackedStream(client, _call, messages, options, enumeratorToken.CanBeCanceled ? enumeratorToken : cancellationToken)
+                return new TrackedStream(_call, messages, options, enumeratorToken.CanBeCanceled ? enumeratorToken : cancellationToken)
                     .GetAsyncEnumerator(CancellationToken.None);
             }
 
@@ -57,8 +57,8 @@ public sealed partial class AgentCostsChatClient
             {
                 if (_inner is null)
                 {
-                    _call = client.Reserve(_call, messages, options);
-                    _inner = client.InnerClient.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                    _call = _call.Client.Reserve(_call, messages, options);
+                    _inner = _call.Client.InnerClient.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
                 }
 
                 next = _inner.MoveNextAsync();
@@ -106,17 +106,32 @@ public sealed partial class AgentCostsChatClient
 
             var update = _inner!.Current;
             _modelId ??= update.ModelId;
-            var contents = update.Contents;
-            for (int i = 0; i < contents.Count; i++)
+            if (update.Contents is List<AIContent> list)
             {
-                if (contents[i] is UsageContent { Details: { } details })
+                // The usual backing list, scanned without an interface call per item.
+                foreach (var content in CollectionsMarshal.AsSpan(list))
                 {
-                    _usage.Add(details, client._options.CacheWriteKeys);
+                    AddUsage(content);
+                }
+            }
+            else
+            {
+                var contents = update.Contents;
+                for (int i = 0; i < contents.Count; i++)
+                {
+                    AddUsage(contents[i]);
                 }
             }
 
-            Current = update;
             return true;
+        }
+
+        private void AddUsage(AIContent content)
+        {
+            if (content is UsageContent { Details: { } details })
+            {
+                _usage.Add(details, _call.Client._options.CacheWriteKeys);
+            }
         }
 
         /// <summary>Records the call once: a stream that ended or showed usage is charged; one that failed before any is not.</summary>

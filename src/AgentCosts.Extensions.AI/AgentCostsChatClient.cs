@@ -125,7 +125,7 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
         // Resolved here (an untracked call gets the inner stream itself); reserved when enumeration starts, as an async
         // stream's work does, so a stream that is never enumerated holds no part of the budget.
         return Resolve(messages, options) is { } call
-            ? new TrackedStream(this, call, messages, options, cancellationToken)
+            ? new TrackedStream(call, messages, options, cancellationToken)
             : base.GetStreamingResponseAsync(messages, options, cancellationToken);
     }
 

@@ -27,12 +27,7 @@ public sealed class AgentHandle
     private const long NanosecondsPerSecond = 1_000_000_000;
     private const double NanocreditsPerCredit = ExactCredits.NanocreditsPerCredit;
     private readonly long _nanosecondsPerTick;
-    /// <summary>Slots beyond this share one interlocked cell, so a host that churns through threads cannot grow every handle without bound.</summary>
-    internal const int MaxPrivateCells = 256;
-
-    private readonly object _growGate = new();
-    private readonly CounterCell _sharedCell = new(shared: true);
-    private CounterCell?[] _cells = new CounterCell?[Math.Max(4, Environment.ProcessorCount)];
+    private readonly CounterCells _cells = new();
 
     internal AgentHandle(string name, MissionCostTracker mission, TimeProvider timeProvider, AgentCostMetrics? metrics)
     {
@@ -129,7 +124,7 @@ public sealed class AgentHandle
         CurrentCell().AddUsage(usage, nanocredits, nanoseconds);
         if (model is not null)
         {
-            _mission.AddModelUsage(model, usage, cost);
+            _mission.AddModelUsage(model, usage, nanocredits);
         }
 
         ChargeBudget(nanocredits);
@@ -212,34 +207,8 @@ public sealed class AgentHandle
     /// <exception cref="OverflowException">A total over all threads exceeds <see cref="long.MaxValue"/>.</exception>
     public AgentCost GetTotals()
     {
-        long tokens = 0, nanoseconds = 0, input = 0, output = 0, cached = 0, reasoning = 0, cacheWrite = 0;
-        Int128 nanocredits = 0;
-        void Sum(CounterCell cell)
-        {
-            tokens = checked(tokens + Volatile.Read(ref cell.Tokens));
-            nanocredits += Volatile.Read(ref cell.CostNanocredits);
-            nanoseconds = checked(nanoseconds + Volatile.Read(ref cell.DurationNanoseconds));
-            input = checked(input + Volatile.Read(ref cell.InputTokens));
-            output = checked(output + Volatile.Read(ref cell.OutputTokens));
-            cached = checked(cached + Volatile.Read(ref cell.CachedInputTokens));
-            reasoning = checked(reasoning + Volatile.Read(ref cell.ReasoningTokens));
-            cacheWrite = checked(cacheWrite + Volatile.Read(ref cell.CacheWriteInputTokens));
-        }
-
-        foreach (var cell in Volatile.Read(ref _cells))
-        {
-            if (cell is not null)
-            {
-                Sum(cell);
-            }
-        }
-
-        Sum(_sharedCell);
-
-        // Cells are read one field at a time while recording may go on: keep the split consistent with itself.
-        long cachedRead = Math.Min(cached, input);
-        var usage = new TokenUsage(input, output, cachedRead, Math.Min(reasoning, output), Math.Min(cacheWrite, input - cachedRead));
-        return new AgentCost(tokens, new ExactCredits(nanocredits), nanoseconds / NanosecondsPerMillisecond, usage);
+        var totals = _cells.Sum();
+        return new AgentCost(totals.Tokens, new ExactCredits(totals.CostNanocredits), totals.DurationNanoseconds / NanosecondsPerMillisecond, totals.Usage);
     }
 
     internal long GetTimestamp() => _timeProvider.GetTimestamp();
@@ -310,38 +279,7 @@ public sealed class AgentHandle
             _durationHistogram.Record(nanoseconds / 1e9, _tag);
         }
     }
-    private CounterCell CurrentCell()
-    {
-        int slot = ThreadSlots.Current;
-        var cells = Volatile.Read(ref _cells);
-        if ((uint)slot < (uint)cells.Length && cells[slot] is { } cell)
-        {
-            return cell;
-        }
-
-        return CreateCell(slot);
-    }
-
-    private CounterCell CreateCell(int slot)
-    {
-        if (slot >= MaxPrivateCells)
-        {
-            return _sharedCell;
-        }
-
-        lock (_growGate)
-        {
-            var cells = _cells;
-            if (slot >= cells.Length)
-            {
-                Array.Resize(ref cells, Math.Min(MaxPrivateCells, Math.Max(slot + 1, cells.Length * 2)));
-            }
-
-            var cell = cells[slot] ??= new CounterCell(shared: false);
-            Volatile.Write(ref _cells, cells);
-            return cell;
-        }
-    }
+    private CounterCell CurrentCell() => _cells.Current();
 
     /// <summary>Describes the agent and its totals.</summary>
     /// <returns>For example <c>seo-analyst: 8200 tokens, 82 credits, 1800 ms</c>.</returns>

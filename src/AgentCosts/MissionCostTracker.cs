@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using AgentCosts.Internal;
 using AgentCosts.Metrics;
 
@@ -24,7 +23,7 @@ namespace AgentCosts;
 public sealed class MissionCostTracker
 {
     private readonly ConcurrentDictionary<string, AgentHandle> _agents = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, StrongBox<ModelUsage>> _models = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CounterCells> _models = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _parents = new(StringComparer.Ordinal);
     private LastModel? _lastModel;
     private readonly TimeProvider _timeProvider;
@@ -161,35 +160,30 @@ public sealed class MissionCostTracker
         return _parents.GetOrAdd(agent, parent) == parent;
     }
 
-    /// <summary>Adds a priced call to its model's totals (once per model call, not on the per-step path).</summary>
-    internal void AddModelUsage(string model, TokenUsage usage, ExactCredits cost)
+    /// <summary>Adds a priced call to its model's totals: the calling thread's cell, as an agent's step is.</summary>
+    internal void AddModelUsage(string model, TokenUsage usage, long costNanocredits)
     {
-        // Calls of one model usually repeat its id (the same string): the last model's totals are kept at hand.
+        // Calls of one model usually repeat its id (the same string): the last model's cells are kept at hand.
         var last = Volatile.Read(ref _lastModel);
-        StrongBox<ModelUsage> box;
+        CounterCells cells;
         if (last is not null && ReferenceEquals(last.Model, model))
         {
-            box = last.Box;
+            cells = last.Cells;
         }
         else
         {
-            box = _models.GetOrAdd(model, static _ => new StrongBox<ModelUsage>());
-            Volatile.Write(ref _lastModel, new LastModel(model, box));
+            cells = _models.GetOrAdd(model, static _ => new CounterCells());
+            Volatile.Write(ref _lastModel, new LastModel(model, cells));
         }
 
-        lock (box)
-        {
-            box.Value += new ModelUsage(1, usage, cost);
-        }
+        cells.Current().AddUsage(usage, costNanocredits, nanoseconds: 0);
     }
 
-    private sealed record LastModel(string Model, StrongBox<ModelUsage> Box);
+    private sealed record LastModel(string Model, CounterCells Cells);
 
-    private static ModelUsage ReadModel(StrongBox<ModelUsage> box)
+    private static ModelUsage ReadModel(CounterCells cells)
     {
-        lock (box)
-        {
-            return box.Value;
-        }
+        var totals = cells.Sum();
+        return new ModelUsage(totals.Calls, totals.Usage, new ExactCredits(totals.CostNanocredits));
     }
 }

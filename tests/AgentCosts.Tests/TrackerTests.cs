@@ -229,7 +229,7 @@ public sealed class TrackerTests
     [Fact]
     public void Record_MoreLiveThreadsThanPrivateCells_TotalsExact()
     {
-        const int Threads = AgentHandle.MaxPrivateCells + 64;
+        const int Threads = AgentCosts.Internal.CounterCells.MaxPrivateCells + 64;
         var agent = new MissionCostTracker(timeProvider: new FakeTimeProvider()).Agent("crowded");
         using var allStarted = new Barrier(Threads);
         var threads = Enumerable.Range(0, Threads).Select(_ => new Thread(() =>
@@ -248,5 +248,38 @@ public sealed class TrackerTests
 
         // The fake clock never moves, so laps add tokens and credits only.
         Assert.Equal(new AgentCost(Threads * 5000L, Threads * 7000L, Threads * 3000L), agent.GetTotals());
+    }
+
+    [Fact]
+    public void RecordUsage_ManyThreadsTwoModels_ModelTotalsExact()
+    {
+        // More threads than private cells, so some share the interlocked cell: per-model totals lose nothing either way.
+        const int Threads = AgentCosts.Internal.CounterCells.MaxPrivateCells + 16;
+        const int Calls = 200;
+        var mission = new MissionCostTracker(timeProvider: new FakeTimeProvider());
+        var usage = new TokenUsage(100, 50, cachedInputTokens: 20, reasoningTokens: 10, cacheWriteInputTokens: 5);
+        var cost = new ExactCredits(1_234_567);
+        using var allStarted = new Barrier(Threads);
+        var threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            var agent = mission.Agent($"agent-{t % 3}");
+            allStarted.SignalAndWait();
+            for (int i = 0; i < Calls; i++)
+            {
+                agent.RecordUsage(i % 2 == 0 ? "small" : "large", usage, cost, TimeSpan.FromMilliseconds(1));
+            }
+        })).ToList();
+
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        var models = mission.Snapshot().Models;
+        const long PerModel = Threads * Calls / 2;
+        foreach (string model in new[] { "small", "large" })
+        {
+            Assert.Equal(PerModel, models[model].Calls);
+            Assert.Equal(new TokenUsage(100 * PerModel, 50 * PerModel, 20 * PerModel, 10 * PerModel, 5 * PerModel), models[model].Usage);
+            Assert.Equal(new ExactCredits((Int128)1_234_567 * PerModel), models[model].Cost);
+        }
     }
 }

@@ -35,7 +35,11 @@ internal sealed class CounterCell(bool shared)
     [FieldOffset(120)]
     public long CacheWriteInputTokens;
 
+    /// <summary>Model calls recorded with <see cref="AddUsage"/>.</summary>
     [FieldOffset(128)]
+    public long Calls;
+
+    [FieldOffset(136)]
     private readonly bool _shared = shared;
 
     // Keeps the next object off this cell's cache line.
@@ -74,7 +78,7 @@ internal sealed class CounterCell(bool shared)
         AddShared([tokens, costNanocredits, nanoseconds], [nameof(tokens), "cost", "duration"]);
     }
 
-    /// <summary>Adds a model call's usage (split tokens, exact cost, time), or nothing when any total would overflow.</summary>
+    /// <summary>Adds a model call (one call, its split tokens, exact cost and time), or nothing when any total would overflow.</summary>
     public void AddUsage(TokenUsage usage, long costNanocredits, long nanoseconds)
     {
         long tokens = usage.TotalTokens;
@@ -88,6 +92,7 @@ internal sealed class CounterCell(bool shared)
             long newCached = Checked(CachedInputTokens, usage.CachedInputTokens, "cachedInputTokens");
             long newReasoning = Checked(ReasoningTokens, usage.ReasoningTokens, "reasoningTokens");
             long newCacheWrite = Checked(CacheWriteInputTokens, usage.CacheWriteInputTokens, "cacheWriteInputTokens");
+            long newCalls = Checked(Calls, 1, "calls");
             Volatile.Write(ref Tokens, newTokens);
             Volatile.Write(ref CostNanocredits, newCost);
             Volatile.Write(ref DurationNanoseconds, newNanoseconds);
@@ -96,12 +101,13 @@ internal sealed class CounterCell(bool shared)
             Volatile.Write(ref CachedInputTokens, newCached);
             Volatile.Write(ref ReasoningTokens, newReasoning);
             Volatile.Write(ref CacheWriteInputTokens, newCacheWrite);
+            Volatile.Write(ref Calls, newCalls);
             return;
         }
 
         AddShared(
-            [tokens, costNanocredits, nanoseconds, usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens, usage.ReasoningTokens, usage.CacheWriteInputTokens],
-            ["tokens", "cost", "duration", "inputTokens", "outputTokens", "cachedInputTokens", "reasoningTokens", "cacheWriteInputTokens"]);
+            [tokens, costNanocredits, nanoseconds, usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens, usage.ReasoningTokens, usage.CacheWriteInputTokens, 1],
+            ["tokens", "cost", "duration", "inputTokens", "outputTokens", "cachedInputTokens", "reasoningTokens", "cacheWriteInputTokens", "calls"]);
     }
 
     private ref long Field(int index)
@@ -115,7 +121,8 @@ internal sealed class CounterCell(bool shared)
             case 4: return ref OutputTokens;
             case 5: return ref CachedInputTokens;
             case 6: return ref ReasoningTokens;
-            default: return ref CacheWriteInputTokens;
+            case 7: return ref CacheWriteInputTokens;
+            default: return ref Calls;
         }
     }
 
