@@ -36,6 +36,11 @@ public static class EncryptedEntityDbContextExtensions
     {
         ArgumentNullException.ThrowIfNull(context);
         options ??= new EntityReencryptionOptions();
+        if (options.ClaimedKeyRanges is not null)
+        {
+            throw new ArgumentException("A run shared by claimed key ranges needs a context per range: call ReencryptAsync on an IDbContextFactory.", nameof(options));
+        }
+
         var map = EncryptedTableMap.For(context, typeof(TEntity));
         var run = new EntityReencryptionRun(map, new CiphertextRewrite(map, options), options);
         return run.RunAsync(context, cancellationToken);
@@ -44,14 +49,18 @@ public static class EncryptedEntityDbContextExtensions
     /// <summary>
     /// As <see cref="ReencryptAsync{TEntity}(DbContext, EntityReencryptionOptions?, CancellationToken)"/>, with a new
     /// context for each batch, so up to <see cref="EntityReencryptionOptions.MaxDegreeOfParallelism"/> batches are written
-    /// at once while the next page is read.
+    /// at once while the next page is read. With <see cref="EntityReencryptionOptions.ClaimedKeyRanges"/> (PostgreSQL) the
+    /// run is shared with every host that joins it: this host claims key ranges until every range is done, and its summary
+    /// counts the rows it did.
     /// </summary>
     /// <typeparam name="TContext">The context.</typeparam>
     /// <typeparam name="TEntity">The entity.</typeparam>
     /// <param name="contextFactory">Creates the contexts.</param>
     /// <param name="options">Batch size, parallelism, checkpoint, progress; defaults when omitted.</param>
     /// <param name="cancellationToken">Stops the run; committed batches stay committed.</param>
-    /// <returns>What the run did.</returns>
+    /// <returns>What the run did (with claimed key ranges: what this host did).</returns>
+    /// <exception cref="NotSupportedException">Claimed key ranges on a database other than PostgreSQL.</exception>
+    /// <exception cref="InvalidOperationException">The claimed key ranges' run id names a run of another table.</exception>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other "
         + "a context factory: no call is ambiguous.")]
     public static async Task<ReencryptionSummary> ReencryptAsync<TContext, TEntity>(
@@ -70,8 +79,15 @@ public static class EncryptedEntityDbContextExtensions
         }
 
         options ??= new EntityReencryptionOptions();
+        async Task<DbContext> CreateContext(CancellationToken ct) => await contextFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        if (options.ClaimedKeyRanges is { } ranges)
+        {
+            var shared = new ClaimedKeyRangeRun(map, new CiphertextRewrite(map, options), options, ranges);
+            return await shared.RunAsync(CreateContext, cancellationToken).ConfigureAwait(false);
+        }
+
         var run = new EntityReencryptionRun(map, new CiphertextRewrite(map, options), options);
-        return await run.RunAsync(async ct => await contextFactory.CreateDbContextAsync(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        return await run.RunAsync(CreateContext, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -176,6 +192,27 @@ public static class EncryptedEntityDbContextExtensions
             cancellationToken).ConfigureAwait(false);
 
         return counts;
+    }
+
+    /// <summary>
+    /// Where a re-encryption run shared by claimed key ranges stands (PostgreSQL): ranges done of the total, rows rewritten,
+    /// and which hosts hold ranges now. A run no host has planned yet (or a missing table) reads as zero ranges.
+    /// </summary>
+    /// <param name="context">A context on the database.</param>
+    /// <param name="runId">The run, as <see cref="ClaimedKeyRangeOptions.RunId"/> names it.</param>
+    /// <param name="tableName">The table of ranges; <see cref="ClaimedKeyRangeOptions.DefaultTableName"/> when omitted.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The run's status.</returns>
+    public static Task<ClaimedKeyRangeStatus> GetClaimedKeyRangesAsync(
+        this DbContext context,
+        string runId,
+        string tableName = ClaimedKeyRangeOptions.DefaultTableName,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
+        return ClaimedKeyRangeRun.ReadStatusAsync(context, runId, tableName, cancellationToken);
     }
 
     private static (EncryptedTableMap Map, EncryptedColumnMap Column) Column<TEntity>(DbContext context, Expression<Func<TEntity, object?>> property)

@@ -15,6 +15,7 @@ internal sealed class EncryptedTableMap
         KeyType = keyType;
         Columns = columns;
         IsSqlServer = providerName == "Microsoft.EntityFrameworkCore.SqlServer";
+        IsPostgres = providerName == "Npgsql.EntityFrameworkCore.PostgreSQL";
         SupportsUpdateFromValues = providerName is "Npgsql.EntityFrameworkCore.PostgreSQL" or "Microsoft.EntityFrameworkCore.Sqlite";
     }
 
@@ -30,6 +31,8 @@ internal sealed class EncryptedTableMap
     public IReadOnlyList<EncryptedColumnMap> Columns { get; }
 
     public bool IsSqlServer { get; }
+
+    public bool IsPostgres { get; }
 
     /// <summary>Whether one <c>UPDATE … FROM (VALUES …)</c> can write a whole batch (PostgreSQL, SQLite 3.33+).</summary>
     public bool SupportsUpdateFromValues { get; }

@@ -36,7 +36,22 @@ internal sealed class EntityReencryptionRun
     private long _nextToFinish;
     private string? _checkpoint;
 
-    public EntityReencryptionRun(EncryptedTableMap map, RowRewrite rewrite, EntityReencryptionOptions options)
+    /// <summary>The last key a run over one claimed key range reads (inclusive); <see langword="null"/>: to the table's end.</summary>
+    private readonly object? _upTo;
+
+    /// <summary>
+    /// Runs in each batch's transaction after its update, given how many rows it rewrote, the batch's last key and
+    /// whether the run's reading has ended with it: a claimed key range saves its checkpoint and heartbeat there, fenced
+    /// by its claim.
+    /// </summary>
+    private readonly Func<DbContext, BatchCommit, CancellationToken, Task>? _inBatchTransaction;
+
+    public EntityReencryptionRun(
+        EncryptedTableMap map,
+        RowRewrite rewrite,
+        EntityReencryptionOptions options,
+        string? upTo = null,
+        Func<DbContext, BatchCommit, CancellationToken, Task>? inBatchTransaction = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDegreeOfParallelism, 1, nameof(options.MaxDegreeOfParallelism));
@@ -46,7 +61,12 @@ internal sealed class EntityReencryptionRun
         _options = options;
         _active = rewrite.TargetVersion;
         _checkpoint = options.ResumeAfter;
+        _upTo = ParseCheckpoint(upTo);
+        _inBatchTransaction = inBatchTransaction;
     }
+
+    /// <summary>What a batch's transaction commits with: rows rewritten, the batch's last key, and whether it ends the run.</summary>
+    internal readonly record struct BatchCommit(int Rewritten, string LastKey, bool Last);
 
     /// <summary>Reads and writes with one context, one batch after another.</summary>
     public async Task<ReencryptionSummary> RunAsync(DbContext context, CancellationToken cancellationToken)
@@ -64,12 +84,14 @@ internal sealed class EntityReencryptionRun
             var page = await ReadPageAsync(context, after, cancellationToken).ConfigureAwait(false);
             if (page.Count == 0)
             {
+                await EndWithoutBatchAsync(context, after, cancellationToken).ConfigureAwait(false);
                 break;
             }
 
-            await WriteBatchAsync(context, sequence++, page, cancellationToken).ConfigureAwait(false);
+            bool last = page.Count < _options.BatchSize;
+            await WriteBatchAsync(context, sequence++, page, last, cancellationToken).ConfigureAwait(false);
             after = page[^1].Key;
-            if (page.Count < _options.BatchSize)
+            if (last)
             {
                 break;
             }
@@ -93,7 +115,7 @@ internal sealed class EntityReencryptionRun
                     var context = await createContext(stop.Token).ConfigureAwait(false);
                     await using (context.ConfigureAwait(false))
                     {
-                        await WriteBatchAsync(context, sequence, rows, stop.Token).ConfigureAwait(false);
+                        await WriteBatchAsync(context, sequence, rows, last: false, stop.Token).ConfigureAwait(false);
                     }
                 }
             }
@@ -153,6 +175,25 @@ internal sealed class EntityReencryptionRun
     }
 
     /// <summary>
+    /// When reading ends on an empty page (the last batch was full, or nothing was stale), the batch hook still hears that
+    /// the run ended, in a transaction of its own.
+    /// </summary>
+    private async Task EndWithoutBatchAsync(DbContext context, object? after, CancellationToken cancellationToken)
+    {
+        if (_inBatchTransaction is not { } hook)
+        {
+            return;
+        }
+
+        var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            await hook(context, new BatchCommit(0, after is null ? "" : KeyText(after), Last: true), cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Saves the run's last checkpoint once more, in a transaction of its own: batches that committed out of order each
     /// saved an earlier one, so without this a host that records progress would never see the end.
     /// </summary>
@@ -177,7 +218,8 @@ internal sealed class EntityReencryptionRun
         }
     }
 
-    private ReencryptionSummary Summary()
+    /// <summary>What the run has committed so far (all of it once the run has ended).</summary>
+    internal ReencryptionSummary Summary()
     {
         lock (_gate)
         {
@@ -208,6 +250,12 @@ internal sealed class EntityReencryptionRun
             {
                 where.Add($"{_map.KeyColumn} > @after");
                 Parameter(command, "@after", after, null);
+            }
+
+            if (_upTo is not null)
+            {
+                where.Add($"{_map.KeyColumn} <= @upTo");
+                Parameter(command, "@upTo", _upTo, null);
             }
 
             if (_rewrite.StalePredicate() is { } stale)
@@ -247,7 +295,7 @@ internal sealed class EntityReencryptionRun
         }
     }
 
-    private async Task WriteBatchAsync(DbContext context, long sequence, List<Row> rows, CancellationToken cancellationToken)
+    private async Task WriteBatchAsync(DbContext context, long sequence, List<Row> rows, bool last, CancellationToken cancellationToken)
     {
         if (_options.BeforeWriteBatch is { } beforeWrite)
         {
@@ -295,6 +343,11 @@ internal sealed class EntityReencryptionRun
                 if (_options.OnBatchAsync is { } onBatch && written.Count > 0)
                 {
                     await onBatch(context, written, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (_inBatchTransaction is { } hook)
+                {
+                    await hook(context, new BatchCommit(applied, KeyText(rows[^1].Key), last), cancellationToken).ConfigureAwait(false);
                 }
 
                 checkpoint = CheckpointIfDone(sequence, KeyText(rows[^1].Key));

@@ -9,8 +9,9 @@ public sealed class EntityReencryptionOptions
     public int BatchSize { get; set; } = ReencryptionOptions<object>.DefaultBatchSize;
 
     /// <summary>
-    /// Batches written at once, each by its own context and transaction. Default 1. More than 1 needs the
-    /// <see cref="IDbContextFactory{TContext}"/> form of <c>ReencryptAsync</c>.
+    /// Batches written at once, each by its own context and transaction (with <see cref="ClaimedKeyRanges"/>: ranges this
+    /// host works at once). Default 1. More than 1 needs the <see cref="IDbContextFactory{TContext}"/> form of
+    /// <c>ReencryptAsync</c>.
     /// </summary>
     public int MaxDegreeOfParallelism { get; set; } = 1;
 
@@ -49,6 +50,15 @@ public sealed class EntityReencryptionOptions
     /// batch that rewrote nothing.
     /// </summary>
     public Func<DbContext, IReadOnlyList<object>, CancellationToken, Task>? OnBatchAsync { get; set; }
+
+    /// <summary>
+    /// Shares the run among every host that joins it with the same <see cref="ClaimedKeyRangeOptions.RunId"/> (PostgreSQL,
+    /// the <see cref="IDbContextFactory{TContext}"/> form of <c>ReencryptAsync</c>): each claims key ranges in turn, and a
+    /// range whose host dies is resumed by another once its lease runs out. Each range keeps its own checkpoint, so
+    /// <see cref="ResumeAfter"/> and <see cref="SaveCheckpointAsync"/> stay unset. <see langword="null"/> (the default):
+    /// this host does the whole run.
+    /// </summary>
+    public ClaimedKeyRangeOptions? ClaimedKeyRanges { get; set; }
 
     /// <summary>Test seam: writes one conditional update per row even where one statement could write the batch.</summary>
     internal bool UpdateRowByRow { get; set; }

@@ -1,0 +1,465 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using VersionedEnvelope.EntityFrameworkCore.Reencryption;
+
+namespace VersionedEnvelope.EntityFrameworkCore.Internal;
+
+/// <summary>
+/// One host's part in a re-encryption run shared by claimed key ranges (PostgreSQL). The ranges live in a table: the
+/// first host to join plans them (under a transaction-scoped advisory lock, so hosts joining at once plan once); each
+/// worker claims the next free or expired range with <c>FOR UPDATE SKIP LOCKED</c> and runs the ordinary pipeline over
+/// it. Every batch's transaction also moves the range's checkpoint and heartbeat, fenced by the claim's token: a host
+/// whose range was taken over after its lease ran out cannot commit into it. The last batch marks the range done.
+/// </summary>
+internal sealed class ClaimedKeyRangeRun
+{
+    private const string Pending = "pending";
+    private const string Claimed = "claimed";
+    private const string Done = "done";
+
+    private readonly EncryptedTableMap _map;
+    private readonly RowRewrite _rewrite;
+    private readonly EntityReencryptionOptions _options;
+    private readonly ClaimedKeyRangeOptions _ranges;
+    private readonly long _started = TimeProvider.System.GetTimestamp();
+    private readonly object _gate = new();
+    private readonly List<ReencryptionFailure> _failures = [];
+    private readonly ConcurrentDictionary<int, ReencryptionProgress> _inProgress = new();
+    private long _scanned;
+    private long _rewrapped;
+    private long _skipped;
+    private string? _table;
+
+    public ClaimedKeyRangeRun(EncryptedTableMap map, RowRewrite rewrite, EntityReencryptionOptions options, ClaimedKeyRangeOptions ranges)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(ranges.RunId, nameof(ranges.RunId));
+        ArgumentException.ThrowIfNullOrWhiteSpace(ranges.HostId, nameof(ranges.HostId));
+        ArgumentException.ThrowIfNullOrWhiteSpace(ranges.TableName, nameof(ranges.TableName));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ranges.RangeCount, 1, nameof(ranges.RangeCount));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ranges.LeaseDuration, TimeSpan.FromSeconds(1), nameof(ranges.LeaseDuration));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDegreeOfParallelism, 1, nameof(options.MaxDegreeOfParallelism));
+        if (!map.IsPostgres)
+        {
+            throw new NotSupportedException("Claimed key ranges need PostgreSQL (FOR UPDATE SKIP LOCKED); elsewhere run ReencryptAsync without them, on one host.");
+        }
+
+        if (options.ResumeAfter is not null || options.SaveCheckpointAsync is not null)
+        {
+            throw new ArgumentException(
+                "A run shared by claimed key ranges keeps a checkpoint per range: leave ResumeAfter and SaveCheckpointAsync unset.", nameof(options));
+        }
+
+        _map = map;
+        _rewrite = rewrite;
+        _options = options;
+        _ranges = ranges;
+    }
+
+    /// <summary>Plans the run when no host has, then works ranges with MaxDegreeOfParallelism workers until every range is done.</summary>
+    public async Task<ReencryptionSummary> RunAsync(Func<CancellationToken, Task<DbContext>> createContext, CancellationToken cancellationToken)
+    {
+        var context = await createContext(cancellationToken).ConfigureAwait(false);
+        await using (context.ConfigureAwait(false))
+        {
+            _table = Delimit(context, _ranges.TableName);
+            await PlanAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+
+        var workers = Enumerable.Range(0, _options.MaxDegreeOfParallelism)
+            .Select(_ => Task.Run(() => WorkAsync(createContext, cancellationToken), CancellationToken.None));
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        lock (_gate)
+        {
+            return new ReencryptionSummary(_scanned, _rewrapped, _skipped, [.. _failures], Elapsed(), null, _rewrite.TargetVersion);
+        }
+    }
+
+    /// <summary>Reads where a shared run stands.</summary>
+    public static async Task<ClaimedKeyRangeStatus> ReadStatusAsync(DbContext context, string runId, string tableName, CancellationToken cancellationToken)
+    {
+        string table = Delimit(context, tableName);
+        return await ContextCommand.RunAsync(
+            context,
+            async command =>
+            {
+                command.CommandText = "SELECT to_regclass(@table) IS NOT NULL";
+                AddParameter(command, "@table", table);
+                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+                {
+                    return new ClaimedKeyRangeStatus(runId, 0, 0, 0, []);
+                }
+
+                command.Parameters.Clear();
+                AddParameter(command, "@run", runId);
+                command.CommandText = $"""
+                    SELECT count(*), count(*) FILTER (WHERE state = '{Done}'), coalesce(sum(rewrapped), 0) FROM {table} WHERE run_id = @run;
+                    SELECT owner, count(*), max(heartbeat) FROM {table} WHERE run_id = @run AND state = '{Claimed}' GROUP BY owner ORDER BY owner
+                    """;
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerLifetime = reader.ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                int total = Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture);
+                int done = Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture);
+                long rewrapped = Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture);
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                var workers = new List<ClaimedKeyRangeWorker>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var heartbeat = reader.GetFieldValue<DateTime>(2);
+                    workers.Add(new ClaimedKeyRangeWorker(
+                        reader.GetString(0), Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture), new DateTimeOffset(heartbeat.ToUniversalTime())));
+                }
+
+                return new ClaimedKeyRangeStatus(runId, total, done, rewrapped, workers);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private TimeSpan Elapsed() => TimeProvider.System.GetElapsedTime(_started);
+
+    /// <summary>Creates the table when missing and splits the stale rows' keys into ranges, once per run whichever hosts join.</summary>
+    private async Task PlanAsync(DbContext context, CancellationToken cancellationToken)
+    {
+        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var command = context.Database.GetDbConnection().CreateCommand();
+                await using var commandLifetime = command.ConfigureAwait(false);
+                command.Transaction = transaction.GetDbTransaction();
+
+                // Hosts that join at once wait here; CREATE TABLE IF NOT EXISTS alone can race on PostgreSQL's catalogue.
+                command.CommandText = "SELECT pg_advisory_xact_lock(hashtext(@lock))";
+                AddParameter(command, "@lock", "VersionedEnvelope:" + _table);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                command.Parameters.Clear();
+                command.CommandText = $"""
+                    CREATE TABLE IF NOT EXISTS {_table} (
+                        run_id text NOT NULL,
+                        range_no integer NOT NULL,
+                        table_name text NOT NULL,
+                        after_key text NULL,
+                        last_key text NULL,
+                        checkpoint text NULL,
+                        state text NOT NULL DEFAULT '{Pending}',
+                        owner text NULL,
+                        claim_token uuid NULL,
+                        heartbeat timestamptz NULL,
+                        claims integer NOT NULL DEFAULT 0,
+                        rewrapped bigint NOT NULL DEFAULT 0,
+                        PRIMARY KEY (run_id, range_no))
+                    """;
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+                command.CommandText = $"SELECT table_name FROM {_table} WHERE run_id = @run LIMIT 1";
+                AddParameter(command, "@run", _ranges.RunId);
+                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string planned)
+                {
+                    if (planned != _map.Table)
+                    {
+                        throw new InvalidOperationException($"The run '{_ranges.RunId}' re-encrypts {planned}, not {_map.Table}: give each run an id of its own.");
+                    }
+
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                // Each range ends at a tile's last key, so ranges hold about as many stale rows each; the last is open-ended.
+                string stale = _rewrite.StalePredicate() is { } predicate ? $" WHERE {predicate}" : "";
+                command.CommandText = $"""
+                    SELECT max(k) FROM (SELECT {_map.KeyColumn} AS k, ntile(@n) OVER (ORDER BY {_map.KeyColumn}) AS tile FROM {_map.Table}{stale}) AS tiles
+                    GROUP BY tile ORDER BY 1
+                    """;
+                AddParameter(command, "@n", _ranges.RangeCount);
+                var ends = new List<string>();
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        ends.Add(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
+                    }
+                }
+
+                command.Parameters.Clear();
+                var values = new List<string>();
+                AddParameter(command, "@run", _ranges.RunId);
+                AddParameter(command, "@table", _map.Table);
+                for (int i = 0; i < Math.Max(1, ends.Count); i++)
+                {
+                    string after = i == 0 ? "NULL" : AddParameter(command, $"@a{i}", ends[i - 1]).ParameterName;
+                    string last = i >= ends.Count - 1 ? "NULL" : AddParameter(command, $"@l{i}", ends[i]).ParameterName;
+                    values.Add(string.Create(CultureInfo.InvariantCulture, $"(@run, {i}, @table, {after}, {last})"));
+                }
+
+                command.CommandText = $"INSERT INTO {_table} (run_id, range_no, table_name, after_key, last_key) VALUES {string.Join(", ", values)}";
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One worker: claims ranges and works each, waiting for a lease to run out while other hosts hold the rest.</summary>
+    private async Task WorkAsync(Func<CancellationToken, Task<DbContext>> createContext, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var context = await createContext(cancellationToken).ConfigureAwait(false);
+            Claim? claim;
+            TimeSpan? wait = null;
+            await using (context.ConfigureAwait(false))
+            {
+                claim = await TryClaimAsync(context, cancellationToken).ConfigureAwait(false);
+                if (claim is null && (wait = await UntilClaimableAsync(context, cancellationToken).ConfigureAwait(false)) is null)
+                {
+                    return; // every range is done
+                }
+            }
+
+            if (claim is null)
+            {
+                await Task.Delay(wait!.Value, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            await WorkRangeAsync(claim, createContext, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Claim?> TryClaimAsync(DbContext context, CancellationToken cancellationToken)
+    {
+        var token = Guid.NewGuid();
+        return await ContextCommand.RunAsync(
+            context,
+            async command =>
+            {
+                // A pending range, or one whose host has sent no heartbeat for a lease: SKIP LOCKED lets hosts claim side by side.
+                command.CommandText = $"""
+                    UPDATE {_table} SET state = '{Claimed}', owner = @host, claim_token = @token, heartbeat = now(), claims = claims + 1
+                    WHERE run_id = @run AND range_no = (
+                        SELECT range_no FROM {_table}
+                        WHERE run_id = @run AND (state = '{Pending}' OR (state = '{Claimed}' AND heartbeat < now() - make_interval(secs => @lease)))
+                        ORDER BY range_no LIMIT 1 FOR UPDATE SKIP LOCKED)
+                    RETURNING range_no, after_key, last_key, checkpoint
+                    """;
+                AddParameter(command, "@host", _ranges.HostId);
+                AddParameter(command, "@token", token);
+                AddParameter(command, "@run", _ranges.RunId);
+                AddParameter(command, "@lease", _ranges.LeaseDuration.TotalSeconds);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerLifetime = reader.ConfigureAwait(false);
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                string? Text(int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+                return new Claim(reader.GetInt32(0), token, Text(1), Text(2), Text(3));
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How long to wait before trying to claim again; <see langword="null"/> when every range is done.</summary>
+    private async Task<TimeSpan?> UntilClaimableAsync(DbContext context, CancellationToken cancellationToken)
+    {
+        return await ContextCommand.RunAsync(
+            context,
+            async command =>
+            {
+                command.CommandText = $"""
+                    SELECT count(*) FILTER (WHERE state <> '{Done}'),
+                           EXTRACT(EPOCH FROM min(heartbeat) FILTER (WHERE state = '{Claimed}') + make_interval(secs => @lease) - now())::float8
+                    FROM {_table} WHERE run_id = @run
+                    """;
+                AddParameter(command, "@run", _ranges.RunId);
+                AddParameter(command, "@lease", _ranges.LeaseDuration.TotalSeconds);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerLifetime = reader.ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                if (reader.GetInt64(0) == 0)
+                {
+                    return (TimeSpan?)null;
+                }
+
+                // Until the earliest lease runs out (a host that died leaves its range then), looking again at least every
+                // half lease and at most every 50 ms.
+                double seconds = reader.IsDBNull(1) ? 0 : reader.GetDouble(1);
+                double most = _ranges.LeaseDuration.TotalSeconds / 2;
+                return TimeSpan.FromSeconds(Math.Clamp(seconds, 0.05, most));
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the pipeline over one claimed range, with a heartbeat beside it; a claim lost to another host ends it quietly.</summary>
+    private async Task WorkRangeAsync(Claim claim, Func<CancellationToken, Task<DbContext>> createContext, CancellationToken cancellationToken)
+    {
+        var options = new EntityReencryptionOptions
+        {
+            BatchSize = _options.BatchSize,
+            VerifyHeaders = _options.VerifyHeaders,
+            ResumeAfter = claim.Checkpoint ?? claim.After,
+            OnBatchAsync = _options.OnBatchAsync,
+            Progress = new InlineProgress(progress => Reported(claim.Range, progress)),
+            UpdateRowByRow = _options.UpdateRowByRow,
+            BeforeWriteBatch = _options.BeforeWriteBatch,
+            BeforeBatchTransaction = _options.BeforeBatchTransaction,
+        };
+        var run = new EntityReencryptionRun(_map, _rewrite, options, claim.Last, (context, commit, token) => CommitAsync(context, claim, commit, token));
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stopHeartbeat = new CancellationTokenSource();
+        var heartbeat = HeartbeatAsync(claim, createContext, lost, stopHeartbeat.Token);
+        try
+        {
+            var context = await createContext(lost.Token).ConfigureAwait(false);
+            await using (context.ConfigureAwait(false))
+            {
+                await run.RunAsync(context, lost.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is ClaimLostException || lost.IsCancellationRequested))
+        {
+            // Another host claimed the range after this one's lease ran out: it resumes from the range's checkpoint, and this
+            // host's uncommitted batch was rolled back.
+        }
+        finally
+        {
+            await stopHeartbeat.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
+            var summary = run.Summary();
+            lock (_gate)
+            {
+                _inProgress.TryRemove(claim.Range, out _);
+                _scanned += summary.Scanned;
+                _rewrapped += summary.Rewrapped;
+                _skipped += summary.Skipped;
+                _failures.AddRange(summary.Failures);
+            }
+        }
+    }
+
+    /// <summary>In the batch's transaction: the range's checkpoint, heartbeat and count, and done with its last batch; fenced by the claim.</summary>
+    private async Task CommitAsync(DbContext context, Claim claim, EntityReencryptionRun.BatchCommit commit, CancellationToken cancellationToken)
+    {
+        int updated = await ContextCommand.RunAsync(
+            context,
+            command =>
+            {
+                command.CommandText = $"""
+                    UPDATE {_table} SET checkpoint = coalesce(@checkpoint, checkpoint), heartbeat = now(), rewrapped = rewrapped + @rewritten,
+                        state = CASE WHEN @last THEN '{Done}' ELSE state END
+                    WHERE run_id = @run AND range_no = @range AND claim_token = @token AND state = '{Claimed}'
+                    """;
+                AddParameter(command, "@checkpoint", commit.LastKey.Length == 0 ? null : commit.LastKey).DbType = System.Data.DbType.String;
+                AddParameter(command, "@rewritten", (long)commit.Rewritten);
+                AddParameter(command, "@last", commit.Last);
+                AddParameter(command, "@run", _ranges.RunId);
+                AddParameter(command, "@range", claim.Range);
+                AddParameter(command, "@token", claim.Token);
+                return command.ExecuteNonQueryAsync(cancellationToken);
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (updated != 1)
+        {
+            throw new ClaimLostException();
+        }
+    }
+
+    /// <summary>Renews the claim every third of the lease while the range is worked; a claim found taken cancels the work.</summary>
+    private async Task HeartbeatAsync(Claim claim, Func<CancellationToken, Task<DbContext>> createContext, CancellationTokenSource lost, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(_ranges.LeaseDuration / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                try
+                {
+                    var context = await createContext(stop).ConfigureAwait(false);
+                    await using (context.ConfigureAwait(false))
+                    {
+                        int renewed = await ContextCommand.RunAsync(
+                            context,
+                            command =>
+                            {
+                                command.CommandText = $"""
+                                    UPDATE {_table} SET heartbeat = now() WHERE run_id = @run AND range_no = @range AND claim_token = @token AND state = '{Claimed}'
+                                    """;
+                                AddParameter(command, "@run", _ranges.RunId);
+                                AddParameter(command, "@range", claim.Range);
+                                AddParameter(command, "@token", claim.Token);
+                                return command.ExecuteNonQueryAsync(stop);
+                            },
+                            stop).ConfigureAwait(false);
+                        if (renewed == 0)
+                        {
+                            await lost.CancelAsync().ConfigureAwait(false);
+                            return;
+                        }
+                    }
+                }
+                catch (DbException)
+                {
+                    // A failed heartbeat is tried again at the next tick; every committed batch renews the claim too.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The range's work ended.
+        }
+    }
+
+    private void Reported(int range, ReencryptionProgress progress)
+    {
+        if (_options.Progress is not { } report)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _inProgress[range] = progress;
+            long scanned = _scanned, rewrapped = _rewrapped, skipped = _skipped, failed = _failures.Count;
+            foreach (var current in _inProgress.Values)
+            {
+                (scanned, rewrapped, skipped, failed) = (scanned + current.Scanned, rewrapped + current.Rewrapped, skipped + current.Skipped, failed + current.Failed);
+            }
+
+            report.Report(new ReencryptionProgress(scanned, rewrapped, skipped, failed, Elapsed(), null));
+        }
+    }
+
+    private static string Delimit(DbContext context, string name) => context.GetService<ISqlGenerationHelper>().DelimitIdentifier(name);
+
+    private static DbParameter AddParameter(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
+
+    /// <summary>A range this host holds: its number, the claim's fencing token, its bounds and checkpoint.</summary>
+    private sealed record Claim(int Range, Guid Token, string? After, string? Last, string? Checkpoint);
+
+    /// <summary>The range's claim went to another host: the batch's transaction rolls back.</summary>
+    private sealed class ClaimLostException() : Exception("The key range was claimed by another host after this host's lease ran out.");
+
+    private sealed class InlineProgress(Action<ReencryptionProgress> report) : IProgress<ReencryptionProgress>
+    {
+        public void Report(ReencryptionProgress value) => report(value);
+    }
+}
