@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using MissionHost.Data;
@@ -9,21 +8,24 @@ namespace MissionHost;
 
 /// <summary>
 /// Moves every stored API key to the active key version with the EF Core package's <c>ReencryptAsync</c>: stale rows
-/// only (legacy values included, by their header), each batch with its checkpoint in one transaction, a row changed
-/// meanwhile by the application skipped rather than overwritten. One runner at a time across every host on the
-/// database (<see cref="TryBecomeRunnerAsync"/>), so two hosts never do a row twice. Shared by the console and the web host.
+/// only (legacy values included, by their header), each batch with its progress in one transaction, a row changed
+/// meanwhile by the application skipped rather than overwritten. On PostgreSQL every host joins the run: the rows' keys
+/// are split into ranges that hosts claim in turn (a range whose host dies is taken over when its lease runs out), and the
+/// checkpoint row names the shared run. On SQLite one runner at a time does it (<see cref="TryBecomeRunnerAsync"/>),
+/// resuming from the checkpoint row's last profile. Shared by the console and the web host.
 /// </summary>
-internal sealed class ProfileReencryption(IDbContextFactory<MissionDbContext> contexts, DatabaseTarget target, KeyRingManager keyRing, IEnvelopeEncryptor encryptor)
+internal sealed class ProfileReencryption(
+    IDbContextFactory<MissionDbContext> contexts, DatabaseTarget target, KeyRingManager keyRing, IEnvelopeEncryptor encryptor, ReencryptionSharing sharing)
 {
     private const string CheckpointName = "reencrypt-apiKey";
-
-    // Any constant: the PostgreSQL advisory lock every host's runner takes.
-    private const long RunnerLockKey = 0x4D697373696F6E;
 
     /// <summary>The key version every secret should be under.</summary>
     public int ActiveVersion => encryptor.ActiveKeyVersion;
 
-    /// <summary>The unfinished run, if any: its target version and the last profile saved.</summary>
+    /// <summary>Whether hosts share a run (PostgreSQL) rather than take turns.</summary>
+    public bool SharesRuns => target.IsPostgres;
+
+    /// <summary>The unfinished run, if any: its target version and the last profile saved (on PostgreSQL: the shared run's id).</summary>
     public async Task<(int? TargetVersion, string? LastId)> ReadCheckpointAsync(CancellationToken cancellationToken = default)
     {
         await using var context = contexts.CreateDbContext();
@@ -48,9 +50,26 @@ internal sealed class ProfileReencryption(IDbContextFactory<MissionDbContext> co
             .SingleAsync(cancellationToken);
     }
 
-    public async Task BeginAsync(int targetVersion, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Begins a run to <paramref name="targetVersion"/>; returns where to resume (null: the start), or on PostgreSQL the
+    /// shared run's id: a host that finds another host's unfinished run to the same version joins it instead.
+    /// </summary>
+    public async Task<string?> BeginAsync(int targetVersion, CancellationToken cancellationToken = default)
     {
         await using var context = contexts.CreateDbContext();
+        if (SharesRuns)
+        {
+            string runId = string.Create(CultureInfo.InvariantCulture, $"UserProfile.apiKey:v{targetVersion}:{Guid.NewGuid():N}");
+            await context.Database.ExecuteSqlAsync(
+                $"""
+                INSERT INTO "Checkpoint" ("name", "targetVersion", "lastId", "done") VALUES ({CheckpointName}, {targetVersion}, {runId}, {false})
+                ON CONFLICT ("name") DO UPDATE SET "targetVersion" = excluded."targetVersion", "lastId" = excluded."lastId", "done" = excluded."done"
+                WHERE "Checkpoint"."done" OR "Checkpoint"."targetVersion" <> excluded."targetVersion"
+                """,
+                cancellationToken);
+            return (await ReadCheckpointAsync(cancellationToken)).LastId;
+        }
+
         var row = await context.Checkpoints.FindAsync([CheckpointName], cancellationToken);
         if (row is null)
         {
@@ -62,59 +81,58 @@ internal sealed class ProfileReencryption(IDbContextFactory<MissionDbContext> co
         }
 
         await context.SaveChangesAsync(cancellationToken);
+        return null;
     }
 
+    /// <summary>Profiles a run still reads: after the checkpoint's profile, or on PostgreSQL the stale ones (the ranges hold the progress).</summary>
     public async Task<long> CountAfterAsync(string? lastId, CancellationToken cancellationToken = default)
     {
+        if (SharesRuns)
+        {
+            return await CountStaleAsync(ActiveVersion, cancellationToken);
+        }
+
         long after = Parse(lastId);
         await using var context = contexts.CreateDbContext();
         return await context.UserProfiles.LongCountAsync(p => p.Id > after, cancellationToken);
     }
 
     /// <summary>
-    /// Tries to become the one runner across hosts: a session advisory lock on PostgreSQL, an exclusive lock file beside
-    /// the SQLite database. Both end with the process, so a crashed runner never blocks the others. Null when another holds it.
+    /// On SQLite, tries to become the one runner across processes: an exclusive lock file beside the database, which ends
+    /// with the process, so a crashed runner never blocks the others. Null when another holds it. On PostgreSQL every host
+    /// takes part (the claimed key ranges keep them apart): a no-op.
     /// </summary>
-    public async Task<IAsyncDisposable?> TryBecomeRunnerAsync(CancellationToken cancellationToken = default)
+    public Task<IAsyncDisposable?> TryBecomeRunnerAsync(CancellationToken cancellationToken = default)
     {
-        if (!target.IsPostgres)
+        cancellationToken.ThrowIfCancellationRequested();
+        if (SharesRuns)
         {
-            try
-            {
-                // The file stays: deleting it on close would let a late opener lock the unlinked file beside a new one.
-                return new FileStream(target.Paths.Database + ".reencrypt.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException)
-            {
-                return null;
-            }
+            return Task.FromResult<IAsyncDisposable?>(NoLock.Instance);
         }
 
-        var context = contexts.CreateDbContext();
         try
         {
-            var connection = context.Database.GetDbConnection();
-            await connection.OpenAsync(cancellationToken);
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT pg_try_advisory_lock({RunnerLockKey})";
-            if (await command.ExecuteScalarAsync(cancellationToken) is true)
-            {
-                return new RunnerLock(context, connection);
-            }
+            // The file stays: deleting it on close would let a late opener lock the unlinked file beside a new one.
+            return Task.FromResult<IAsyncDisposable?>(
+                new FileStream(target.Paths.Database + ".reencrypt.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
         }
-        catch
+        catch (IOException)
         {
-            await context.DisposeAsync();
-            throw;
+            return Task.FromResult<IAsyncDisposable?>(null);
         }
+    }
 
-        await context.DisposeAsync();
-        return null;
+    /// <summary>Where the shared run of <paramref name="runId"/> stands (PostgreSQL): ranges done of the total and the hosts at work.</summary>
+    public async Task<ClaimedKeyRangeStatus> GetRangesAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        await using var context = contexts.CreateDbContext();
+        return await context.GetClaimedKeyRangesAsync(runId, cancellationToken: cancellationToken);
     }
 
     /// <summary>
-    /// Runs (or resumes) the re-encryption with <paramref name="writers"/> batches written at once (default: one per core,
-    /// at most 4); marks the checkpoint done when every profile was seen. The caller is the runner.
+    /// Runs (or resumes) the re-encryption with <paramref name="writers"/> batches written at once (on PostgreSQL: ranges
+    /// worked at once; default: one per core, at most 4); marks the checkpoint done when every profile was seen. On SQLite
+    /// the caller is the runner; on PostgreSQL <paramref name="resumeAfter"/> is the shared run's id.
     /// </summary>
     public async Task<ReencryptionSummary> RunAsync(string? resumeAfter, Action<ReencryptionProgress>? onSaved, CancellationToken cancellationToken, int? writers = null)
     {
@@ -130,14 +148,32 @@ internal sealed class ProfileReencryption(IDbContextFactory<MissionDbContext> co
             // The ring's history goes on exactly the rows this batch rewrote, in its transaction: a row's new ciphertext
             // and its history commit together, whatever order the batches finish in.
             OnBatchAsync = (context, keys, token) => StampHistoryAsync(context, keys, history, token),
-            SaveCheckpointAsync = (context, checkpoint, token) =>
-                context.Database.ExecuteSqlAsync($"""UPDATE "Checkpoint" SET "lastId" = {checkpoint} WHERE "name" = {CheckpointName}""", token),
         };
+        if (SharesRuns)
+        {
+            // Every host passes the same run id; a host that dies leaves its range to the others after the lease.
+            options.ResumeAfter = null;
+            options.ClaimedKeyRanges = new ClaimedKeyRangeOptions
+            {
+                RunId = resumeAfter ?? throw new ArgumentNullException(nameof(resumeAfter), "A shared run needs its id (BeginAsync returns it)."),
+                HostId = sharing.HostId,
+                LeaseDuration = sharing.LeaseDuration,
+                RangeCount = sharing.Ranges,
+            };
+        }
+        else
+        {
+            options.SaveCheckpointAsync = (context, checkpoint, token) =>
+                context.Database.ExecuteSqlAsync($"""UPDATE "Checkpoint" SET "lastId" = {checkpoint} WHERE "name" = {CheckpointName}""", token);
+        }
 
         var summary = await contexts.ReencryptAsync<MissionDbContext, UserProfile>(options, cancellationToken);
         await using (var context = contexts.CreateDbContext())
         {
-            await context.Database.ExecuteSqlAsync($"""UPDATE "Checkpoint" SET "done" = {true} WHERE "name" = {CheckpointName}""", cancellationToken);
+            // On PostgreSQL only the run that finished is marked done: a newer run begun meanwhile stays open.
+            await (SharesRuns
+                ? context.Database.ExecuteSqlAsync($"""UPDATE "Checkpoint" SET "done" = {true} WHERE "name" = {CheckpointName} AND "lastId" = {resumeAfter}""", cancellationToken)
+                : context.Database.ExecuteSqlAsync($"""UPDATE "Checkpoint" SET "done" = {true} WHERE "name" = {CheckpointName}""", cancellationToken));
         }
 
         return summary;
@@ -155,22 +191,11 @@ internal sealed class ProfileReencryption(IDbContextFactory<MissionDbContext> co
 
     private static long Parse(string? id) => id is null ? 0 : long.Parse(id, CultureInfo.InvariantCulture);
 
-    private sealed class RunnerLock(DbContext context, DbConnection connection) : IAsyncDisposable
+    private sealed class NoLock : IAsyncDisposable
     {
-        public async ValueTask DisposeAsync()
-        {
-            // Closing the session releases the advisory lock; unlocking first returns it at once even if the pool keeps the connection.
-            try
-            {
-                await using var command = connection.CreateCommand();
-                command.CommandText = $"SELECT pg_advisory_unlock({RunnerLockKey})";
-                await command.ExecuteScalarAsync();
-            }
-            finally
-            {
-                await context.DisposeAsync();
-            }
-        }
+        public static readonly NoLock Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>

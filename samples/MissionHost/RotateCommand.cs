@@ -23,8 +23,7 @@ internal static class RotateCommand
         {
             var rotation = await host.KeyRing.RotateAsync(rotatedBy, cancellationToken);
             AnsiConsole.MarkupLine($"Rotated: [bold]v{rotation.Version}[/] is active (by {Markup.Escape(rotation.RotatedBy)} at {TimeFormat.Format(rotation.RotatedAt)}).");
-            await job.BeginAsync(rotation.Version, cancellationToken);
-            resumeAfter = null;
+            resumeAfter = await job.BeginAsync(rotation.Version, cancellationToken);
         }
 
         await using var runner = await job.TryBecomeRunnerAsync(cancellationToken);

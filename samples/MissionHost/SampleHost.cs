@@ -1,6 +1,7 @@
 using AgentCosts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
+using VersionedEnvelope.EntityFrameworkCore.Reencryption;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
@@ -57,6 +58,10 @@ internal sealed class SampleHost : IAsyncDisposable
         services.AddSingleton(target);
         services.AddSingleton<IDbContextFactory<MissionDbContext>>(sp => new MissionDbContextFactory(target, sp));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<MissionDbContext>>().CreateDbContext());
+        services.AddSingleton(new ReencryptionSharing(
+            configuration.GetValue("Reencryption:HostId", $"{Environment.MachineName}:{Environment.ProcessId}")!,
+            configuration.GetValue("Reencryption:LeaseDuration", ClaimedKeyRangeOptions.DefaultLeaseDuration),
+            configuration.GetValue("Reencryption:Ranges", ClaimedKeyRangeOptions.DefaultRangeCount)));
         services.AddSingleton<ProfileReencryption>();
 
         services.AddOptions<EnvelopeEncryptorOptions>().Bind(configuration.GetSection("VersionedEnvelope"));

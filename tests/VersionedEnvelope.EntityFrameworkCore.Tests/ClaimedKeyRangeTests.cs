@@ -77,19 +77,13 @@ public sealed class ClaimedKeyRangeTests
         await using var dispose = db;
         var factory = new Factory(db, rings);
 
-        // Host "dying" stops in its third batch (the batch rolls back) and never renews its claim again.
-        using var death = new CancellationTokenSource();
+        // Host "dying" fails in its third batch (as a crash would, nothing after it runs: the batch rolls back) and never
+        // renews its claim again.
         int batches = 0;
         var dying = Host("dying", "run-2", ranges: 2, leaseSeconds: 1);
         dying.MaxDegreeOfParallelism = 1;
-        dying.BeforeBatchTransaction = async (_, _) =>
-        {
-            if (Interlocked.Increment(ref batches) == 3)
-            {
-                await death.CancelAsync();
-            }
-        };
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => factory.ReencryptAsync<TestDbContext, Credential>(dying, death.Token));
+        dying.BeforeBatchTransaction = (_, _) => Interlocked.Increment(ref batches) == 3 ? throw new IOException("host died") : Task.CompletedTask;
+        await Assert.ThrowsAsync<IOException>(() => factory.ReencryptAsync<TestDbContext, Credential>(dying, TestContext.Current.CancellationToken));
 
         await using (var context = factory.CreateDbContext())
         {
@@ -135,6 +129,38 @@ public sealed class ClaimedKeyRangeTests
         await AssertEveryRowWrittenOnceAsync(db, rings, 1_000);
         await using var context = factory.CreateDbContext();
         Assert.Equal(2L, Convert.ToInt64(await Sql.ScalarAsync(context, "SELECT claims FROM ve_reencryption_ranges WHERE run_id = 'run-3'")));
+    }
+
+    [Fact]
+    public async Task AHostStoppedOnPurpose_GivesItsRangeBackAtOnce()
+    {
+        var (rings, db) = await SeedAsync(1_000);
+        await using var dispose = db;
+        var factory = new Factory(db, rings);
+        using var stop = new CancellationTokenSource();
+        int batches = 0;
+        var stopping = Host("stopping", "run-5", ranges: 1);
+        stopping.MaxDegreeOfParallelism = 1;
+        stopping.BeforeBatchTransaction = async (_, _) =>
+        {
+            if (Interlocked.Increment(ref batches) == 3)
+            {
+                await stop.CancelAsync();
+            }
+        };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => factory.ReencryptAsync<TestDbContext, Credential>(stopping, stop.Token));
+
+        await using (var context = factory.CreateDbContext())
+        {
+            var status = await context.GetClaimedKeyRangesAsync("run-5", cancellationToken: TestContext.Current.CancellationToken);
+            Assert.Equal((1, 0, 200L), (status.Total, status.Done, status.Rewrapped));
+            Assert.Empty(status.Workers);
+        }
+
+        // With a 30-second lease, only a range given back can be resumed at once.
+        var resumed = await factory.ReencryptAsync<TestDbContext, Credential>(Host("next", "run-5", ranges: 1), TestContext.Current.CancellationToken);
+        Assert.Equal(800L, resumed.Rewrapped);
+        await AssertEveryRowWrittenOnceAsync(db, rings, 1_000);
     }
 
     [Fact]

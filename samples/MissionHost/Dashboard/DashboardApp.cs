@@ -113,7 +113,7 @@ internal static class DashboardApp
             return Results.Accepted("/api/vault/status", new RotationResponse(rotation.Version, TimeFormat.Format(rotation.RotatedAt), rotation.RotatedBy, "pending", TimeFormat.Format(activatesAt)));
         });
 
-        app.MapGet("/api/vault/status", async (KeyRingManager keyRing, KeyVersionCounts counts, ReencryptionJob job, CancellationToken cancellationToken) =>
+        app.MapGet("/api/vault/status", async (KeyRingManager keyRing, KeyVersionCounts counts, ReencryptionJob job, ProfileReencryption runs, CancellationToken cancellationToken) =>
         {
             // Counted from the indexed keyVersion column with one GROUP BY, shared by every request for a moment: the
             // page polls this during a re-encryption, and a count per request does not scale with the table.
@@ -121,11 +121,21 @@ internal static class DashboardApp
             var reencryption = job.Status;
             var byVersion = await counts.GetAsync(reencryption.CompletedAt, cancellationToken);
             long unknown = byVersion.Where(c => !ring.TryGetKey(c.Key, out _)).Sum(c => c.Value);
+
+            // On PostgreSQL the hosts share the run: its ranges say how far all of them are, and who works now.
+            RangesStatus? ranges = null;
+            if (reencryption.RunId is { } runId)
+            {
+                var shared = await runs.GetRangesAsync(runId, cancellationToken);
+                ranges = new RangesStatus(shared.Done, shared.Total, shared.Rewrapped, [.. shared.Workers.Select(w => w.HostId)]);
+            }
+
             return Results.Ok(new VaultStatus(
                 ring.ActiveVersion,
                 [.. ring.Keys.Select(k => new KeyStatus(k.Version, k.State.ToString(), byVersion.GetValueOrDefault(k.Version)))],
                 unknown,
-                reencryption));
+                reencryption,
+                ranges));
         });
 
         app.MapGet("/api/vault/history", (KeyRingManager keyRing) =>
@@ -329,6 +339,12 @@ internal static class DashboardApp
 
     internal sealed record KeyStatus(int Version, string State, long Ciphertexts);
 
-    /// <summary>The vault's state; <paramref name="Malformed"/> counts profiles under a key version the ring does not have.</summary>
-    internal sealed record VaultStatus(int ActiveVersion, IReadOnlyList<KeyStatus> Keys, long Malformed, ReencryptionStatus Reencryption);
+    /// <summary>
+    /// The vault's state; <paramref name="Malformed"/> counts profiles under a key version the ring does not have, and
+    /// <paramref name="Ranges"/> (PostgreSQL) is where the run the hosts share stands.
+    /// </summary>
+    internal sealed record VaultStatus(int ActiveVersion, IReadOnlyList<KeyStatus> Keys, long Malformed, ReencryptionStatus Reencryption, RangesStatus? Ranges);
+
+    /// <summary>A shared run's key ranges: done of the total, rows its committed batches rewrote, and the hosts that hold a range now.</summary>
+    internal sealed record RangesStatus(int Done, int Total, long Rewrapped, IReadOnlyList<string> Hosts);
 }

@@ -19,7 +19,8 @@ internal sealed record ReencryptionStatus(
     bool Pending = false,
     int Attempts = 0,
     DateTimeOffset? NextAttemptAt = null,
-    bool RunningElsewhere = false)
+    bool RunningElsewhere = false,
+    string? RunId = null)
 {
     public static readonly ReencryptionStatus Idle = new(false, null, 0, 0, 0, 0, 0, null, null, null);
 }
@@ -29,8 +30,9 @@ internal sealed record ReencryptionStatus(
 /// periodically it looks for profiles under an older version and re-encrypts them (resuming an unfinished run from its
 /// checkpoint). A failure (the database busy, say) is shown in the status with its reason and retried with exponential
 /// backoff; shutting down stops at a checkpoint. A rotation request holds the job until its re-encryption ends, so a
-/// second request meanwhile is refused (409). Across hosts one runner at a time does the work: a host that finds another
-/// running shows it and looks again soon, picking up from the shared checkpoint if that runner stops.
+/// second request meanwhile is refused (409). On PostgreSQL every host joins the run and claims key ranges of it (a host
+/// that dies leaves its range to the others when its lease runs out); on SQLite one runner at a time does the work: a
+/// host that finds another running shows it and looks again soon, picking up from the shared checkpoint if that runner stops.
 /// </summary>
 internal sealed class ReencryptionJob(
     ProfileReencryption reencryption,
@@ -206,8 +208,7 @@ internal sealed class ReencryptionJob(
                         return Outcome.Idle;
                     }
 
-                    await reencryption.BeginAsync(active, stoppingToken);
-                    resumeAfter = null;
+                    resumeAfter = await reencryption.BeginAsync(active, stoppingToken);
                 }
 
                 finished = await RunAsync(active, resumeAfter, stoppingToken);
@@ -234,7 +235,14 @@ internal sealed class ReencryptionJob(
     private async Task<ReencryptionStatus> RunAsync(int active, string? resumeAfter, CancellationToken stoppingToken)
     {
         long total = await reencryption.CountAfterAsync(resumeAfter, stoppingToken);
-        var started = ReencryptionStatus.Idle with { Running = true, TargetVersion = active, Total = total, StartedAt = timeProvider.GetUtcNow() };
+        var started = ReencryptionStatus.Idle with
+        {
+            Running = true,
+            TargetVersion = active,
+            Total = total,
+            StartedAt = timeProvider.GetUtcNow(),
+            RunId = reencryption.SharesRuns ? resumeAfter : null,
+        };
         Volatile.Write(ref _status, started);
         var summary = await Task.Run(
             () => reencryption.RunAsync(

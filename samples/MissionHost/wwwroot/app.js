@@ -51,14 +51,19 @@ async function loadVault() {
   return status;
 }
 
-function showProgress(reencryption) {
+function showProgress(reencryption, ranges) {
   const box = document.getElementById("progress");
   box.hidden = false;
   const bar = document.getElementById("progress-bar");
-  bar.max = Math.max(1, reencryption.total);
-  bar.value = reencryption.scanned;
+  // Shared by several hosts (PostgreSQL): the run's key ranges say how far all of them are.
+  bar.max = Math.max(1, ranges ? ranges.total : reencryption.total);
+  bar.value = ranges ? ranges.done : reencryption.scanned;
+  const shared = ranges
+    ? `: key ranges ${fmt.format(ranges.done)} / ${fmt.format(ranges.total)} done, ${fmt.format(ranges.rewrapped)} re-encrypted; `
+      + (ranges.hosts.length ? `hosts at work: ${ranges.hosts.join(", ")}` : "no host holds a range")
+    : null;
   document.getElementById("progress-text").textContent = reencryption.running
-    ? `Re-encrypting to v${reencryption.targetVersion}: ${fmt.format(reencryption.scanned)} / ${fmt.format(reencryption.total)}`
+    ? `Re-encrypting to v${reencryption.targetVersion}` + (shared ?? `: ${fmt.format(reencryption.scanned)} / ${fmt.format(reencryption.total)}`)
     : reencryption.pending
       ? `Re-encryption to v${reencryption.targetVersion} ` + (reencryption.runningElsewhere ? "running on another host" : "pending")
         + (reencryption.error ? ` (attempt ${reencryption.attempts} failed: ${reencryption.error}; retrying)` : "")
@@ -68,7 +73,7 @@ function showProgress(reencryption) {
 async function waitForReencryption() {
   for (;;) {
     const status = await loadVault();
-    showProgress(status.reencryption);
+    showProgress(status.reencryption, status.ranges);
     if (!status.reencryption.running && !status.reencryption.pending) return status.reencryption;
     await new Promise(resolve => setTimeout(resolve, 400));
   }

@@ -333,6 +333,13 @@ internal sealed class ClaimedKeyRangeRun
             // Another host claimed the range after this one's lease ran out: it resumes from the range's checkpoint, and this
             // host's uncommitted batch was rolled back.
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped on purpose: the range goes back at once rather than when the lease runs out. (A host that dies cannot
+            // do this; a failure other than a stop leaves the range to its lease too, so a failing range is not retried hot.)
+            await ReleaseAsync(claim, createContext).ConfigureAwait(false);
+            throw;
+        }
         finally
         {
             await stopHeartbeat.CancelAsync().ConfigureAwait(false);
@@ -373,6 +380,37 @@ internal sealed class ClaimedKeyRangeRun
         if (updated != 1)
         {
             throw new ClaimLostException();
+        }
+    }
+
+    /// <summary>Gives a claimed range back (pending, its checkpoint kept); best effort, as the lease covers a failure.</summary>
+    private async Task ReleaseAsync(Claim claim, Func<CancellationToken, Task<DbContext>> createContext)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            var context = await createContext(timeout.Token).ConfigureAwait(false);
+            await using (context.ConfigureAwait(false))
+            {
+                await ContextCommand.RunAsync(
+                    context,
+                    command =>
+                    {
+                        command.CommandText = $"""
+                            UPDATE {_table} SET state = '{Pending}', owner = NULL, claim_token = NULL
+                            WHERE run_id = @run AND range_no = @range AND claim_token = @token AND state = '{Claimed}'
+                            """;
+                        AddParameter(command, "@run", _ranges.RunId);
+                        AddParameter(command, "@range", claim.Range);
+                        AddParameter(command, "@token", claim.Token);
+                        return command.ExecuteNonQueryAsync(timeout.Token);
+                    },
+                    timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is DbException or OperationCanceledException)
+        {
+            // The lease gives the range back instead.
         }
     }
 
