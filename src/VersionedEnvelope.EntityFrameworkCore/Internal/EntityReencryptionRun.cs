@@ -3,21 +3,21 @@ using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
-using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using VersionedEnvelope.EntityFrameworkCore.Reencryption;
+using VersionedEnvelope.Reencryption.Internal;
 
 namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 
 /// <summary>
-/// One pass over a table in SQL: pages of rows that may need work by keyset (<c>WHERE key &gt; @last ORDER BY key</c>,
-/// never OFFSET), each row's new values from the pass's <see cref="RowRewrite"/> (re-encryption, or a blind index
-/// backfill), each batch written in one transaction by updates that only apply where the row still holds what was
-/// read, so a value the application changed meanwhile is never overwritten: it is counted as skipped and the next pass
-/// sees it.
+/// One pass over a table in SQL, on the core package's re-encryption pipeline (which orders checkpoints, counts progress
+/// and collects failures): pages of rows that may need work by keyset (<c>WHERE key &gt; @last ORDER BY key</c>, never
+/// OFFSET), each row's new values from the pass's <see cref="RowRewrite"/> (re-encryption, or a blind index backfill),
+/// each batch written in one transaction by updates that only apply where the row still holds what was read, so a value
+/// the application changed meanwhile is never overwritten: it is counted as skipped and the next pass sees it.
 /// </summary>
-internal sealed class EntityReencryptionRun
+internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityReencryptionRun.Row>>
 {
     /// <summary>Parameters per set-based update (about 1,000 rows of one column): far below SQLite's and PostgreSQL's limits.</summary>
     private const int MaxParametersPerUpdate = 3_000;
@@ -26,15 +26,6 @@ internal sealed class EntityReencryptionRun
     private readonly IReadOnlyList<RewriteColumn> _columns;
     private readonly EntityReencryptionOptions _options;
     private readonly int _active;
-    private readonly long _started = TimeProvider.System.GetTimestamp();
-    private readonly object _gate = new();
-    private readonly List<ReencryptionFailure> _failures = [];
-    private readonly SortedDictionary<long, object> _finishedAhead = [];
-    private long _scanned;
-    private long _rewrapped;
-    private long _skipped;
-    private long _nextToFinish;
-    private string? _checkpoint;
 
     /// <summary>The last key a run over one claimed key range reads (inclusive); <see langword="null"/>: to the table's end.</summary>
     private readonly object? _upTo;
@@ -46,21 +37,29 @@ internal sealed class EntityReencryptionRun
     /// </summary>
     private readonly Func<DbContext, BatchCommit, CancellationToken, Task>? _inBatchTransaction;
 
+    /// <summary>The context pages are read with (and, with one writer, batches written with).</summary>
+    private DbContext? _reader;
+
+    /// <summary>With several writers: a new context for each batch.</summary>
+    private Func<CancellationToken, Task<DbContext>>? _createContext;
+
+    /// <summary>The last key read so far: the next page starts after it.</summary>
+    private object? _after;
+
     public EntityReencryptionRun(
         EncryptedTableMap map,
         RowRewrite rewrite,
         EntityReencryptionOptions options,
         string? upTo = null,
         Func<DbContext, BatchCommit, CancellationToken, Task>? inBatchTransaction = null)
+        : base(options.BatchSize, options.MaxDegreeOfParallelism, options.ResumeAfter, options.Progress)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDegreeOfParallelism, 1, nameof(options.MaxDegreeOfParallelism));
         _map = map;
         _rewrite = rewrite;
         _columns = rewrite.Columns;
         _options = options;
         _active = rewrite.TargetVersion;
-        _checkpoint = options.ResumeAfter;
+        _after = ParseCheckpoint(options.ResumeAfter);
         _upTo = ParseCheckpoint(upTo);
         _inBatchTransaction = inBatchTransaction;
     }
@@ -68,166 +67,100 @@ internal sealed class EntityReencryptionRun
     /// <summary>What a batch's transaction commits with: rows rewritten, the batch's last key, and whether it ends the run.</summary>
     internal readonly record struct BatchCommit(int Rewritten, string LastKey, bool Last);
 
+    protected override int TargetVersion => _active;
+
     /// <summary>Reads and writes with one context, one batch after another.</summary>
-    public async Task<ReencryptionSummary> RunAsync(DbContext context, CancellationToken cancellationToken)
+    public Task<ReencryptionSummary> RunAsync(DbContext context, CancellationToken cancellationToken)
     {
-        if (_options.MaxDegreeOfParallelism > 1)
+        if (Writers > 1)
         {
             throw new InvalidOperationException("MaxDegreeOfParallelism above 1 needs a context per batch: call ReencryptAsync on an IDbContextFactory.");
         }
 
-        object? after = ParseCheckpoint(_options.ResumeAfter);
-        long sequence = 0;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var page = await ReadPageAsync(context, after, cancellationToken).ConfigureAwait(false);
-            if (page.Count == 0)
-            {
-                await EndWithoutBatchAsync(context, after, cancellationToken).ConfigureAwait(false);
-                break;
-            }
-
-            bool last = page.Count < _options.BatchSize;
-            await WriteBatchAsync(context, sequence++, page, last, cancellationToken).ConfigureAwait(false);
-            after = page[^1].Key;
-            if (last)
-            {
-                break;
-            }
-        }
-
-        await SaveFinalCheckpointAsync(context, cancellationToken).ConfigureAwait(false);
-        return Summary();
+        _reader = context;
+        return RunAsync(cancellationToken);
     }
 
     /// <summary>Reads with one context and writes each batch with a new one, up to MaxDegreeOfParallelism at once.</summary>
     public async Task<ReencryptionSummary> RunAsync(Func<CancellationToken, Task<DbContext>> createContext, CancellationToken cancellationToken)
     {
-        var pages = Channel.CreateBounded<(long Sequence, List<Row> Rows)>(_options.MaxDegreeOfParallelism);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var writers = Enumerable.Range(0, _options.MaxDegreeOfParallelism).Select(_ => Task.Run(async () =>
+        var reader = await createContext(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
         {
-            try
-            {
-                await foreach (var (sequence, rows) in pages.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
-                {
-                    var context = await createContext(stop.Token).ConfigureAwait(false);
-                    await using (context.ConfigureAwait(false))
-                    {
-                        await WriteBatchAsync(context, sequence, rows, last: false, stop.Token).ConfigureAwait(false);
-                    }
-                }
-            }
-            catch
-            {
-                // One failed batch stops the run: the reader stops feeding and the other writers stop between batches.
-                await stop.CancelAsync().ConfigureAwait(false);
-                throw;
-            }
-        }, CancellationToken.None)).ToList();
+            _reader = reader;
+            _createContext = Writers > 1 ? createContext : null;
+            return await RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
+    protected override async ValueTask<List<Row>> ReadPageAsync(CancellationToken cancellationToken)
+    {
+        var page = await ReadPageAsync(_reader!, _after, cancellationToken).ConfigureAwait(false);
+        if (page.Count > 0)
+        {
+            _after = page[^1].Key;
+        }
+
+        return page;
+    }
+
+    protected override int CountOf(List<Row> page) => page.Count;
+
+    protected override string LastKeyOf(List<Row> page) => KeyText(page[^1].Key);
+
+    protected override async ValueTask<ReencryptionBatchOutcome> WriteBatchAsync(List<Row> page, ReencryptionBatchInfo batch, CancellationToken cancellationToken)
+    {
+        if (_createContext is null)
+        {
+            return await WriteBatchAsync(_reader!, batch, page, cancellationToken).ConfigureAwait(false);
+        }
+
+        var context = await _createContext(cancellationToken).ConfigureAwait(false);
+        await using (context.ConfigureAwait(false))
+        {
+            return await WriteBatchAsync(context, batch, page, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// When reading ended on an empty page (the last batch was full, or nothing was stale), the batch hook still hears that
+    /// the run ended; then the final checkpoint is saved once more, in a transaction of its own: batches that committed
+    /// out of order each saved an earlier one, so without this a host that records progress would never see the end.
+    /// </summary>
+    protected override async ValueTask OnEndedAsync(string? checkpoint, bool endedOnEmptyPage, CancellationToken cancellationToken)
+    {
+        if (endedOnEmptyPage && _inBatchTransaction is { } hook)
+        {
+            await InTransactionAsync(
+                context => hook(context, new BatchCommit(0, checkpoint ?? "", Last: true), cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_options.SaveCheckpointAsync is { } save && checkpoint is not null)
+        {
+            await InTransactionAsync(context => save(context, checkpoint, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task InTransactionAsync(Func<DbContext, Task> work, CancellationToken cancellationToken)
+    {
+        var context = _createContext is null ? _reader! : await _createContext(cancellationToken).ConfigureAwait(false);
         try
         {
-            var reader = await createContext(stop.Token).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
             {
-                object? after = ParseCheckpoint(_options.ResumeAfter);
-                long sequence = 0;
-                while (true)
-                {
-                    var page = await ReadPageAsync(reader, after, stop.Token).ConfigureAwait(false);
-                    if (page.Count == 0)
-                    {
-                        break;
-                    }
-
-                    await pages.Writer.WriteAsync((sequence++, page), stop.Token).ConfigureAwait(false);
-                    after = page[^1].Key;
-                    if (page.Count < _options.BatchSize)
-                    {
-                        break;
-                    }
-                }
+                await work(context).ConfigureAwait(false);
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
             }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // A writer failed; its exception is thrown below.
         }
         finally
         {
-            pages.Writer.TryComplete();
-        }
-
-        await Task.WhenAll(writers).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (_options.SaveCheckpointAsync is not null && _checkpoint is not null)
-        {
-            var context = await createContext(cancellationToken).ConfigureAwait(false);
-            await using (context.ConfigureAwait(false))
+            if (_createContext is not null)
             {
-                await SaveFinalCheckpointAsync(context, cancellationToken).ConfigureAwait(false);
+                await context.DisposeAsync().ConfigureAwait(false);
             }
         }
-
-        return Summary();
     }
-
-    /// <summary>
-    /// When reading ends on an empty page (the last batch was full, or nothing was stale), the batch hook still hears that
-    /// the run ended, in a transaction of its own.
-    /// </summary>
-    private async Task EndWithoutBatchAsync(DbContext context, object? after, CancellationToken cancellationToken)
-    {
-        if (_inBatchTransaction is not { } hook)
-        {
-            return;
-        }
-
-        var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (transaction.ConfigureAwait(false))
-        {
-            await hook(context, new BatchCommit(0, after is null ? "" : KeyText(after), Last: true), cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Saves the run's last checkpoint once more, in a transaction of its own: batches that committed out of order each
-    /// saved an earlier one, so without this a host that records progress would never see the end.
-    /// </summary>
-    private async Task SaveFinalCheckpointAsync(DbContext context, CancellationToken cancellationToken)
-    {
-        string? checkpoint;
-        lock (_gate)
-        {
-            checkpoint = _checkpoint;
-        }
-
-        if (_options.SaveCheckpointAsync is not { } save || checkpoint is null)
-        {
-            return;
-        }
-
-        var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (transaction.ConfigureAwait(false))
-        {
-            await save(context, checkpoint, cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>What the run has committed so far (all of it once the run has ended).</summary>
-    internal ReencryptionSummary Summary()
-    {
-        lock (_gate)
-        {
-            return new ReencryptionSummary(_scanned, _rewrapped, _skipped, [.. _failures], Elapsed(), _checkpoint, _active);
-        }
-    }
-
-    private TimeSpan Elapsed() => TimeProvider.System.GetElapsedTime(_started);
 
     private async Task<List<Row>> ReadPageAsync(DbContext context, object? after, CancellationToken cancellationToken)
     {
@@ -295,7 +228,7 @@ internal sealed class EntityReencryptionRun
         }
     }
 
-    private async Task WriteBatchAsync(DbContext context, long sequence, List<Row> rows, bool last, CancellationToken cancellationToken)
+    private async Task<ReencryptionBatchOutcome> WriteBatchAsync(DbContext context, ReencryptionBatchInfo batch, List<Row> rows, CancellationToken cancellationToken)
     {
         if (_options.BeforeWriteBatch is { } beforeWrite)
         {
@@ -326,11 +259,10 @@ internal sealed class EntityReencryptionRun
 
         if (_options.BeforeBatchTransaction is { } beforeTransaction)
         {
-            await beforeTransaction(sequence, cancellationToken).ConfigureAwait(false);
+            await beforeTransaction(batch.Sequence, cancellationToken).ConfigureAwait(false);
         }
 
         int applied;
-        string? checkpoint;
         await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -347,11 +279,10 @@ internal sealed class EntityReencryptionRun
 
                 if (_inBatchTransaction is { } hook)
                 {
-                    await hook(context, new BatchCommit(applied, KeyText(rows[^1].Key), last), cancellationToken).ConfigureAwait(false);
+                    await hook(context, new BatchCommit(applied, KeyText(rows[^1].Key), batch.Last), cancellationToken).ConfigureAwait(false);
                 }
 
-                checkpoint = CheckpointIfDone(sequence, KeyText(rows[^1].Key));
-                if (_options.SaveCheckpointAsync is { } save && checkpoint is not null)
+                if (_options.SaveCheckpointAsync is { } save && batch.GetCheckpoint() is { } checkpoint)
                 {
                     await save(context, checkpoint, cancellationToken).ConfigureAwait(false);
                 }
@@ -365,35 +296,7 @@ internal sealed class EntityReencryptionRun
             await context.Database.CloseConnectionAsync().ConfigureAwait(false);
         }
 
-        lock (_gate)
-        {
-            _scanned += rows.Count;
-            _rewrapped += applied;
-            _skipped += skipped + (updates.Count - applied);
-            _failures.AddRange(failures);
-            Finish(sequence, KeyText(rows[^1].Key));
-            _options.Progress?.Report(new ReencryptionProgress(_scanned, _rewrapped, _skipped, _failures.Count, Elapsed(), _checkpoint));
-        }
-    }
-
-    /// <summary>The checkpoint this batch may save: its last key when every earlier batch is done, else the last safe one.</summary>
-    private string? CheckpointIfDone(long sequence, string lastKey)
-    {
-        lock (_gate)
-        {
-            return sequence == _nextToFinish ? lastKey : _checkpoint;
-        }
-    }
-
-    /// <summary>Under the gate: advances the checkpoint over every batch finished in order.</summary>
-    private void Finish(long sequence, string lastKey)
-    {
-        _finishedAhead[sequence] = lastKey;
-        while (_finishedAhead.Remove(_nextToFinish, out var key))
-        {
-            _checkpoint = (string)key;
-            _nextToFinish++;
-        }
+        return new ReencryptionBatchOutcome(applied, skipped + (updates.Count - applied), failures);
     }
 
     /// <summary>Writes the batch's updates; returns the keys of the rows that still held what was read (the others changed meanwhile).</summary>
@@ -559,5 +462,5 @@ internal sealed class EntityReencryptionRun
     private static string KeyText(object key) => Convert.ToString(key, CultureInfo.InvariantCulture) ?? "";
 
     /// <summary>A row as read: its key, each encrypted column's stored value and its keyVersion column.</summary>
-    private sealed record Row(object Key, object?[] Values, int?[] Versions);
+    internal sealed record Row(object Key, object?[] Values, int?[] Versions);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using VersionedEnvelope.Reencryption.Internal;
 
 namespace VersionedEnvelope;
 
@@ -35,61 +36,67 @@ public sealed class BatchReencryptor(IEnvelopeEncryptor encryptor, TimeProvider?
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDegreeOfParallelism, 1, nameof(options.MaxDegreeOfParallelism));
 
-        var run = new Run<TRecord>(this, options, _timeProvider.GetTimestamp());
-        bool resuming = options.ResumeAfter is not null;
-        var batch = new List<TRecord>(options.BatchSize);
-        await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
+        var enumerator = records.GetAsyncEnumerator(cancellationToken);
+        await using (enumerator.ConfigureAwait(false))
         {
-            if (resuming)
-            {
-                resuming = options.GetId(record) != options.ResumeAfter;
-                continue;
-            }
-
-            batch.Add(record);
-            if (batch.Count == options.BatchSize)
-            {
-                await run.ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
-                batch.Clear();
-                cancellationToken.ThrowIfCancellationRequested();
-            }
+            var run = new Run<TRecord>(this, options, enumerator);
+            return await run.RunAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        if (resuming)
-        {
-            throw new InvalidOperationException($"The checkpoint '{options.ResumeAfter}' was not found among the records; nothing was re-encrypted.");
-        }
-
-        if (batch.Count > 0)
-        {
-            await run.ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
-        }
-
-        return run.Summary();
     }
 
-    private sealed class Run<TRecord>(BatchReencryptor owner, ReencryptionOptions<TRecord> options, long started)
+    /// <summary>
+    /// One run on the shared pipeline: a page is the next records of the host's sequence (after the checkpoint), and a
+    /// batch is rewrapped in parallel and handed to the host to save. Batches are saved one at a time, in order.
+    /// </summary>
+    private sealed class Run<TRecord>(BatchReencryptor owner, ReencryptionOptions<TRecord> options, IAsyncEnumerator<TRecord> records)
+        : ReencryptionPipeline<List<TRecord>>(options.BatchSize, writers: 1, options.ResumeAfter, options.Progress, owner._timeProvider)
     {
-        private readonly List<ReencryptionFailure> _failures = [];
-        private long _scanned;
-        private long _rewrapped;
-        private long _skipped;
-        private string? _checkpoint;
+        private bool _resuming = options.ResumeAfter is not null;
 
-        public async Task ProcessAsync(List<TRecord> batch, CancellationToken cancellationToken)
+        protected override int TargetVersion => owner._encryptor.ActiveKeyVersion;
+
+        protected override async ValueTask<List<TRecord>> ReadPageAsync(CancellationToken cancellationToken)
         {
-            var outcomes = new Outcome[batch.Count];
+            var page = new List<TRecord>(options.BatchSize);
+            while (page.Count < options.BatchSize && await records.MoveNextAsync().ConfigureAwait(false))
+            {
+                var record = records.Current;
+                if (_resuming)
+                {
+                    _resuming = options.GetId(record) != options.ResumeAfter;
+                    continue;
+                }
+
+                page.Add(record);
+            }
+
+            if (_resuming)
+            {
+                throw new InvalidOperationException($"The checkpoint '{options.ResumeAfter}' was not found among the records; nothing was re-encrypted.");
+            }
+
+            return page;
+        }
+
+        protected override int CountOf(List<TRecord> page) => page.Count;
+
+        protected override string LastKeyOf(List<TRecord> page) => options.GetId(page[^1]);
+
+        protected override async ValueTask<ReencryptionBatchOutcome> WriteBatchAsync(
+            List<TRecord> page, ReencryptionBatchInfo batch, CancellationToken cancellationToken)
+        {
+            var outcomes = new Outcome[page.Count];
             int active = owner._encryptor.ActiveKeyVersion;
             Parallel.For(
                 0,
-                batch.Count,
+                page.Count,
                 new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism },
-                i => outcomes[i] = owner.Process(batch[i], options, active));
+                i => outcomes[i] = owner.Process(page[i], options, active));
 
             var changed = new List<ReencryptedRecord<TRecord>>();
             var failures = new List<ReencryptionFailure>();
             long skipped = 0;
-            for (int i = 0; i < batch.Count; i++)
+            for (int i = 0; i < page.Count; i++)
             {
                 var outcome = outcomes[i];
                 if (outcome.Failure is not null)
@@ -102,26 +109,14 @@ public sealed class BatchReencryptor(IEnvelopeEncryptor encryptor, TimeProvider?
                 }
                 else
                 {
-                    changed.Add(new ReencryptedRecord<TRecord>(batch[i], outcome.Ciphertext, outcome.FromVersion, outcome.ToVersion));
+                    changed.Add(new ReencryptedRecord<TRecord>(page[i], outcome.Ciphertext, outcome.FromVersion, outcome.ToVersion));
                 }
             }
 
-            string checkpoint = options.GetId(batch[^1]);
-            await options.SaveBatchAsync(new ReencryptionBatch<TRecord>(changed, batch.Count, checkpoint), cancellationToken).ConfigureAwait(false);
-
-            // Counted only once the host has saved the batch.
-            _scanned += batch.Count;
-            _rewrapped += changed.Count;
-            _skipped += skipped;
-            _failures.AddRange(failures);
-            _checkpoint = checkpoint;
-            options.Progress?.Report(new ReencryptionProgress(_scanned, _rewrapped, _skipped, _failures.Count, Elapsed(), _checkpoint));
+            // Saved one at a time, so the batch's checkpoint is its own last record.
+            await options.SaveBatchAsync(new ReencryptionBatch<TRecord>(changed, page.Count, batch.GetCheckpoint()!), cancellationToken).ConfigureAwait(false);
+            return new ReencryptionBatchOutcome(changed.Count, skipped, failures);
         }
-
-        public ReencryptionSummary Summary() =>
-            new(_scanned, _rewrapped, _skipped, _failures, Elapsed(), _checkpoint, owner._encryptor.ActiveKeyVersion);
-
-        private TimeSpan Elapsed() => owner._timeProvider.GetElapsedTime(started);
     }
 
     private Outcome Process<TRecord>(TRecord record, ReencryptionOptions<TRecord> options, int active)
