@@ -1,7 +1,9 @@
+#pragma warning disable EF1001 // the tests reach the package's own Internal types (SqlDialect) on purpose
 using Shared.Tests;
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using VersionedEnvelope.EntityFrameworkCore.Internal;
 using VersionedEnvelope.EntityFrameworkCore.Reencryption;
 
 namespace VersionedEnvelope.EntityFrameworkCore.Tests;
@@ -79,7 +81,7 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
         await using var context = db.CreateContext(rings.Encryptor);
         var options = new EntityReencryptionOptions
         {
-            UpdateRowByRow = rowByRow,
+            Dialect = rowByRow ? SqlDialect.Generic : null,
             BeforeWriteBatch = ChangeUser4Once(db, rings),
         };
 
@@ -89,6 +91,47 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
         context.ChangeTracker.Clear();
         Assert.Equal("changed-by-the-app", (await context.Profiles.SingleAsync(p => p.Email == "user4")).ApiKey);
         Assert.Equal(10L, (await context.GetKeyUsageAsync<UserProfile>(p => p.ApiKey)).CountOf(2));
+    }
+
+    [Fact]
+    public async Task TheDatabase_GetsItsOwnDialect()
+    {
+        var rings = await Rings.CreateAsync();
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
+        await using var context = db.CreateContext(rings.Encryptor);
+        Assert.Same(provider == "postgres" ? SqlDialect.PostgreSql : SqlDialect.Sqlite, SqlDialect.For(context));
+    }
+
+    [Fact]
+    public async Task Reencrypt_InTheGenericDialect_OneConditionalUpdatePerRow_MovesEveryRowAndNamesThem()
+    {
+        var rings = await Rings.CreateAsync();
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
+        await SeedAsync(db, rings, 1_234);
+        await rings.RotateAsync();
+        var stamped = new ConcurrentBag<object>();
+        var options = new EntityReencryptionOptions
+        {
+            BatchSize = 500,
+            MaxDegreeOfParallelism = 2,
+            Dialect = SqlDialect.Generic,
+            OnBatchAsync = (_, keys, _) =>
+            {
+                foreach (var key in keys)
+                {
+                    stamped.Add(key);
+                }
+
+                return Task.CompletedTask;
+            },
+        };
+
+        var summary = await new TestContextFactory(db, rings).ReencryptAsync<TestDbContext, UserProfile>(options, TestContext.Current.CancellationToken);
+
+        Assert.Equal((1_234L, 1_234L, 0L), (summary.Scanned, summary.Rewrapped, summary.Skipped));
+        Assert.Equal(1_234, stamped.Distinct().Count());
+        await using var context = db.CreateContext(rings.Encryptor, rings.Provider);
+        Assert.Equal(new Dictionary<int, long> { [2] = 1_234 }, await context.CountByKeyVersionAsync<UserProfile>(p => p.ApiKey));
     }
 
     [Fact]

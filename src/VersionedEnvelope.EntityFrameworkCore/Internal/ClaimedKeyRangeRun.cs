@@ -43,7 +43,8 @@ internal sealed class ClaimedKeyRangeRun
         ArgumentOutOfRangeException.ThrowIfLessThan(ranges.LeaseDuration, TimeSpan.FromSeconds(1), nameof(ranges.LeaseDuration));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDegreeOfParallelism, 1, nameof(options.MaxDegreeOfParallelism));
-        if (!map.IsPostgres)
+        // The range table's SQL is PostgreSQL's (make_interval, hashtext, uuid); SKIP LOCKED is what it needs of the dialect.
+        if (map.Dialect != SqlDialect.PostgreSql)
         {
             throw new NotSupportedException("Claimed key ranges need PostgreSQL (FOR UPDATE SKIP LOCKED); elsewhere run ReencryptAsync without them, on one host.");
         }
@@ -312,7 +313,7 @@ internal sealed class ClaimedKeyRangeRun
             ResumeAfter = claim.Checkpoint ?? claim.After,
             OnBatchAsync = _options.OnBatchAsync,
             Progress = new InlineProgress(progress => Reported(claim.Range, progress)),
-            UpdateRowByRow = _options.UpdateRowByRow,
+            Dialect = _options.Dialect,
             BeforeWriteBatch = _options.BeforeWriteBatch,
             BeforeBatchTransaction = _options.BeforeBatchTransaction,
         };

@@ -8,15 +8,13 @@ namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 /// <summary>Where an entity's encrypted values live in SQL: its table, single-column primary key and encrypted columns.</summary>
 internal sealed class EncryptedTableMap
 {
-    private EncryptedTableMap(string table, string keyColumn, Type keyType, IReadOnlyList<EncryptedColumnMap> columns, string providerName)
+    private EncryptedTableMap(string table, string keyColumn, Type keyType, IReadOnlyList<EncryptedColumnMap> columns, SqlDialect dialect)
     {
         Table = table;
         KeyColumn = keyColumn;
         KeyType = keyType;
         Columns = columns;
-        IsSqlServer = providerName == "Microsoft.EntityFrameworkCore.SqlServer";
-        IsPostgres = providerName == "Npgsql.EntityFrameworkCore.PostgreSQL";
-        SupportsUpdateFromValues = providerName is "Npgsql.EntityFrameworkCore.PostgreSQL" or "Microsoft.EntityFrameworkCore.Sqlite";
+        Dialect = dialect;
     }
 
     /// <summary>The delimited table name, with its schema.</summary>
@@ -30,16 +28,11 @@ internal sealed class EncryptedTableMap
 
     public IReadOnlyList<EncryptedColumnMap> Columns { get; }
 
-    public bool IsSqlServer { get; }
-
-    public bool IsPostgres { get; }
+    /// <summary>What the database can do, for the SQL written against this table.</summary>
+    public SqlDialect Dialect { get; }
 
     /// <summary>Whether one <c>UPDATE … FROM (VALUES …)</c> can write a whole batch (PostgreSQL, SQLite 3.33+).</summary>
     public bool SupportsUpdateFromValues { get; }
-
-    /// <summary>Limits a query to <paramref name="count"/> rows (TOP on SQL Server, LIMIT elsewhere).</summary>
-    public (string Top, string Limit) RowLimit(int count) =>
-        IsSqlServer ? ($"TOP ({count}) ", "") : ("", $" LIMIT {count}");
 
     public static EncryptedTableMap For(DbContext context, Type entityClrType, string? onlyProperty = null)
     {
@@ -87,7 +80,7 @@ internal sealed class EncryptedTableMap
             sql.DelimitIdentifier(keyProperty.GetColumnName(table)!),
             keyMapping.Converter?.ProviderClrType ?? keyProperty.ClrType,
             columns,
-            context.Database.ProviderName ?? "");
+            SqlDialect.For(context));
     }
 }
 

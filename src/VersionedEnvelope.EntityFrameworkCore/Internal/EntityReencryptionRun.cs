@@ -69,6 +69,8 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
 
     protected override int TargetVersion => _active;
 
+    private SqlDialect Dialect => _options.Dialect ?? _map.Dialect;
+
     /// <summary>Reads and writes with one context, one batch after another.</summary>
     public Task<ReencryptionSummary> RunAsync(DbContext context, CancellationToken cancellationToken)
     {
@@ -171,7 +173,7 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             var command = connection.CreateCommand();
             await using var commandLifetime = command.ConfigureAwait(false);
             command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
-            var (top, limit) = _map.RowLimit(_options.BatchSize);
+            var (top, limit) = Dialect.RowLimit(_options.BatchSize);
             var select = new StringBuilder($"SELECT {top}{_map.KeyColumn}");
             foreach (var column in _columns)
             {
@@ -312,7 +314,7 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             return written;
         }
 
-        if (_map.SupportsUpdateFromValues && !_options.UpdateRowByRow)
+        if (Dialect.UpdatesFromValues)
         {
             foreach (var chunk in updates.Chunk(MaxParametersPerUpdate / (1 + (2 * _columns.Count))))
             {

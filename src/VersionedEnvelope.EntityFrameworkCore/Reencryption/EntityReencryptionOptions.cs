@@ -60,8 +60,8 @@ public sealed class EntityReencryptionOptions
     /// </summary>
     public ClaimedKeyRangeOptions? ClaimedKeyRanges { get; set; }
 
-    /// <summary>Test seam: writes one conditional update per row even where one statement could write the batch.</summary>
-    internal bool UpdateRowByRow { get; set; }
+    /// <summary>Test seam: the SQL dialect to write, in place of the database's own (one conditional update per row, say).</summary>
+    internal Internal.SqlDialect? Dialect { get; set; }
 
     /// <summary>Test seam: runs after a page is read and before its batch is written.</summary>
     internal Func<CancellationToken, Task>? BeforeWriteBatch { get; set; }

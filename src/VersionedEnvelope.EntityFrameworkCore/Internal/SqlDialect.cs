@@ -1,0 +1,67 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+
+namespace VersionedEnvelope.EntityFrameworkCore.Internal;
+
+/// <summary>
+/// What the database can do, for the SQL that re-encryption and the blind index backfill write. SQL is built from these
+/// capabilities, never from the provider's name: the name only picks the dialect once (the package has no compile-time
+/// dependency on any provider), and SQLite's server version decides whether it can update from a list of values.
+/// </summary>
+internal sealed class SqlDialect
+{
+    /// <summary>PostgreSQL: set-based conditional updates, <c>LIMIT</c>, and <c>FOR UPDATE SKIP LOCKED</c> for claimed key ranges.</summary>
+    public static readonly SqlDialect PostgreSql = new("PostgreSQL", updatesFromValues: true, skipLocked: true, top: false);
+
+    /// <summary>SQLite 3.35 or later: set-based conditional updates (<c>UPDATE … FROM</c>, <c>RETURNING</c>) and <c>LIMIT</c>.</summary>
+    public static readonly SqlDialect Sqlite = new("SQLite", updatesFromValues: true, skipLocked: false, top: false);
+
+    /// <summary>SQL Server: one conditional update per row, <c>TOP</c>.</summary>
+    public static readonly SqlDialect SqlServer = new("SQL Server", updatesFromValues: false, skipLocked: false, top: true);
+
+    /// <summary>Any other database (and SQLite before 3.35): one conditional update per row, <c>LIMIT</c>.</summary>
+    public static readonly SqlDialect Generic = new("generic", updatesFromValues: false, skipLocked: false, top: false);
+
+    private readonly bool _top;
+
+    private SqlDialect(string name, bool updatesFromValues, bool skipLocked, bool top)
+    {
+        Name = name;
+        UpdatesFromValues = updatesFromValues;
+        SkipLocked = skipLocked;
+        _top = top;
+    }
+
+    public string Name { get; }
+
+    /// <summary>
+    /// Whether one statement can update many rows each to its own value, only where each still holds what was read, and
+    /// name the rows it updated: <c>UPDATE t SET … FROM (VALUES …) AS d WHERE … RETURNING key</c>. Otherwise one
+    /// conditional update per row, counted by its affected rows.
+    /// </summary>
+    public bool UpdatesFromValues { get; }
+
+    /// <summary>Whether <c>SELECT … FOR UPDATE SKIP LOCKED</c> lets hosts claim rows side by side (claimed key ranges).</summary>
+    public bool SkipLocked { get; }
+
+    /// <summary>How a page's row limit is written: before the columns (<c>TOP (n)</c>) or after the order (<c>LIMIT n</c>).</summary>
+    public (string Top, string Limit) RowLimit(int count) => _top
+        ? (string.Create(CultureInfo.InvariantCulture, $"TOP ({count}) "), "")
+        : ("", string.Create(CultureInfo.InvariantCulture, $" LIMIT {count}"));
+
+    /// <summary>The dialect of a context's database.</summary>
+    public static SqlDialect For(DbContext context) => context.Database.ProviderName switch
+    {
+        "Npgsql.EntityFrameworkCore.PostgreSQL" => PostgreSql,
+        "Microsoft.EntityFrameworkCore.Sqlite" => SqliteCanUpdateFromValues(context.Database.GetDbConnection()) ? Sqlite : Generic,
+        "Microsoft.EntityFrameworkCore.SqlServer" => SqlServer,
+        _ => Generic,
+    };
+
+    /// <summary>UPDATE … FROM came with SQLite 3.33 and RETURNING with 3.35; the library version needs no open connection.</summary>
+    private static bool SqliteCanUpdateFromValues(DbConnection connection) =>
+        Version.TryParse(connection.ServerVersion, out var version) && version >= new Version(3, 35);
+
+    public override string ToString() => Name;
+}
