@@ -139,7 +139,6 @@ internal sealed class ProfileReencryption(
         string history = RotationHistoryJson.Write(keyRing.GetRotationHistory());
         var options = new EntityReencryptionOptions
         {
-            BatchSize = 500,
             MaxDegreeOfParallelism = writers ?? Math.Min(4, Environment.ProcessorCount),
             // Legacy values have the default keyVersion 1 from the Phase 9 migration: only their header tells.
             VerifyHeaders = true,

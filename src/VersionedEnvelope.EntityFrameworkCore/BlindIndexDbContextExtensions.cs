@@ -48,7 +48,7 @@ public static class BlindIndexDbContextExtensions
 
     /// <summary>
     /// As <see cref="BackfillBlindIndexAsync{TEntity}(DbContext, Expression{Func{TEntity, string}}, EntityReencryptionOptions?, CancellationToken)"/>,
-    /// with a new context for each batch, so up to <see cref="EntityReencryptionOptions.MaxDegreeOfParallelism"/> batches
+    /// with a new context for each batch, so up to <see cref="ReencryptionRunOptions.MaxDegreeOfParallelism"/> batches
     /// are written at once while the next page is read.
     /// </summary>
     /// <typeparam name="TContext">The context.</typeparam>

@@ -48,7 +48,7 @@ public static class EncryptedEntityDbContextExtensions
 
     /// <summary>
     /// As <see cref="ReencryptAsync{TEntity}(DbContext, EntityReencryptionOptions?, CancellationToken)"/>, with a new
-    /// context for each batch, so up to <see cref="EntityReencryptionOptions.MaxDegreeOfParallelism"/> batches are written
+    /// context for each batch, so up to <see cref="ReencryptionRunOptions.MaxDegreeOfParallelism"/> batches are written
     /// at once while the next page is read. With <see cref="EntityReencryptionOptions.ClaimedKeyRanges"/> (PostgreSQL) the
     /// run is shared with every host that joins it: this host claims key ranges until every range is done, and its summary
     /// counts the rows it did.

@@ -3,18 +3,8 @@ using Microsoft.EntityFrameworkCore;
 namespace VersionedEnvelope.EntityFrameworkCore.Reencryption;
 
 /// <summary>How <c>ReencryptAsync</c> walks an entity's table.</summary>
-public sealed class EntityReencryptionOptions
+public sealed class EntityReencryptionOptions : ReencryptionRunOptions
 {
-    /// <summary>Rows per batch (one page, one transaction). Default 500.</summary>
-    public int BatchSize { get; set; } = ReencryptionOptions<object>.DefaultBatchSize;
-
-    /// <summary>
-    /// Batches written at once, each by its own context and transaction (with <see cref="ClaimedKeyRanges"/>: ranges this
-    /// host works at once). Default 1. More than 1 needs the <see cref="IDbContextFactory{TContext}"/> form of
-    /// <c>ReencryptAsync</c>.
-    /// </summary>
-    public int MaxDegreeOfParallelism { get; set; } = 1;
-
     /// <summary>
     /// Also select rows whose stored header does not name the active version, whatever their <c>keyVersion</c> column
     /// says: finds legacy (headerless) values, which a migration gave the default key version, and values written by
@@ -22,15 +12,6 @@ public sealed class EntityReencryptionOptions
     /// with a <c>keyVersion</c> column, only rows whose column is not the active version are read.
     /// </summary>
     public bool VerifyHeaders { get; set; }
-
-    /// <summary>
-    /// A checkpoint of an earlier run (<see cref="ReencryptionSummary.Checkpoint"/>): rows up to and including this primary
-    /// key are not read.
-    /// </summary>
-    public string? ResumeAfter { get; set; }
-
-    /// <summary>Receives progress after each committed batch.</summary>
-    public IProgress<ReencryptionProgress>? Progress { get; set; }
 
     /// <summary>
     /// Saves the checkpoint inside each batch's transaction (commit together or not at all): given the batch's context
@@ -55,7 +36,7 @@ public sealed class EntityReencryptionOptions
     /// Shares the run among every host that joins it with the same <see cref="ClaimedKeyRangeOptions.RunId"/> (PostgreSQL,
     /// the <see cref="IDbContextFactory{TContext}"/> form of <c>ReencryptAsync</c>): each claims key ranges in turn, and a
     /// range whose host dies is resumed by another once its lease runs out. Each range keeps its own checkpoint, so
-    /// <see cref="ResumeAfter"/> and <see cref="SaveCheckpointAsync"/> stay unset. <see langword="null"/> (the default):
+    /// <see cref="ReencryptionRunOptions.ResumeAfter"/> and <see cref="SaveCheckpointAsync"/> stay unset. <see langword="null"/> (the default):
     /// this host does the whole run.
     /// </summary>
     public ClaimedKeyRangeOptions? ClaimedKeyRanges { get; set; }

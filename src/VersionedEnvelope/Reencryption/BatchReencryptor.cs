@@ -25,7 +25,7 @@ public sealed class BatchReencryptor(IEnvelopeEncryptor encryptor, TimeProvider?
     /// <param name="cancellationToken">Stops the run between batches; everything saved so far stays saved.</param>
     /// <returns>The summary of the run.</returns>
     /// <exception cref="OperationCanceledException">Cancelled; resume from the last saved checkpoint.</exception>
-    /// <exception cref="InvalidOperationException"><see cref="ReencryptionOptions{TRecord}.ResumeAfter"/> was never met in the records.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="ReencryptionRunOptions.ResumeAfter"/> was never met in the records.</exception>
     public async Task<ReencryptionSummary> RunAsync<TRecord>(
         IAsyncEnumerable<TRecord> records,
         ReencryptionOptions<TRecord> options,

@@ -2,11 +2,8 @@ namespace VersionedEnvelope;
 
 /// <summary>How <see cref="BatchReencryptor"/> reads and saves the host's records.</summary>
 /// <typeparam name="TRecord">The host's record type.</typeparam>
-public sealed class ReencryptionOptions<TRecord>
+public sealed class ReencryptionOptions<TRecord> : ReencryptionRunOptions
 {
-    /// <summary>The default batch size: 500 records.</summary>
-    public const int DefaultBatchSize = 500;
-
     /// <summary>The record's unique id (reported with failures and used as the checkpoint).</summary>
     public required Func<TRecord, string> GetId { get; init; }
 
@@ -21,16 +18,4 @@ public sealed class ReencryptionOptions<TRecord>
     /// one with no changed record, so the checkpoint always advances.
     /// </summary>
     public required Func<ReencryptionBatch<TRecord>, CancellationToken, ValueTask> SaveBatchAsync { get; init; }
-
-    /// <summary>Records per batch (and per save). Default <see cref="DefaultBatchSize"/>.</summary>
-    public int BatchSize { get; init; } = DefaultBatchSize;
-
-    /// <summary>How many records of a batch are processed at once. Default 1.</summary>
-    public int MaxDegreeOfParallelism { get; init; } = 1;
-
-    /// <summary>A checkpoint saved by an earlier run: records up to and including this id are skipped.</summary>
-    public string? ResumeAfter { get; init; }
-
-    /// <summary>Receives progress after each saved batch.</summary>
-    public IProgress<ReencryptionProgress>? Progress { get; init; }
 }
