@@ -91,6 +91,20 @@ public class PostgresReencryptionBenchmarks
         return summary.Rewrapped == Rows ? summary.Rewrapped : throw new InvalidOperationException($"moved {summary.Rewrapped} of {Rows}");
     }
 
+    /// <summary>The same with a context factory and two batches written at once while the next page is read.</summary>
+    [Benchmark(OperationsPerInvoke = Rows)]
+    public async Task<long> ReencryptAsyncTwoWriters()
+    {
+        var factory = new Factory(this);
+        var summary = await factory.ReencryptAsync<SecretsContext, StoredSecret>(new EntityReencryptionOptions { BatchSize = BatchSize, MaxDegreeOfParallelism = 2 });
+        return summary.Rewrapped == Rows ? summary.Rewrapped : throw new InvalidOperationException($"moved {summary.Rewrapped} of {Rows}");
+    }
+
+    private sealed class Factory(PostgresReencryptionBenchmarks owner) : IDbContextFactory<SecretsContext>
+    {
+        public SecretsContext CreateDbContext() => owner.CreateContext();
+    }
+
     [GlobalCleanup]
     public void Cleanup()
     {
