@@ -106,9 +106,8 @@ public static class BlindIndexDbContextExtensions
             context,
             command => VersionPrefixCounts.QueryAsync(command, map.Table, column.BlindIndexColumn!, "bi1", versions, cancellationToken),
             cancellationToken).ConfigureAwait(false);
-        var inventory = new KeyUsageInventory();
-        inventory.AddMalformedCount(total - VersionPrefixCounts.AddTo(inventory, versions, perVersion));
-        return inventory;
+        // An index without the bi1 prefix is as unreadable as one under an unknown version: both count as malformed.
+        return VersionPrefixCounts.ToInventory(total, withoutPrefix: 0, versions, perVersion);
     }
 
     private static (EncryptedTableMap Map, EncryptedColumnMap Column) IndexedColumn<TEntity>(DbContext context, Expression<Func<TEntity, string>> property)

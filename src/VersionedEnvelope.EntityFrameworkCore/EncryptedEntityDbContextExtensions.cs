@@ -133,10 +133,7 @@ public static class EncryptedEntityDbContextExtensions
                 var (total, withoutPrefix, perVersion) = await VersionPrefixCounts
                     .QueryAsync(command, map.Table, column.Column, "ve1", versions, cancellationToken)
                     .ConfigureAwait(false);
-                long known = VersionPrefixCounts.AddTo(inventory, versions, perVersion);
-
-                // ve1 values under a version the ring does not have cannot be read: malformed, as the in-memory rule says.
-                inventory.AddMalformedCount(total - withoutPrefix - known);
+                inventory.Add(VersionPrefixCounts.ToInventory(total, withoutPrefix, versions, perVersion));
                 if (withoutPrefix > 0)
                 {
                     command.CommandText = $"SELECT {column.Column} FROM {map.Table} WHERE {column.Column} IS NOT NULL AND {column.Column} NOT LIKE 've1:%'";

@@ -170,10 +170,8 @@ public sealed class BlindIndexTests
         using var manager = new KeyRingManager(new InMemoryKeyRingStore(KeyRing.CreateNew()));
         await manager.InitializeAsync(Ct);
         await manager.RotateIndexKeyAsync("ops", Ct);
-        var stillUsed = new KeyUsageInventory();
-        stillUsed.AddCount(1, 3);
-        var moved = new KeyUsageInventory();
-        moved.AddCount(2, 3);
+        var stillUsed = KeyUsageInventory.FromCounts(new Dictionary<int, long> { [1] = 3 });
+        var moved = KeyUsageInventory.FromCounts(new Dictionary<int, long> { [2] = 3 });
 
         await Assert.ThrowsAsync<KeyDestructionRefusedException>(() => manager.RetireIndexKeyAsync(1, "ops", inventory: null, cancellationToken: Ct));
         var refused = await Assert.ThrowsAsync<KeyDestructionRefusedException>(() => manager.RetireIndexKeyAsync(1, "ops", stillUsed, cancellationToken: Ct));

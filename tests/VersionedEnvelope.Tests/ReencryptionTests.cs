@@ -168,4 +168,21 @@ public sealed class ReencryptionTests
     {
         public void Report(T value) => report(value);
     }
+
+    [Fact]
+    public void Inventory_FromCountsAndMerged_AddsEveryColumnsCounts()
+    {
+        var ring = KeyRing.CreateNew();
+        var encryptor = new EnvelopeEncryptor(new StaticKeyRingProvider(ring));
+        var scanned = KeyUsageInventory.Scan([encryptor.EncryptString("a"), "nonsense"]);
+        var counted = KeyUsageInventory.FromCounts(new Dictionary<int, long> { [1] = 5, [2] = 0 }, legacy: 2, malformed: 1);
+
+        scanned.Add(counted);
+
+        Assert.Equal((6L, 2L, 2L, 10L), (scanned.CountOf(1), scanned.Legacy, scanned.Malformed, scanned.Total));
+        Assert.Equal((5L, 2L, 1L), (counted.CountOf(1), counted.Legacy, counted.Malformed));
+        Assert.Throws<ArgumentOutOfRangeException>(() => KeyUsageInventory.FromCounts(new Dictionary<int, long> { [0] = 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => KeyUsageInventory.FromCounts(new Dictionary<int, long> { [1] = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => KeyUsageInventory.FromCounts(new Dictionary<int, long>(), legacy: -1));
+    }
 }

@@ -34,20 +34,22 @@ internal static class VersionPrefixCounts
         return (Count(reader, 0), Count(reader, 1), perVersion);
     }
 
-    /// <summary>Adds the per-version counts to an inventory; returns how many values they hold together.</summary>
-    public static long AddTo(KeyUsageInventory inventory, IReadOnlyList<int> versions, long[] perVersion)
+    /// <summary>
+    /// The inventory of the counts: each known version's, and as malformed the values with the prefix under a version
+    /// the ring does not have (they cannot be read, as the in-memory rule says).
+    /// </summary>
+    public static KeyUsageInventory ToInventory(long total, long withoutPrefix, IReadOnlyList<int> versions, long[] perVersion)
     {
-        long known = 0;
+        var counts = new Dictionary<int, long>();
         for (int i = 0; i < versions.Count; i++)
         {
             if (perVersion[i] > 0)
             {
-                inventory.AddCount(versions[i], perVersion[i]);
-                known += perVersion[i];
+                counts[versions[i]] = perVersion[i];
             }
         }
 
-        return known;
+        return KeyUsageInventory.FromCounts(counts, malformed: total - withoutPrefix - counts.Values.Sum());
     }
 
     /// <summary>A count column, which is NULL (a SUM over no rows) or any integer type depending on the provider.</summary>

@@ -114,30 +114,44 @@ public sealed class KeyUsageInventory
         }
     }
 
-    /// <summary>Counts ciphertexts already counted elsewhere (a database's <c>GROUP BY</c>) under a version.</summary>
-    /// <param name="version">The key version, 1 or more.</param>
-    /// <param name="count">How many, zero or more.</param>
-    public void AddCount(int version, long count)
+    /// <summary>An inventory of ciphertexts counted elsewhere, for example by a database's <c>GROUP BY</c> on their headers.</summary>
+    /// <param name="countsByVersion">How many ciphertexts each key version (1 or more) has, each zero or more.</param>
+    /// <param name="legacy">Possible legacy ciphertexts, zero or more.</param>
+    /// <param name="malformed">Inputs that are neither, zero or more.</param>
+    /// <returns>The inventory.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A version below 1, or a negative count.</exception>
+    public static KeyUsageInventory FromCounts(IReadOnlyDictionary<int, long> countsByVersion, long legacy = 0, long malformed = 0)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(version, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        _byVersion.AddOrUpdate(version, count, (_, n) => checked(n + count));
+        ArgumentNullException.ThrowIfNull(countsByVersion);
+        ArgumentOutOfRangeException.ThrowIfNegative(legacy);
+        ArgumentOutOfRangeException.ThrowIfNegative(malformed);
+        var inventory = new KeyUsageInventory { _legacy = legacy, _malformed = malformed };
+        foreach (var (version, count) in countsByVersion)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(version, 1, nameof(countsByVersion));
+            ArgumentOutOfRangeException.ThrowIfNegative(count, nameof(countsByVersion));
+            inventory._byVersion[version] = count;
+        }
+
+        return inventory;
     }
 
-    /// <summary>Counts possible legacy ciphertexts counted elsewhere.</summary>
-    /// <param name="count">How many, zero or more.</param>
-    public void AddLegacyCount(long count)
+    /// <summary>
+    /// Adds another inventory's counts to this one: a key version used by several columns or tables needs all of their
+    /// counts in one inventory before <c>KeyRingManager.DestroyAsync</c> can judge it unused.
+    /// </summary>
+    /// <param name="other">The other inventory.</param>
+    /// <exception cref="OverflowException">A count would exceed <see cref="long.MaxValue"/>.</exception>
+    public void Add(KeyUsageInventory other)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        Interlocked.Add(ref _legacy, count);
-    }
+        ArgumentNullException.ThrowIfNull(other);
+        foreach (var (version, count) in other.CountsByVersion)
+        {
+            _byVersion.AddOrUpdate(version, count, (_, n) => checked(n + count));
+        }
 
-    /// <summary>Counts malformed inputs counted elsewhere.</summary>
-    /// <param name="count">How many, zero or more.</param>
-    public void AddMalformedCount(long count)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        Interlocked.Add(ref _malformed, count);
+        Interlocked.Add(ref _legacy, other.Legacy);
+        Interlocked.Add(ref _malformed, other.Malformed);
     }
 
     /// <summary>How many ciphertexts use a version.</summary>
