@@ -17,7 +17,7 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
-        var root = CommandTree.Build(HandlerFor);
+        var root = CommandTree.Build(this);
         var result = root.Parse(args);
         using var output = new StreamWriter(stdout, new UTF8Encoding(false), leaveOpen: true) { AutoFlush = true };
         if (result.Errors.Count > 0)
@@ -59,31 +59,9 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return help.ToString().TrimEnd();
     }
 
-    private CommandTree.Handler HandlerFor(string command) => command switch
+    internal async Task<int> RingCreateAsync(KeySourceArguments keys, CancellationToken cancellationToken)
     {
-        "ring create" => RingCreateAsync,
-        "ring rotate" => RingRotateAsync,
-        "ring rotate-index-key" => RingRotateIndexKeyAsync,
-        "ring show" => RingShowAsync,
-        "ring retire" => (arguments, ct) => RingStateAsync(arguments, (m, v, by) => m.RetireAsync(v, by, ct), "retired", ct),
-        "ring reinstate" => (arguments, ct) => RingStateAsync(arguments, (m, v, by) => m.ReinstateAsync(v, by, ct), "reinstated", ct),
-        "ring protect" => RingProtectAsync,
-        "ring destroy" => (arguments, ct) => RingStateAsync(
-            arguments,
-            (m, v, by) => m.DestroyAsync(v, by, arguments.Get("--in") is { } input ? KeyUsageInventory.Scan(File.ReadLines(input)) : null, arguments.Flag("--force"), ct),
-            "destroyed",
-            ct),
-        "encrypt" => EncryptAsync,
-        "decrypt" => DecryptAsync,
-        "inspect" => InspectAsync,
-        "inventory" => InventoryAsync,
-        "rewrap" => RewrapAsync,
-        _ => throw new ArgumentOutOfRangeException(nameof(command), command, "No handler."),
-    };
-
-    private async Task<int> RingCreateAsync(CliArguments arguments, CancellationToken cancellationToken)
-    {
-        var store = KeySource.OpenRing(arguments, environment);
+        var store = KeySource.OpenRing(keys, environment);
         if (File.Exists(store.Path))
         {
             throw new UsageException($"{store.Path} exists already; ring create never overwrites a key ring.");
@@ -95,36 +73,45 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Success;
     }
 
-    private Task<int> RingRotateAsync(CliArguments arguments, CancellationToken cancellationToken) =>
-        RotateAndPrintAsync(arguments, (manager, by) => manager.RotateAsync(by, cancellationToken), cancellationToken);
+    internal Task<int> RingRotateAsync(KeySourceArguments keys, string by, CancellationToken cancellationToken) =>
+        RotateAndPrintAsync(keys, manager => manager.RotateAsync(by, cancellationToken), cancellationToken);
 
-    private Task<int> RingRotateIndexKeyAsync(CliArguments arguments, CancellationToken cancellationToken) =>
-        RotateAndPrintAsync(arguments, (manager, by) => manager.RotateIndexKeyAsync(by, cancellationToken), cancellationToken);
+    internal Task<int> RingRotateIndexKeyAsync(KeySourceArguments keys, string by, CancellationToken cancellationToken) =>
+        RotateAndPrintAsync(keys, manager => manager.RotateIndexKeyAsync(by, cancellationToken), cancellationToken);
+
+    internal Task<int> RingRetireAsync(KeySourceArguments keys, int version, string? by, CancellationToken cancellationToken) =>
+        RingStateAsync(keys, version, by, (m, v, who) => m.RetireAsync(v, who, cancellationToken), "retired", cancellationToken);
+
+    internal Task<int> RingReinstateAsync(KeySourceArguments keys, int version, string? by, CancellationToken cancellationToken) =>
+        RingStateAsync(keys, version, by, (m, v, who) => m.ReinstateAsync(v, who, cancellationToken), "reinstated", cancellationToken);
+
+    internal Task<int> RingDestroyAsync(KeySourceArguments keys, int version, string? by, FileInfo? evidence, bool force, CancellationToken cancellationToken) =>
+        RingStateAsync(
+            keys,
+            version,
+            by,
+            (m, v, who) => m.DestroyAsync(v, who, evidence is null ? null : KeyUsageInventory.Scan(File.ReadLines(evidence.FullName)), force, cancellationToken),
+            "destroyed",
+            cancellationToken);
 
     /// <summary>Rotates (data keys or the blind index key) and prints the event as one keyRotationHistory entry.</summary>
-    private async Task<int> RotateAndPrintAsync(
-        CliArguments arguments,
-        Func<KeyRingManager, string, Task<KeyRotationEvent>> rotate,
-        CancellationToken cancellationToken)
+    private async Task<int> RotateAndPrintAsync(KeySourceArguments keys, Func<KeyRingManager, Task<KeyRotationEvent>> rotate, CancellationToken cancellationToken)
     {
-        string by = arguments.Require("--by");
-        using var manager = KeySource.OpenManager(arguments, environment);
-        var rotation = await rotate(manager, by);
+        using var manager = KeySource.OpenManager(keys, environment);
+        var rotation = await rotate(manager);
         string history = RotationHistoryJson.Write([rotation]);
         await WriteTextAsync(history[1..^1] + "\n", cancellationToken);
         return Success;
     }
 
-    private async Task<int> RingProtectAsync(CliArguments arguments, CancellationToken cancellationToken)
+    internal async Task<int> RingProtectAsync(KeySourceArguments keys, string? add, string? remove, CancellationToken cancellationToken)
     {
-        string? add = arguments.Get("--add");
-        string? remove = arguments.Get("--remove");
         if (add is null && remove is null)
         {
             throw new UsageException("Say what to change: --add PROTECTOR, --remove KEYID, or both.");
         }
 
-        var store = KeySource.OpenRing(arguments, environment);
+        var store = KeySource.OpenRing(keys, environment);
         if (!File.Exists(store.Path))
         {
             throw new UsageException($"There is no key ring at {store.Path}.");
@@ -160,11 +147,11 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         }
     }
 
-    private async Task<int> RingShowAsync(CliArguments arguments, CancellationToken cancellationToken)
+    internal async Task<int> RingShowAsync(KeySourceArguments keys, CancellationToken cancellationToken)
     {
-        using var manager = KeySource.OpenManager(arguments, environment);
+        using var manager = KeySource.OpenManager(keys, environment);
         var ring = await manager.InitializeAsync(cancellationToken);
-        string path = Path.GetFullPath(arguments.Require("--ring"));
+        string path = keys.Ring!.FullName;
         var protectors = KeyRingProtection.GetKeyIds(await File.ReadAllBytesAsync(path, cancellationToken), path);
         await WriteJsonAsync(
             writer =>
@@ -227,24 +214,25 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
     }
 
     private async Task<int> RingStateAsync(
-        CliArguments arguments,
+        KeySourceArguments keys,
+        int version,
+        string? by,
         Func<KeyRingManager, int, string, Task> change,
         string done,
         CancellationToken cancellationToken)
     {
-        int version = arguments.RequireInt("--version");
-        using var manager = KeySource.OpenManager(arguments, environment);
-        await change(manager, version, arguments.Get("--by") ?? Environment.UserName);
+        using var manager = KeySource.OpenManager(keys, environment);
+        await change(manager, version, by ?? Environment.UserName);
         await WriteTextAsync(string.Create(CultureInfo.InvariantCulture, $"{{\"version\":{version},\"state\":\"{done}\"}}\n"), cancellationToken);
         return Success;
     }
 
-    private async Task<int> EncryptAsync(CliArguments arguments, CancellationToken cancellationToken)
+    internal async Task<int> EncryptAsync(KeySourceArguments keys, string? associatedData, bool textForm, CancellationToken cancellationToken)
     {
-        var encryptor = new EnvelopeEncryptor(KeySource.Open(arguments, environment));
+        var encryptor = new EnvelopeEncryptor(KeySource.Open(keys, environment));
         byte[] plaintext = await ReadAllAsync(cancellationToken);
-        byte[]? aad = Aad(arguments);
-        if (arguments.Flag("--text"))
+        byte[]? aad = Aad(associatedData);
+        if (textForm)
         {
             await WriteTextAsync(encryptor.EncryptToText(plaintext, aad) + "\n", cancellationToken);
         }
@@ -257,11 +245,11 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Success;
     }
 
-    private async Task<int> DecryptAsync(CliArguments arguments, CancellationToken cancellationToken)
+    internal async Task<int> DecryptAsync(KeySourceArguments keys, string? associatedData, CancellationToken cancellationToken)
     {
-        var encryptor = new EnvelopeEncryptor(KeySource.Open(arguments, environment));
+        var encryptor = new EnvelopeEncryptor(KeySource.Open(keys, environment));
         byte[] input = await ReadAllAsync(cancellationToken);
-        var result = TryReadText(input) is { } text ? encryptor.DecryptText(text, Aad(arguments)) : encryptor.Decrypt(input, Aad(arguments));
+        var result = TryReadText(input) is { } text ? encryptor.DecryptText(text, Aad(associatedData)) : encryptor.Decrypt(input, Aad(associatedData));
         await stdout.WriteAsync(result.Plaintext, cancellationToken);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(result.Plaintext);
         if (result.NeedsReencryption)
@@ -272,7 +260,7 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Success;
     }
 
-    private async Task<int> InspectAsync(CliArguments arguments, CancellationToken cancellationToken)
+    internal async Task<int> InspectAsync(CancellationToken cancellationToken)
     {
         byte[] input = await ReadAllAsync(cancellationToken);
         string? text = TryReadText(input);
@@ -282,9 +270,9 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Success;
     }
 
-    private async Task<int> InventoryAsync(CliArguments arguments, CancellationToken cancellationToken)
+    internal async Task<int> InventoryAsync(FileInfo? input, CancellationToken cancellationToken)
     {
-        var inventory = KeyUsageInventory.Scan(await ReadLinesAsync(arguments, cancellationToken));
+        var inventory = KeyUsageInventory.Scan(await ReadLinesAsync(input, cancellationToken));
         await WriteJsonAsync(
             writer =>
             {
@@ -304,12 +292,12 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Success;
     }
 
-    private async Task<int> RewrapAsync(CliArguments arguments, CancellationToken cancellationToken)
+    internal async Task<int> RewrapAsync(KeySourceArguments keys, FileInfo? input, FileInfo? outputFile, CancellationToken cancellationToken)
     {
-        var encryptor = new EnvelopeEncryptor(KeySource.Open(arguments, environment));
+        var encryptor = new EnvelopeEncryptor(KeySource.Open(keys, environment));
         int failures = 0, line = 0;
         var output = new StringBuilder();
-        foreach (string text in await ReadLinesAsync(arguments, cancellationToken))
+        foreach (string text in await ReadLinesAsync(input, cancellationToken))
         {
             line++;
             try
@@ -324,7 +312,7 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
             }
         }
 
-        if (arguments.Get("--out") is not { } outPath)
+        if (outputFile is null)
         {
             await WriteTextAsync(output.ToString(), cancellationToken);
             return failures == 0 ? Success : Failure;
@@ -332,13 +320,13 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
 
         if (failures > 0)
         {
-            await stderr.WriteLineAsync($"{failures} lines could not be rewrapped; {outPath} was not written.");
+            await stderr.WriteLineAsync($"{failures} lines could not be rewrapped; {outputFile} was not written.");
             return Failure;
         }
 
         // Temporary file, then rename: a rewrap that fails or is interrupted never leaves a partial export that a later
         // inventory (and destroy) could mistake for the whole data set.
-        string full = Path.GetFullPath(outPath);
+        string full = outputFile.FullName;
         string temporary = $"{full}.{Guid.NewGuid():N}.tmp";
         try
         {
@@ -354,10 +342,10 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Success;
     }
 
-    private async Task<List<string>> ReadLinesAsync(CliArguments arguments, CancellationToken cancellationToken)
+    private async Task<List<string>> ReadLinesAsync(FileInfo? input, CancellationToken cancellationToken)
     {
-        string content = arguments.Get("--in") is { } path
-            ? await File.ReadAllTextAsync(path, cancellationToken)
+        string content = input is not null
+            ? await File.ReadAllTextAsync(input.FullName, cancellationToken)
             : Encoding.UTF8.GetString(await ReadAllAsync(cancellationToken));
         return [.. content.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0)];
     }
@@ -375,7 +363,7 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
 
     private static string FormatTime(DateTimeOffset time) => RotationHistoryJson.FormatTimestamp(time);
 
-    private static byte[]? Aad(CliArguments arguments) => arguments.Get("--aad") is { } aad ? Encoding.UTF8.GetBytes(aad) : null;
+    private static byte[]? Aad(string? associatedData) => associatedData is null ? null : Encoding.UTF8.GetBytes(associatedData);
 
     private async Task<byte[]> ReadAllAsync(CancellationToken cancellationToken)
     {

@@ -1,114 +1,162 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 
 namespace VersionedEnvelope.Cli;
 
 /// <summary>
 /// The tool's commands and options for System.CommandLine, which parses (including <c>--name=value</c>), generates the
-/// help and answers <c>--version</c>. Each command hands its values to the handlers as <see cref="CliArguments"/>.
+/// help and answers <c>--version</c>. Each command binds its typed options once and calls its handler with the values.
 /// </summary>
 internal static class CommandTree
 {
-    public delegate Task<int> Handler(CliArguments arguments, CancellationToken cancellationToken);
-
-    public static RootCommand Build(Func<string, Handler> handlerFor)
+    public static RootCommand Build(Cli cli)
     {
         var root = new RootCommand(HelpText.Main);
         var ring = new Command("ring", HelpText.Ring);
         root.Subcommands.Add(ring);
-        Add(ring, "create", HelpText.RingCreate, handlerFor, RingFile(), RootKeyEnv());
-        Add(ring, "rotate", HelpText.RingRotate, handlerFor, RingFile(), RootKeyEnv(), Text("--by", "NAME", "Who rotates (recorded in the audit "
-            + "trail).", required: true));
-        Add(ring, "rotate-index-key", HelpText.RingRotateIndexKey, handlerFor, RingFile(), RootKeyEnv(), Text("--by", "NAME", "Who rotates (recorded in the "
-            + "audit trail).", required: true));
-        Add(ring, "show", HelpText.RingShow, handlerFor, RingFile(), RootKeyEnv());
-        Add(ring, "retire", HelpText.RingRetire, handlerFor, RingFile(), RootKeyEnv(), Version(), By());
-        Add(ring, "reinstate", HelpText.RingReinstate, handlerFor, RingFile(), RootKeyEnv(), Version(), By());
-        Add(
-            ring,
-            "protect",
-            HelpText.RingProtect,
-            handlerFor,
-            RingFile(),
-            RootKeyEnv(),
-            Text("--add", "PROTECTOR", "Add a protector: 'root-key:VARIABLE' (base64 in that environment variable) or 'pkcs11' (the token in "
-                + "$ENVELOPE_PKCS11_*)."),
-            Text("--remove", "KEYID", "Remove the protector with this key id ('ring show' lists them)."));
-        Add(
-            ring,
-            "destroy",
-            HelpText.RingDestroy,
-            handlerFor,
-            RingFile(),
-            RootKeyEnv(),
-            Version(),
-            By(),
-            Text("--in", "FILE", "Every stored ciphertext in text form, one per line: the evidence that nothing needs version N."),
-            Flag("--force", "Destroy even if ciphertexts may still use the version."));
-        Add(root, "encrypt", HelpText.Encrypt, handlerFor, [.. KeySource(), Aad(), Flag("--text", "Write the text form 've1:vN:...' instead of binary.")]);
-        Add(root, "decrypt", HelpText.Decrypt, handlerFor, [.. KeySource(), Aad()]);
-        Add(root, "inspect", HelpText.Inspect, handlerFor);
-        Add(root, "inventory", HelpText.Inventory, handlerFor, In());
-        Add(root, "rewrap", HelpText.Rewrap, handlerFor, [.. KeySource(), In(), Text("--out", "FILE", "Write to FILE, atomically and only when every line "
-            + "was rewrapped.")]);
+
+        var create = Add(ring, "create", HelpText.RingCreate);
+        var createRing = RingSource(create);
+        create.SetAction((result, ct) => cli.RingCreateAsync(createRing.Bind(result), ct));
+
+        var rotate = Add(ring, "rotate", HelpText.RingRotate);
+        var rotateRing = RingSource(rotate);
+        var rotateBy = Option(rotate, Text("--by", "NAME", "Who rotates (recorded in the audit trail).", required: true));
+        rotate.SetAction((result, ct) => cli.RingRotateAsync(rotateRing.Bind(result), result.GetRequiredValue(rotateBy), ct));
+
+        var rotateIndex = Add(ring, "rotate-index-key", HelpText.RingRotateIndexKey);
+        var rotateIndexRing = RingSource(rotateIndex);
+        var rotateIndexBy = Option(rotateIndex, Text("--by", "NAME", "Who rotates (recorded in the audit trail).", required: true));
+        rotateIndex.SetAction((result, ct) => cli.RingRotateIndexKeyAsync(rotateIndexRing.Bind(result), result.GetRequiredValue(rotateIndexBy), ct));
+
+        var show = Add(ring, "show", HelpText.RingShow);
+        var showRing = RingSource(show);
+        show.SetAction((result, ct) => cli.RingShowAsync(showRing.Bind(result), ct));
+
+        var retire = Add(ring, "retire", HelpText.RingRetire);
+        var retireRing = RingSource(retire);
+        var (retireVersion, retireBy) = (Option(retire, Version()), Option(retire, By()));
+        retire.SetAction((result, ct) => cli.RingRetireAsync(retireRing.Bind(result), (int)result.GetValue(retireVersion)!, result.GetValue(retireBy), ct));
+
+        var reinstate = Add(ring, "reinstate", HelpText.RingReinstate);
+        var reinstateRing = RingSource(reinstate);
+        var (reinstateVersion, reinstateBy) = (Option(reinstate, Version()), Option(reinstate, By()));
+        reinstate.SetAction((result, ct) => cli.RingReinstateAsync(reinstateRing.Bind(result), (int)result.GetValue(reinstateVersion)!, result.GetValue(reinstateBy), ct));
+
+        var protect = Add(ring, "protect", HelpText.RingProtect);
+        var protectRing = RingSource(protect);
+        var add = Option(protect, Text(
+            "--add",
+            "PROTECTOR",
+            "Add a protector: 'root-key:VARIABLE' (base64 in that environment variable) or 'pkcs11' (the token in $ENVELOPE_PKCS11_*)."));
+        var remove = Option(protect, Text("--remove", "KEYID", "Remove the protector with this key id ('ring show' lists them)."));
+        protect.SetAction((result, ct) => cli.RingProtectAsync(protectRing.Bind(result), result.GetValue(add), result.GetValue(remove), ct));
+
+        var destroy = Add(ring, "destroy", HelpText.RingDestroy);
+        var destroyRing = RingSource(destroy);
+        var (destroyVersion, destroyBy) = (Option(destroy, Version()), Option(destroy, By()));
+        var evidence = Option(destroy, File("--in", "Every stored ciphertext in text form, one per line: the evidence that nothing needs version N."));
+        var force = Option(destroy, Flag("--force", "Destroy even if ciphertexts may still use the version."));
+        destroy.SetAction((result, ct) => cli.RingDestroyAsync(
+            destroyRing.Bind(result), (int)result.GetValue(destroyVersion)!, result.GetValue(destroyBy), result.GetValue(evidence), result.GetValue(force), ct));
+
+        var encrypt = Add(root, "encrypt", HelpText.Encrypt);
+        var encryptKeys = AnySource(encrypt);
+        var encryptAad = Option(encrypt, Aad());
+        var text = Option(encrypt, Flag("--text", "Write the text form 've1:vN:...' instead of binary."));
+        encrypt.SetAction((result, ct) => cli.EncryptAsync(encryptKeys.Bind(result), result.GetValue(encryptAad), result.GetValue(text), ct));
+
+        var decrypt = Add(root, "decrypt", HelpText.Decrypt);
+        var decryptKeys = AnySource(decrypt);
+        var decryptAad = Option(decrypt, Aad());
+        decrypt.SetAction((result, ct) => cli.DecryptAsync(decryptKeys.Bind(result), result.GetValue(decryptAad), ct));
+
+        var inspect = Add(root, "inspect", HelpText.Inspect);
+        inspect.SetAction((_, ct) => cli.InspectAsync(ct));
+
+        var inventory = Add(root, "inventory", HelpText.Inventory);
+        var inventoryIn = Option(inventory, In());
+        inventory.SetAction((result, ct) => cli.InventoryAsync(result.GetValue(inventoryIn), ct));
+
+        var rewrap = Add(root, "rewrap", HelpText.Rewrap);
+        var rewrapKeys = AnySource(rewrap);
+        var rewrapIn = Option(rewrap, In());
+        var rewrapOut = Option(rewrap, File("--out", "Write to FILE, atomically and only when every line was rewrapped."));
+        rewrap.SetAction((result, ct) => cli.RewrapAsync(rewrapKeys.Bind(result), result.GetValue(rewrapIn), result.GetValue(rewrapOut), ct));
         return root;
     }
 
-    private static void Add(Command parent, string name, string description, Func<string, Handler> handlerFor, params Option[] options)
+    private static Command Add(Command parent, string name, string description)
     {
         var command = new Command(name, description);
-        foreach (var option in options)
-        {
-            command.Options.Add(option);
-        }
-
-        string path = parent is RootCommand ? name : $"{parent.Name} {name}";
-        var handler = handlerFor(path);
-        command.SetAction((result, cancellationToken) => handler(ToArguments(path, result, options), cancellationToken));
         parent.Subcommands.Add(command);
+        return command;
     }
 
-    private static CliArguments ToArguments(string path, ParseResult result, Option[] options)
+    private static Option<T> Option<T>(Command command, Option<T> option)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        var flags = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var option in options)
-        {
-            switch (option)
-            {
-                case Option<bool> flag when result.GetValue(flag):
-                    flags.Add(flag.Name);
-                    break;
-                case Option<string> text when result.GetValue(text) is { } value:
-                    values[text.Name] = value;
-                    break;
-            }
-        }
-
-        return new CliArguments(path.Split(' '), values, flags);
+        command.Options.Add(option);
+        return option;
     }
 
-    private static Option[] KeySource() =>
-    [
-        Text("--ring", "FILE", "A key ring file; its root key is base64 in $ENVELOPE_ROOT_KEY."),
-        RootKeyEnv(),
-        Text("--keys", "FILE", "A static ring: a JSON object of version -> base64 256-bit key."),
-        Text("--active", "N", "With --keys: the version that encrypts (default: the highest)."),
-    ];
+    /// <summary>The options of a command that works on a key ring file: --ring (required) and --root-key-env.</summary>
+    private static KeySourceOptions RingSource(Command command) => new(
+        Option(command, File("--ring", "The key ring file; its root key is base64 in $ENVELOPE_ROOT_KEY.", required: true)),
+        Option(command, RootKeyEnv()),
+        Keys: null,
+        Active: null);
 
-    private static Option<string> RingFile() => Text("--ring", "FILE", "The key ring file; its root key is base64 in $ENVELOPE_ROOT_KEY.", required: true);
+    /// <summary>The options of a command that takes its keys from a ring file or a static keys file.</summary>
+    private static KeySourceOptions AnySource(Command command) => new(
+        Option(command, File("--ring", "A key ring file; its root key is base64 in $ENVELOPE_ROOT_KEY.")),
+        Option(command, RootKeyEnv()),
+        Option(command, File("--keys", "A static ring: a JSON object of version -> base64 256-bit key.")),
+        Option(command, PositiveNumber("--active", "N", "With --keys: the version that encrypts (default: the highest).", required: false)));
+
+    private sealed record KeySourceOptions(Option<FileInfo> Ring, Option<string> RootKeyEnv, Option<FileInfo>? Keys, Option<int?>? Active)
+    {
+        public KeySourceArguments Bind(ParseResult result) => new(
+            result.GetValue(Ring),
+            result.GetValue(RootKeyEnv),
+            Keys is null ? null : result.GetValue(Keys),
+            Active is null ? null : result.GetValue(Active));
+    }
 
     private static Option<string> RootKeyEnv() => Text("--root-key-env", "NAME", "Read the root key from this environment variable instead.");
 
-    private static Option<string> Version() => Text("--version", "N", "The key version.", required: true);
+    private static Option<int?> Version() => PositiveNumber("--version", "N", "The key version.", required: true);
 
     private static Option<string> By() => Text("--by", "NAME", "Who makes the change (default: the current user).");
 
     private static Option<string> Aad() => Text("--aad", "TEXT", "UTF-8 associated data bound to the ciphertext; the same must be given to decrypt.");
 
-    private static Option<string> In() => Text("--in", "FILE", "Read the lines from FILE instead of stdin.");
+    private static Option<FileInfo> In() => File("--in", "Read the lines from FILE instead of stdin.");
 
     private static Option<string> Text(string name, string helpName, string description, bool required = false) =>
         new(name) { Description = description, HelpName = helpName, Required = required };
 
+    private static Option<FileInfo> File(string name, string description, bool required = false) =>
+        new(name) { Description = description, HelpName = "FILE", Required = required };
+
     private static Option<bool> Flag(string name, string description) => new(name) { Description = description };
+
+    /// <summary>A whole number above zero; anything else is a usage error that names the option and what was given.</summary>
+    private static Option<int?> PositiveNumber(string name, string helpName, string description, bool required) => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        Required = required,
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value > 0)
+            {
+                return value;
+            }
+
+            result.AddError($"Option {name} must be a positive whole number; got '{text}'.");
+            return null;
+        },
+    };
 }

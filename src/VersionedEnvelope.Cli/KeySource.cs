@@ -22,10 +22,11 @@ internal static class KeySource
     /// The ring file, opened with what this host has: the root key in the environment and/or the PKCS#11 token named by
     /// $ENVELOPE_PKCS11_*; either one is enough for a ring it protects.
     /// </summary>
-    public static FileKeyRingStore OpenRing(CliArguments arguments, Func<string, string?> environment)
+    public static FileKeyRingStore OpenRing(KeySourceArguments keys, Func<string, string?> environment)
     {
-        string path = arguments.Require("--ring");
-        string variable = arguments.Get("--root-key-env") ?? DefaultRootKeyVariable;
+        // The path as given: messages repeat what the user typed.
+        string path = keys.Ring?.ToString() ?? throw new UsageException("Option --ring is required.");
+        string variable = keys.RootKeyEnv ?? DefaultRootKeyVariable;
         var protectors = new List<IKeyRingProtector>();
         if (!string.IsNullOrWhiteSpace(environment(variable)))
         {
@@ -103,28 +104,26 @@ internal static class KeySource
         }
     }
 
-    public static KeyRingManager OpenManager(CliArguments arguments, Func<string, string?> environment)
+    public static KeyRingManager OpenManager(KeySourceArguments keys, Func<string, string?> environment)
     {
-        var store = OpenRing(arguments, environment);
+        var store = OpenRing(keys, environment);
         if (!File.Exists(store.Path))
         {
-            throw new UsageException($"There is no key ring at {store.Path}; create one with 'envelope ring create --ring {arguments.Require("--ring")}'.");
+            throw new UsageException($"There is no key ring at {store.Path}; create one with 'envelope ring create --ring {keys.Ring}'.");
         }
 
         return new KeyRingManager(store, new KeyRingOptions { RefreshInterval = TimeSpan.Zero });
     }
 
     /// <summary>The provider for encrypt, decrypt and rewrap: the ring file, or the static keys file.</summary>
-    public static IKeyRingProvider Open(CliArguments arguments, Func<string, string?> environment)
+    public static IKeyRingProvider Open(KeySourceArguments keys, Func<string, string?> environment)
     {
-        bool ring = arguments.Get("--ring") is not null;
-        bool keys = arguments.Get("--keys") is not null;
-        if (ring == keys)
+        if ((keys.Ring is null) == (keys.Keys is null))
         {
             throw new UsageException("Give exactly one key source: --ring FILE (with the root key in the environment) or --keys FILE.");
         }
 
-        return ring ? OpenManager(arguments, environment) : new StaticKeyRingProvider(ReadKeysFile(arguments.Require("--keys"), arguments.GetInt("--active")));
+        return keys.Ring is not null ? OpenManager(keys, environment) : new StaticKeyRingProvider(ReadKeysFile(keys.Keys!.ToString(), keys.Active));
     }
 
     /// <summary>A JSON object mapping versions to base64 256-bit keys; the active version defaults to the highest.</summary>

@@ -211,6 +211,19 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Usage", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--version", "zero", "ring", "retire", "--ring", "x.json")]
+    [InlineData("--version", "0", "ring", "destroy", "--ring", "x.json")]
+    [InlineData("--active", "-2", "encrypt", "--keys", "keys.json")]
+    public async Task ANumberThatIsNotAPositiveWholeNumber_IsNamedWithWhatWasGiven(string option, string value, params string[] command)
+    {
+        var result = await RunText("", [.. command, option, value]);
+
+        Assert.Equal(2, result.Code);
+        Assert.Contains($"Option {option} must be a positive whole number; got '{value}'.", result.Error, StringComparison.Ordinal);
+        Assert.Contains("Usage", result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Help_ForEveryCommand_ExitsZero()
     {
