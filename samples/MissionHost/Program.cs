@@ -13,43 +13,37 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
-// System.CommandLine parses, answers --help and --version, and names the chosen command; the commands run below.
-CommandLine? chosen = null;
-var parsed = CommandLine.Build(c => chosen = c).Parse(args);
+// System.CommandLine parses, answers --help and --version, and binds the chosen command's typed values; it runs below.
+Func<CancellationToken, Task<int>>? chosen = null;
+var handlers = new CommandHandlers(
+    RunAllAsync,
+    LegacySeedAsync,
+    MigrateAsync,
+    SeedAsync,
+    MissionsAsync,
+    RotateAsync,
+    (database, output, ct) => WithHostAsync(database, create: false, ct, async host =>
+    {
+        await ReportCommand.RunAsync(host, output.ToString(), ct);
+        return 0;
+    }),
+    (database, ct) => WithHostAsync(database, create: false, ct, async host => await VerifyCommand.RunAsync(host, ct) ? 0 : 1),
+    ServeAsync);
+var parsed = CommandLine.Build(handlers, action => chosen = action).Parse(args);
 if (parsed.Errors.Count > 0)
 {
     return UsageError(string.Join(" ", parsed.Errors.Select(e => e.Message)));
 }
 
 int invoked = await parsed.InvokeAsync();
-if (chosen is not { } commandLine)
+if (chosen is null)
 {
     return invoked;
 }
 
 try
 {
-    return commandLine.Command switch
-    {
-        null => await RunAllAsync(commandLine, cancel.Token),
-        "legacy-seed" => await LegacySeedAsync(commandLine, cancel.Token),
-        "migrate" => await MigrateAsync(commandLine, cancel.Token),
-        "seed" => await SeedAsync(commandLine, cancel.Token),
-        "missions" => await MissionsAsync(commandLine, cancel.Token),
-        "rotate" => await RotateAsync(commandLine, cancel.Token),
-        "report" => await WithHostAsync(commandLine, create: false, cancel.Token, async host =>
-        {
-            await ReportCommand.RunAsync(host, commandLine.Get("--out") ?? "report", cancel.Token);
-            return 0;
-        }),
-        "verify" => await WithHostAsync(commandLine, create: false, cancel.Token, async host => await VerifyCommand.RunAsync(host, cancel.Token) ? 0 : 1),
-        "serve" => await ServeAsync(commandLine, cancel.Token),
-        _ => UsageError($"Unknown command '{commandLine.Command}'."),
-    };
-}
-catch (UsageException ex)
-{
-    return UsageError(ex.Message);
+    return await chosen(cancel.Token);
 }
 catch (MissionHost.Dashboard.ConfigurationException ex)
 {
@@ -63,14 +57,10 @@ catch (Exception ex) when (Describe(ex) is { } message)
 }
 
 // The default flow, the seed's own path: data from before Phase 9, the migration, then the application at work.
-static async Task<int> RunAllAsync(CommandLine commandLine, CancellationToken cancellationToken)
+static async Task<int> RunAllAsync(DatabaseArguments database, int users, int count, int seed, CancellationToken cancellationToken)
 {
-    int users = commandLine.GetInt("--users", 10_000, min: 1);
-    int count = commandLine.GetInt("--count", 20, min: 1);
-    int seed = commandLine.GetInt("--seed", 42);
-    string? db = commandLine.Get("--db");
-    string dataFile = db ?? Path.Combine(Directory.CreateTempSubdirectory("missionhost-").FullName, "missionhost.db");
-    var target = Target(commandLine, dataFile);
+    string dataFile = database.Db ?? Path.Combine(Directory.CreateTempSubdirectory("missionhost-").FullName, "missionhost.db");
+    var target = Target(database, dataFile);
     AnsiConsole.Write(new Rule("[bold]MissionHost[/]: encrypted secrets, key rotation and agent costs"));
     AnsiConsole.MarkupLine($"Database: [bold]{Markup.Escape(target.Describe())}[/]; data folder: [bold]{Markup.Escape(target.Paths.Directory)}[/]");
 
@@ -93,61 +83,47 @@ static async Task<int> RunAllAsync(CommandLine commandLine, CancellationToken ca
     }
 }
 
-// Each command reads all of its arguments before it touches the database or the key ring: a bad one changes nothing.
-static async Task<int> LegacySeedAsync(CommandLine commandLine, CancellationToken cancellationToken)
+// Every argument is parsed and checked before a command touches the database or the key ring: a bad one changes nothing.
+static async Task<int> LegacySeedAsync(DatabaseArguments database, int users, int count, CancellationToken cancellationToken)
 {
-    int users = commandLine.GetInt("--users", 10_000, min: 1);
-    int count = commandLine.GetInt("--count", 5);
-    await LegacySeedCommand.RunAsync(Target(commandLine), users, count, cancellationToken);
+    await LegacySeedCommand.RunAsync(Target(database), users, count, cancellationToken);
     return 0;
 }
 
-static async Task<int> MigrateAsync(CommandLine commandLine, CancellationToken cancellationToken)
+static async Task<int> MigrateAsync(DatabaseArguments database, CancellationToken cancellationToken)
 {
-    var (host, verified) = await MigrateCommand.RunAsync(Target(commandLine), cancellationToken);
+    var (host, verified) = await MigrateCommand.RunAsync(Target(database), cancellationToken);
     await host.DisposeAsync();
     return verified ? 0 : 1;
 }
 
-static async Task<int> SeedAsync(CommandLine commandLine, CancellationToken cancellationToken)
-{
-    int users = commandLine.GetInt("--users", 10_000, min: 1);
-    return await WithHostAsync(commandLine, create: true, cancellationToken, async host =>
+static Task<int> SeedAsync(DatabaseArguments database, int users, CancellationToken cancellationToken) =>
+    WithHostAsync(database, create: true, cancellationToken, async host =>
     {
         await SeedCommand.RunAsync(host, users, cancellationToken);
         return 0;
     });
-}
 
-static async Task<int> MissionsAsync(CommandLine commandLine, CancellationToken cancellationToken)
-{
-    int count = commandLine.GetInt("--count", 20, min: 1);
-    int seed = commandLine.GetInt("--seed", 42);
-    return await WithHostAsync(commandLine, create: false, cancellationToken, async host =>
+static Task<int> MissionsAsync(DatabaseArguments database, int count, int seed, CancellationToken cancellationToken) =>
+    WithHostAsync(database, create: false, cancellationToken, async host =>
     {
         await MissionsCommand.RunAsync(host, count, seed, cancellationToken);
         return 0;
     });
-}
 
-static async Task<int> RotateAsync(CommandLine commandLine, CancellationToken cancellationToken)
-{
-    string by = Required(commandLine, "--by");
-    int? maxBatches = MaxBatches(commandLine);
-    return await WithHostAsync(commandLine, create: false, cancellationToken, async host =>
+static Task<int> RotateAsync(DatabaseArguments database, string by, int? maxBatches, CancellationToken cancellationToken) =>
+    WithHostAsync(database, create: false, cancellationToken, async host =>
         await RotateCommand.RunAsync(host, by, maxBatches, cancellationToken) is { Failed: > 0 } ? 1 : 0);
-}
 
-static async Task<int> WithHostAsync(CommandLine commandLine, bool create, CancellationToken cancellationToken, Func<SampleHost, Task<int>> run)
+static async Task<int> WithHostAsync(DatabaseArguments database, bool create, CancellationToken cancellationToken, Func<SampleHost, Task<int>> run)
 {
-    await using var host = await SampleHost.StartAsync(Target(commandLine), createIfMissing: create, cancellationToken);
+    await using var host = await SampleHost.StartAsync(Target(database), createIfMissing: create, cancellationToken);
     return await run(host);
 }
 
-static async Task<int> ServeAsync(CommandLine commandLine, CancellationToken cancellationToken)
+static async Task<int> ServeAsync(DatabaseArguments database, string urls, CancellationToken cancellationToken)
 {
-    var target = Target(commandLine);
-    string urls = commandLine.Get("--urls") ?? MissionHost.Dashboard.DashboardApp.DefaultUrl;
+    var target = Target(database);
     await using var app = await MissionHost.Dashboard.DashboardApp.BuildAsync(target, ["--urls", urls], cancellationToken: cancellationToken);
     await app.StartAsync(cancellationToken);
     AnsiConsole.MarkupLine($"Dashboard on [bold]{Markup.Escape(string.Join(", ", app.Urls))}[/] (database: {Markup.Escape(target.Describe())}). Ctrl+C or SIGTERM stops it.");
@@ -160,30 +136,20 @@ static async Task<int> ServeAsync(CommandLine commandLine, CancellationToken can
 }
 
 // --postgres, else the configuration key MissionHost:Postgres (appsettings.json or MissionHost__Postgres), else the SQLite file.
-static DatabaseTarget Target(CommandLine commandLine, string? dataFile = null)
+static DatabaseTarget Target(DatabaseArguments database, string? dataFile = null)
 {
-    string file = dataFile ?? commandLine.Get("--db") ?? Path.Combine("missionhost-data", "missionhost.db");
+    string file = dataFile ?? database.Db ?? Path.Combine("missionhost-data", "missionhost.db");
     var configuration = new ConfigurationBuilder()
         .SetBasePath(AppContext.BaseDirectory)
         .AddJsonFile("appsettings.json", optional: true)
         .AddEnvironmentVariables()
         .Build();
-    string? postgres = commandLine.Get("--postgres") ?? configuration[SampleHost.PostgresKey];
-    if (postgres is not null && string.IsNullOrWhiteSpace(postgres) && commandLine.Get("--postgres") is not null)
-    {
-        throw new UsageException("--postgres needs a connection string, for example \"Host=127.0.0.1;Username=postgres;Database=missionhost\".");
-    }
-
+    // --postgres was checked when it was parsed; a connection string from the configuration is checked by DatabaseTarget.
+    string? postgres = database.Postgres ?? configuration[SampleHost.PostgresKey];
     return string.IsNullOrWhiteSpace(postgres)
         ? DatabaseTarget.Sqlite(file)
         : DatabaseTarget.Postgres(postgres, Path.GetDirectoryName(Path.GetFullPath(file))!);
 }
-
-static string Required(CommandLine commandLine, string name) =>
-    commandLine.Get(name) ?? throw new UsageException($"Option {name} is required.");
-
-static int? MaxBatches(CommandLine commandLine) =>
-    commandLine.Get("--max-batches") is null ? null : commandLine.GetInt("--max-batches", 0, min: 1);
 
 // The same shape as the envelope tool's usage errors: "<tool>: <what is wrong>", then the help, exit code 2.
 int UsageError(string message)

@@ -37,7 +37,7 @@ internal sealed record DatabaseTarget(DataPaths Paths, string? PostgresConnectio
         }
         catch (ArgumentException ex)
         {
-            throw new UsageException($"--postgres is not a valid connection string: {ex.Message}");
+            throw new SampleException($"The PostgreSQL connection string is not valid: {ex.Message}");
         }
 
         return new(DataPaths.For(Path.Combine(dataDirectory, "missionhost.db")), connectionString);
