@@ -26,7 +26,10 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
     /// <param name="models">Totals per model, when known (they are not part of the <c>agentCosts</c> JSON).</param>
     /// <exception cref="ArgumentException">A name is empty or repeated.</exception>
     /// <exception cref="OverflowException">A total exceeds <see cref="long.MaxValue"/>.</exception>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload with parents has no optional parameters, so calls without parents keep binding here, as in 1.0.")]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage(
+        "ApiDesign",
+        "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads",
+        Justification = "The overload with parents has no optional parameters, so calls without parents keep binding here, as in 1.0.")]
     public MissionCosts(
         IEnumerable<KeyValuePair<string, AgentCost>> agents,
         CreditRounding rounding = CreditRounding.HalfUp,

@@ -69,7 +69,8 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
 
         var ring = KeyRing.CreateNew();
         await store.SaveAsync(ring, 0, cancellationToken);
-        await WriteTextAsync(string.Create(CultureInfo.InvariantCulture, $"{{\"ring\":{JsonString(store.Path)},\"activeVersion\":{ring.ActiveVersion}}}\n"), cancellationToken);
+        string created = string.Create(CultureInfo.InvariantCulture, $"{{\"ring\":{JsonString(store.Path)},\"activeVersion\":{ring.ActiveVersion}}}\n");
+        await WriteTextAsync(created, cancellationToken);
         return Success;
     }
 
@@ -85,17 +86,20 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
     internal Task<int> RingReinstateAsync(KeySourceArguments keys, int version, string? by, CancellationToken cancellationToken) =>
         RingStateAsync(keys, version, by, (m, v, who) => m.ReinstateAsync(v, who, cancellationToken), "reinstated", cancellationToken);
 
-    internal Task<int> RingDestroyAsync(KeySourceArguments keys, int version, string? by, FileInfo? evidence, bool force, CancellationToken cancellationToken) =>
+    internal Task<int> RingDestroyAsync(
+        KeySourceArguments keys, int version, string? by, FileInfo? evidence, bool force, CancellationToken cancellationToken) =>
         RingStateAsync(
             keys,
             version,
             by,
-            (m, v, who) => m.DestroyAsync(v, who, evidence is null ? null : KeyUsageInventory.Scan(File.ReadLines(evidence.FullName)), force, cancellationToken),
+            (m, v, who) => m.DestroyAsync(
+                v, who, evidence is null ? null : KeyUsageInventory.Scan(File.ReadLines(evidence.FullName)), force, cancellationToken),
             "destroyed",
             cancellationToken);
 
     /// <summary>Rotates (data keys or the blind index key) and prints the event as one keyRotationHistory entry.</summary>
-    private async Task<int> RotateAndPrintAsync(KeySourceArguments keys, Func<KeyRingManager, Task<KeyRotationEvent>> rotate, CancellationToken cancellationToken)
+    private async Task<int> RotateAndPrintAsync(
+        KeySourceArguments keys, Func<KeyRingManager, Task<KeyRotationEvent>> rotate, CancellationToken cancellationToken)
     {
         using var manager = KeySource.OpenManager(keys, environment);
         var rotation = await rotate(manager);
@@ -266,7 +270,12 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         string? text = TryReadText(input);
         byte[] binary = text is null ? input : EnvelopeFormat.FromText(text);
         int version = EnvelopeFormat.GetKeyVersion(binary);
-        await WriteTextAsync(string.Create(CultureInfo.InvariantCulture, $"{{\"format\":\"VE1\",\"form\":\"{(text is null ? "binary" : "text")}\",\"keyVersion\":{version},\"length\":{binary.Length},\"plaintextLength\":{binary.Length - EnvelopeFormat.Overhead}}}\n"), cancellationToken);
+        string form = text is null ? "binary" : "text";
+        int plaintextLength = binary.Length - EnvelopeFormat.Overhead;
+        string described = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{{\"format\":\"VE1\",\"form\":\"{form}\",\"keyVersion\":{version},\"length\":{binary.Length},\"plaintextLength\":{plaintextLength}}}\n");
+        await WriteTextAsync(described, cancellationToken);
         return Success;
     }
 

@@ -42,7 +42,8 @@ internal static class CommandTree
         var reinstate = Add(ring, "reinstate", HelpText.RingReinstate);
         var reinstateRing = RingSource(reinstate);
         var (reinstateVersion, reinstateBy) = (Option(reinstate, Version()), Option(reinstate, By()));
-        reinstate.SetAction((result, ct) => cli.RingReinstateAsync(reinstateRing.Bind(result), (int)result.GetValue(reinstateVersion)!, result.GetValue(reinstateBy), ct));
+        reinstate.SetAction((result, ct) =>
+            cli.RingReinstateAsync(reinstateRing.Bind(result), (int)result.GetValue(reinstateVersion)!, result.GetValue(reinstateBy), ct));
 
         var protect = Add(ring, "protect", HelpText.RingProtect);
         var protectRing = RingSource(protect);
@@ -59,7 +60,12 @@ internal static class CommandTree
         var evidence = Option(destroy, File("--in", "Every stored ciphertext in text form, one per line: the evidence that nothing needs version N."));
         var force = Option(destroy, Flag("--force", "Destroy even if ciphertexts may still use the version."));
         destroy.SetAction((result, ct) => cli.RingDestroyAsync(
-            destroyRing.Bind(result), (int)result.GetValue(destroyVersion)!, result.GetValue(destroyBy), result.GetValue(evidence), result.GetValue(force), ct));
+            destroyRing.Bind(result),
+            (int)result.GetValue(destroyVersion)!,
+            result.GetValue(destroyBy),
+            result.GetValue(evidence),
+            result.GetValue(force),
+            ct));
 
         var encrypt = Add(root, "encrypt", HelpText.Encrypt);
         var encryptKeys = AnySource(encrypt);

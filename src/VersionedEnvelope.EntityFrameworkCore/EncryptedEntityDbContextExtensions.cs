@@ -38,7 +38,8 @@ public static class EncryptedEntityDbContextExtensions
         options ??= new EntityReencryptionOptions();
         if (options.ClaimedKeyRanges is not null)
         {
-            throw new ArgumentException("A run shared by claimed key ranges needs a context per range: call ReencryptAsync on an IDbContextFactory.", nameof(options));
+            throw new ArgumentException(
+                "A run shared by claimed key ranges needs a context per range: call ReencryptAsync on an IDbContextFactory.", nameof(options));
         }
 
         var map = EncryptedTableMap.For(context, typeof(TEntity));

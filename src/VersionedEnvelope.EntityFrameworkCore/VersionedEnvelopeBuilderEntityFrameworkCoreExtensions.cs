@@ -15,7 +15,10 @@ public static class VersionedEnvelopeBuilderEntityFrameworkCoreExtensions
     /// <param name="builder">The builder.</param>
     /// <param name="ringName">The row's name; <c>default</c> when omitted.</param>
     /// <returns>The builder.</returns>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The other overload's first parameter is a root key function, so no call is ambiguous.")]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage(
+        "ApiDesign",
+        "RS0026:Do not add multiple public overloads with optional parameters",
+        Justification = "The other overload's first parameter is a root key function, so no call is ambiguous.")]
     public static IVersionedEnvelopeBuilder PersistKeysToDbContext<TContext>(
         this IVersionedEnvelopeBuilder builder,
         string ringName = DbContextKeyRingStore<TContext>.DefaultRingName)

@@ -71,7 +71,8 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
             throw;
         }
 
-        KeyId = string.Create(CultureInfo.InvariantCulture, $"pkcs11:token={Escape(options.TokenLabel!)};object={Escape(options.KeyLabel!)};id={Convert.ToHexString(_keyObjectId).ToLowerInvariant()}");
+        string objectId = Convert.ToHexString(_keyObjectId).ToLowerInvariant();
+        KeyId = string.Create(CultureInfo.InvariantCulture, $"pkcs11:token={Escape(options.TokenLabel!)};object={Escape(options.KeyLabel!)};id={objectId}");
     }
 
     /// <inheritdoc />
@@ -329,7 +330,8 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
     }
 
     private IMechanism Gcm(byte[] iv, string keyId) =>
-        _factories.MechanismFactory.Create(CKM.CKM_AES_GCM, _factories.MechanismParamsFactory.CreateCkGcmParams(iv, IvSize * 8, Encoding.UTF8.GetBytes(keyId), TagBits));
+        _factories.MechanismFactory.Create(
+            CKM.CKM_AES_GCM, _factories.MechanismParamsFactory.CreateCkGcmParams(iv, IvSize * 8, Encoding.UTF8.GetBytes(keyId), TagBits));
 
     /// <summary>The key's object id from a key id of this token and label; <see langword="null"/> for another key's id.</summary>
     private byte[]? ObjectIdOf(string keyId)

@@ -91,7 +91,10 @@ public static class EnvelopeEncryptorExtensions
     /// <returns>The plaintext, the key version and whether the ciphertext needs re-encryption.</returns>
     /// <exception cref="EnvelopeException">The ciphertext cannot be read; see <see cref="EnvelopeException.Reason"/>.</exception>
     public static async ValueTask<DecryptedEnvelope> DecryptAsync(
-        this IEnvelopeEncryptor encryptor, ReadOnlyMemory<byte> ciphertext, ReadOnlyMemory<byte> associatedData = default, CancellationToken cancellationToken = default)
+        this IEnvelopeEncryptor encryptor,
+        ReadOnlyMemory<byte> ciphertext,
+        ReadOnlyMemory<byte> associatedData = default,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(encryptor);
         await EnsureKeyVersionAsync(encryptor, ciphertext, cancellationToken).ConfigureAwait(false);

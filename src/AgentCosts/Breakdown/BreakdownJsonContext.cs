@@ -9,7 +9,11 @@ internal sealed partial class BreakdownJsonContext : JsonSerializerContext;
 
 /// <summary>The breakdown's JSON shape.</summary>
 internal sealed record BreakdownDocument(
-    int Missions, CostTotals Total, IReadOnlyList<AgentLine> Agents, IReadOnlyDictionary<string, ModelLine>? Models, IReadOnlyDictionary<string, string>? Parents = null);
+    int Missions,
+    CostTotals Total,
+    IReadOnlyList<AgentLine> Agents,
+    IReadOnlyDictionary<string, ModelLine>? Models,
+    IReadOnlyDictionary<string, string>? Parents = null);
 
 /// <summary>Totals in the breakdown's JSON.</summary>
 internal sealed record CostTotals(long Tokens, long Cost, long Duration, decimal ExactCost);

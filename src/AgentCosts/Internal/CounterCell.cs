@@ -106,7 +106,10 @@ internal sealed class CounterCell(bool shared)
         }
 
         AddShared(
-            [tokens, costNanocredits, nanoseconds, usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens, usage.ReasoningTokens, usage.CacheWriteInputTokens, 1],
+            [
+                tokens, costNanocredits, nanoseconds, usage.InputTokens, usage.OutputTokens,
+                usage.CachedInputTokens, usage.ReasoningTokens, usage.CacheWriteInputTokens, 1,
+            ],
             ["tokens", "cost", "duration", "inputTokens", "outputTokens", "cachedInputTokens", "reasoningTokens", "cacheWriteInputTokens", "calls"]);
     }
 

@@ -37,7 +37,11 @@ public sealed partial class PriceTable
         UnknownModelPolicy unknownModelPolicy = UnknownModelPolicy.Throw,
         ModelPrice? defaultPrice = null,
         CreditRounding rounding = CreditRounding.HalfUp)
-        : this((IEnumerable<KeyValuePair<string, ModelPrice>>)(prices ?? throw new ArgumentNullException(nameof(prices))), unknownModelPolicy, defaultPrice, rounding)
+        : this(
+            (IEnumerable<KeyValuePair<string, ModelPrice>>)(prices ?? throw new ArgumentNullException(nameof(prices))),
+            unknownModelPolicy,
+            defaultPrice,
+            rounding)
     {
     }
 
@@ -258,7 +262,9 @@ public sealed partial class PriceTable
     private static ModelPrice? LiteLlmPrice(JsonElement entry, decimal creditsPerUsd)
     {
         if (entry.ValueKind != JsonValueKind.Object
-            || (entry.TryGetProperty("mode", out var mode) && mode.ValueKind == JsonValueKind.String && mode.GetString() is not ("chat" or "completion" or "responses")))
+            || (entry.TryGetProperty("mode", out var mode)
+                && mode.ValueKind == JsonValueKind.String
+                && mode.GetString() is not ("chat" or "completion" or "responses")))
         {
             return null;
         }

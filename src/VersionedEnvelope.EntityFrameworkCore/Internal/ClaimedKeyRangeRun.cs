@@ -46,7 +46,8 @@ internal sealed class ClaimedKeyRangeRun
         // The range table's SQL is PostgreSQL's (make_interval, hashtext, uuid); SKIP LOCKED is what it needs of the dialect.
         if (map.Dialect != SqlDialect.PostgreSql)
         {
-            throw new NotSupportedException("Claimed key ranges need PostgreSQL (FOR UPDATE SKIP LOCKED); elsewhere run ReencryptAsync without them, on one host.");
+            throw new NotSupportedException(
+                "Claimed key ranges need PostgreSQL (FOR UPDATE SKIP LOCKED); elsewhere run ReencryptAsync without them, on one host.");
         }
 
         if (options.ResumeAfter is not null || options.SaveCheckpointAsync is not null)
@@ -113,7 +114,9 @@ internal sealed class ClaimedKeyRangeRun
                 {
                     var heartbeat = reader.GetFieldValue<DateTime>(2);
                     workers.Add(new ClaimedKeyRangeWorker(
-                        reader.GetString(0), Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture), new DateTimeOffset(heartbeat.ToUniversalTime())));
+                        reader.GetString(0),
+                        Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture),
+                        new DateTimeOffset(heartbeat.ToUniversalTime())));
                 }
 
                 return new ClaimedKeyRangeStatus(runId, total, done, rewrapped, workers);
@@ -165,7 +168,8 @@ internal sealed class ClaimedKeyRangeRun
                 {
                     if (planned != _map.Table)
                     {
-                        throw new InvalidOperationException($"The run '{_ranges.RunId}' re-encrypts {planned}, not {_map.Table}: give each run an id of its own.");
+                        throw new InvalidOperationException(
+                            $"The run '{_ranges.RunId}' re-encrypts {planned}, not {_map.Table}: give each run an id of its own.");
                     }
 
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -433,7 +437,8 @@ internal sealed class ClaimedKeyRangeRun
                             command =>
                             {
                                 command.CommandText = $"""
-                                    UPDATE {_table} SET heartbeat = now() WHERE run_id = @run AND range_no = @range AND claim_token = @token AND state = '{Claimed}'
+                                    UPDATE {_table} SET heartbeat = now()
+                                    WHERE run_id = @run AND range_no = @range AND claim_token = @token AND state = '{Claimed}'
                                     """;
                                 AddParameter(command, "@run", _ranges.RunId);
                                 AddParameter(command, "@range", claim.Range);
@@ -473,7 +478,10 @@ internal sealed class ClaimedKeyRangeRun
             long scanned = _scanned, rewrapped = _rewrapped, skipped = _skipped, failed = _failures.Count;
             foreach (var current in _inProgress.Values)
             {
-                (scanned, rewrapped, skipped, failed) = (scanned + current.Scanned, rewrapped + current.Rewrapped, skipped + current.Skipped, failed + current.Failed);
+                scanned += current.Scanned;
+                rewrapped += current.Rewrapped;
+                skipped += current.Skipped;
+                failed += current.Failed;
             }
 
             report.Report(new ReencryptionProgress(scanned, rewrapped, skipped, failed, Elapsed(), null));

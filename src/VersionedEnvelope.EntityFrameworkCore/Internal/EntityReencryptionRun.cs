@@ -110,7 +110,8 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
 
     protected override string LastKeyOf(List<Row> page) => KeyText(page[^1].Key);
 
-    protected override async ValueTask<ReencryptionBatchOutcome> WriteBatchAsync(List<Row> page, ReencryptionBatchInfo batch, CancellationToken cancellationToken)
+    protected override async ValueTask<ReencryptionBatchOutcome> WriteBatchAsync(
+        List<Row> page, ReencryptionBatchInfo batch, CancellationToken cancellationToken)
     {
         if (_createContext is null)
         {
@@ -230,7 +231,8 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
         }
     }
 
-    private async Task<ReencryptionBatchOutcome> WriteBatchAsync(DbContext context, ReencryptionBatchInfo batch, List<Row> rows, CancellationToken cancellationToken)
+    private async Task<ReencryptionBatchOutcome> WriteBatchAsync(
+        DbContext context, ReencryptionBatchInfo batch, List<Row> rows, CancellationToken cancellationToken)
     {
         if (_options.BeforeWriteBatch is { } beforeWrite)
         {

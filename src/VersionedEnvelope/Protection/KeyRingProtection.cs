@@ -131,7 +131,12 @@ public sealed class KeyRingProtection
     /// those added) opens.
     /// </exception>
     public async ValueTask<byte[]> ReprotectAsync(
-        ReadOnlyMemory<byte> document, string ringName, string source, IEnumerable<IKeyRingProtector> add, IEnumerable<string> removeKeyIds, CancellationToken cancellationToken = default)
+        ReadOnlyMemory<byte> document,
+        string ringName,
+        string source,
+        IEnumerable<IKeyRingProtector> add,
+        IEnumerable<string> removeKeyIds,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(add);
         ArgumentNullException.ThrowIfNull(removeKeyIds);

@@ -154,7 +154,12 @@ public static class RotationHistoryJson
                     break;
                 case "rotatedAt" when rotatedAt is null:
                     rotatedAt = token == JsonTokenType.String
-                        && DateTimeOffset.TryParseExact(reader.GetString(), TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+                        && DateTimeOffset.TryParseExact(
+                            reader.GetString(),
+                            TimestampFormat,
+                            CultureInfo.InvariantCulture,
+                            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
+                            out var at)
                         ? at
                         : throw Invalid($"entry {index}: 'rotatedAt' must be a UTC timestamp like 2026-01-27T08:27:32.000Z");
                     break;

@@ -178,7 +178,8 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
 
     private async Task<StoredKeyRing?> LoadLockedAsync(CancellationToken cancellationToken) =>
         File.Exists(Path)
-            ? await Protection.OpenAsync(await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false), RingName, Source, cancellationToken).ConfigureAwait(false)
+            ? await Protection.OpenAsync(
+                await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false), RingName, Source, cancellationToken).ConfigureAwait(false)
             : null;
 
     /// <summary>Under the lock: seals the ring and writes it.</summary>

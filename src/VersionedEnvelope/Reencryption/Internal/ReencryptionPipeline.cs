@@ -32,7 +32,8 @@ public abstract class ReencryptionPipeline<TPage>
     /// <param name="resumeAfter">The checkpoint the run starts after (its first page follows it), if any.</param>
     /// <param name="progress">Receives progress after each written batch.</param>
     /// <param name="timeProvider">The clock for the elapsed time; <see cref="TimeProvider.System"/> when omitted.</param>
-    protected ReencryptionPipeline(int batchSize, int writers, string? resumeAfter, IProgress<ReencryptionProgress>? progress, TimeProvider? timeProvider = null)
+    protected ReencryptionPipeline(
+        int batchSize, int writers, string? resumeAfter, IProgress<ReencryptionProgress>? progress, TimeProvider? timeProvider = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(writers, 1);
