@@ -21,6 +21,9 @@ internal sealed class ClaimedKeyRangeRun
     private const string Claimed = "claimed";
     private const string Done = "done";
 
+    /// <summary>The longest a worker waits before it looks again for a range to claim or for the run's end.</summary>
+    private static readonly TimeSpan MaxClaimWait = TimeSpan.FromMilliseconds(500);
+
     private readonly EncryptedTableMap _map;
     private readonly RowRewrite _rewrite;
     private readonly EntityReencryptionOptions _options;
@@ -298,11 +301,10 @@ internal sealed class ClaimedKeyRangeRun
                     return (TimeSpan?)null;
                 }
 
-                // Until the earliest lease runs out (a host that died leaves its range then), looking again at least every
-                // half lease and at most every 50 ms.
+                // Other workers hold the rest: look again when the earliest lease runs out (a host that died leaves its range
+                // then), and meanwhile every half second, so a worker learns soon that the last ranges are done.
                 double seconds = reader.IsDBNull(1) ? 0 : reader.GetDouble(1);
-                double most = _ranges.LeaseDuration.TotalSeconds / 2;
-                return TimeSpan.FromSeconds(Math.Clamp(seconds, 0.05, most));
+                return TimeSpan.FromSeconds(Math.Clamp(seconds, 0.05, MaxClaimWait.TotalSeconds));
             },
             cancellationToken).ConfigureAwait(false);
     }
