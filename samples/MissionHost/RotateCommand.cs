@@ -17,7 +17,9 @@ internal static class RotateCommand
         var (unfinished, resumeAfter) = await job.FindUnfinishedRunAsync(cancellationToken);
         if (unfinished)
         {
-            AnsiConsole.MarkupLine($"Resuming the unfinished re-encryption to [bold]v{host.Encryptor.ActiveKeyVersion}[/] after profile {resumeAfter ?? "(start)"}.");
+            AnsiConsole.MarkupLine(job.SharesRuns
+                ? $"Resuming the unfinished re-encryption to [bold]v{host.Encryptor.ActiveKeyVersion}[/] (the shared run's ranges keep its progress)."
+                : $"Resuming the unfinished re-encryption to [bold]v{host.Encryptor.ActiveKeyVersion}[/] after profile {resumeAfter ?? "(start)"}.");
         }
         else
         {
@@ -66,7 +68,9 @@ internal static class RotateCommand
         {
             // A requested stop is not an error: exit 0, and say how to finish.
             var (_, lastId) = await job.ReadCheckpointAsync(cancellationToken);
-            AnsiConsole.MarkupLine($"Stopped as asked after {batches} batches, at profile {lastId ?? "(start)"}. Run 'rotate' again to resume from there.");
+            AnsiConsole.MarkupLine(job.SharesRuns
+                ? $"Stopped as asked after {batches} batches; the shared run's ranges keep their progress. Run 'rotate' again to resume it."
+                : $"Stopped as asked after {batches} batches, at profile {lastId ?? "(start)"}. Run 'rotate' again to resume from there.");
             return null;
         }
 
