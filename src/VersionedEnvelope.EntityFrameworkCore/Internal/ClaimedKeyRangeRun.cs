@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
@@ -31,7 +30,7 @@ internal sealed class ClaimedKeyRangeRun
     private readonly long _started = TimeProvider.System.GetTimestamp();
     private readonly object _gate = new();
     private readonly List<ReencryptionFailure> _failures = [];
-    private readonly ConcurrentDictionary<int, ReencryptionProgress> _inProgress = new();
+    private readonly Dictionary<int, ReencryptionProgress> _inProgress = [];
     private long _scanned;
     private long _rewrapped;
     private long _skipped;
@@ -93,14 +92,14 @@ internal sealed class ClaimedKeyRangeRun
             async command =>
             {
                 command.CommandText = "SELECT to_regclass(@table) IS NOT NULL";
-                AddParameter(command, "@table", table);
+                ContextCommand.Parameter(command, "@table", table);
                 if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
                 {
                     return new ClaimedKeyRangeStatus(runId, 0, 0, 0, []);
                 }
 
                 command.Parameters.Clear();
-                AddParameter(command, "@run", runId);
+                ContextCommand.Parameter(command, "@run", runId);
                 command.CommandText = $"""
                     SELECT count(*), count(*) FILTER (WHERE state = '{Done}'), coalesce(sum(rewrapped), 0) FROM {table} WHERE run_id = @run;
                     SELECT owner, count(*), max(heartbeat) FROM {table} WHERE run_id = @run AND state = '{Claimed}' GROUP BY owner ORDER BY owner
@@ -144,7 +143,7 @@ internal sealed class ClaimedKeyRangeRun
 
                 // Hosts that join at once wait here; CREATE TABLE IF NOT EXISTS alone can race on PostgreSQL's catalogue.
                 command.CommandText = "SELECT pg_advisory_xact_lock(hashtext(@lock))";
-                AddParameter(command, "@lock", "VersionedEnvelope:" + _table);
+                ContextCommand.Parameter(command, "@lock", "VersionedEnvelope:" + _table);
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 command.Parameters.Clear();
                 command.CommandText = $"""
@@ -166,7 +165,7 @@ internal sealed class ClaimedKeyRangeRun
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
                 command.CommandText = $"SELECT table_name FROM {_table} WHERE run_id = @run LIMIT 1";
-                AddParameter(command, "@run", _ranges.RunId);
+                ContextCommand.Parameter(command, "@run", _ranges.RunId);
                 if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string planned)
                 {
                     if (planned != _map.Table)
@@ -185,7 +184,7 @@ internal sealed class ClaimedKeyRangeRun
                     SELECT max(k) FROM (SELECT {_map.KeyColumn} AS k, ntile(@n) OVER (ORDER BY {_map.KeyColumn}) AS tile FROM {_map.Table}{stale}) AS tiles
                     GROUP BY tile ORDER BY 1
                     """;
-                AddParameter(command, "@n", _ranges.RangeCount);
+                ContextCommand.Parameter(command, "@n", _ranges.RangeCount);
                 var ends = new List<string>();
                 var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
@@ -198,12 +197,12 @@ internal sealed class ClaimedKeyRangeRun
 
                 command.Parameters.Clear();
                 var values = new List<string>();
-                AddParameter(command, "@run", _ranges.RunId);
-                AddParameter(command, "@table", _map.Table);
+                ContextCommand.Parameter(command, "@run", _ranges.RunId);
+                ContextCommand.Parameter(command, "@table", _map.Table);
                 for (int i = 0; i < Math.Max(1, ends.Count); i++)
                 {
-                    string after = i == 0 ? "NULL" : AddParameter(command, $"@a{i}", ends[i - 1]).ParameterName;
-                    string last = i >= ends.Count - 1 ? "NULL" : AddParameter(command, $"@l{i}", ends[i]).ParameterName;
+                    string after = i == 0 ? "NULL" : ContextCommand.Parameter(command, $"@a{i}", ends[i - 1]);
+                    string last = i >= ends.Count - 1 ? "NULL" : ContextCommand.Parameter(command, $"@l{i}", ends[i]);
                     values.Add(string.Create(CultureInfo.InvariantCulture, $"(@run, {i}, @table, {after}, {last})"));
                 }
 
@@ -262,10 +261,10 @@ internal sealed class ClaimedKeyRangeRun
                         ORDER BY range_no LIMIT 1 FOR UPDATE SKIP LOCKED)
                     RETURNING range_no, after_key, last_key, checkpoint
                     """;
-                AddParameter(command, "@host", _ranges.HostId);
-                AddParameter(command, "@token", token);
-                AddParameter(command, "@run", _ranges.RunId);
-                AddParameter(command, "@lease", _ranges.LeaseDuration.TotalSeconds);
+                ContextCommand.Parameter(command, "@host", _ranges.HostId);
+                ContextCommand.Parameter(command, "@token", token);
+                ContextCommand.Parameter(command, "@run", _ranges.RunId);
+                ContextCommand.Parameter(command, "@lease", _ranges.LeaseDuration.TotalSeconds);
                 var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await using var readerLifetime = reader.ConfigureAwait(false);
                 if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -291,8 +290,8 @@ internal sealed class ClaimedKeyRangeRun
                            EXTRACT(EPOCH FROM min(heartbeat) FILTER (WHERE state = '{Claimed}') + make_interval(secs => @lease) - now())::float8
                     FROM {_table} WHERE run_id = @run
                     """;
-                AddParameter(command, "@run", _ranges.RunId);
-                AddParameter(command, "@lease", _ranges.LeaseDuration.TotalSeconds);
+                ContextCommand.Parameter(command, "@run", _ranges.RunId);
+                ContextCommand.Parameter(command, "@lease", _ranges.LeaseDuration.TotalSeconds);
                 var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await using var readerLifetime = reader.ConfigureAwait(false);
                 await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -354,7 +353,7 @@ internal sealed class ClaimedKeyRangeRun
             var summary = run.Summary();
             lock (_gate)
             {
-                _inProgress.TryRemove(claim.Range, out _);
+                _inProgress.Remove(claim.Range);
                 _scanned += summary.Scanned;
                 _rewrapped += summary.Rewrapped;
                 _skipped += summary.Skipped;
@@ -375,12 +374,12 @@ internal sealed class ClaimedKeyRangeRun
                         state = CASE WHEN @last THEN '{Done}' ELSE state END
                     WHERE run_id = @run AND range_no = @range AND claim_token = @token AND state = '{Claimed}'
                     """;
-                AddParameter(command, "@checkpoint", commit.LastKey.Length == 0 ? null : commit.LastKey).DbType = System.Data.DbType.String;
-                AddParameter(command, "@rewritten", (long)commit.Rewritten);
-                AddParameter(command, "@last", commit.Last);
-                AddParameter(command, "@run", _ranges.RunId);
-                AddParameter(command, "@range", claim.Range);
-                AddParameter(command, "@token", claim.Token);
+                ContextCommand.Parameter(command, "@checkpoint", commit.LastKey.Length == 0 ? null : commit.LastKey, System.Data.DbType.String);
+                ContextCommand.Parameter(command, "@rewritten", (long)commit.Rewritten);
+                ContextCommand.Parameter(command, "@last", commit.Last);
+                ContextCommand.Parameter(command, "@run", _ranges.RunId);
+                ContextCommand.Parameter(command, "@range", claim.Range);
+                ContextCommand.Parameter(command, "@token", claim.Token);
                 return command.ExecuteNonQueryAsync(cancellationToken);
             },
             cancellationToken).ConfigureAwait(false);
@@ -407,9 +406,9 @@ internal sealed class ClaimedKeyRangeRun
                             UPDATE {_table} SET state = '{Pending}', owner = NULL, claim_token = NULL
                             WHERE run_id = @run AND range_no = @range AND claim_token = @token AND state = '{Claimed}'
                             """;
-                        AddParameter(command, "@run", _ranges.RunId);
-                        AddParameter(command, "@range", claim.Range);
-                        AddParameter(command, "@token", claim.Token);
+                        ContextCommand.Parameter(command, "@run", _ranges.RunId);
+                        ContextCommand.Parameter(command, "@range", claim.Range);
+                        ContextCommand.Parameter(command, "@token", claim.Token);
                         return command.ExecuteNonQueryAsync(timeout.Token);
                     },
                     timeout.Token).ConfigureAwait(false);
@@ -442,9 +441,9 @@ internal sealed class ClaimedKeyRangeRun
                                     UPDATE {_table} SET heartbeat = now()
                                     WHERE run_id = @run AND range_no = @range AND claim_token = @token AND state = '{Claimed}'
                                     """;
-                                AddParameter(command, "@run", _ranges.RunId);
-                                AddParameter(command, "@range", claim.Range);
-                                AddParameter(command, "@token", claim.Token);
+                                ContextCommand.Parameter(command, "@run", _ranges.RunId);
+                                ContextCommand.Parameter(command, "@range", claim.Range);
+                                ContextCommand.Parameter(command, "@token", claim.Token);
                                 return command.ExecuteNonQueryAsync(stop);
                             },
                             stop).ConfigureAwait(false);
@@ -491,15 +490,6 @@ internal sealed class ClaimedKeyRangeRun
     }
 
     private static string Delimit(DbContext context, string name) => context.GetService<ISqlGenerationHelper>().DelimitIdentifier(name);
-
-    private static DbParameter AddParameter(DbCommand command, string name, object? value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
-        return parameter;
-    }
 
     /// <summary>A range this host holds: its number, the claim's fencing token, its bounds and checkpoint.</summary>
     private sealed record Claim(int Range, Guid Token, string? After, string? Last, string? Checkpoint);

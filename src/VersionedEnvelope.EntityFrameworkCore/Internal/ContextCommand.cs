@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -22,5 +23,20 @@ internal static class ContextCommand
         {
             await context.Database.CloseConnectionAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Adds a parameter (DBNull for null, the given type when the value alone cannot say it); returns its name for the SQL text.</summary>
+    public static string Parameter(DbCommand command, string name, object? value, DbType? type = null)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        if (type is { } dbType)
+        {
+            parameter.DbType = dbType;
+        }
+
+        command.Parameters.Add(parameter);
+        return name;
     }
 }

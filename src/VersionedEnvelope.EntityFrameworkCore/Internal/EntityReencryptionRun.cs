@@ -185,13 +185,13 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             if (after is not null)
             {
                 where.Add($"{_map.KeyColumn} > @after");
-                Parameter(command, "@after", after, null);
+                ContextCommand.Parameter(command, "@after", after, null);
             }
 
             if (_upTo is not null)
             {
                 where.Add($"{_map.KeyColumn} <= @upTo");
-                Parameter(command, "@upTo", _upTo, null);
+                ContextCommand.Parameter(command, "@upTo", _upTo, null);
             }
 
             if (_rewrite.StalePredicate() is { } stale)
@@ -362,12 +362,12 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
         foreach (var (row, newValues) in rows)
         {
             values.Append(values.Length == 0 ? "(" : ", (");
-            values.Append(Parameter(command, $"@v{n++}", row.Key, null));
+            values.Append(ContextCommand.Parameter(command, $"@v{n++}", row.Key, null));
             for (int i = 0; i < _columns.Count; i++)
             {
                 var type = _columns[i].IsText ? DbType.String : DbType.Binary;
-                values.Append(", ").Append(Parameter(command, $"@v{n++}", row.Values[i], type));
-                values.Append(", ").Append(Parameter(command, $"@v{n++}", _columns[i].Written ? newValues[i] : null, type));
+                values.Append(", ").Append(ContextCommand.Parameter(command, $"@v{n++}", row.Values[i], type));
+                values.Append(", ").Append(ContextCommand.Parameter(command, $"@v{n++}", _columns[i].Written ? newValues[i] : null, type));
             }
 
             values.Append(')');
@@ -398,33 +398,19 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
         return $"UPDATE {_map.Table} SET {string.Join(", ", set)} FROM (VALUES {values}) AS d WHERE {string.Join(" AND ", where)} RETURNING {_map.KeyColumn}";
     }
 
-    private static string Parameter(DbCommand command, string name, object? value, DbType? type)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value ?? DBNull.Value;
-        if (type is { } dbType)
-        {
-            parameter.DbType = dbType;
-        }
-
-        command.Parameters.Add(parameter);
-        return name;
-    }
-
     /// <summary>An update that applies only while the row holds every ciphertext that was read.</summary>
     private string UpdateSql(Row row, object?[] newValues, DbCommand command)
     {
         var set = new List<string>();
         var where = new List<string> { $"{_map.KeyColumn} = @k" };
-        Parameter(command, "@k", row.Key, null);
+        ContextCommand.Parameter(command, "@k", row.Key, null);
         for (int i = 0; i < newValues.Length; i++)
         {
             var column = _columns[i];
             if (!ReferenceEquals(newValues[i], row.Values[i]))
             {
                 set.Add($"{column.Column} = @n{i}");
-                Parameter(command, $"@n{i}", newValues[i], null);
+                ContextCommand.Parameter(command, $"@n{i}", newValues[i], null);
             }
 
             if (column.KeyVersionColumn is { } kv)
@@ -439,7 +425,7 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             else
             {
                 where.Add($"{column.Column} = @o{i}");
-                Parameter(command, $"@o{i}", row.Values[i], null);
+                ContextCommand.Parameter(command, $"@o{i}", row.Values[i], null);
             }
         }
 
