@@ -2,7 +2,10 @@ using System.Text;
 
 namespace VersionedEnvelope;
 
-/// <summary>A decrypted plaintext with what the host needs to know about its ciphertext.</summary>
+/// <summary>
+/// A decrypted plaintext in an array the caller owns, with what the host needs to know about its ciphertext: the outcome
+/// of the array and text forms of decryption. The span form writes into the caller's buffer and returns an <see cref="EnvelopeDecryptResult"/>.
+/// </summary>
 public sealed class DecryptedEnvelope
 {
     internal DecryptedEnvelope(byte[] plaintext, EnvelopeDecryptResult result)

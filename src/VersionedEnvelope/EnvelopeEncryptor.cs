@@ -217,7 +217,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
             CryptographicOperations.ZeroMemory(dataKey);
         }
 
-        return new EnvelopeDecryptResult(plaintext.Length, version, version != ring.ActiveVersion, IsLegacy: false);
+        return new EnvelopeDecryptResult(plaintext.Length, version, version != ring.ActiveVersion, isLegacy: false);
     }
 
     private EnvelopeKey ResolveDecryptionKey(ref KeyRing ring, int version)
@@ -300,7 +300,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
             if (key.State is KeyState.Active or KeyState.DecryptOnly
                 && key.Material!.TryDecrypt(nonce, body, tag, destination[..plaintextLength], associatedData))
             {
-                result = new EnvelopeDecryptResult(plaintextLength, key.Version, NeedsReencryption: true, IsLegacy: true);
+                result = new EnvelopeDecryptResult(plaintextLength, key.Version, needsReencryption: true, isLegacy: true);
                 return true;
             }
         }

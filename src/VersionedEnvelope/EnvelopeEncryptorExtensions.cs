@@ -163,58 +163,6 @@ public static class EnvelopeEncryptorExtensions
         return encryptor.Rewrap(binary, binary) ? EnvelopeFormat.ToText(binary) : text;
     }
 
-    /// <summary>
-    /// Moves a stored text value to the active key version, whatever form it was stored in: a VE1 text form is rewrapped
-    /// (only its data key; the payload is copied), standard base64 of a binary VE1 ciphertext is rewrapped into the text
-    /// form, and standard base64 of a legacy ciphertext is decrypted and encrypted anew (the encryptor must allow legacy
-    /// input), its plaintext cleared. What <see cref="BatchReencryptor"/> does to each record.
-    /// </summary>
-    /// <param name="encryptor">The encryptor.</param>
-    /// <param name="stored">The stored value.</param>
-    /// <param name="associatedData">The value's associated data; only legacy input needs it (a rewrap never touches the payload).</param>
-    /// <param name="previousVersion">The version the value was under; 0 for legacy input.</param>
-    /// <returns>The text form under the active version; the same instance when the value already was.</returns>
-    /// <exception cref="EnvelopeException">
-    /// The value cannot be read: <see cref="EnvelopeErrorReason.Malformed"/> when it is neither a VE1 text form nor base64.
-    /// </exception>
-    public static string ReencryptText(this IEnvelopeEncryptor encryptor, string stored, ReadOnlySpan<byte> associatedData, out int previousVersion)
-    {
-        ArgumentNullException.ThrowIfNull(encryptor);
-        ArgumentNullException.ThrowIfNull(stored);
-        if (EnvelopeFormat.TryGetKeyVersion(stored, out previousVersion))
-        {
-            return encryptor.RewrapText(stored);
-        }
-
-        byte[] binary;
-        try
-        {
-            binary = Convert.FromBase64String(stored);
-        }
-        catch (FormatException)
-        {
-            throw new EnvelopeException(EnvelopeErrorReason.Malformed, "The ciphertext is neither VE1 text form nor base64 legacy input.");
-        }
-
-        var decrypted = Decrypt(encryptor, binary, associatedData);
-        try
-        {
-            if (!decrypted.IsLegacy)
-            {
-                // Base64 of a binary VE1 ciphertext: stored in text form from now on, rewrapped.
-                previousVersion = decrypted.KeyVersion;
-                return encryptor.RewrapText(EnvelopeFormat.ToText(binary));
-            }
-
-            previousVersion = 0;
-            return encryptor.EncryptToText(decrypted.Plaintext, associatedData);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(decrypted.Plaintext);
-        }
-    }
-
     /// <summary>Lets the key ring look for the ciphertext's version asynchronously first, so the decrypt that follows never waits on storage.</summary>
     private static ValueTask EnsureKeyVersionAsync(IEnvelopeEncryptor encryptor, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken)
     {
@@ -229,7 +177,8 @@ public static class EnvelopeEncryptorExtensions
         return default;
     }
 
-    private static DecryptedEnvelope Decrypt(IEnvelopeEncryptor encryptor, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> associatedData)
+    /// <summary>Decrypts into a new array of the plaintext's exact length, cleared on failure.</summary>
+    internal static DecryptedEnvelope Decrypt(IEnvelopeEncryptor encryptor, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> associatedData)
     {
         ArgumentNullException.ThrowIfNull(encryptor);
 

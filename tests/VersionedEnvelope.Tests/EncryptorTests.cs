@@ -65,7 +65,7 @@ public sealed class EncryptorTests
 
         var result = current.Decrypt(ciphertext, destination, default);
 
-        Assert.Equal(new EnvelopeDecryptResult(5, 1, NeedsReencryption: true, IsLegacy: false), result);
+        Assert.Equal(new EnvelopeDecryptResult(5, 1, needsReencryption: true, isLegacy: false), result);
         Assert.Equal("hello", Encoding.UTF8.GetString(destination, 0, result.BytesWritten));
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using VersionedEnvelope.EntityFrameworkCore.Reencryption;
+using VersionedEnvelope.Reencryption.Internal;
 
 namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 
@@ -75,7 +76,7 @@ internal sealed class CiphertextRewrite : RowRewrite
     private string ReencryptText(EncryptedColumnMap column, string text) =>
         EnvelopeFormat.TryGetKeyVersion(text, out int version) && version == _active
             ? text
-            : _encryptor.ReencryptText(text, column.Codec.AssociatedData, out _);
+            : StoredValueReencryption.ReencryptText(_encryptor, text, column.Codec.AssociatedData, out _);
 
     private byte[] ReencryptBinary(EncryptedColumnMap column, byte[] binary)
     {

@@ -134,7 +134,7 @@ public sealed class BatchReencryptor(IEnvelopeEncryptor encryptor, TimeProvider?
 
             // Only legacy input needs its associated data: a rewrap never touches the payload.
             string? associatedData = isVe1 ? null : options.GetAssociatedData?.Invoke(record);
-            string moved = _encryptor.ReencryptText(ciphertext, associatedData is null ? default : Encoding.UTF8.GetBytes(associatedData), out int from);
+            string moved = StoredValueReencryption.ReencryptText(_encryptor, ciphertext, associatedData is null ? default : Encoding.UTF8.GetBytes(associatedData), out int from);
             return new Outcome(moved, from, EnvelopeFormat.GetKeyVersion(moved), null);
         }
         catch (EnvelopeException ex)
