@@ -34,14 +34,15 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     /// <summary>Creates the client.</summary>
     /// <param name="innerClient">The client that calls the model.</param>
     /// <param name="options">The options; defaults when omitted.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><see cref="AgentCostsChatClientOptions.DefaultMaxOutputTokens"/> is negative.</exception>
+    /// <exception cref="ArgumentException">
+    /// The options are invalid (<see cref="AgentCostsChatClientOptions.DefaultMaxOutputTokens"/> negative, no <see cref="AgentCostsChatClientOptions.TimeProvider"/>).
+    /// </exception>
     public AgentCostsChatClient(IChatClient innerClient, AgentCostsChatClientOptions? options = null)
         : base(innerClient)
     {
         // Copied, as OpenTelemetryChatClient does: the options a client was made with are the ones it keeps.
-        _options = options?.Clone() ?? new AgentCostsChatClientOptions();
-        ArgumentOutOfRangeException.ThrowIfNegative(_options.DefaultMaxOutputTokens, nameof(options));
-        ArgumentNullException.ThrowIfNull(_options.TimeProvider, nameof(options));
+        _options = Shared.OptionsValidation.ThrowIfInvalid(
+            new AgentCostsChatClientOptionsValidator(), options?.Clone() ?? new AgentCostsChatClientOptions(), nameof(options));
         var metadata = innerClient.GetService<ChatClientMetadata>();
         (_defaultModelId, _providerName) = (metadata?.DefaultModelId, metadata?.ProviderName);
         if (_options is { Mission: { } mission, AgentName: { Length: > 0 } agentName })

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using AgentCosts.Metrics;
 
 namespace AgentCosts.Extensions.AI;
@@ -26,6 +27,7 @@ public sealed class AgentCostsChatClientOptions
     /// <summary>
     /// Output tokens assumed for the budget estimate when <c>ChatOptions.MaxOutputTokens</c> is not set. Default 4,096.
     /// </summary>
+    [Range(0, int.MaxValue)]
     public int DefaultMaxOutputTokens { get; set; } = DefaultMaxOutputTokensValue;
 
     /// <summary>
@@ -45,6 +47,7 @@ public sealed class AgentCostsChatClientOptions
     public AgentCostMetrics? Metrics { get; set; }
 
     /// <summary>The clock that times calls; <see cref="TimeProvider.System"/> by default.</summary>
+    [Required]
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>

@@ -1,10 +1,13 @@
+using System.ComponentModel.DataAnnotations;
+using VersionedEnvelope.EntityFrameworkCore.Internal;
+
 namespace VersionedEnvelope.EntityFrameworkCore;
 
 /// <summary>How a blind index is computed (<c>HasBlindIndex</c>).</summary>
 public sealed class BlindIndexOptions
 {
     /// <summary>The default number of bits kept.</summary>
-    public const int DefaultBits = 32;
+    public const int DefaultBits = EntityFrameworkCoreDefaults.BlindIndexBits;
 
     /// <summary>
     /// The bits of HMAC-SHA256 the index keeps, 8 to 256 (32 by default). Fewer bits make several values share an index:
@@ -12,6 +15,7 @@ public sealed class BlindIndexOptions
     /// decrypting, and the index alone no longer singles out a row. <see cref="BlindIndexPlanner.RecommendBits"/> picks a
     /// value for the rows you expect.
     /// </summary>
+    [Range(BlindIndexer.MinBits, BlindIndexer.MaxBits)]
     public int Bits { get; set; } = DefaultBits;
 
     /// <summary>

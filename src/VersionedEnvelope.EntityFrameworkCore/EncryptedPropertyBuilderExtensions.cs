@@ -73,7 +73,7 @@ public static class EncryptedPropertyBuilderExtensions
     /// <param name="configure">Sets the bits, the normalisation and the name.</param>
     /// <returns>The same builder.</returns>
     /// <exception cref="InvalidOperationException">The property is not encrypted, or already has a blind index.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The bits are outside 8 to 256.</exception>
+    /// <exception cref="ArgumentException">The options are invalid: the bits are outside 8 to 256.</exception>
     public static PropertyBuilder<string> HasBlindIndex(
         this PropertyBuilder<string> propertyBuilder,
         string columnName,
@@ -83,8 +83,7 @@ public static class EncryptedPropertyBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(columnName);
         var options = new BlindIndexOptions();
         configure?.Invoke(options);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.Bits, BlindIndexer.MinBits, "options.Bits");
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Bits, BlindIndexer.MaxBits, "options.Bits");
+        Shared.OptionsValidation.ThrowIfInvalid(new BlindIndexOptionsValidator(), options, nameof(configure));
 
         var property = propertyBuilder.Metadata;
         var entityType = (IMutableEntityType)property.DeclaringType;

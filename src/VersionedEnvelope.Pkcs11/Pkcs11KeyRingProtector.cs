@@ -42,8 +42,7 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
     /// <exception cref="Pkcs11ProtectorException">The library, token or key cannot be used, or the PIN was refused.</exception>
     public Pkcs11KeyRingProtector(Pkcs11ProtectorOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _options = Validate(options);
+        _options = Shared.OptionsValidation.ThrowIfInvalid(new Pkcs11ProtectorOptionsValidator(), options, nameof(options));
         MapLibdl();
         if (!File.Exists(options.LibraryPath))
         {
@@ -194,34 +193,6 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
                 }
             }
         }
-    }
-
-    private static Pkcs11ProtectorOptions Validate(Pkcs11ProtectorOptions options)
-    {
-        var missing = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.LibraryPath))
-        {
-            missing.Add(nameof(options.LibraryPath));
-        }
-
-        if (string.IsNullOrWhiteSpace(options.TokenLabel))
-        {
-            missing.Add(nameof(options.TokenLabel));
-        }
-
-        if (string.IsNullOrWhiteSpace(options.KeyLabel))
-        {
-            missing.Add(nameof(options.KeyLabel));
-        }
-
-        if (options.UserPin is null && options.UserPinProvider is null)
-        {
-            missing.Add($"{nameof(options.UserPin)} or {nameof(options.UserPinProvider)}");
-        }
-
-        return missing.Count == 0
-            ? options
-            : throw new ArgumentException($"The PKCS#11 protector needs {string.Join(", ", missing)}.", nameof(options));
     }
 
     /// <summary>Pkcs11Interop loads <c>libdl</c>, which Debian and others ship only as <c>libdl.so.2</c>.</summary>

@@ -1,12 +1,16 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace VersionedEnvelope.Pkcs11;
 
 /// <summary>Where the wrapping key lives: a PKCS#11 library, a token, its user PIN and the key's label.</summary>
-public sealed class Pkcs11ProtectorOptions
+public sealed class Pkcs11ProtectorOptions : IValidatableObject
 {
     /// <summary>The PKCS#11 module (for example <c>/usr/lib/softhsm/libsofthsm2.so</c>, or an HSM vendor's library).</summary>
+    [Required]
     public string? LibraryPath { get; set; }
 
     /// <summary>The label of the token that holds the key.</summary>
+    [Required]
     public string? TokenLabel { get; set; }
 
     /// <summary>The token's user PIN. Prefer <see cref="UserPinProvider"/>, so the PIN is read only when a session logs in.</summary>
@@ -16,6 +20,7 @@ public sealed class Pkcs11ProtectorOptions
     public Func<string>? UserPinProvider { get; set; }
 
     /// <summary>The label (<c>CKA_LABEL</c>) of the AES-256 wrapping key on the token.</summary>
+    [Required]
     public string? KeyLabel { get; set; }
 
     /// <summary>
@@ -23,4 +28,15 @@ public sealed class Pkcs11ProtectorOptions
     /// it never leaves the token. Default <see langword="false"/>: a missing key is an error (an operator creates it once).
     /// </summary>
     public bool CreateKeyIfMissing { get; set; }
+
+    /// <summary>Checks that a PIN is given one way or the other (never echoing it).</summary>
+    /// <param name="validationContext">The validation context.</param>
+    /// <returns>A result when neither <see cref="UserPin"/> nor <see cref="UserPinProvider"/> is set.</returns>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
+    {
+        if (UserPin is null && UserPinProvider is null)
+        {
+            yield return new ValidationResult("UserPin or UserPinProvider is required.", [nameof(UserPin), nameof(UserPinProvider)]);
+        }
+    }
 }

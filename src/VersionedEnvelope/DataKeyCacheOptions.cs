@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using VersionedEnvelope.Internal;
+
 namespace VersionedEnvelope;
 
 /// <summary>
@@ -13,17 +16,19 @@ namespace VersionedEnvelope;
 public sealed class DataKeyCacheOptions
 {
     /// <summary>The highest allowed <see cref="MaxMessages"/>: 2^20.</summary>
-    public const int MaxMessagesLimit = 1 << 20;
+    public const int MaxMessagesLimit = VersionedEnvelopeDefaults.DataKeyCacheMaxMessagesLimit;
 
     /// <summary>The longest allowed <see cref="MaxAge"/>: one hour.</summary>
-    public static readonly TimeSpan MaxAgeLimit = TimeSpan.FromHours(1);
+    public static readonly TimeSpan MaxAgeLimit = TimeSpan.Parse(VersionedEnvelopeDefaults.DataKeyCacheMaxAgeLimit, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Whether encryption reuses a data key. Default <see langword="false"/>: a fresh data key per message.</summary>
     public bool Enabled { get; set; }
 
     /// <summary>Messages one data key encrypts before a new one is made. Default 1,000; 1 to <see cref="MaxMessagesLimit"/>.</summary>
-    public int MaxMessages { get; set; } = 1_000;
+    [Range(1, VersionedEnvelopeDefaults.DataKeyCacheMaxMessagesLimit)]
+    public int MaxMessages { get; set; } = VersionedEnvelopeDefaults.DataKeyCacheMaxMessages;
 
     /// <summary>How long one data key is used. Default one minute; more than zero, at most <see cref="MaxAgeLimit"/>.</summary>
-    public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(1);
+    [Shared.TimeSpanRange("00:00:00.0000001", VersionedEnvelopeDefaults.DataKeyCacheMaxAgeLimit)]
+    public TimeSpan MaxAge { get; set; } = VersionedEnvelopeDefaults.DataKeyCacheMaxAge;
 }

@@ -33,7 +33,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
     /// <param name="keyRingProvider">Gives the current ring.</param>
     /// <param name="options">Options; defaults when omitted.</param>
     /// <param name="timeProvider">The clock for the data-key cache; <see cref="TimeProvider.System"/> when omitted.</param>
-    /// <exception cref="ArgumentOutOfRangeException">Data-key cache bounds are out of range.</exception>
+    /// <exception cref="ArgumentException">Data-key cache bounds are out of range.</exception>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The constructors differ in their "
         + "first parameter's type (a fixed ring or a provider), so no call can be ambiguous.")]
     public EnvelopeEncryptor(IKeyRingProvider keyRingProvider, EnvelopeEncryptorOptions? options = null, TimeProvider? timeProvider = null)
@@ -51,7 +51,7 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
         _allowLegacy = options.AllowLegacyCiphertexts;
         if (options.DataKeyCache.Enabled)
         {
-            OptionsChecks.ThrowIfInvalid(options.DataKeyCache);
+            Shared.OptionsValidation.ThrowIfInvalid(new DataKeyCacheOptionsValidator(), options.DataKeyCache, nameof(options));
             _dataKeyCache = new DataKeyCache(options.DataKeyCache, timeProvider, random);
         }
     }

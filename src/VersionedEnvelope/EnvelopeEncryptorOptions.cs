@@ -1,9 +1,12 @@
+using Microsoft.Extensions.Options;
+
 namespace VersionedEnvelope;
 
 /// <summary>Options of the envelope encryptor: the opt-in data-key cache and legacy input. Validated at start-up.</summary>
 public sealed class EnvelopeEncryptorOptions
 {
     /// <summary>The opt-in data-key cache for hot encryption paths. Off by default.</summary>
+    [ValidateObjectMembers]
     public DataKeyCacheOptions DataKeyCache { get; } = new();
 
     /// <summary>

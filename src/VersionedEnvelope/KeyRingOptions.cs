@@ -1,3 +1,5 @@
+using VersionedEnvelope.Internal;
+
 namespace VersionedEnvelope;
 
 /// <summary>Options of the key ring manager: refresh from the store and creation of a first ring. Validated at start-up.</summary>
@@ -7,7 +9,8 @@ public sealed class KeyRingOptions
     /// How often a rotating key ring is reloaded from its store, so that this host picks up versions other hosts
     /// created. Default one minute; <see cref="TimeSpan.Zero"/> turns periodic refresh off.
     /// </summary>
-    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+    [Shared.TimeSpanRange("00:00:00")]
+    public TimeSpan RefreshInterval { get; set; } = VersionedEnvelopeDefaults.RefreshInterval;
 
     /// <summary>
     /// How long a version the store was found not to have is answered from memory: within it, a ciphertext naming that
@@ -15,14 +18,16 @@ public sealed class KeyRingOptions
     /// that meets an unknown version joins the one reload in flight (single flight), whose result every caller shares.
     /// Default five seconds, so a stream of bad input cannot turn into a stream of store reads.
     /// </summary>
-    public TimeSpan UnknownVersionReloadInterval { get; set; } = TimeSpan.FromSeconds(5);
+    [Shared.TimeSpanRange("00:00:00")]
+    public TimeSpan UnknownVersionReloadInterval { get; set; } = VersionedEnvelopeDefaults.UnknownVersionReloadInterval;
 
     /// <summary>
     /// How long a synchronous decrypt waits for the reload that looks for a version this host does not know yet; then it
     /// fails with <see cref="EnvelopeErrorReason.UnknownKeyVersion"/>. Async forms (<c>DecryptAsync</c>) wait without
     /// blocking a thread and honour their cancellation token instead. Default five seconds.
     /// </summary>
-    public TimeSpan UnknownVersionWaitTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    [Shared.TimeSpanRange("00:00:00", VersionedEnvelopeDefaults.UnknownVersionWaitTimeoutLimit)]
+    public TimeSpan UnknownVersionWaitTimeout { get; set; } = VersionedEnvelopeDefaults.UnknownVersionWaitTimeout;
 
     /// <summary>
     /// How long a new version waits, <see cref="KeyState.Pending"/>, between its creation by a rotation and its first use
@@ -31,6 +36,7 @@ public sealed class KeyRingOptions
     /// of changes at once, through a store's change notifications, can use less). Default <see cref="TimeSpan.Zero"/>:
     /// a rotation activates the new version at once, which suits one host.
     /// </summary>
+    [Shared.TimeSpanRange("00:00:00")]
     public TimeSpan ActivationDelay { get; set; }
 
     /// <summary>

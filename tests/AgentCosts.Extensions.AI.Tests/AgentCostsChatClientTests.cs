@@ -520,6 +520,19 @@ public sealed class AgentCostsChatClientTests
     }
 
     [Fact]
+    public void Options_Invalid_RefusedWithEveryProblem()
+    {
+        var inner = new ScriptedChatClient((_, _) => Usage(10, 10));
+        var options = new AgentCostsChatClientOptions { DefaultMaxOutputTokens = -1, TimeProvider = null! };
+
+        var error = Assert.Throws<ArgumentException>(() => new AgentCostsChatClient(inner, options));
+
+        Assert.Equal("options", error.ParamName);
+        Assert.Contains("DefaultMaxOutputTokens", error.Message, StringComparison.Ordinal);
+        Assert.Contains("TimeProvider", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Options_ChangedAfterTheClientWasMade_DoNotReachIt()
     {
         var inner = new ScriptedChatClient((_, _) => Usage(10, 10));

@@ -196,6 +196,15 @@ public sealed class ClaimedKeyRangeTests
 
         await using var context = sqlite.CreateContext(rings.Encryptor, rings.Provider);
         await Assert.ThrowsAsync<ArgumentException>(() => context.ReencryptAsync<Credential>(Host("a", "run"), TestContext.Current.CancellationToken));
+        var invalid = Host(" ", "run", ranges: 0, leaseSeconds: 0.5);
+        invalid.BatchSize = 0;
+        var error = await Assert.ThrowsAsync<ArgumentException>(
+            () => new Factory(sqlite, rings).ReencryptAsync<TestDbContext, Credential>(invalid, TestContext.Current.CancellationToken));
+        foreach (string problem in new[] { "BatchSize", "HostId", "RangeCount", "LeaseDuration is 00:00:00.5000000; it must be at least 00:00:01" })
+        {
+            Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+        }
+
         var resumed = Host("a", "run");
         resumed.ResumeAfter = "10";
         var postgres = await TestDatabase.CreateWithSchemaAsync("postgres", rings.Encryptor);

@@ -50,8 +50,12 @@ public sealed class DataKeyCacheTests
     [InlineData(DataKeyCacheOptions.MaxMessagesLimit + 1, 60)]
     [InlineData(10, 0)]
     [InlineData(10, 3601)]
-    public void Constructor_BoundsOutOfRange_Throws(int maxMessages, int maxAgeSeconds) =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => Create(KeyRing.CreateNew(), maxMessages, TimeSpan.FromSeconds(maxAgeSeconds), TimeProvider.System));
+    public void Constructor_BoundsOutOfRange_Throws(int maxMessages, int maxAgeSeconds)
+    {
+        var error = Assert.Throws<ArgumentException>(() => Create(KeyRing.CreateNew(), maxMessages, TimeSpan.FromSeconds(maxAgeSeconds), TimeProvider.System));
+
+        Assert.Contains(maxAgeSeconds is 0 or 3601 ? "MaxAge" : "MaxMessages", error.Message, StringComparison.Ordinal);
+    }
 
     [Fact]
     public async Task Encrypt_ConcurrentWithCache_AllDecrypt()

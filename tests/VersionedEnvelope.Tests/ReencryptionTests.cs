@@ -147,6 +147,32 @@ public sealed class ReencryptionTests
     }
 
     [Fact]
+    public async Task RunAsync_InvalidOptions_RefusedWithEveryProblemBeforeAnythingIsRead()
+    {
+        var table = new ConcurrentDictionary<int, string> { [1] = new EnvelopeEncryptor(KeyRing.CreateNew()).EncryptString("x") };
+        var options = Options(table, new(), parallelism: 0);
+        options.BatchSize = 0;
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            new BatchReencryptor(new EnvelopeEncryptor(KeyRing.CreateNew())).RunAsync(Source(table), options, TestContext.Current.CancellationToken));
+
+        Assert.Equal("options", error.ParamName);
+        Assert.Contains("BatchSize", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxDegreeOfParallelism", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KeyRingManager_InvalidOptions_RefusedWithEveryProblem()
+    {
+        var options = new KeyRingOptions { UnknownVersionWaitTimeout = TimeSpan.FromMinutes(11), RefreshInterval = TimeSpan.FromSeconds(-1) };
+
+        var error = Assert.Throws<ArgumentException>(() => new KeyRingManager(new InMemoryKeyRingStore(), options));
+
+        Assert.Contains("UnknownVersionWaitTimeout is 00:11:00; it must be from 00:00:00 to 00:10:00", error.Message, StringComparison.Ordinal);
+        Assert.Contains("RefreshInterval is -00:00:01; it must be at least 00:00:00", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Inventory_CountsVersionsLegacyAndMalformedFromHeadersOnly()
     {
         var v1 = new EnvelopeEncryptor(Vectors.KeyRing(1));

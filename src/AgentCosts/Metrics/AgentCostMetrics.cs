@@ -12,7 +12,7 @@ namespace AgentCosts.Metrics;
 public sealed class AgentCostMetrics : IDisposable
 {
     /// <summary>The default meter name.</summary>
-    public const string DefaultMeterName = "AgentCosts";
+    public const string DefaultMeterName = Internal.AgentCostsDefaults.MeterName;
 
     /// <summary>The tag that carries the agent's name (OpenTelemetry GenAI semantic conventions).</summary>
     public const string AgentNameTag = "gen_ai.agent.name";

@@ -15,8 +15,6 @@ namespace AgentCosts;
 /// </summary>
 public sealed partial class PriceTable
 {
-    private const decimal NanocreditsPerTokenPerCreditPer1000 = ExactCredits.NanocreditsPerCredit / 1000m;
-
     /// <summary>Dearer than any provider bills (1 USD or more per token): a LiteLLM entry above it is taken for an error.</summary>
     private const decimal AbsurdUsdPerToken = 1m;
 
@@ -88,8 +86,10 @@ public sealed partial class PriceTable
         HasDatedPrices = _prices.Values.Any(tiers => tiers.Any(t => t.From != DateTimeOffset.MinValue));
         if (unknownModelPolicy == UnknownModelPolicy.ChargeDefault)
         {
-            _default = ToRate(defaultPrice ?? throw new ArgumentException("UnknownModelPolicy.ChargeDefault needs a default "
-                + "price.", nameof(defaultPrice)), "default");
+            ThrowIfInvalid(defaultPrice ?? throw new ArgumentException("UnknownModelPolicy.ChargeDefault needs a default price.", nameof(defaultPrice)),
+                "default",
+                nameof(defaultPrice));
+            _default = ToRate(defaultPrice);
         }
 
         UnknownModelPolicy = unknownModelPolicy;
@@ -382,58 +382,31 @@ public sealed partial class PriceTable
 
     private static Tier ToTier(ModelPrice price, string model)
     {
-        ArgumentNullException.ThrowIfNull(price, model);
-        if (price.LongContextThresholdTokens.HasValue != (price.LongContextPrice is not null))
-        {
-            throw new ArgumentException(
-                price.LongContextPrice is null
-                    ? $"The price of '{model}' has a long-context threshold but no LongContextPrice."
-                    : $"The price of '{model}' has a LongContextPrice but no LongContextThresholdTokens.",
-                nameof(price));
-        }
-
-        if (price.LongContextThresholdTokens is <= 0)
-        {
-            throw new ArgumentException($"The long-context threshold of '{model}' must be positive.", nameof(price));
-        }
-
-        if (price.LongContextPrice is { } longPrice && (longPrice.LongContextPrice is not null || longPrice.EffectiveFrom is not null))
-        {
-            throw new ArgumentException($"The long-context price of '{model}' has a tier or a date of its own; it takes its price's.", nameof(price));
-        }
-
+        ThrowIfInvalid(price, model, nameof(price));
         return new Tier(
             price.EffectiveFrom ?? DateTimeOffset.MinValue,
-            ToRate(price, model),
+            ToRate(price),
             price.LongContextThresholdTokens,
-            price.LongContextPrice is { } tier ? ToRate(tier, model) : null);
+            price.LongContextPrice is { } tier ? ToRate(tier) : null);
     }
 
-    private static Rate ToRate(ModelPrice price, string model)
+    private static void ThrowIfInvalid(ModelPrice price, string model, string paramName)
     {
         ArgumentNullException.ThrowIfNull(price, model);
-        long input = PerToken(price.InputCreditsPer1000Tokens, model);
-        return new Rate(
-            input,
-            PerToken(price.OutputCreditsPer1000Tokens, model),
-            price.CachedInputCreditsPer1000Tokens is { } cached ? PerToken(cached, model) : input,
-            price.CacheWriteCreditsPer1000Tokens is { } write ? PerToken(write, model) : input);
+        if (PriceRules.Problems(model, price).FirstOrDefault() is { } problem)
+        {
+            throw new ArgumentException(problem, paramName);
+        }
     }
 
-    private static long PerToken(decimal creditsPer1000, string model)
+    private static Rate ToRate(ModelPrice price)
     {
-        if (creditsPer1000 < 0)
-        {
-            throw new ArgumentException($"The price of '{model}' is negative.", nameof(creditsPer1000));
-        }
-
-        decimal perToken = creditsPer1000 * NanocreditsPerTokenPerCreditPer1000;
-        if (perToken != decimal.Truncate(perToken) || perToken > long.MaxValue)
-        {
-            throw new ArgumentException($"The price of '{model}' ({creditsPer1000}) has more than six decimal places or is too large.", nameof(creditsPer1000));
-        }
-
-        return (long)perToken;
+        long input = PriceRules.PerToken(price.InputCreditsPer1000Tokens);
+        return new Rate(
+            input,
+            PriceRules.PerToken(price.OutputCreditsPer1000Tokens),
+            price.CachedInputCreditsPer1000Tokens is { } cached ? PriceRules.PerToken(cached) : input,
+            price.CacheWriteCreditsPer1000Tokens is { } write ? PriceRules.PerToken(write) : input);
     }
 
     /// <summary>Nanocredits per token of each kind.</summary>

@@ -38,13 +38,7 @@ internal sealed class ClaimedKeyRangeRun
 
     public ClaimedKeyRangeRun(EncryptedTableMap map, RowRewrite rewrite, EntityReencryptionOptions options, ClaimedKeyRangeOptions ranges)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(ranges.RunId, nameof(ranges.RunId));
-        ArgumentException.ThrowIfNullOrWhiteSpace(ranges.HostId, nameof(ranges.HostId));
-        ArgumentException.ThrowIfNullOrWhiteSpace(ranges.TableName, nameof(ranges.TableName));
-        ArgumentOutOfRangeException.ThrowIfLessThan(ranges.RangeCount, 1, nameof(ranges.RangeCount));
-        ArgumentOutOfRangeException.ThrowIfLessThan(ranges.LeaseDuration, TimeSpan.FromSeconds(1), nameof(ranges.LeaseDuration));
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDegreeOfParallelism, 1, nameof(options.MaxDegreeOfParallelism));
+        Shared.OptionsValidation.ThrowIfInvalid(new EntityReencryptionOptionsValidator(), options, nameof(options));
         // The range table's SQL is PostgreSQL's (make_interval, hashtext, uuid); SKIP LOCKED is what it needs of the dialect.
         if (map.Dialect != SqlDialect.PostgreSql)
         {

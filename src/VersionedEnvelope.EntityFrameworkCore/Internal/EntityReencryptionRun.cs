@@ -52,7 +52,11 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
         EntityReencryptionOptions options,
         string? upTo = null,
         Func<DbContext, BatchCommit, CancellationToken, Task>? inBatchTransaction = null)
-        : base(options.BatchSize, options.MaxDegreeOfParallelism, options.ResumeAfter, options.Progress)
+        : base(
+            Shared.OptionsValidation.ThrowIfInvalid(new EntityReencryptionOptionsValidator(), options, nameof(options)).BatchSize,
+            options.MaxDegreeOfParallelism,
+            options.ResumeAfter,
+            options.Progress)
     {
         _map = map;
         _rewrite = rewrite;

@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using VersionedEnvelope.EntityFrameworkCore.Internal;
+
 namespace VersionedEnvelope.EntityFrameworkCore.Reencryption;
 
 /// <summary>
@@ -11,35 +14,40 @@ namespace VersionedEnvelope.EntityFrameworkCore.Reencryption;
 public sealed class ClaimedKeyRangeOptions
 {
     /// <summary>The table that holds the ranges when <see cref="TableName"/> is not set.</summary>
-    public const string DefaultTableName = "ve_reencryption_ranges";
+    public const string DefaultTableName = EntityFrameworkCoreDefaults.RangeTableName;
 
     /// <summary>The ranges a run's keys are split into when <see cref="RangeCount"/> is not set.</summary>
-    public const int DefaultRangeCount = 64;
+    public const int DefaultRangeCount = EntityFrameworkCoreDefaults.RangeCount;
 
     /// <summary>How long a range stays with a host that sends no heartbeat, when <see cref="LeaseDuration"/> is not set.</summary>
-    public static readonly TimeSpan DefaultLeaseDuration = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultLeaseDuration = EntityFrameworkCoreDefaults.LeaseDuration;
 
     /// <summary>
     /// Names the run: every host that passes the same id works on the same ranges. Use a new id for each run (for example
     /// the entity, the target key version and when the run began); a finished run's id finds nothing left to do.
     /// </summary>
+    [Required]
     public required string RunId { get; set; }
 
     /// <summary>Names this host in the ranges it claims (shown by <c>GetClaimedKeyRangesAsync</c>). Default: machine name and process id.</summary>
+    [Required]
     public string HostId { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 
     /// <summary>
     /// Ranges the run's keys are split into (by <c>ntile</c> over the stale rows, so ranges hold about as many rows each).
     /// More ranges share the work more evenly and lose less to a host that dies; each claim costs a round trip. Default 64.
     /// </summary>
+    [Range(1, int.MaxValue)]
     public int RangeCount { get; set; } = DefaultRangeCount;
 
     /// <summary>
     /// How long a claimed range stays with its host after its last heartbeat (each batch sends one, and a timer every third
     /// of the lease). After it, another host may claim the range and resume it from its checkpoint. Default 30 seconds.
     /// </summary>
+    [Shared.TimeSpanRange(EntityFrameworkCoreDefaults.MinLeaseDuration)]
     public TimeSpan LeaseDuration { get; set; } = DefaultLeaseDuration;
 
     /// <summary>The table of ranges, created when missing. Default <see cref="DefaultTableName"/>.</summary>
+    [Required]
     public string TableName { get; set; } = DefaultTableName;
 }

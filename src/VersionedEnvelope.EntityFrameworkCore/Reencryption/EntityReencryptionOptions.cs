@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace VersionedEnvelope.EntityFrameworkCore.Reencryption;
 
@@ -39,6 +40,7 @@ public sealed class EntityReencryptionOptions : ReencryptionRunOptions
     /// <see cref="ReencryptionRunOptions.ResumeAfter"/> and <see cref="SaveCheckpointAsync"/> stay unset. <see langword="null"/> (the default):
     /// this host does the whole run.
     /// </summary>
+    [ValidateObjectMembers]
     public ClaimedKeyRangeOptions? ClaimedKeyRanges { get; set; }
 
     /// <summary>Test seam: the SQL dialect to write, in place of the database's own (one conditional update per row, say).</summary>

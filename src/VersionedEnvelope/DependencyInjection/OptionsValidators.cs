@@ -1,27 +1,36 @@
 using Microsoft.Extensions.Options;
-using VersionedEnvelope.Internal;
 
 namespace VersionedEnvelope;
 
-/// <summary>Validates <see cref="EnvelopeEncryptorOptions"/> once, every problem in one result.</summary>
-internal sealed class EnvelopeEncryptorOptionsValidator : IValidateOptions<EnvelopeEncryptorOptions>
-{
-    public ValidateOptionsResult Validate(string? name, EnvelopeEncryptorOptions options) => Result(OptionsChecks.Collect(options));
+// Generated from the options' data annotations (and IValidatableObject where a rule spans members); start-up validation
+// and the constructors that take options use the same validators, so each rule exists once.
 
-    internal static ValidateOptionsResult Result(List<string> errors) =>
-        errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+/// <summary>Validates <see cref="EnvelopeEncryptorOptions"/>, its data-key cache included.</summary>
+[OptionsValidator]
+internal sealed partial class EnvelopeEncryptorOptionsValidator : IValidateOptions<EnvelopeEncryptorOptions>
+{
 }
 
-/// <summary>Validates <see cref="KeyRingOptions"/> once, every problem in one result.</summary>
-internal sealed class KeyRingOptionsValidator : IValidateOptions<KeyRingOptions>
+/// <summary>Validates <see cref="DataKeyCacheOptions"/> on their own (an encryptor built without DI).</summary>
+[OptionsValidator]
+internal sealed partial class DataKeyCacheOptionsValidator : IValidateOptions<DataKeyCacheOptions>
 {
-    public ValidateOptionsResult Validate(string? name, KeyRingOptions options) => EnvelopeEncryptorOptionsValidator.Result(OptionsChecks.Collect(options));
 }
 
-/// <summary>Validates <see cref="StaticKeyRingOptions"/> once, every problem in one result (never echoing key material).</summary>
-internal sealed class StaticKeyRingOptionsValidator : IValidateOptions<StaticKeyRingOptions>
+/// <summary>Validates <see cref="KeyRingOptions"/>.</summary>
+[OptionsValidator]
+internal sealed partial class KeyRingOptionsValidator : IValidateOptions<KeyRingOptions>
 {
-    public ValidateOptionsResult Validate(
-        string? name,
-        StaticKeyRingOptions options) => EnvelopeEncryptorOptionsValidator.Result(OptionsChecks.Collect(options));
+}
+
+/// <summary>Validates <see cref="StaticKeyRingOptions"/> (never echoing key material).</summary>
+[OptionsValidator]
+internal sealed partial class StaticKeyRingOptionsValidator : IValidateOptions<StaticKeyRingOptions>
+{
+}
+
+/// <summary>Validates the settings every re-encryption run shares.</summary>
+[OptionsValidator]
+internal sealed partial class ReencryptionRunOptionsValidator : IValidateOptions<ReencryptionRunOptions>
+{
 }

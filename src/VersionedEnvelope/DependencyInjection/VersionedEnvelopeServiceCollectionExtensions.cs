@@ -172,7 +172,7 @@ public static class VersionedEnvelopeServiceCollectionExtensions
 
         options.ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StaticKeyRingOptions>, StaticKeyRingOptionsValidator>());
-        return UseStore(builder, sp => new StaticKeyRingStore(VersionedEnvelope.Internal.OptionsChecks.BuildStaticRing(
+        return UseStore(builder, sp => new StaticKeyRingStore(VersionedEnvelope.Internal.StaticKeyRings.BuildStaticRing(
             sp.GetRequiredService<IOptions<StaticKeyRingOptions>>().Value, sp.GetRequiredService<TimeProvider>())));
     }
 

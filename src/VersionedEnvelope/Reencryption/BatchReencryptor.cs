@@ -24,6 +24,7 @@ public sealed class BatchReencryptor(IEnvelopeEncryptor encryptor, TimeProvider?
     /// <param name="options">Accessors, the save callback and the run's settings.</param>
     /// <param name="cancellationToken">Stops the run between batches; everything saved so far stays saved.</param>
     /// <returns>The summary of the run.</returns>
+    /// <exception cref="ArgumentException">The options are invalid (a batch size or writer count below 1); every problem is named.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; resume from the last saved checkpoint.</exception>
     /// <exception cref="InvalidOperationException"><see cref="ReencryptionRunOptions.ResumeAfter"/> was never met in the records.</exception>
     public async Task<ReencryptionSummary> RunAsync<TRecord>(
@@ -32,9 +33,7 @@ public sealed class BatchReencryptor(IEnvelopeEncryptor encryptor, TimeProvider?
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDegreeOfParallelism, 1, nameof(options.MaxDegreeOfParallelism));
+        Shared.OptionsValidation.ThrowIfInvalid(new ReencryptionRunOptionsValidator(), options, nameof(options));
 
         var enumerator = records.GetAsyncEnumerator(cancellationToken);
         await using (enumerator.ConfigureAwait(false))

@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using VersionedEnvelope.Internal;
+
 namespace VersionedEnvelope;
 
 /// <summary>
@@ -7,12 +10,13 @@ namespace VersionedEnvelope;
 public abstract class ReencryptionRunOptions
 {
     /// <summary>The default batch size: 500 rows, one page and one transaction each.</summary>
-    public const int DefaultBatchSize = 500;
+    public const int DefaultBatchSize = VersionedEnvelopeDefaults.BatchSize;
 
     /// <summary>The default of <see cref="MaxDegreeOfParallelism"/>: 1.</summary>
-    public const int DefaultMaxDegreeOfParallelism = 1;
+    public const int DefaultMaxDegreeOfParallelism = VersionedEnvelopeDefaults.MaxDegreeOfParallelism;
 
     /// <summary>Rows per batch: one page read, one save or transaction. Default <see cref="DefaultBatchSize"/>.</summary>
+    [Range(1, int.MaxValue)]
     public int BatchSize { get; set; } = DefaultBatchSize;
 
     /// <summary>
@@ -20,6 +24,7 @@ public abstract class ReencryptionRunOptions
     /// saved one at a time); for the EF Core run, batches written at once, each by its own context (with claimed key
     /// ranges: ranges this host works at once). Default <see cref="DefaultMaxDegreeOfParallelism"/>.
     /// </summary>
+    [Range(1, int.MaxValue)]
     public int MaxDegreeOfParallelism { get; set; } = DefaultMaxDegreeOfParallelism;
 
     /// <summary>A checkpoint saved by an earlier run: rows up to and including this key are not read again.</summary>

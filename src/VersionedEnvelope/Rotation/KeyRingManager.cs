@@ -42,8 +42,7 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
-        _options = options ?? new KeyRingOptions();
-        Internal.OptionsChecks.ThrowIfInvalid(_options);
+        _options = Shared.OptionsValidation.ThrowIfInvalid(new KeyRingOptionsValidator(), options ?? new KeyRingOptions(), nameof(options));
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         if (store.CanSave && _options.RefreshInterval > TimeSpan.Zero)

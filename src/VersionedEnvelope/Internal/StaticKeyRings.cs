@@ -2,42 +2,9 @@ using System.Globalization;
 
 namespace VersionedEnvelope.Internal;
 
-/// <summary>The rules for the options types, shared by start-up validation and direct construction.</summary>
-internal static class OptionsChecks
+/// <summary>The rules of a static key ring's options (which span its members), and the ring they build.</summary>
+internal static class StaticKeyRings
 {
-    public static List<string> Collect(EnvelopeEncryptorOptions options)
-    {
-        var errors = new List<string>();
-        CollectDataKeyCache(options.DataKeyCache, errors);
-        return errors;
-    }
-
-    public static List<string> Collect(KeyRingOptions options)
-    {
-        var errors = new List<string>();
-        if (options.RefreshInterval < TimeSpan.Zero)
-        {
-            errors.Add($"RefreshInterval is {options.RefreshInterval}; it cannot be negative (zero turns periodic refresh off).");
-        }
-
-        if (options.UnknownVersionReloadInterval < TimeSpan.Zero)
-        {
-            errors.Add($"UnknownVersionReloadInterval is {options.UnknownVersionReloadInterval}; it cannot be negative.");
-        }
-
-        if (options.ActivationDelay < TimeSpan.Zero)
-        {
-            errors.Add($"ActivationDelay is {options.ActivationDelay}; it cannot be negative (zero activates a new version at once).");
-        }
-
-        if (options.UnknownVersionWaitTimeout < TimeSpan.Zero || options.UnknownVersionWaitTimeout > TimeSpan.FromMinutes(10))
-        {
-            errors.Add($"UnknownVersionWaitTimeout is {options.UnknownVersionWaitTimeout}; it must be between zero and ten minutes.");
-        }
-
-        return errors;
-    }
-
     public static List<string> Collect(StaticKeyRingOptions options)
     {
         var errors = new List<string>();
@@ -78,35 +45,13 @@ internal static class OptionsChecks
             }
         }
 
-        if (options.ActiveVersion is null)
-        {
-            errors.Add("ActiveVersion is not set: name the key version that encrypts.");
-        }
-        else if (!seen.ContainsKey(options.ActiveVersion.Value))
+        // A missing ActiveVersion is the [Required] annotation's to report.
+        if (options.ActiveVersion is not null && !seen.ContainsKey(options.ActiveVersion.Value))
         {
             errors.Add($"ActiveVersion {options.ActiveVersion} is not among Keys ({string.Join(", ", seen.Keys.Order())}).");
         }
 
         return errors;
-    }
-
-    public static void ThrowIfInvalid(KeyRingOptions options)
-    {
-        var errors = Collect(options);
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", errors), nameof(options));
-        }
-    }
-
-    public static void ThrowIfInvalid(DataKeyCacheOptions options)
-    {
-        var errors = new List<string>();
-        CollectDataKeyCache(options, errors);
-        if (errors.Count > 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), string.Join(" ", errors));
-        }
     }
 
     /// <summary>Builds the static ring of validated options: the active version active, the others decrypt-only.</summary>
@@ -133,19 +78,6 @@ internal static class OptionsChecks
             {
                 System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
             }
-        }
-    }
-
-    private static void CollectDataKeyCache(DataKeyCacheOptions cache, List<string> errors)
-    {
-        if (cache.MaxMessages is < 1 or > DataKeyCacheOptions.MaxMessagesLimit)
-        {
-            errors.Add($"DataKeyCache.MaxMessages is {cache.MaxMessages}; it must be 1 to {DataKeyCacheOptions.MaxMessagesLimit}.");
-        }
-
-        if (cache.MaxAge <= TimeSpan.Zero || cache.MaxAge > DataKeyCacheOptions.MaxAgeLimit)
-        {
-            errors.Add($"DataKeyCache.MaxAge is {cache.MaxAge}; it must be more than zero and at most {DataKeyCacheOptions.MaxAgeLimit}.");
         }
     }
 
