@@ -96,7 +96,7 @@ internal sealed class SampleHost : IAsyncDisposable
             .WithTracing(tracing => tracing
                 .AddSource(MissionSimulator.TraceSource, "Experimental.Microsoft.Extensions.AI", "Experimental.Microsoft.Agents.AI", "Microsoft.Agents.AI")
                 .AddProcessor(traces))
-            .WithMetrics(metrics => metrics.AddMeter(configuration["AgentCosts:MeterName"] ?? AgentCosts.Metrics.AgentCostMetrics.DefaultMeterName));
+            .WithMetrics(metrics => metrics.AddMeter(configuration["AgentCosts:MeterName"] ?? AgentCosts.Metrics.AgentCostsMetrics.DefaultMeterName));
         if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             telemetry.UseOtlpExporter();

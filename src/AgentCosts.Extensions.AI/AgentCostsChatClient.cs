@@ -319,7 +319,7 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
                 var tokens = usage.ToUsage();
                 if (!usage.Seen && Mission.Metrics?.UsageMissing is { Enabled: true } missing)
                 {
-                    missing.Add(1, new KeyValuePair<string, object?>(AgentCostMetrics.AgentNameTag, Agent.Name));
+                    missing.Add(1, new KeyValuePair<string, object?>(AgentCostsMetrics.AgentNameTag, Agent.Name));
                 }
 
                 string? model = responseModel ?? Client._options.ModelId ?? RequestModel ?? Client._defaultModelId;
@@ -355,9 +355,9 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
                 return;
             }
 
-            if (span.GetTagItem(AgentCostMetrics.AgentNameTag) is null)
+            if (span.GetTagItem(AgentCostsMetrics.AgentNameTag) is null)
             {
-                span.SetTag(AgentCostMetrics.AgentNameTag, Agent.Name);
+                span.SetTag(AgentCostsMetrics.AgentNameTag, Agent.Name);
             }
 
             span.SetTag("gen_ai.usage.cost.amount", (double)cost.Credits);
@@ -374,8 +374,8 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             {
                 unpriced.Add(
                     1,
-                    new KeyValuePair<string, object?>(AgentCostMetrics.AgentNameTag, Agent.Name),
-                    new KeyValuePair<string, object?>(AgentCostMetrics.ModelTag, model));
+                    new KeyValuePair<string, object?>(AgentCostsMetrics.AgentNameTag, Agent.Name),
+                    new KeyValuePair<string, object?>(AgentCostsMetrics.ModelTag, model));
             }
 
             if (Client._options.Logger is { } logger)

@@ -16,14 +16,14 @@ public static class AgentCostsChatClientBuilderExtensions
     /// </summary>
     /// <param name="builder">The pipeline builder.</param>
     /// <param name="configure">Configures the options; <see cref="AgentCostsChatClientOptions.Metrics"/> defaults to the
-    /// <see cref="AgentCostMetrics"/> registered in the services, when there is one.</param>
+    /// <see cref="AgentCostsMetrics"/> registered in the services, when there is one.</param>
     /// <returns>The same builder.</returns>
     public static ChatClientBuilder UseAgentCosts(this ChatClientBuilder builder, Action<AgentCostsChatClientOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Use((innerClient, services) =>
         {
-            var options = new AgentCostsChatClientOptions { Metrics = services.GetService<AgentCostMetrics>() };
+            var options = new AgentCostsChatClientOptions { Metrics = services.GetService<AgentCostsMetrics>() };
             configure?.Invoke(options);
             return new AgentCostsChatClient(innerClient, options);
         });

@@ -44,7 +44,7 @@ public sealed class AgentCostsChatClientOptions
     /// Instruments for calls that have no mission (counted, never an exception); a mission's calls use the mission
     /// tracker's own instruments. Set from DI when registered there.
     /// </summary>
-    public AgentCostMetrics? Metrics { get; set; }
+    public AgentCostsMetrics? Metrics { get; set; }
 
     /// <summary>The clock that times calls; <see cref="TimeProvider.System"/> by default.</summary>
     [Required]

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using AgentCosts.Internal;
 using AgentCosts.Metrics;
 
@@ -13,37 +11,16 @@ namespace AgentCosts;
 /// </summary>
 public sealed class AgentHandle
 {
-    private readonly TimeProvider _timeProvider;
-    private readonly MissionCostTracker _mission;
-    private readonly MissionBudget? _budget;
-    private readonly AgentCostMetrics? _metrics;
-    private readonly Counter<long>? _tokensCounter;
-    private readonly Counter<double>? _creditsCounter;
-    private readonly Histogram<double>? _durationHistogram;
-    private readonly KeyValuePair<string, object?> _tag;
-    private static readonly KeyValuePair<string, object?> InputTag = new(AgentCostMetrics.TokenTypeTag, "input");
-    private static readonly KeyValuePair<string, object?> OutputTag = new(AgentCostMetrics.TokenTypeTag, "output");
     private const long NanosecondsPerMillisecond = 1_000_000;
-    private const long NanosecondsPerSecond = 1_000_000_000;
-    private const double NanocreditsPerCredit = ExactCredits.NanocreditsPerCredit;
-    private readonly long _nanosecondsPerTick;
+    private readonly MissionLedger _ledger;
+    private readonly KeyValuePair<string, object?> _tag;
     private readonly CounterCells _cells = new();
 
-    internal AgentHandle(string name, MissionCostTracker mission, TimeProvider timeProvider, AgentCostMetrics? metrics)
+    internal AgentHandle(string name, MissionLedger ledger)
     {
         Name = name;
-        _mission = mission;
-        _budget = mission.Budget;
-        _timeProvider = timeProvider;
-        _metrics = metrics;
-        _tokensCounter = metrics?.Tokens;
-        _creditsCounter = metrics?.Credits;
-        _durationHistogram = metrics?.Duration;
-        _tag = new KeyValuePair<string, object?>(AgentCostMetrics.AgentNameTag, name);
-
-        // Stopwatch frequencies (1 GHz on Linux, 10 MHz on Windows) divide a second exactly: one multiplication per step.
-        long frequency = timeProvider.TimestampFrequency;
-        _nanosecondsPerTick = NanosecondsPerSecond % frequency == 0 ? NanosecondsPerSecond / frequency : 0;
+        _ledger = ledger;
+        _tag = new KeyValuePair<string, object?>(AgentCostsMetrics.AgentNameTag, name);
     }
 
     /// <summary>The agent's name.</summary>
@@ -88,11 +65,9 @@ public sealed class AgentHandle
         long durationMilliseconds = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var prices = _mission.Prices ?? throw new InvalidOperationException(
-            "This mission tracker has no price table: create it with one (or through IMissionCostTrackerFactory), or record exact costs yourself.");
         var usage = new TokenUsage(inputTokens, outputTokens, cachedInputTokens, reasoningTokens);
-        // Priced as of now on the tracker's clock: a dated price table applies the price in effect at the call.
-        var cost = prices.GetExactCost(model, usage, _timeProvider.GetUtcNow());
+        // The mission prices the call, as of now on its clock.
+        var cost = _ledger.Price(model, usage);
         RecordUsage(model, usage, cost, TimeSpan.FromTicks(MillisecondsToNanoseconds(durationMilliseconds) / 100));
         return cost;
     }
@@ -122,48 +97,7 @@ public sealed class AgentHandle
         long nanocredits = cost.ToInt64Nanocredits(nameof(cost));
         long nanoseconds = checked(duration.Ticks * 100);
         CurrentCell().AddUsage(usage, nanocredits, nanoseconds);
-        if (model is not null)
-        {
-            _mission.AddModelUsage(model, usage, nanocredits);
-        }
-
-        ChargeBudget(nanocredits);
-        if (_tokensCounter is not { Enabled: true } && _creditsCounter is not { Enabled: true } && _durationHistogram is not { Enabled: true })
-        {
-            return;
-        }
-
-        // The agent's tag, and the provider's and model's where known.
-        var tags = new TagList { _tag };
-        if (providerName is not null)
-        {
-            tags.Add(AgentCostMetrics.ProviderTag, providerName);
-        }
-
-        if (model is not null)
-        {
-            tags.Add(AgentCostMetrics.ModelTag, model);
-        }
-
-        if (_tokensCounter is { Enabled: true })
-        {
-            var input = tags;
-            input.Add(InputTag);
-            var output = tags;
-            output.Add(OutputTag);
-            _tokensCounter.Add(usage.InputTokens, input);
-            _tokensCounter.Add(usage.OutputTokens, output);
-        }
-
-        if (_creditsCounter is { Enabled: true })
-        {
-            _creditsCounter.Add(nanocredits / NanocreditsPerCredit, tags);
-        }
-
-        if (_durationHistogram is { Enabled: true })
-        {
-            _durationHistogram.Record(nanoseconds / 1e9, tags);
-        }
+        _ledger.Usage(_tag, model, providerName, usage, nanocredits, nanoseconds);
     }
 
     /// <summary>Adds tokens.</summary>
@@ -173,10 +107,7 @@ public sealed class AgentHandle
     {
         var cell = CurrentCell();
         cell.Add(ref cell.Tokens, tokens, nameof(tokens));
-        if (_tokensCounter is { Enabled: true })
-        {
-            _tokensCounter.Add(tokens, _tag);
-        }
+        _ledger.Tokens(_tag, tokens);
     }
 
     /// <summary>Adds whole credits.</summary>
@@ -196,11 +127,11 @@ public sealed class AgentHandle
 
     /// <summary>Starts timing a step of this agent; disposing the scope adds the elapsed time.</summary>
     /// <returns>The scope; use it with <see langword="using"/>.</returns>
-    public TimingScope Start() => new(this, GetTimestamp());
+    public TimingScope Start() => new(this, _ledger.GetTimestamp());
 
     /// <summary>Starts a lap timer for this agent's sequential loop: one clock read per step (see <see cref="LapTimer"/>).</summary>
     /// <returns>The timer, started now.</returns>
-    public LapTimer StartLaps() => new(this, GetTimestamp());
+    public LapTimer StartLaps() => new(this, _ledger.GetTimestamp());
 
     /// <summary>This agent's totals so far.</summary>
     /// <returns>The totals: the exact cost, whole credits rounded half up, durations rounded down to whole milliseconds.</returns>
@@ -211,9 +142,9 @@ public sealed class AgentHandle
         return new AgentCost(totals.Tokens, new ExactCredits(totals.CostNanocredits), totals.DurationNanoseconds / NanosecondsPerMillisecond, totals.Usage);
     }
 
-    internal long GetTimestamp() => _timeProvider.GetTimestamp();
+    internal long GetTimestamp() => _ledger.GetTimestamp();
 
-    internal void AddElapsedTicks(long ticks) => AddNanoseconds(TicksToNanoseconds(ticks));
+    internal void AddElapsedTicks(long ticks) => AddNanoseconds(_ledger.TicksToNanoseconds(ticks));
 
     /// <summary>
     /// Adds one step's tokens, cost and time with one look-up of the thread's cell; a negative value or an overflow
@@ -222,21 +153,10 @@ public sealed class AgentHandle
     internal void AddStep(long tokens, long costNanocredits, long nanoseconds)
     {
         CurrentCell().AddStep(tokens, costNanocredits, nanoseconds);
-        if (_tokensCounter is { Enabled: true })
-        {
-            _tokensCounter.Add(tokens, _tag);
-        }
-
-        Charged(costNanocredits);
-        if (_durationHistogram is { Enabled: true })
-        {
-            _durationHistogram.Record(nanoseconds / 1e9, _tag);
-        }
+        _ledger.Step(_tag, tokens, costNanocredits, nanoseconds);
     }
 
-    internal long TicksToNanoseconds(long ticks) => _nanosecondsPerTick > 0
-        ? ticks * _nanosecondsPerTick
-        : (long)((Int128)ticks * NanosecondsPerSecond / _timeProvider.TimestampFrequency);
+    internal long TicksToNanoseconds(long ticks) => _ledger.TicksToNanoseconds(ticks);
 
     private static long MillisecondsToNanoseconds(long durationMilliseconds)
     {
@@ -249,36 +169,16 @@ public sealed class AgentHandle
     {
         var cell = CurrentCell();
         cell.Add(ref cell.CostNanocredits, nanocredits, "cost");
-        Charged(nanocredits);
-    }
-
-    /// <summary>After a cost is in the cells: spend it in the mission's budget (the one ledger) and publish it.</summary>
-    private void Charged(long nanocredits)
-    {
-        ChargeBudget(nanocredits);
-        if (_creditsCounter is { Enabled: true })
-        {
-            _creditsCounter.Add(nanocredits / NanocreditsPerCredit, _tag);
-        }
-    }
-
-    private void ChargeBudget(long nanocredits)
-    {
-        if (_budget is not null && nanocredits > 0 && _budget.Charge(nanocredits) && _metrics?.BudgetExceeded is { Enabled: true } exceeded)
-        {
-            exceeded.Add(1, _tag);
-        }
+        _ledger.Cost(_tag, nanocredits);
     }
 
     private void AddNanoseconds(long nanoseconds)
     {
         var cell = CurrentCell();
         cell.Add(ref cell.DurationNanoseconds, nanoseconds, "duration");
-        if (_durationHistogram is { Enabled: true })
-        {
-            _durationHistogram.Record(nanoseconds / 1e9, _tag);
-        }
+        _ledger.Elapsed(_tag, nanoseconds);
     }
+
     private CounterCell CurrentCell() => _cells.Current();
 
     /// <summary>Describes the agent and its totals.</summary>

@@ -23,11 +23,8 @@ namespace AgentCosts;
 public sealed class MissionCostTracker
 {
     private readonly ConcurrentDictionary<string, AgentHandle> _agents = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, CounterCells> _models = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _parents = new(StringComparer.Ordinal);
-    private LastModel? _lastModel;
-    private readonly TimeProvider _timeProvider;
-    private readonly AgentCostMetrics? _metrics;
+    private readonly MissionLedger _ledger;
 
     /// <summary>Creates a tracker.</summary>
     /// <param name="metrics">Instruments to feed as well; none when omitted.</param>
@@ -40,7 +37,7 @@ public sealed class MissionCostTracker
     /// <param name="rounding">How a snapshot rounds the exact total to whole credits; half up by default.</param>
     /// <exception cref="InvalidOperationException">The budget already belongs to another tracker.</exception>
     public MissionCostTracker(
-        AgentCostMetrics? metrics = null,
+        AgentCostsMetrics? metrics = null,
         TimeProvider? timeProvider = null,
         MissionBudget? budget = null,
         PriceTable? prices = null,
@@ -51,9 +48,9 @@ public sealed class MissionCostTracker
             throw new ArgumentOutOfRangeException(nameof(rounding), rounding, "Unknown rounding.");
         }
 
-        budget?.AttachTo(this);
-        _metrics = metrics;
-        _timeProvider = timeProvider ?? TimeProvider.System;
+        budget?.Attach();
+        _ledger = new MissionLedger(timeProvider ?? TimeProvider.System, prices, budget, metrics);
+        Metrics = metrics;
         Budget = budget;
         Prices = prices;
         CreditRounding = rounding;
@@ -75,7 +72,7 @@ public sealed class MissionCostTracker
     public CreditRounding CreditRounding { get; }
 
     /// <summary>The instruments this tracker feeds, if any.</summary>
-    public AgentCostMetrics? Metrics => _metrics;
+    public AgentCostsMetrics? Metrics { get; }
 
     /// <summary>Resolves an agent's handle (created on first use). Keep it: recording through it skips the look-up.</summary>
     /// <param name="name">The agent's name: non-empty, compared ordinally.</param>
@@ -94,7 +91,7 @@ public sealed class MissionCostTracker
         }
 
         AgentNames.Validate(name, nameof(name));
-        return _agents.GetOrAdd(name, static (n, tracker) => new AgentHandle(n, tracker, tracker._timeProvider, tracker._metrics), this);
+        return _agents.GetOrAdd(name, static (n, ledger) => new AgentHandle(n, ledger), _ledger);
     }
 
     /// <summary>Adds tokens, whole credits and milliseconds to an agent.</summary>
@@ -128,7 +125,7 @@ public sealed class MissionCostTracker
     public MissionCosts Snapshot() => new(
         _agents.Select(pair => new KeyValuePair<string, AgentCost>(pair.Key, pair.Value.GetTotals())),
         CreditRounding,
-        _models.Select(pair => new KeyValuePair<string, ModelUsage>(pair.Key, ReadModel(pair.Value))),
+        _ledger.ModelTotals(),
         _parents);
 
     /// <summary>
@@ -158,32 +155,5 @@ public sealed class MissionCostTracker
         }
 
         return _parents.GetOrAdd(agent, parent) == parent;
-    }
-
-    /// <summary>Adds a priced call to its model's totals: the calling thread's cell, as an agent's step is.</summary>
-    internal void AddModelUsage(string model, TokenUsage usage, long costNanocredits)
-    {
-        // Calls of one model usually repeat its id (the same string): the last model's cells are kept at hand.
-        var last = Volatile.Read(ref _lastModel);
-        CounterCells cells;
-        if (last is not null && ReferenceEquals(last.Model, model))
-        {
-            cells = last.Cells;
-        }
-        else
-        {
-            cells = _models.GetOrAdd(model, static _ => new CounterCells());
-            Volatile.Write(ref _lastModel, new LastModel(model, cells));
-        }
-
-        cells.Current().AddUsage(usage, costNanocredits, nanoseconds: 0);
-    }
-
-    private sealed record LastModel(string Model, CounterCells Cells);
-
-    private static ModelUsage ReadModel(CounterCells cells)
-    {
-        var totals = cells.Sum();
-        return new ModelUsage(totals.Calls, totals.Usage, new ExactCredits(totals.CostNanocredits));
     }
 }

@@ -8,14 +8,14 @@ public readonly record struct ModelUsage
     /// <summary>Creates a model's totals.</summary>
     /// <param name="calls">Calls made, zero or more.</param>
     /// <param name="usage">Their tokens.</param>
-    /// <param name="cost">Their exact cost.</param>
+    /// <param name="exactCost">Their exact cost.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="calls"/> is negative.</exception>
-    public ModelUsage(long calls, TokenUsage usage, ExactCredits cost)
+    public ModelUsage(long calls, TokenUsage usage, ExactCredits exactCost)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(calls);
         Calls = calls;
         Usage = usage;
-        Cost = cost;
+        ExactCost = exactCost;
     }
 
     /// <summary>Calls made.</summary>
@@ -25,7 +25,7 @@ public readonly record struct ModelUsage
     public TokenUsage Usage { get; }
 
     /// <summary>Their exact cost.</summary>
-    public ExactCredits Cost { get; }
+    public ExactCredits ExactCost { get; }
 
     /// <summary>Adds two models' totals.</summary>
     /// <param name="left">Totals.</param>
@@ -40,9 +40,9 @@ public readonly record struct ModelUsage
     /// <returns>The sum.</returns>
     /// <exception cref="OverflowException">A sum exceeds <see cref="long.MaxValue"/>.</exception>
     public static ModelUsage Add(ModelUsage left, ModelUsage right) =>
-        new(checked(left.Calls + right.Calls), left.Usage + right.Usage, left.Cost + right.Cost);
+        new(checked(left.Calls + right.Calls), left.Usage + right.Usage, left.ExactCost + right.ExactCost);
 
     /// <summary>Describes the totals.</summary>
     /// <returns>Calls, tokens and cost.</returns>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Calls} calls, {Usage}, {Cost}");
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Calls} calls, {Usage}, {ExactCost}");
 }

@@ -139,7 +139,7 @@ public sealed class BudgetTests
     [Fact]
     public void Tracker_RecordPastTheLimit_IsRecordedMarksExceededAndRaisesMetricOnce()
     {
-        using var metrics = new AgentCostMetrics("AgentCosts.Tests.Budget.Exceeded");
+        using var metrics = new AgentCostsMetrics("AgentCosts.Tests.Budget.Exceeded");
         long exceeded = 0;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>

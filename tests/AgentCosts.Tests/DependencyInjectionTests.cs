@@ -23,7 +23,7 @@ public sealed class DependencyInjectionTests
         Assert.Equal(ExactCredits.FromCredits(500), mission.Budget!.Limit);
         Assert.Same(provider.GetRequiredService<PriceTable>(), mission.Prices);
         Assert.Equal(1, provider.GetRequiredService<PriceTable>().GetCost("small", 1234, 567));
-        Assert.Equal("AgentCosts.Tests.DI", provider.GetRequiredService<AgentCostMetrics>().Meter.Name);
+        Assert.Equal("AgentCosts.Tests.DI", provider.GetRequiredService<AgentCostsMetrics>().Meter.Name);
     }
 
     [Fact]

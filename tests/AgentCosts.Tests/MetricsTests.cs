@@ -10,7 +10,7 @@ public sealed class MetricsTests
     [Fact]
     public void Recording_WithListener_PublishesTaggedMeasurements()
     {
-        using var metrics = new AgentCostMetrics("AgentCosts.Tests." + Guid.NewGuid());
+        using var metrics = new AgentCostsMetrics("AgentCosts.Tests." + Guid.NewGuid());
         var seen = new List<(string Instrument, double Value, string? Agent)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
@@ -42,7 +42,7 @@ public sealed class MetricsTests
     [Fact]
     public void RecordUsage_WithListener_SplitsTokensByType()
     {
-        using var metrics = new AgentCostMetrics("AgentCosts.Tests." + Guid.NewGuid());
+        using var metrics = new AgentCostsMetrics("AgentCosts.Tests." + Guid.NewGuid());
         var seen = new List<(long Value, string? Agent, string? Type)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
@@ -52,7 +52,7 @@ public sealed class MetricsTests
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => seen.Add((value, AgentOf(tags), TagOf(tags, AgentCostMetrics.TokenTypeTag))));
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => seen.Add((value, AgentOf(tags), TagOf(tags, AgentCostsMetrics.TokenTypeTag))));
         listener.Start();
         var prices = new PriceTable(new Dictionary<string, ModelPrice> { ["small"] = new(0.15m, 0.6m) });
         var mission = new MissionCostTracker(metrics, prices: prices);
@@ -67,7 +67,7 @@ public sealed class MetricsTests
     {
         using var provider = new ServiceCollection().AddMetrics().AddAgentCosts().BuildServiceProvider();
 
-        var metrics = provider.GetRequiredService<AgentCostMetrics>();
+        var metrics = provider.GetRequiredService<AgentCostsMetrics>();
 
         Assert.Same(provider.GetRequiredService<IMeterFactory>(), metrics.Meter.Scope);
     }
@@ -75,14 +75,14 @@ public sealed class MetricsTests
     [Fact]
     public void Recording_WithoutListener_InstrumentsDisabled()
     {
-        using var metrics = new AgentCostMetrics("AgentCosts.Tests." + Guid.NewGuid());
+        using var metrics = new AgentCostsMetrics("AgentCosts.Tests." + Guid.NewGuid());
         new MissionCostTracker(metrics).Record("a", 1, 1, 1);
 
         Assert.False(metrics.Tokens.Enabled);
         Assert.False(metrics.Duration.Enabled);
     }
 
-    private static string? AgentOf(ReadOnlySpan<KeyValuePair<string, object?>> tags) => TagOf(tags, AgentCostMetrics.AgentNameTag);
+    private static string? AgentOf(ReadOnlySpan<KeyValuePair<string, object?>> tags) => TagOf(tags, AgentCostsMetrics.AgentNameTag);
 
     private static string? TagOf(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)
     {

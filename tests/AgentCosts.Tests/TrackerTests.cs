@@ -279,7 +279,7 @@ public sealed class TrackerTests
         {
             Assert.Equal(PerModel, models[model].Calls);
             Assert.Equal(new TokenUsage(100 * PerModel, 50 * PerModel, 20 * PerModel, 10 * PerModel, 5 * PerModel), models[model].Usage);
-            Assert.Equal(new ExactCredits((Int128)1_234_567 * PerModel), models[model].Cost);
+            Assert.Equal(new ExactCredits((Int128)1_234_567 * PerModel), models[model].ExactCost);
         }
     }
 }

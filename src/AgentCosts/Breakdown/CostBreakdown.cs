@@ -143,7 +143,7 @@ public sealed class CostBreakdown
             Split(a.Total.Usage)))],
         Models.Count == 0 ? null : Models.ToDictionary(
             pair => pair.Key,
-            pair => new ModelLine(pair.Value.Calls, pair.Value.Usage.TotalTokens, pair.Value.Cost.Credits, Split(pair.Value.Usage)!),
+            pair => new ModelLine(pair.Value.Calls, pair.Value.Usage.TotalTokens, pair.Value.ExactCost.Credits, Split(pair.Value.Usage)!),
             StringComparer.Ordinal),
         Parents.Count == 0 ? null : Parents);
 

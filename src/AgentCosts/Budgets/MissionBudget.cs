@@ -12,7 +12,7 @@ public sealed class MissionBudget
     private long _committed;
     private long _spent;
     private readonly long _limit;
-    private object? _owner;
+    private int _owned;
 
     /// <summary>Creates a budget of whole credits.</summary>
     /// <param name="limit">Credits available to the mission, zero or more.</param>
@@ -46,7 +46,7 @@ public sealed class MissionBudget
     public bool IsExceeded => Volatile.Read(ref _spent) > _limit;
 
     /// <summary>Whether a tracker records into this budget (then reservations are released, not settled).</summary>
-    internal bool IsOwned => Volatile.Read(ref _owner) is not null;
+    internal bool IsOwned => Volatile.Read(ref _owned) != 0;
 
     /// <summary>Tries to reserve whole credits for a piece of work.</summary>
     /// <param name="credits">Credits to hold, zero or more.</param>
@@ -97,15 +97,14 @@ public sealed class MissionBudget
         TryReserve(credits, out var reservation) ? reservation : throw new BudgetExceededException(Limit, credits, Remaining);
 
     /// <summary>Makes a tracker the one that records into this budget.</summary>
-    internal void AttachTo(object tracker)
+    internal void Attach()
     {
-        if (Interlocked.CompareExchange(ref _owner, tracker, null) is { } owner && !ReferenceEquals(owner, tracker))
+        if (Interlocked.Exchange(ref _owned, 1) != 0)
         {
             throw new InvalidOperationException("This budget already belongs to another mission tracker.");
         }
     }
 
-    /// <summary>Spends a recorded cost; returns whether this cost took spending past the limit.</summary>
     internal bool Charge(long nanocredits)
     {
         // The work has happened: its cost counts even past the limit. Spent first, so a concurrent reservation never

@@ -12,7 +12,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class AgentCostsServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers validated <see cref="AgentCostsOptions"/>, <see cref="AgentCostMetrics"/> (on the host's
+    /// Registers validated <see cref="AgentCostsOptions"/>, <see cref="AgentCostsMetrics"/> (on the host's
     /// <see cref="IMeterFactory"/> when it has one), a <see cref="PriceTable"/>
     /// built from the options and an <see cref="IMissionCostTrackerFactory"/>, all singletons. Uses <c>TryAdd*</c>:
     /// calling it twice is harmless.
@@ -42,8 +42,8 @@ public static class AgentCostsServiceCollectionExtensions
         {
             string meterName = sp.GetRequiredService<IOptions<AgentCostsOptions>>().Value.MeterName;
             return sp.GetService<IMeterFactory>() is { } meterFactory
-                ? new AgentCostMetrics(meterFactory, meterName)
-                : new AgentCostMetrics(meterName);
+                ? new AgentCostsMetrics(meterFactory, meterName)
+                : new AgentCostsMetrics(meterName);
         });
         services.TryAddSingleton(sp =>
         {

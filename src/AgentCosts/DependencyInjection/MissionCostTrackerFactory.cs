@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace AgentCosts.DependencyInjection;
 
 /// <summary>The registered <see cref="IMissionCostTrackerFactory"/>.</summary>
-internal sealed class MissionCostTrackerFactory(IOptions<AgentCostsOptions> options, AgentCostMetrics metrics, TimeProvider timeProvider, PriceTable prices)
+internal sealed class MissionCostTrackerFactory(IOptions<AgentCostsOptions> options, AgentCostsMetrics metrics, TimeProvider timeProvider, PriceTable prices)
     : IMissionCostTrackerFactory
 {
     public MissionCostTracker Create(long? budgetCredits = null)

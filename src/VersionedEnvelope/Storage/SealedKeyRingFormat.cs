@@ -14,7 +14,7 @@ namespace VersionedEnvelope.Storage;
 public static class SealedKeyRingFormat
 {
     /// <summary>The format name written in every document.</summary>
-    public const string FormatName = KeyRingFileDocument.CurrentFormat;
+    public const string FormatName = KeyRingJsonDocument.CurrentFormat;
 
     /// <summary>The root key size in bytes (256 bits).</summary>
     public const int RootKeySize = Ve1Layout.KeySize;
@@ -36,17 +36,17 @@ public static class SealedKeyRingFormat
         try
         {
             using var aes = new AesGcm(rootKey, Ve1Layout.TagSize);
-            var document = new KeyRingFileDocument
+            var document = new KeyRingJsonDocument
             {
                 Format = FormatName,
                 Revision = revision,
                 Keys = [],
-                History = [.. ring.History.Select(e => new KeyRingFileEvent { Kind = e.Kind, Version = e.Version, At = e.At, By = e.By })],
+                History = [.. ring.History.Select(e => new KeyRingJsonEvent { Kind = e.Kind, Version = e.Version, At = e.At, By = e.By })],
             };
             foreach (var key in ring.Keys)
             {
                 string? sealedMaterial = key.HasMaterial ? SealKey(aes, key, material, MaterialAad(key.Version)) : null;
-                document.Keys.Add(new KeyRingFileKey
+                document.Keys.Add(new KeyRingJsonKey
                 {
                     Version = key.Version,
                     State = key.State,
@@ -61,7 +61,7 @@ public static class SealedKeyRingFormat
                 document.IndexKeys = [];
                 foreach (var key in ring.IndexKeys)
                 {
-                    document.IndexKeys.Add(new KeyRingFileKey
+                    document.IndexKeys.Add(new KeyRingJsonKey
                     {
                         Version = key.Version,
                         State = key.State,
@@ -71,7 +71,7 @@ public static class SealedKeyRingFormat
                 }
             }
 
-            return JsonSerializer.SerializeToUtf8Bytes(document, KeyRingFileJsonContext.Default.KeyRingFileDocument);
+            return JsonSerializer.SerializeToUtf8Bytes(document, KeyRingJsonContext.Default.KeyRingJsonDocument);
         }
         finally
         {
@@ -90,10 +90,10 @@ public static class SealedKeyRingFormat
     {
         ArgumentException.ThrowIfNullOrEmpty(source);
         CheckRootKey(rootKey);
-        KeyRingFileDocument? parsed;
+        KeyRingJsonDocument? parsed;
         try
         {
-            parsed = JsonSerializer.Deserialize(document, KeyRingFileJsonContext.Default.KeyRingFileDocument);
+            parsed = JsonSerializer.Deserialize(document, KeyRingJsonContext.Default.KeyRingJsonDocument);
         }
         catch (JsonException ex)
         {
@@ -137,7 +137,7 @@ public static class SealedKeyRingFormat
         return Convert.ToBase64String(sealedKey);
     }
 
-    private static EnvelopeKey OpenKey(AesGcm aes, KeyRingFileKey key, string source, byte[] associatedData)
+    private static EnvelopeKey OpenKey(AesGcm aes, KeyRingJsonKey key, string source, byte[] associatedData)
     {
         if (key.State == KeyState.Destroyed)
         {

@@ -2,8 +2,11 @@ using System.Text.Json.Serialization;
 
 namespace VersionedEnvelope.Storage;
 
-/// <summary>The key ring file: metadata in clear, each key's material sealed under the root key.</summary>
-internal sealed class KeyRingFileDocument
+/// <summary>
+/// A key ring as JSON, wherever it is kept (a file, a database row): metadata in clear, each key's material sealed under
+/// the key that seals the ring.
+/// </summary>
+internal sealed class KeyRingJsonDocument
 {
     public const string CurrentFormat = "versioned-envelope-keyring-1";
 
@@ -11,17 +14,17 @@ internal sealed class KeyRingFileDocument
 
     public long Revision { get; set; }
 
-    public List<KeyRingFileKey>? Keys { get; set; }
+    public List<KeyRingJsonKey>? Keys { get; set; }
 
-    public List<KeyRingFileEvent>? History { get; set; }
+    public List<KeyRingJsonEvent>? History { get; set; }
 
     /// <summary>The blind index keys; absent when the ring has none, so such documents read as before.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public List<KeyRingFileKey>? IndexKeys { get; set; }
+    public List<KeyRingJsonKey>? IndexKeys { get; set; }
 }
 
-/// <summary>One key version in the file. <see cref="Material"/> is base64 of nonce ‖ sealed key ‖ tag, absent when destroyed.</summary>
-internal sealed class KeyRingFileKey
+/// <summary>One key version in the document. <see cref="Material"/> is base64 of nonce ‖ sealed key ‖ tag, absent when destroyed.</summary>
+internal sealed class KeyRingJsonKey
 {
     public int Version { get; set; }
 
@@ -36,8 +39,8 @@ internal sealed class KeyRingFileKey
     public string? Material { get; set; }
 }
 
-/// <summary>One audit event in the file.</summary>
-internal sealed class KeyRingFileEvent
+/// <summary>One audit event in the document.</summary>
+internal sealed class KeyRingJsonEvent
 {
     public KeyRingEventKind Kind { get; set; }
 
@@ -48,12 +51,12 @@ internal sealed class KeyRingFileEvent
     public string? By { get; set; }
 }
 
-/// <summary>Source-generated (reflection-free, AOT-safe) serialization of the key ring file.</summary>
+/// <summary>Source-generated (reflection-free, AOT-safe) serialization of the key ring document.</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     UseStringEnumConverter = true,
     WriteIndented = true,
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
-[JsonSerializable(typeof(KeyRingFileDocument))]
-internal sealed partial class KeyRingFileJsonContext : JsonSerializerContext;
+[JsonSerializable(typeof(KeyRingJsonDocument))]
+internal sealed partial class KeyRingJsonContext : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 
@@ -9,7 +10,7 @@ namespace AgentCosts.Metrics;
 /// OpenTelemetry's GenAI conventions, so any OpenTelemetry exporter sees the numbers the accumulator keeps. Recording
 /// checks <see cref="Instrument.Enabled"/> first: with no listener attached it costs a field read.
 /// </summary>
-public sealed class AgentCostMetrics : IDisposable
+public sealed class AgentCostsMetrics : IDisposable
 {
     /// <summary>The default meter name.</summary>
     public const string DefaultMeterName = Internal.AgentCostsDefaults.MeterName;
@@ -26,13 +27,16 @@ public sealed class AgentCostMetrics : IDisposable
     /// <summary>The provider tag on model calls' measurements (<c>gen_ai.provider.name</c>, OpenTelemetry's GenAI convention).</summary>
     public const string ProviderTag = "gen_ai.provider.name";
 
+    private const double NanocreditsPerCredit = ExactCredits.NanocreditsPerCredit;
+    private static readonly KeyValuePair<string, object?> InputTag = new(TokenTypeTag, "input");
+    private static readonly KeyValuePair<string, object?> OutputTag = new(TokenTypeTag, "output");
     private readonly bool _ownsMeter;
 
     /// <summary>Creates its own meter and the instruments.</summary>
     /// <param name="meterName">The meter name; <see cref="DefaultMeterName"/> when omitted.</param>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two constructors differ in "
         + "their first parameter's type (a name or a meter factory), so no call can be ambiguous.")]
-    public AgentCostMetrics(string? meterName = null)
+    public AgentCostsMetrics(string? meterName = null)
         : this(new Meter(string.IsNullOrWhiteSpace(meterName) ? DefaultMeterName : meterName), ownsMeter: true)
     {
     }
@@ -42,12 +46,12 @@ public sealed class AgentCostMetrics : IDisposable
     /// <param name="meterName">The meter name; <see cref="DefaultMeterName"/> when omitted.</param>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two constructors differ in "
         + "their first parameter's type (a name or a meter factory), so no call can be ambiguous.")]
-    public AgentCostMetrics(IMeterFactory meterFactory, string? meterName = null)
+    public AgentCostsMetrics(IMeterFactory meterFactory, string? meterName = null)
         : this(CreateMeter(meterFactory, meterName), ownsMeter: false)
     {
     }
 
-    private AgentCostMetrics(Meter meter, bool ownsMeter)
+    private AgentCostsMetrics(Meter meter, bool ownsMeter)
     {
         Meter = meter;
         _ownsMeter = ownsMeter;
@@ -85,6 +89,90 @@ public sealed class AgentCostMetrics : IDisposable
 
     /// <summary><c>agent.calls.unpriced</c>: successful model calls whose model has no price, tagged with the agent and model.</summary>
     public Counter<long> Unpriced { get; }
+
+    /// <summary>Publishes a step: its tokens, cost and time, tagged with the agent. The package records measurements only here.</summary>
+    internal void Step(in KeyValuePair<string, object?> agent, long tokens, long nanocredits, long nanoseconds)
+    {
+        TokensAdded(agent, tokens);
+        CostAdded(agent, nanocredits);
+        TimeAdded(agent, nanoseconds);
+    }
+
+    /// <summary>Publishes tokens added on their own.</summary>
+    internal void TokensAdded(in KeyValuePair<string, object?> agent, long tokens)
+    {
+        if (Tokens.Enabled)
+        {
+            Tokens.Add(tokens, agent);
+        }
+    }
+
+    /// <summary>Publishes a cost added on its own.</summary>
+    internal void CostAdded(in KeyValuePair<string, object?> agent, long nanocredits)
+    {
+        if (Credits.Enabled)
+        {
+            Credits.Add(nanocredits / NanocreditsPerCredit, agent);
+        }
+    }
+
+    /// <summary>Publishes time added on its own.</summary>
+    internal void TimeAdded(in KeyValuePair<string, object?> agent, long nanoseconds)
+    {
+        if (Duration.Enabled)
+        {
+            Duration.Record(nanoseconds / 1e9, agent);
+        }
+    }
+
+    /// <summary>Publishes a model call: input and output tokens apart, its cost and time, tagged with the agent, provider and model where known.</summary>
+    internal void Usage(in KeyValuePair<string, object?> agent, string? model, string? providerName, TokenUsage usage, long nanocredits, long nanoseconds)
+    {
+        if (!Tokens.Enabled && !Credits.Enabled && !Duration.Enabled)
+        {
+            return;
+        }
+
+        var tags = new TagList { agent };
+        if (providerName is not null)
+        {
+            tags.Add(ProviderTag, providerName);
+        }
+
+        if (model is not null)
+        {
+            tags.Add(ModelTag, model);
+        }
+
+        if (Tokens.Enabled)
+        {
+            var input = tags;
+            input.Add(InputTag);
+            var output = tags;
+            output.Add(OutputTag);
+            Tokens.Add(usage.InputTokens, input);
+            Tokens.Add(usage.OutputTokens, output);
+        }
+
+        if (Credits.Enabled)
+        {
+            Credits.Add(nanocredits / NanocreditsPerCredit, tags);
+        }
+
+        if (Duration.Enabled)
+        {
+            Duration.Record(nanoseconds / 1e9, tags);
+        }
+    }
+
+    /// <summary>Publishes that a mission's spending went past its budget, tagged with the agent whose cost crossed it.</summary>
+    internal void BudgetCrossed(in KeyValuePair<string, object?> agent)
+    {
+        if (BudgetExceeded.Enabled)
+        {
+            BudgetExceeded.Add(1, agent);
+        }
+    }
 
     /// <summary>Disposes the meter if this instance created it (a factory's meters are the factory's to dispose).</summary>
     public void Dispose()

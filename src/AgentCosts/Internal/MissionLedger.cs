@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using AgentCosts.Metrics;
+
+namespace AgentCosts.Internal;
+
+/// <summary>
+/// What a mission's agents share, owned by its <see cref="MissionCostTracker"/>: the clock, the price table, the
+/// budget (the one ledger every recorded cost is spent in), the per-model totals and the instruments. An
+/// <see cref="AgentHandle"/> adds to its own cells and then tells the ledger; the ledger knows neither the tracker nor
+/// the handles, so nothing calls back.
+/// </summary>
+internal sealed class MissionLedger
+{
+    private const long NanosecondsPerSecond = 1_000_000_000;
+    private readonly ConcurrentDictionary<string, CounterCells> _models = new(StringComparer.Ordinal);
+    private readonly long _nanosecondsPerTick;
+    private readonly MissionBudget? _budget;
+    private readonly AgentCostsMetrics? _metrics;
+    private LastModel? _lastModel;
+
+    public MissionLedger(TimeProvider timeProvider, PriceTable? prices, MissionBudget? budget, AgentCostsMetrics? metrics)
+    {
+        TimeProvider = timeProvider;
+        Prices = prices;
+        _budget = budget;
+        _metrics = metrics;
+
+        // Stopwatch frequencies (1 GHz on Linux, 10 MHz on Windows) divide a second exactly: one multiplication per step.
+        long frequency = timeProvider.TimestampFrequency;
+        _nanosecondsPerTick = NanosecondsPerSecond % frequency == 0 ? NanosecondsPerSecond / frequency : 0;
+    }
+
+    public TimeProvider TimeProvider { get; }
+
+    public PriceTable? Prices { get; }
+
+    public long GetTimestamp() => TimeProvider.GetTimestamp();
+
+    public long TicksToNanoseconds(long ticks) => _nanosecondsPerTick > 0
+        ? ticks * _nanosecondsPerTick
+        : (long)((Int128)ticks * NanosecondsPerSecond / TimeProvider.TimestampFrequency);
+
+    /// <summary>Prices a call as of now on the mission's clock: a dated price table applies the price in effect at the call.</summary>
+    public ExactCredits Price(string model, TokenUsage usage)
+    {
+        var prices = Prices ?? throw new InvalidOperationException(
+            "This mission tracker has no price table: create it with one (or through IMissionCostTrackerFactory), or record exact costs yourself.");
+        return prices.GetExactCost(model, usage, TimeProvider.GetUtcNow());
+    }
+
+    /// <summary>After a step is in the agent's cells: spend its cost and publish it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Step(in KeyValuePair<string, object?> agent, long tokens, long nanocredits, long nanoseconds)
+    {
+        Spend(agent, nanocredits);
+        _metrics?.Step(agent, tokens, nanocredits, nanoseconds);
+    }
+
+    /// <summary>After tokens alone are in the agent's cells: publish them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Tokens(in KeyValuePair<string, object?> agent, long tokens) => _metrics?.TokensAdded(agent, tokens);
+
+    /// <summary>After a cost alone is in the agent's cells: spend it and publish it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Cost(in KeyValuePair<string, object?> agent, long nanocredits)
+    {
+        Spend(agent, nanocredits);
+        _metrics?.CostAdded(agent, nanocredits);
+    }
+
+    /// <summary>After time alone is in the agent's cells: publish it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Elapsed(in KeyValuePair<string, object?> agent, long nanoseconds) => _metrics?.TimeAdded(agent, nanoseconds);
+
+    /// <summary>After a model call is in the agent's cells: add it to its model's totals, spend its cost and publish it.</summary>
+    public void Usage(in KeyValuePair<string, object?> agent, string? model, string? providerName, TokenUsage usage, long nanocredits, long nanoseconds)
+    {
+        if (model is not null)
+        {
+            ModelCells(model).Current().AddUsage(usage, nanocredits, nanoseconds: 0);
+        }
+
+        Spend(agent, nanocredits);
+        _metrics?.Usage(agent, model, providerName, usage, nanocredits, nanoseconds);
+    }
+
+    public IEnumerable<KeyValuePair<string, ModelUsage>> ModelTotals() =>
+        _models.Select(pair => new KeyValuePair<string, ModelUsage>(pair.Key, ReadModel(pair.Value)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Spend(in KeyValuePair<string, object?> agent, long nanocredits)
+    {
+        if (_budget is not null && nanocredits > 0 && _budget.Charge(nanocredits))
+        {
+            _metrics?.BudgetCrossed(agent);
+        }
+    }
+
+    /// <summary>The cells of a model: calls of one model usually repeat its id (the same string), so the last is kept at hand.</summary>
+    private CounterCells ModelCells(string model)
+    {
+        var last = Volatile.Read(ref _lastModel);
+        if (last is not null && ReferenceEquals(last.Model, model))
+        {
+            return last.Cells;
+        }
+
+        var cells = _models.GetOrAdd(model, static _ => new CounterCells());
+        Volatile.Write(ref _lastModel, new LastModel(model, cells));
+        return cells;
+    }
+
+    private static ModelUsage ReadModel(CounterCells cells)
+    {
+        var totals = cells.Sum();
+        return new ModelUsage(totals.Calls, totals.Usage, new ExactCredits(totals.CostNanocredits));
+    }
+
+    private sealed record LastModel(string Model, CounterCells Cells);
+}
