@@ -320,6 +320,21 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             return written;
         }
 
+        if (Dialect.UpdatesFromArrays && ArrayUpdateSql(updates, connection.CreateCommand()) is var (arrayCommand, sql))
+        {
+            await using var commandLifetime = arrayCommand.ConfigureAwait(false);
+            arrayCommand.Transaction = transaction;
+            arrayCommand.CommandText = sql;
+            var reader = await arrayCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerLifetime = reader.ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                written.Add(reader.GetValue(0));
+            }
+
+            return written;
+        }
+
         if (Dialect.UpdatesFromValues)
         {
             foreach (var chunk in updates.Chunk(MaxParametersPerUpdate / (1 + (2 * _columns.Count))))
@@ -401,6 +416,66 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
         // RETURNING names the rows the condition let through (PostgreSQL; SQLite 3.35+): exactly the ones this batch wrote.
         return $"UPDATE {_map.Table} SET {string.Join(", ", set)} FROM (VALUES {values}) AS d WHERE {string.Join(" AND ", where)} RETURNING {_map.KeyColumn}";
     }
+
+    /// <summary>
+    /// The whole batch in one statement with one array parameter per column (PostgreSQL):
+    /// <c>UPDATE t SET c = d.n0 FROM unnest(@k, @o0, @n0) AS d(k, o0, n0) WHERE t.key = d.k AND t.c IS NOT DISTINCT FROM d.o0
+    /// RETURNING t.key</c>. Rows whose ciphertext changed since it was read do not match, so they are not written. Null
+    /// (and the command is disposed) when the key's type has no array form here, for the <c>VALUES</c> form to take over.
+    /// </summary>
+    private (DbCommand Command, string Sql)? ArrayUpdateSql(List<(Row Row, object?[] NewValues)> updates, DbCommand command)
+    {
+        if (KeyArray(updates) is not { } keys)
+        {
+            command.Dispose();
+            return null;
+        }
+
+        ContextCommand.Parameter(command, "@k", keys, null);
+        var columns = new List<string> { "k" };
+        var set = new List<string>();
+        var where = new List<string> { $"{_map.Table}.{_map.KeyColumn} = d.k" };
+        for (int i = 0; i < _columns.Count; i++)
+        {
+            var column = _columns[i];
+            string old = string.Create(CultureInfo.InvariantCulture, $"o{i}");
+            ContextCommand.Parameter(command, $"@{old}", ColumnArray(updates, i, (row, _) => row.Values[i]), null);
+            columns.Add(old);
+            where.Add($"{_map.Table}.{column.Column} IS NOT DISTINCT FROM d.{old}");
+            if (!column.Written)
+            {
+                continue;
+            }
+
+            string @new = string.Create(CultureInfo.InvariantCulture, $"n{i}");
+            ContextCommand.Parameter(command, $"@{@new}", ColumnArray(updates, i, (_, newValues) => newValues[i]), null);
+            columns.Add(@new);
+            set.Add($"{column.Column} = d.{@new}");
+            if (column.KeyVersionColumn is { } kv)
+            {
+                set.Add(string.Create(CultureInfo.InvariantCulture, $"{kv} = {_active}"));
+            }
+        }
+
+        string arguments = string.Join(", ", columns.Select(c => "@" + c));
+        return (command, $"UPDATE {_map.Table} SET {string.Join(", ", set)} FROM unnest({arguments}) AS d({string.Join(", ", columns)}) "
+            + $"WHERE {string.Join(" AND ", where)} RETURNING {_map.Table}.{_map.KeyColumn}");
+    }
+
+    /// <summary>The batch's keys as a typed array (which the provider sends as one array parameter), for the usual key types.</summary>
+    private static Array? KeyArray(List<(Row Row, object?[] NewValues)> updates) => updates[0].Row.Key switch
+    {
+        int => updates.Select(u => (int)u.Row.Key).ToArray(),
+        long => updates.Select(u => (long)u.Row.Key).ToArray(),
+        Guid => updates.Select(u => (Guid)u.Row.Key).ToArray(),
+        string => updates.Select(u => (string)u.Row.Key).ToArray(),
+        _ => null,
+    };
+
+    /// <summary>One column's old or new values as a typed array: text or bytes, as the column stores them.</summary>
+    private Array ColumnArray(List<(Row Row, object?[] NewValues)> updates, int column, Func<Row, object?[], object?> pick) => _columns[column].IsText
+        ? updates.Select(u => (string?)pick(u.Row, u.NewValues)).ToArray()
+        : updates.Select(u => (byte[]?)pick(u.Row, u.NewValues)).ToArray();
 
     /// <summary>An update that applies only while the row holds every ciphertext that was read.</summary>
     private string UpdateSql(Row row, object?[] newValues, DbCommand command)

@@ -12,7 +12,7 @@ namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 internal sealed class SqlDialect
 {
     /// <summary>PostgreSQL: set-based conditional updates, <c>LIMIT</c>, and <c>FOR UPDATE SKIP LOCKED</c> for claimed key ranges.</summary>
-    public static readonly SqlDialect PostgreSql = new("PostgreSQL", updatesFromValues: true, skipLocked: true, top: false);
+    public static readonly SqlDialect PostgreSql = new("PostgreSQL", updatesFromValues: true, skipLocked: true, top: false, updatesFromArrays: true);
 
     /// <summary>SQLite 3.35 or later: set-based conditional updates (<c>UPDATE … FROM</c>, <c>RETURNING</c>) and <c>LIMIT</c>.</summary>
     public static readonly SqlDialect Sqlite = new("SQLite", updatesFromValues: true, skipLocked: false, top: false);
@@ -25,9 +25,10 @@ internal sealed class SqlDialect
 
     private readonly bool _top;
 
-    private SqlDialect(string name, bool updatesFromValues, bool skipLocked, bool top)
+    private SqlDialect(string name, bool updatesFromValues, bool skipLocked, bool top, bool updatesFromArrays = false)
     {
         Name = name;
+        UpdatesFromArrays = updatesFromArrays;
         UpdatesFromValues = updatesFromValues;
         SkipLocked = skipLocked;
         _top = top;
@@ -41,6 +42,13 @@ internal sealed class SqlDialect
     /// conditional update per row, counted by its affected rows.
     /// </summary>
     public bool UpdatesFromValues { get; }
+
+    /// <summary>
+    /// Whether a batch's values can travel as one array parameter per column, unnested on the server:
+    /// <c>UPDATE t SET … FROM unnest(@keys, @old, @new) AS d(…) WHERE …</c>. Three parameters for any number of rows,
+    /// where <c>VALUES</c> binds three per row.
+    /// </summary>
+    public bool UpdatesFromArrays { get; }
 
     /// <summary>Whether <c>SELECT … FOR UPDATE SKIP LOCKED</c> lets hosts claim rows side by side (claimed key ranges).</summary>
     public bool SkipLocked { get; }
