@@ -43,6 +43,7 @@ public sealed class DependencyInjectionTests
             {
                 o.Prices["neg"] = new ModelPrice(-1m, 0m);
                 o.Prices["fine"] = new ModelPrice(0.0000001m, 0m);
+                o.Prices["tiered"] = new ModelPrice(1m, 2m) { LongContextThresholdTokens = 200_000 };
                 o.UnknownModelPolicy = UnknownModelPolicy.ChargeDefault;
                 o.DefaultBudgetCredits = -5;
                 o.MeterName = " ";
@@ -51,6 +52,13 @@ public sealed class DependencyInjectionTests
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IMissionCostTrackerFactory>().Create());
 
-        Assert.Equal(5, error.Failures.Count());
+        Assert.Equal(6, error.Failures.Count());
+
+        // The price rules are the price table's own: the same problem reads the same in both.
+        var table = Assert.Throws<ArgumentException>(() => new PriceTable(new Dictionary<string, ModelPrice> { ["tiered"] = new(1m, 2m) { LongContextThresholdTokens = 200_000 } }));
+        Assert.Contains(error.Failures, f => f.Contains("has a long-context threshold but no LongContextPrice", StringComparison.Ordinal));
+        Assert.Contains("has a long-context threshold but no LongContextPrice", table.Message, StringComparison.Ordinal);
+        Assert.Contains(error.Failures, f => f.Contains("is negative (InputCreditsPer1000Tokens is -1)", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("more than six decimal places", StringComparison.Ordinal));
     }
 }

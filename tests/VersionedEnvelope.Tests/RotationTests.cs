@@ -29,6 +29,24 @@ public sealed class RotationTests
     }
 
     [Fact]
+    public void AuditEntries_AreEqualByValue_AndDescribeThemselves()
+    {
+        var at = _time.GetUtcNow();
+        var rotation = new KeyRotationEvent(2, at, "user_123");
+        var ringEvent = new KeyRingEvent(KeyRingEventKind.Rotated, 2, at, "user_123");
+
+        Assert.Equal(new KeyRotationEvent(2, at, "user_123"), rotation);
+        Assert.Equal(new KeyRotationEvent(2, at, "user_123").GetHashCode(), rotation.GetHashCode());
+        Assert.NotEqual(new KeyRotationEvent(3, at, "user_123"), rotation);
+        Assert.NotEqual(new KeyRotationEvent(2, at, "USER_123"), rotation);
+        Assert.Equal(new KeyRingEvent(KeyRingEventKind.Rotated, 2, at, "user_123"), ringEvent);
+        Assert.NotEqual(new KeyRingEvent(KeyRingEventKind.Retired, 2, at, "user_123"), ringEvent);
+        Assert.False(rotation.Equals(null));
+        Assert.Equal("v2 at 2026-01-27T08:27:32.123Z by user_123", rotation.ToString());
+        Assert.Equal("Rotated v2 at 2026-01-27T08:27:32.123Z by user_123", ringEvent.ToString());
+    }
+
+    [Fact]
     public async Task RotationHistory_MatchesKeyRotationHistoryShape()
     {
         using var manager = Manager();
