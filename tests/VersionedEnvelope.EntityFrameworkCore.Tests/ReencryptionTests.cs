@@ -94,6 +94,52 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
     }
 
     [Fact]
+    public async Task Reencrypt_ABatchOfSeveralUpdateChunks_SkipsRowsChangedInAnyChunk_AndNamesExactlyTheRowsItWrote()
+    {
+        // One batch of 2,600 rows goes out as three updates (1,000 rows each at most); rows of the second and third
+        // chunk change between the read and the write.
+        var rings = await Rings.CreateAsync();
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
+        await SeedAsync(db, rings, 2_600);
+        await rings.RotateAsync();
+        await using var context = db.CreateContext(rings.Encryptor);
+        string[] changedEmails = ["user1500", "user2599"];
+        var stamped = new ConcurrentBag<object>();
+        var options = new EntityReencryptionOptions
+        {
+            BatchSize = 5_000,
+            BeforeWriteBatch = async _ =>
+            {
+                await using var app = db.CreateContext(rings.Encryptor);
+                foreach (var profile in await app.Profiles.Where(p => changedEmails.Contains(p.Email)).ToListAsync())
+                {
+                    profile.ApiKey = "changed-by-the-app";
+                }
+
+                await app.SaveChangesAsync();
+            },
+            OnBatchAsync = (_, keys, _) =>
+            {
+                foreach (var key in keys)
+                {
+                    stamped.Add(key);
+                }
+
+                return Task.CompletedTask;
+            },
+        };
+
+        var summary = await context.ReencryptAsync<UserProfile>(options);
+
+        Assert.Equal((2_600L, 2_598L, 2L), (summary.Scanned, summary.Rewrapped, summary.Skipped));
+        context.ChangeTracker.Clear();
+        var changedIds = await context.Profiles.Where(p => changedEmails.Contains(p.Email)).Select(p => p.Id).ToListAsync();
+        Assert.All(changedIds, id => Assert.DoesNotContain((object)id, stamped));
+        Assert.Equal(2_598, stamped.Distinct().Count());
+        Assert.Equal(["changed-by-the-app", "changed-by-the-app"], await context.Profiles.Where(p => changedEmails.Contains(p.Email)).Select(p => p.ApiKey).ToListAsync());
+    }
+
+    [Fact]
     public async Task TheDatabase_GetsItsOwnDialect()
     {
         var rings = await Rings.CreateAsync();

@@ -21,6 +21,9 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
 {
     /// <summary>Parameters per set-based update (about 1,000 rows of one column): far below SQLite's and PostgreSQL's limits.</summary>
     private const int MaxParametersPerUpdate = 3_000;
+
+    /// <summary>Rows per update statement: small enough that rewrapping the next chunk overlaps the database's work on this one.</summary>
+    private const int RowsPerUpdate = 1_000;
     private readonly EncryptedTableMap _map;
     private readonly RowRewrite _rewrite;
     private readonly IReadOnlyList<RewriteColumn> _columns;
@@ -243,33 +246,14 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             await beforeWrite(cancellationToken).ConfigureAwait(false);
         }
 
-        var updates = new List<(Row Row, object?[] NewValues)>();
-        var failures = new List<ReencryptionFailure>();
-        long skipped = 0;
-        foreach (var row in rows)
-        {
-            try
-            {
-                if (_rewrite.Rewrite(row.Values, row.Versions) is { } newValues)
-                {
-                    updates.Add((row, newValues));
-                }
-                else
-                {
-                    skipped++;
-                }
-            }
-            catch (EnvelopeException ex)
-            {
-                failures.Add(new ReencryptionFailure(KeyText(row.Key), ex.Reason, ex.Message));
-            }
-        }
-
         if (_options.BeforeBatchTransaction is { } beforeTransaction)
         {
             await beforeTransaction(batch.Sequence, cancellationToken).ConfigureAwait(false);
         }
 
+        var failures = new List<ReencryptionFailure>();
+        long skipped = 0;
+        int updated = 0;
         int applied;
         await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -278,7 +262,36 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             await using (transaction.ConfigureAwait(false))
             {
                 var connection = context.Database.GetDbConnection();
-                var written = await UpdateAsync(connection, transaction.GetDbTransaction(), updates, cancellationToken).ConfigureAwait(false);
+                var written = new List<object>(rows.Count);
+
+                // The batch goes out in chunks: while the database applies one chunk's update, the next chunk is rewrapped.
+                Task<List<object>>? inFlight = null;
+                try
+                {
+                    foreach (var chunk in rows.Chunk(RowsPerUpdate))
+                    {
+                        var updates = Rewrite(chunk, failures, ref skipped);
+                        updated += updates.Count;
+                        if (inFlight is not null)
+                        {
+                            written.AddRange(await inFlight.ConfigureAwait(false));
+                        }
+
+                        inFlight = updates.Count > 0 ? UpdateAsync(connection, transaction.GetDbTransaction(), updates, cancellationToken) : null;
+                    }
+
+                    if (inFlight is not null)
+                    {
+                        written.AddRange(await inFlight.ConfigureAwait(false));
+                    }
+                }
+                catch when (inFlight is { IsCompleted: false })
+                {
+                    // The connection is in use until the update in flight ends: let it, then roll back.
+                    await inFlight.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+                    throw;
+                }
+
                 applied = written.Count;
                 if (_options.OnBatchAsync is { } onBatch && written.Count > 0)
                 {
@@ -304,7 +317,33 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             await context.Database.CloseConnectionAsync().ConfigureAwait(false);
         }
 
-        return new ReencryptionBatchOutcome(applied, skipped + (updates.Count - applied), failures);
+        return new ReencryptionBatchOutcome(applied, skipped + (updated - applied), failures);
+    }
+
+    /// <summary>Rewraps rows; those already current count as skipped, those that cannot be read as failures.</summary>
+    private List<(Row Row, object?[] NewValues)> Rewrite(Row[] rows, List<ReencryptionFailure> failures, ref long skipped)
+    {
+        var updates = new List<(Row Row, object?[] NewValues)>(rows.Length);
+        foreach (var row in rows)
+        {
+            try
+            {
+                if (_rewrite.Rewrite(row.Values, row.Versions) is { } newValues)
+                {
+                    updates.Add((row, newValues));
+                }
+                else
+                {
+                    skipped++;
+                }
+            }
+            catch (EnvelopeException ex)
+            {
+                failures.Add(new ReencryptionFailure(KeyText(row.Key), ex.Reason, ex.Message));
+            }
+        }
+
+        return updates;
     }
 
     /// <summary>Writes the batch's updates; returns the keys of the rows that still held what was read (the others changed meanwhile).</summary>
