@@ -41,7 +41,7 @@ public sealed class MissionCostTracker
         TimeProvider? timeProvider = null,
         MissionBudget? budget = null,
         PriceTable? prices = null,
-        CreditRounding rounding = CreditRounding.HalfUp)
+        CreditRounding rounding = AgentCostsDefaults.Rounding)
     {
         if (!Enum.IsDefined(rounding))
         {
@@ -50,17 +50,14 @@ public sealed class MissionCostTracker
 
         budget?.Attach();
         _ledger = new MissionLedger(timeProvider ?? TimeProvider.System, prices, budget, metrics);
-        Metrics = metrics;
-        Budget = budget;
-        Prices = prices;
         CreditRounding = rounding;
     }
 
     /// <summary>The mission's credit budget, or <see langword="null"/> when it has none.</summary>
-    public MissionBudget? Budget { get; }
+    public MissionBudget? Budget => _ledger.Budget;
 
     /// <summary>The price table that prices recorded usage, or <see langword="null"/> when the tracker has none.</summary>
-    public PriceTable? Prices { get; }
+    public PriceTable? Prices => _ledger.Prices;
 
     /// <summary>
     /// The mission's id in the host's terms (a database key, say), for traces: the middleware tags inference spans with it
@@ -72,7 +69,7 @@ public sealed class MissionCostTracker
     public CreditRounding CreditRounding { get; }
 
     /// <summary>The instruments this tracker feeds, if any.</summary>
-    public AgentCostsMetrics? Metrics { get; }
+    public AgentCostsMetrics? Metrics => _ledger.Metrics;
 
     /// <summary>Resolves an agent's handle (created on first use). Keep it: recording through it skips the look-up.</summary>
     /// <param name="name">The agent's name: non-empty, compared ordinally.</param>

@@ -32,7 +32,7 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
         Justification = "The overload with parents has no optional parameters, so calls without parents keep binding here, as in 1.0.")]
     public MissionCosts(
         IEnumerable<KeyValuePair<string, AgentCost>> agents,
-        CreditRounding rounding = CreditRounding.HalfUp,
+        CreditRounding rounding = AgentCostsDefaults.Rounding,
         IEnumerable<KeyValuePair<string, ModelUsage>>? models = null)
         : this(agents, rounding, models, parents: null)
     {

@@ -104,7 +104,7 @@ public sealed class CostBreakdown
     /// <exception cref="ArgumentException">
     /// An agent appears twice, has an empty name, or a mission count below 1 or above <paramref name="missions"/>.
     /// </exception>
-    public static CostBreakdown FromTotals(int missions, IEnumerable<AgentTotal> agents, CreditRounding rounding = CreditRounding.HalfUp)
+    public static CostBreakdown FromTotals(int missions, IEnumerable<AgentTotal> agents, CreditRounding rounding = AgentCostsDefaults.Rounding)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(missions);
         ArgumentNullException.ThrowIfNull(agents);

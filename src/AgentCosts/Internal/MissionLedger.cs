@@ -15,16 +15,14 @@ internal sealed class MissionLedger
     private const long NanosecondsPerSecond = 1_000_000_000;
     private readonly ConcurrentDictionary<string, CounterCells> _models = new(StringComparer.Ordinal);
     private readonly long _nanosecondsPerTick;
-    private readonly MissionBudget? _budget;
-    private readonly AgentCostsMetrics? _metrics;
     private LastModel? _lastModel;
 
     public MissionLedger(TimeProvider timeProvider, PriceTable? prices, MissionBudget? budget, AgentCostsMetrics? metrics)
     {
         TimeProvider = timeProvider;
         Prices = prices;
-        _budget = budget;
-        _metrics = metrics;
+        Budget = budget;
+        Metrics = metrics;
 
         // Stopwatch frequencies (1 GHz on Linux, 10 MHz on Windows) divide a second exactly: one multiplication per step.
         long frequency = timeProvider.TimestampFrequency;
@@ -34,6 +32,10 @@ internal sealed class MissionLedger
     public TimeProvider TimeProvider { get; }
 
     public PriceTable? Prices { get; }
+
+    public MissionBudget? Budget { get; }
+
+    public AgentCostsMetrics? Metrics { get; }
 
     public long GetTimestamp() => TimeProvider.GetTimestamp();
 
@@ -54,24 +56,24 @@ internal sealed class MissionLedger
     public void Step(in KeyValuePair<string, object?> agent, long tokens, long nanocredits, long nanoseconds)
     {
         Spend(agent, nanocredits);
-        _metrics?.Step(agent, tokens, nanocredits, nanoseconds);
+        Metrics?.Step(agent, tokens, nanocredits, nanoseconds);
     }
 
     /// <summary>After tokens alone are in the agent's cells: publish them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Tokens(in KeyValuePair<string, object?> agent, long tokens) => _metrics?.TokensAdded(agent, tokens);
+    public void Tokens(in KeyValuePair<string, object?> agent, long tokens) => Metrics?.TokensAdded(agent, tokens);
 
     /// <summary>After a cost alone is in the agent's cells: spend it and publish it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Cost(in KeyValuePair<string, object?> agent, long nanocredits)
     {
         Spend(agent, nanocredits);
-        _metrics?.CostAdded(agent, nanocredits);
+        Metrics?.CostAdded(agent, nanocredits);
     }
 
     /// <summary>After time alone is in the agent's cells: publish it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Elapsed(in KeyValuePair<string, object?> agent, long nanoseconds) => _metrics?.TimeAdded(agent, nanoseconds);
+    public void Elapsed(in KeyValuePair<string, object?> agent, long nanoseconds) => Metrics?.TimeAdded(agent, nanoseconds);
 
     /// <summary>After a model call is in the agent's cells: add it to its model's totals, spend its cost and publish it.</summary>
     public void Usage(in KeyValuePair<string, object?> agent, string? model, string? providerName, TokenUsage usage, long nanocredits, long nanoseconds)
@@ -82,7 +84,7 @@ internal sealed class MissionLedger
         }
 
         Spend(agent, nanocredits);
-        _metrics?.Usage(agent, model, providerName, usage, nanocredits, nanoseconds);
+        Metrics?.Usage(agent, model, providerName, usage, nanocredits, nanoseconds);
     }
 
     public IEnumerable<KeyValuePair<string, ModelUsage>> ModelTotals() =>
@@ -91,9 +93,9 @@ internal sealed class MissionLedger
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Spend(in KeyValuePair<string, object?> agent, long nanocredits)
     {
-        if (_budget is not null && nanocredits > 0 && _budget.Charge(nanocredits))
+        if (Budget is not null && nanocredits > 0 && Budget.Charge(nanocredits))
         {
-            _metrics?.BudgetCrossed(agent);
+            Metrics?.BudgetCrossed(agent);
         }
     }
 

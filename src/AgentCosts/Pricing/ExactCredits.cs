@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentCosts.Internal;
 
 namespace AgentCosts;
 
@@ -116,7 +117,7 @@ public readonly record struct ExactCredits : IComparable<ExactCredits>
     /// <param name="rounding">How fractions are treated.</param>
     /// <returns>Whole credits.</returns>
     /// <exception cref="OverflowException">The result does not fit a 64-bit integer.</exception>
-    public long Round(CreditRounding rounding = CreditRounding.HalfUp)
+    public long Round(CreditRounding rounding = AgentCostsDefaults.Rounding)
     {
         Int128 bias = rounding switch
         {

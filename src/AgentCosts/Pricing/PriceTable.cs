@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AgentCosts.Internal;
 
 namespace AgentCosts;
 
@@ -32,9 +33,9 @@ public sealed partial class PriceTable
         + "first parameter's type; a dictionary binds to this one.")]
     public PriceTable(
         IReadOnlyDictionary<string, ModelPrice> prices,
-        UnknownModelPolicy unknownModelPolicy = UnknownModelPolicy.Throw,
+        UnknownModelPolicy unknownModelPolicy = AgentCostsDefaults.UnknownModelPolicy,
         ModelPrice? defaultPrice = null,
-        CreditRounding rounding = CreditRounding.HalfUp)
+        CreditRounding rounding = AgentCostsDefaults.Rounding)
         : this(
             (IEnumerable<KeyValuePair<string, ModelPrice>>)(prices ?? throw new ArgumentNullException(nameof(prices))),
             unknownModelPolicy,
@@ -56,9 +57,9 @@ public sealed partial class PriceTable
         + "parameters", Justification = "The overloads differ in their first parameter's type.")]
     public PriceTable(
         IEnumerable<KeyValuePair<string, ModelPrice>> prices,
-        UnknownModelPolicy unknownModelPolicy = UnknownModelPolicy.Throw,
+        UnknownModelPolicy unknownModelPolicy = AgentCostsDefaults.UnknownModelPolicy,
         ModelPrice? defaultPrice = null,
-        CreditRounding rounding = CreditRounding.HalfUp)
+        CreditRounding rounding = AgentCostsDefaults.Rounding)
     {
         ArgumentNullException.ThrowIfNull(prices);
         var byModel = new Dictionary<string, List<Tier>>(StringComparer.Ordinal);
@@ -221,7 +222,7 @@ public sealed partial class PriceTable
     /// <returns>The table.</returns>
     /// <exception cref="JsonException">The text is not a JSON object of model entries.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="creditsPerUsd"/> is not positive.</exception>
-    public static PriceTable FromLiteLlm(string json, decimal creditsPerUsd, UnknownModelPolicy unknownModelPolicy = UnknownModelPolicy.Throw)
+    public static PriceTable FromLiteLlm(string json, decimal creditsPerUsd, UnknownModelPolicy unknownModelPolicy = AgentCostsDefaults.UnknownModelPolicy)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(creditsPerUsd);

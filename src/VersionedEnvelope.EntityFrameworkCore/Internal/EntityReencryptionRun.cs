@@ -359,18 +359,13 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             return written;
         }
 
-        if (Dialect.UpdatesFromArrays && ArrayUpdateSql(updates, connection.CreateCommand()) is var (arrayCommand, sql))
+        if (Dialect.UpdatesFromArrays && KeyArray(updates) is { } keys)
         {
-            await using var commandLifetime = arrayCommand.ConfigureAwait(false);
-            arrayCommand.Transaction = transaction;
-            arrayCommand.CommandText = sql;
-            var reader = await arrayCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using var readerLifetime = reader.ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                written.Add(reader.GetValue(0));
-            }
-
+            var command = connection.CreateCommand();
+            await using var commandLifetime = command.ConfigureAwait(false);
+            command.Transaction = transaction;
+            command.CommandText = ArrayUpdateSql(updates, keys, command);
+            await ReadReturnedKeysAsync(command, written, cancellationToken).ConfigureAwait(false);
             return written;
         }
 
@@ -382,12 +377,7 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
                 await using var commandLifetime = command.ConfigureAwait(false);
                 command.Transaction = transaction;
                 command.CommandText = SetUpdateSql(chunk, command);
-                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using var readerLifetime = reader.ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    written.Add(reader.GetValue(0));
-                }
+                await ReadReturnedKeysAsync(command, written, cancellationToken).ConfigureAwait(false);
             }
 
             return written;
@@ -456,20 +446,24 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
         return $"UPDATE {_map.Table} SET {string.Join(", ", set)} FROM (VALUES {values}) AS d WHERE {string.Join(" AND ", where)} RETURNING {_map.KeyColumn}";
     }
 
-    /// <summary>
-    /// The whole batch in one statement with one array parameter per column (PostgreSQL):
-    /// <c>UPDATE t SET c = d.n0 FROM unnest(@k, @o0, @n0) AS d(k, o0, n0) WHERE t.key = d.k AND t.c IS NOT DISTINCT FROM d.o0
-    /// RETURNING t.key</c>. Rows whose ciphertext changed since it was read do not match, so they are not written. Null
-    /// (and the command is disposed) when the key's type has no array form here, for the <c>VALUES</c> form to take over.
-    /// </summary>
-    private (DbCommand Command, string Sql)? ArrayUpdateSql(List<(Row Row, object?[] NewValues)> updates, DbCommand command)
+    /// <summary>Runs an update that names the rows it wrote (<c>RETURNING key</c>) and adds their keys.</summary>
+    private static async Task ReadReturnedKeysAsync(DbCommand command, List<object> written, CancellationToken cancellationToken)
     {
-        if (KeyArray(updates) is not { } keys)
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerLifetime = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            command.Dispose();
-            return null;
+            written.Add(reader.GetValue(0));
         }
+    }
 
+    /// <summary>
+    /// The rows in one statement with one array parameter per column (PostgreSQL):
+    /// <c>UPDATE t SET c = d.n0 FROM unnest(@k, @o0, @n0) AS d(k, o0, n0) WHERE t.key = d.k AND t.c IS NOT DISTINCT FROM d.o0
+    /// RETURNING t.key</c>. Rows whose ciphertext changed since it was read do not match, so they are not written.
+    /// </summary>
+    private string ArrayUpdateSql(List<(Row Row, object?[] NewValues)> updates, Array keys, DbCommand command)
+    {
         ContextCommand.Parameter(command, "@k", keys, null);
         var columns = new List<string> { "k" };
         var set = new List<string>();
@@ -497,11 +491,14 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
         }
 
         string arguments = string.Join(", ", columns.Select(c => "@" + c));
-        return (command, $"UPDATE {_map.Table} SET {string.Join(", ", set)} FROM unnest({arguments}) AS d({string.Join(", ", columns)}) "
-            + $"WHERE {string.Join(" AND ", where)} RETURNING {_map.Table}.{_map.KeyColumn}");
+        return $"UPDATE {_map.Table} SET {string.Join(", ", set)} FROM unnest({arguments}) AS d({string.Join(", ", columns)}) "
+            + $"WHERE {string.Join(" AND ", where)} RETURNING {_map.Table}.{_map.KeyColumn}";
     }
 
-    /// <summary>The batch's keys as a typed array (which the provider sends as one array parameter), for the usual key types.</summary>
+    /// <summary>
+    /// The rows' keys as a typed array (which the provider sends as one array parameter), for the usual key types; null
+    /// for others, which the <c>VALUES</c> form takes.
+    /// </summary>
     private static Array? KeyArray(List<(Row Row, object?[] NewValues)> updates) => updates[0].Row.Key switch
     {
         int => updates.Select(u => (int)u.Row.Key).ToArray(),
