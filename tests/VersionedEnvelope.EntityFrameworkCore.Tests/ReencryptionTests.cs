@@ -224,6 +224,79 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
     }
 
     [Fact]
+    public async Task Reencrypt_LargeValues_OnlyTheirHeadIsRewritten_TheRestStaysAsStored()
+    {
+        var rings = await Rings.CreateAsync();
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
+        var random = new Random(7);
+        var notes = Enumerable.Range(0, 4).Select(i => i == 2 ? null : new string((char)('a' + i), 100_000 + random.Next(50_000)) + $"-{i}").ToArray();
+        await using (var seed = db.CreateContext(rings.Encryptor))
+        {
+            seed.Profiles.AddRange(notes.Select((note, i) => new UserProfile { Email = $"user{i}", ApiKey = $"key-{i}", Token = [1], Notes = note }));
+            await seed.SaveChangesAsync();
+        }
+
+        await using var context = db.CreateContext(rings.Encryptor, rings.Provider);
+        const string StoredNotes = "SELECT \"Notes\" FROM \"Profiles\" ORDER BY \"Id\"";
+        var before = await Sql.ColumnAsync<string?>(context, StoredNotes);
+        await rings.RotateAsync();
+
+        var summary = await context.ReencryptAsync<UserProfile>();
+
+        Assert.Equal((4L, 4L, 0L), (summary.Scanned, summary.Rewrapped, summary.Failed));
+        var after = await Sql.ColumnAsync<string?>(context, StoredNotes);
+        for (int i = 0; i < notes.Length; i++)
+        {
+            if (notes[i] is null)
+            {
+                Assert.Null(after[i]);
+                continue;
+            }
+
+            // "ve1:v1:" becomes "ve1:v2:" and the next 92 characters (bytes 0..68) change; every character after them is as stored.
+            Assert.StartsWith("ve1:v2:", after[i], StringComparison.Ordinal);
+            Assert.Equal(before[i]![(7 + 92)..], after[i]![(7 + 92)..]);
+            Assert.NotEqual(before[i]![..(7 + 92)], after[i]![..(7 + 92)]);
+        }
+
+        context.ChangeTracker.Clear();
+        Assert.Equal(notes, await context.Profiles.OrderBy(p => p.Id).Select(p => p.Notes).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Reencrypt_ReportsVe1TextsDamagedInTheirHeadOrLength_ByKey_AndGoesOn()
+    {
+        var rings = await Rings.CreateAsync();
+        await using var db = await TestDatabase.CreateWithSchemaAsync(provider, rings.Encryptor);
+        await SeedAsync(db, rings, 5);
+        await using var context = db.CreateContext(rings.Encryptor);
+        string valid = (string)(await Sql.ScalarAsync(context, "SELECT \"ApiKey\" FROM \"Profiles\" WHERE \"Email\" = 'user0'"))!;
+        var damaged = new Dictionary<string, string>
+        {
+            ["user1"] = valid[..120], // too short for a ciphertext, though its head reads
+            ["user2"] = valid + new string('A', 1 + ((4 - ((valid.Length - 7 + 1) % 4) + 1) % 4)), // a length base64 cannot have
+            ["user3"] = "ve1:v2:" + valid[7..], // the prefix names another version than the header
+            ["user4"] = valid[..40] + (valid[40] == 'A' ? 'B' : 'A') + valid[41..], // the wrapped data key no longer authenticates
+        };
+        foreach (var (email, text) in damaged)
+        {
+            await Sql.ExecuteAsync(context, $"UPDATE \"Profiles\" SET \"ApiKey\" = '{text}' WHERE \"Email\" = '{email}'");
+        }
+
+        await rings.RotateAsync();
+
+        var summary = await context.ReencryptAsync<UserProfile>();
+
+        Assert.Equal((5L, 1L, 4L), (summary.Scanned, summary.Rewrapped, summary.Failed));
+        var ids = await Sql.ColumnAsync<object>(context, "SELECT \"Id\" FROM \"Profiles\" WHERE \"Email\" <> 'user0' ORDER BY \"Id\"");
+        Assert.Equal(ids.Select(id => Convert.ToString(id, System.Globalization.CultureInfo.InvariantCulture)), summary.Failures.Select(f => f.Id));
+        Assert.Equal(
+            [EnvelopeErrorReason.Malformed, EnvelopeErrorReason.Malformed, EnvelopeErrorReason.Malformed, EnvelopeErrorReason.AuthenticationFailed],
+            summary.Failures.Select(f => f.Reason));
+        Assert.Equal(damaged.Values, await Sql.ColumnAsync<string?>(context, "SELECT \"ApiKey\" FROM \"Profiles\" WHERE \"Email\" <> 'user0' ORDER BY \"Id\""));
+    }
+
+    [Fact]
     public async Task Reencrypt_CancelledMidRun_ResumesFromItsCheckpoint_EveryRowWrittenOnce()
     {
         var rings = await Rings.CreateAsync();

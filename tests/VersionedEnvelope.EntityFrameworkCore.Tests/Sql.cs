@@ -65,6 +65,10 @@ internal static class Sql
         }
     }
 
+    /// <summary>The first column of every row.</summary>
+    public static async Task<List<T?>> ColumnAsync<T>(DbContext context, string sql) =>
+        [.. (await RowsAsync(context, sql)).Select(row => (T?)row[0])];
+
     private static DbCommand Command(DbConnection connection, string sql, object[] parameters)
     {
         var command = connection.CreateCommand();

@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using VersionedEnvelope.Reencryption.Internal;
 using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope.Tests;
@@ -21,6 +22,23 @@ public sealed class RewrapPropertyTests
                 .And(rewrapped.AsSpan(67).SequenceEqual(ciphertext.AsSpan(67)).Label("the payload is unchanged"))
                 .And(rewrapped.AsSpan(0, 3).SequenceEqual(ciphertext.AsSpan(0, 3)).Label("the magic is unchanged"))
                 .And(Current.Decrypt(rewrapped, message.AssociatedData).Plaintext.AsSpan().SequenceEqual(message.Plaintext).Label("the plaintext is unchanged"));
+        });
+
+    [Property(MaxTest = 60)]
+    public Property RewrapTextHead_ThenTheRestAsStored_IsARewrapOfTheWholeText() =>
+        Prop.ForAll(Generators.Messages, message =>
+        {
+            string text = Old.EncryptToText(message.Plaintext, message.AssociatedData);
+            string start = text[..Math.Min(text.Length, StoredValueReencryption.MaxTextHeadLength)];
+            string newHead = StoredValueReencryption.RewrapTextHead(Current, start, text.Length, out string head);
+            string rewritten = newHead + text[head.Length..];
+
+            return (head == text[..(7 + 92)]).Label("the head is the prefix and the base64 of bytes 0..68")
+                .And((EnvelopeFormat.GetKeyVersion(rewritten) == 3).Label("the text and its header name v3"))
+                .And(EnvelopeFormat.FromText(rewritten).AsSpan(67).SequenceEqual(EnvelopeFormat.FromText(text).AsSpan(67)).Label("the payload is unchanged"))
+                .And(Current.DecryptText(rewritten, message.AssociatedData).Plaintext.AsSpan().SequenceEqual(message.Plaintext).Label("the plaintext is unchanged"))
+                .And(ReferenceEquals(StoredValueReencryption.RewrapTextHead(Current, rewritten, rewritten.Length, out string current), current)
+                    .Label("a text under the active version keeps its head"));
         });
 
     [Property(MaxTest = 100)]

@@ -12,6 +12,7 @@ internal sealed class CiphertextRewrite : RowRewrite
     private readonly bool _verifyHeaders;
     private readonly IEnvelopeEncryptor _encryptor;
     private readonly int _active;
+    private readonly EnvelopeEncryptor? _headRewrap;
 
     public CiphertextRewrite(EncryptedTableMap map, EntityReencryptionOptions options)
     {
@@ -19,7 +20,9 @@ internal sealed class CiphertextRewrite : RowRewrite
         _verifyHeaders = options.VerifyHeaders;
         _encryptor = map.Columns[0].Codec.Encryptor;
         _active = _encryptor.ActiveKeyVersion;
-        Columns = [.. map.Columns.Select(c => new RewriteColumn(c.Column, c.IsText, c.KeyVersionColumn, Written: true))];
+        // The package's own encryptor rewraps bytes 3..66 only, so a text value's head is all it needs (see RewrapTextHead).
+        _headRewrap = _encryptor as EnvelopeEncryptor;
+        Columns = [.. map.Columns.Select(c => new RewriteColumn(c.Column, c.IsText, c.KeyVersionColumn, Written: true, HeadOnly: c.IsText && _headRewrap is not null))];
     }
 
     public override IReadOnlyList<RewriteColumn> Columns { get; }
@@ -63,6 +66,7 @@ internal sealed class CiphertextRewrite : RowRewrite
             newValues[i] = value switch
             {
                 null => null,
+                StoredTextStart start => RewrapHead(start),
                 string text => ReencryptText(column, text),
                 byte[] binary => ReencryptBinary(column, binary),
                 _ => throw new EnvelopeException(EnvelopeErrorReason.Malformed, $"{column.Property} holds a {value.GetType().Name}, not a ciphertext."),
@@ -71,6 +75,12 @@ internal sealed class CiphertextRewrite : RowRewrite
         }
 
         return changed ? newValues : null;
+    }
+
+    private object RewrapHead(StoredTextStart start)
+    {
+        string newHead = StoredValueReencryption.RewrapTextHead(_headRewrap!, start.Start, start.Length, out string head);
+        return ReferenceEquals(newHead, head) ? start : new TextHeadRewrite(head, newHead);
     }
 
     private string ReencryptText(EncryptedColumnMap column, string text) =>

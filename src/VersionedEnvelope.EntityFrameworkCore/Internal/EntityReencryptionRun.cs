@@ -78,6 +78,9 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
 
     private SqlDialect Dialect => _options.Dialect ?? _map.Dialect;
 
+    /// <summary>Whether a column's VE1 text values are read by their start and rewritten in place by the database.</summary>
+    private bool ReadsHead(RewriteColumn column) => column.HeadOnly && Dialect.RewritesTextInPlace;
+
     /// <summary>Reads and writes with one context, one batch after another.</summary>
     public Task<ReencryptionSummary> RunAsync(DbContext context, CancellationToken cancellationToken)
     {
@@ -182,10 +185,19 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             await using var commandLifetime = command.ConfigureAwait(false);
             command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
             var (top, limit) = Dialect.RowLimit(_options.BatchSize);
+            // Three columns each: the value (or, for a VE1 text value a rewrap needs only the head of, its start), its
+            // length when only the start was read, and its keyVersion column.
             var select = new StringBuilder($"SELECT {top}{_map.KeyColumn}");
             foreach (var column in _columns)
             {
-                select.Append(", ").Append(column.Column).Append(", ").Append(column.KeyVersionColumn ?? "NULL");
+                string c = column.Column;
+                select.Append(", ").Append(ReadsHead(column)
+                    ? string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"CASE WHEN substr({c}, 1, {EnvelopeFormat.TextPrefix.Length}) = '{EnvelopeFormat.TextPrefix}' THEN substr({c}, 1, "
+                            + $"{StoredValueReencryption.MaxTextHeadLength}) ELSE {c} END, length({c})")
+                    : $"{c}, NULL");
+                select.Append(", ").Append(column.KeyVersionColumn ?? "NULL");
             }
 
             var where = new List<string>();
@@ -223,8 +235,14 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
                 var versions = new int?[_columns.Count];
                 for (int i = 0; i < values.Length; i++)
                 {
-                    values[i] = reader.IsDBNull(1 + (2 * i)) ? null : reader.GetValue(1 + (2 * i));
-                    versions[i] = reader.IsDBNull(2 + (2 * i)) ? null : Convert.ToInt32(reader.GetValue(2 + (2 * i)), CultureInfo.InvariantCulture);
+                    values[i] = reader.IsDBNull(1 + (3 * i)) ? null : reader.GetValue(1 + (3 * i));
+                    if (values[i] is string start && !reader.IsDBNull(2 + (3 * i))
+                        && Convert.ToInt32(reader.GetValue(2 + (3 * i)), CultureInfo.InvariantCulture) is var length && start.Length < length)
+                    {
+                        values[i] = new StoredTextStart(start, length);
+                    }
+
+                    versions[i] = reader.IsDBNull(3 + (3 * i)) ? null : Convert.ToInt32(reader.GetValue(3 + (3 * i)), CultureInfo.InvariantCulture);
                 }
 
                 rows.Add(new Row(reader.GetValue(0), values, versions));
@@ -371,7 +389,7 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
 
         if (Dialect.UpdatesFromValues)
         {
-            foreach (var chunk in updates.Chunk(MaxParametersPerUpdate / (1 + (2 * _columns.Count))))
+            foreach (var chunk in updates.Chunk(MaxParametersPerUpdate / (1 + _columns.Sum(c => InPlace(c) ? 3 : 2))))
             {
                 var command = connection.CreateCommand();
                 await using var commandLifetime = command.ConfigureAwait(false);
@@ -413,6 +431,15 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             values.Append(ContextCommand.Parameter(command, $"@v{n++}", row.Key, null));
             for (int i = 0; i < _columns.Count; i++)
             {
+                if (InPlace(_columns[i]))
+                {
+                    var (old, length, @new) = TextWrite(row.Values[i], newValues[i]);
+                    values.Append(", ").Append(ContextCommand.Parameter(command, $"@v{n++}", old, DbType.String));
+                    values.Append(", ").Append(ContextCommand.Parameter(command, $"@v{n++}", length, DbType.Int32));
+                    values.Append(", ").Append(ContextCommand.Parameter(command, $"@v{n++}", _columns[i].Written ? @new : null, DbType.String));
+                    continue;
+                }
+
                 var type = _columns[i].IsText ? DbType.String : DbType.Binary;
                 values.Append(", ").Append(ContextCommand.Parameter(command, $"@v{n++}", row.Values[i], type));
                 values.Append(", ").Append(ContextCommand.Parameter(command, $"@v{n++}", _columns[i].Written ? newValues[i] : null, type));
@@ -421,25 +448,19 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             values.Append(')');
         }
 
-        // VALUES columns are column1, column2, … on both PostgreSQL and SQLite: key, then (old, new) per column.
+        // VALUES columns are column1, column2, … on both PostgreSQL and SQLite: the key, then per column (old, new), or
+        // (old head, length, new head) for text rewritten in place.
         var set = new List<string>();
         var where = new List<string> { $"{_map.Table}.{_map.KeyColumn} = d.column1" };
+        int next = 2;
         for (int i = 0; i < _columns.Count; i++)
         {
             var column = _columns[i];
-            string old = string.Create(CultureInfo.InvariantCulture, $"d.column{2 + (2 * i)}");
-            string @new = string.Create(CultureInfo.InvariantCulture, $"d.column{3 + (2 * i)}");
-            where.Add($"({_map.Table}.{column.Column} = {old} OR ({_map.Table}.{column.Column} IS NULL AND {old} IS NULL))");
-            if (!column.Written)
-            {
-                continue;
-            }
-
-            set.Add($"{column.Column} = {@new}");
-            if (column.KeyVersionColumn is { } kv)
-            {
-                set.Add(string.Create(CultureInfo.InvariantCulture, $"{kv} = {_active}"));
-            }
+            string old = string.Create(CultureInfo.InvariantCulture, $"d.column{next++}");
+            string? length = InPlace(column) ? string.Create(CultureInfo.InvariantCulture, $"d.column{next++}") : null;
+            string @new = string.Create(CultureInfo.InvariantCulture, $"d.column{next++}");
+            AddCondition(where, column, old, length);
+            AddAssignment(set, column, old, length, @new);
         }
 
         // RETURNING names the rows the condition let through (PostgreSQL; SQLite 3.35+): exactly the ones this batch wrote.
@@ -472,22 +493,34 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
         {
             var column = _columns[i];
             string old = string.Create(CultureInfo.InvariantCulture, $"o{i}");
-            ContextCommand.Parameter(command, $"@{old}", ColumnArray(updates, i, (row, _) => row.Values[i]), null);
-            columns.Add(old);
-            where.Add($"{_map.Table}.{column.Column} IS NOT DISTINCT FROM d.{old}");
-            if (!column.Written)
+            string @new = string.Create(CultureInfo.InvariantCulture, $"n{i}");
+            string? length = null;
+            if (InPlace(column))
             {
-                continue;
+                var writes = updates.Select(u => TextWrite(u.Row.Values[i], u.NewValues[i])).ToArray();
+                length = string.Create(CultureInfo.InvariantCulture, $"l{i}");
+                ContextCommand.Parameter(command, $"@{old}", writes.Select(w => w.Old).ToArray(), null);
+                ContextCommand.Parameter(command, $"@{length}", writes.Select(w => w.Length).ToArray(), null);
+                columns.AddRange([old, length]);
+                if (column.Written)
+                {
+                    ContextCommand.Parameter(command, $"@{@new}", writes.Select(w => w.New).ToArray(), null);
+                    columns.Add(@new);
+                }
+            }
+            else
+            {
+                ContextCommand.Parameter(command, $"@{old}", ColumnArray(updates, i, (row, _) => row.Values[i]), null);
+                columns.Add(old);
+                if (column.Written)
+                {
+                    ContextCommand.Parameter(command, $"@{@new}", ColumnArray(updates, i, (_, newValues) => newValues[i]), null);
+                    columns.Add(@new);
+                }
             }
 
-            string @new = string.Create(CultureInfo.InvariantCulture, $"n{i}");
-            ContextCommand.Parameter(command, $"@{@new}", ColumnArray(updates, i, (_, newValues) => newValues[i]), null);
-            columns.Add(@new);
-            set.Add($"{column.Column} = d.{@new}");
-            if (column.KeyVersionColumn is { } kv)
-            {
-                set.Add(string.Create(CultureInfo.InvariantCulture, $"{kv} = {_active}"));
-            }
+            AddCondition(where, column, $"d.{old}", length is null ? null : $"d.{length}");
+            AddAssignment(set, column, $"d.{old}", length is null ? null : $"d.{length}", $"d.{@new}");
         }
 
         string arguments = string.Join(", ", columns.Select(c => "@" + c));
@@ -507,6 +540,53 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
         string => updates.Select(u => (string)u.Row.Key).ToArray(),
         _ => null,
     };
+
+    /// <summary>
+    /// Text columns of set-based updates are compared and written by their start (a whole value is a start as long as
+    /// itself): a VE1 value read by its head gets only its head replaced, any other value the whole of it.
+    /// </summary>
+    private bool InPlace(RewriteColumn column) => column.IsText && Dialect.RewritesTextInPlace;
+
+    /// <summary>
+    /// What an in-place text column sends: the start to compare and replace, the stored length the row must still have,
+    /// and what replaces the start.
+    /// </summary>
+    private static (string? Old, int? Length, string? New) TextWrite(object? value, object? newValue) => (value, newValue) switch
+    {
+        (StoredTextStart start, TextHeadRewrite rewrite) => (rewrite.OldHead, start.Length, rewrite.NewHead),
+        (StoredTextStart start, _) => (start.Start, start.Length, start.Start),
+        (string old, var written) => (old, old.Length, (string?)written),
+        _ => (null, null, (string?)newValue),
+    };
+
+    /// <summary>
+    /// The row still holds what was read: the same value (null-safe), or, for a text column written in place, the same
+    /// start and the same length.
+    /// </summary>
+    private void AddCondition(List<string> where, RewriteColumn column, string old, string? length)
+    {
+        string stored = $"{_map.Table}.{column.Column}";
+        string same = length is null ? $"{stored} = {old}" : $"substr({stored}, 1, length({old})) = {old} AND length({stored}) = {length}";
+        where.Add($"(({same}) OR ({stored} IS NULL AND {old} IS NULL))");
+    }
+
+    /// <summary>
+    /// The column's new value (for a text column written in place: the new start, then the rest as stored, nothing when
+    /// it was null) and its keyVersion.
+    /// </summary>
+    private void AddAssignment(List<string> set, RewriteColumn column, string old, string? length, string @new)
+    {
+        if (!column.Written)
+        {
+            return;
+        }
+
+        set.Add(length is null ? $"{column.Column} = {@new}" : $"{column.Column} = {@new} || COALESCE(substr({_map.Table}.{column.Column}, length({old}) + 1), '')");
+        if (column.KeyVersionColumn is { } kv)
+        {
+            set.Add(string.Create(CultureInfo.InvariantCulture, $"{kv} = {_active}"));
+        }
+    }
 
     /// <summary>One column's old or new values as a typed array: text or bytes, as the column stores them.</summary>
     private Array ColumnArray(List<(Row Row, object?[] NewValues)> updates, int column, Func<Row, object?[], object?> pick) => _columns[column].IsText

@@ -16,12 +16,17 @@ internal abstract class RowRewrite
     /// <summary>A SQL condition true for every row that may need work; <see langword="null"/> when only the values can tell.</summary>
     public abstract string? StalePredicate();
 
-    /// <summary>The row's new values (the same instance where a column is unchanged), or <see langword="null"/> when it needs nothing.</summary>
+    /// <summary>
+    /// The row's new values (the same instance where a column is unchanged), or <see langword="null"/> when it needs
+    /// nothing. A column read as a <see cref="StoredTextStart"/> gets a <see cref="TextHeadRewrite"/>.
+    /// </summary>
     public abstract object?[]? Rewrite(object?[] values, int?[] versions);
 }
 
 /// <summary>
 /// One column of a pass: its delimited name, whether it holds text, the <c>keyVersion</c> column set to the target
-/// version when it is written, and whether the pass writes it at all (otherwise it is only read and compared).
+/// version when it is written, whether the pass writes it at all (otherwise it is only read and compared), and whether
+/// the pass needs only the head of a VE1 text value (a rewrap), so that the run may read a <see cref="StoredTextStart"/>
+/// and let the database keep the rest of the value.
 /// </summary>
-internal sealed record RewriteColumn(string Column, bool IsText, string? KeyVersionColumn, bool Written);
+internal sealed record RewriteColumn(string Column, bool IsText, string? KeyVersionColumn, bool Written, bool HeadOnly = false);

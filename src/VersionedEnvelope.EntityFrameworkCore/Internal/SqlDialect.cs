@@ -12,10 +12,10 @@ namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 internal sealed class SqlDialect
 {
     /// <summary>PostgreSQL: set-based conditional updates, <c>LIMIT</c>, and <c>FOR UPDATE SKIP LOCKED</c> for claimed key ranges.</summary>
-    public static readonly SqlDialect PostgreSql = new("PostgreSQL", updatesFromValues: true, skipLocked: true, top: false, updatesFromArrays: true);
+    public static readonly SqlDialect PostgreSql = new("PostgreSQL", updatesFromValues: true, skipLocked: true, top: false, updatesFromArrays: true, rewritesTextInPlace: true);
 
     /// <summary>SQLite 3.35 or later: set-based conditional updates (<c>UPDATE … FROM</c>, <c>RETURNING</c>) and <c>LIMIT</c>.</summary>
-    public static readonly SqlDialect Sqlite = new("SQLite", updatesFromValues: true, skipLocked: false, top: false);
+    public static readonly SqlDialect Sqlite = new("SQLite", updatesFromValues: true, skipLocked: false, top: false, rewritesTextInPlace: true);
 
     /// <summary>SQL Server: one conditional update per row, <c>TOP</c>.</summary>
     public static readonly SqlDialect SqlServer = new("SQL Server", updatesFromValues: false, skipLocked: false, top: true);
@@ -25,9 +25,10 @@ internal sealed class SqlDialect
 
     private readonly bool _top;
 
-    private SqlDialect(string name, bool updatesFromValues, bool skipLocked, bool top, bool updatesFromArrays = false)
+    private SqlDialect(string name, bool updatesFromValues, bool skipLocked, bool top, bool updatesFromArrays = false, bool rewritesTextInPlace = false)
     {
         Name = name;
+        RewritesTextInPlace = rewritesTextInPlace;
         UpdatesFromArrays = updatesFromArrays;
         UpdatesFromValues = updatesFromValues;
         SkipLocked = skipLocked;
@@ -49,6 +50,13 @@ internal sealed class SqlDialect
     /// where <c>VALUES</c> binds three per row.
     /// </summary>
     public bool UpdatesFromArrays { get; }
+
+    /// <summary>
+    /// Whether a set-based update can rewrite the start of a text value and keep the rest where it is:
+    /// <c>SET c = d.new || substr(c, length(d.old) + 1) WHERE substr(c, 1, length(d.old)) = d.old AND length(c) = d.length</c>,
+    /// with <c>substr</c> and <c>length</c> counting characters. A rewrap then sends a value's head, not the whole value.
+    /// </summary>
+    public bool RewritesTextInPlace { get; }
 
     /// <summary>Whether <c>SELECT … FOR UPDATE SKIP LOCKED</c> lets hosts claim rows side by side (claimed key ranges).</summary>
     public bool SkipLocked { get; }

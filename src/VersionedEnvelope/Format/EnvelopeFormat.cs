@@ -193,7 +193,7 @@ public static class EnvelopeFormat
         return HeaderStatus.Valid;
     }
 
-    private static bool TryParseTextPrefix(string text, out int version, out int payloadStart)
+    internal static bool TryParseTextPrefix(string text, out int version, out int payloadStart)
     {
         version = 0;
         payloadStart = 0;
