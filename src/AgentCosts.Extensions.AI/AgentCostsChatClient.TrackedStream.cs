@@ -25,7 +25,7 @@ public sealed partial class AgentCostsChatClient
         private bool _started;
         private bool _finished;
 
-        public ChatResponseUpdate Current => _inner?.Current!;
+        public ChatResponseUpdate Current { get; private set; } = null!;
 
         public IAsyncEnumerator<ChatResponseUpdate> GetAsyncEnumerator(CancellationToken enumeratorToken = default)
         {
@@ -105,6 +105,7 @@ public sealed partial class AgentCostsChatClient
             }
 
             var update = _inner!.Current;
+            Current = update;
             _modelId ??= update.ModelId;
             if (update.Contents is List<AIContent> list)
             {

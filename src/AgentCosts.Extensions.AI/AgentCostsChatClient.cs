@@ -31,6 +31,9 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     /// <summary>The agent every call is charged to, when the options name both the mission and the agent: looked up once.</summary>
     private readonly AgentHandle? _fixedAgent;
 
+    /// <summary>The options' clock, or <see langword="null"/> for the system's, which is read directly (no virtual call, no object to load).</summary>
+    private readonly TimeProvider? _customClock;
+
     /// <summary>Creates the client.</summary>
     /// <param name="innerClient">The client that calls the model.</param>
     /// <param name="options">The options; defaults when omitted.</param>
@@ -45,6 +48,7 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             new AgentCostsChatClientOptionsValidator(), options?.Clone() ?? new AgentCostsChatClientOptions(), nameof(options));
         var metadata = innerClient.GetService<ChatClientMetadata>();
         (_defaultModelId, _providerName) = (metadata?.DefaultModelId, metadata?.ProviderName);
+        _customClock = ReferenceEquals(_options.TimeProvider, TimeProvider.System) ? null : _options.TimeProvider;
         if (_options is { Mission: { } mission, AgentName: { Length: > 0 } agentName })
         {
             _fixedAgent = mission.Agent(agentName);
@@ -182,7 +186,7 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             Hold = hold,
             Estimate = estimate,
             StartedAt = startedAt,
-            StartTimestamp = _options.TimeProvider.GetTimestamp(),
+            StartTimestamp = _customClock?.GetTimestamp() ?? Stopwatch.GetTimestamp(),
             Span = InferenceSpan(),
         };
     }
@@ -400,7 +404,7 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
         }
 
         private TimeSpan Elapsed(long? endTimestamp) => endTimestamp is { } end
-            ? Client._options.TimeProvider.GetElapsedTime(StartTimestamp, Math.Max(end, StartTimestamp))
-            : Client._options.TimeProvider.GetElapsedTime(StartTimestamp);
+            ? (Client._customClock ?? TimeProvider.System).GetElapsedTime(StartTimestamp, Math.Max(end, StartTimestamp))
+            : Client._customClock?.GetElapsedTime(StartTimestamp) ?? Stopwatch.GetElapsedTime(StartTimestamp);
     }
 }
