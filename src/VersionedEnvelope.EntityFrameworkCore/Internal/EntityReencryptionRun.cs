@@ -419,7 +419,8 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
 
     /// <summary>
     /// One statement for many rows: <c>UPDATE t SET c = d.new FROM (VALUES (key, old, new), …) AS d WHERE t.key = d.key AND
-    /// t.c = d.old</c>. Rows whose ciphertext changed since it was read do not match, so they are not written.
+    /// t.c = d.old</c>, a text column written in place as in <see cref="ArrayUpdateSql"/>. Rows whose ciphertext changed
+    /// since it was read do not match, so they are not written.
     /// </summary>
     private string SetUpdateSql((Row Row, object?[] NewValues)[] rows, DbCommand command)
     {
@@ -479,9 +480,10 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
     }
 
     /// <summary>
-    /// The rows in one statement with one array parameter per column (PostgreSQL):
-    /// <c>UPDATE t SET c = d.n0 FROM unnest(@k, @o0, @n0) AS d(k, o0, n0) WHERE t.key = d.k AND t.c IS NOT DISTINCT FROM d.o0
-    /// RETURNING t.key</c>. Rows whose ciphertext changed since it was read do not match, so they are not written.
+    /// The rows in one statement with one array parameter per column (PostgreSQL): <c>UPDATE t SET c = d.n0 ||
+    /// substr(t.c, length(d.o0) + 1) FROM unnest(@k, @o0, @l0, @n0) AS d(k, o0, l0, n0) WHERE t.key = d.k AND
+    /// substr(t.c, 1, length(d.o0)) = d.o0 AND length(t.c) = d.l0 RETURNING t.key</c> for a text column (a binary one
+    /// compares and sets the whole value). Rows whose ciphertext changed since it was read do not match, so they are not written.
     /// </summary>
     private string ArrayUpdateSql(List<(Row Row, object?[] NewValues)> updates, Array keys, DbCommand command)
     {
@@ -510,11 +512,11 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             }
             else
             {
-                ContextCommand.Parameter(command, $"@{old}", ColumnArray(updates, i, (row, _) => row.Values[i]), null);
+                ContextCommand.Parameter(command, $"@{old}", BinaryArray(updates, (row, _) => row.Values[i]), null);
                 columns.Add(old);
                 if (column.Written)
                 {
-                    ContextCommand.Parameter(command, $"@{@new}", ColumnArray(updates, i, (_, newValues) => newValues[i]), null);
+                    ContextCommand.Parameter(command, $"@{@new}", BinaryArray(updates, (_, newValues) => newValues[i]), null);
                     columns.Add(@new);
                 }
             }
@@ -588,10 +590,9 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
         }
     }
 
-    /// <summary>One column's old or new values as a typed array: text or bytes, as the column stores them.</summary>
-    private Array ColumnArray(List<(Row Row, object?[] NewValues)> updates, int column, Func<Row, object?[], object?> pick) => _columns[column].IsText
-        ? updates.Select(u => (string?)pick(u.Row, u.NewValues)).ToArray()
-        : updates.Select(u => (byte[]?)pick(u.Row, u.NewValues)).ToArray();
+    /// <summary>A binary column's old or new values as one array (text columns of array updates are written in place).</summary>
+    private static byte[]?[] BinaryArray(List<(Row Row, object?[] NewValues)> updates, Func<Row, object?[], object?> pick) =>
+        [.. updates.Select(u => (byte[]?)pick(u.Row, u.NewValues))];
 
     /// <summary>An update that applies only while the row holds every ciphertext that was read.</summary>
     private string UpdateSql(Row row, object?[] newValues, DbCommand command)
