@@ -19,9 +19,6 @@ namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 /// </summary>
 internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityReencryptionRun.Row>>
 {
-    /// <summary>Parameters per set-based update (about 1,000 rows of one column): far below SQLite's and PostgreSQL's limits.</summary>
-    private const int MaxParametersPerUpdate = 3_000;
-
     /// <summary>Rows per update statement: small enough that rewrapping the next chunk overlaps the database's work on this one.</summary>
     private const int RowsPerUpdate = 1_000;
     private readonly EncryptedTableMap _map;
@@ -389,7 +386,7 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
 
         if (Dialect.UpdatesFromValues)
         {
-            foreach (var chunk in updates.Chunk(MaxParametersPerUpdate / (1 + _columns.Sum(c => InPlace(c) ? 3 : 2))))
+            foreach (var chunk in updates.Chunk(Math.Max(1, Dialect.ParametersPerUpdate / (1 + _columns.Sum(c => InPlace(c) ? 3 : 2)))))
             {
                 var command = connection.CreateCommand();
                 await using var commandLifetime = command.ConfigureAwait(false);

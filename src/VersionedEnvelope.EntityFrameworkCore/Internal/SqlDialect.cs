@@ -12,10 +12,10 @@ namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 internal sealed class SqlDialect
 {
     /// <summary>PostgreSQL: set-based conditional updates, <c>LIMIT</c>, and <c>FOR UPDATE SKIP LOCKED</c> for claimed key ranges.</summary>
-    public static readonly SqlDialect PostgreSql = new("PostgreSQL", updatesFromValues: true, skipLocked: true, top: false, updatesFromArrays: true, rewritesTextInPlace: true);
+    public static readonly SqlDialect PostgreSql = new("PostgreSQL", updatesFromValues: true, skipLocked: true, top: false, updatesFromArrays: true, rewritesTextInPlace: true, parametersPerUpdate: 3_000);
 
     /// <summary>SQLite 3.35 or later: set-based conditional updates (<c>UPDATE … FROM</c>, <c>RETURNING</c>) and <c>LIMIT</c>.</summary>
-    public static readonly SqlDialect Sqlite = new("SQLite", updatesFromValues: true, skipLocked: false, top: false, rewritesTextInPlace: true);
+    public static readonly SqlDialect Sqlite = new("SQLite", updatesFromValues: true, skipLocked: false, top: false, rewritesTextInPlace: true, parametersPerUpdate: 250);
 
     /// <summary>SQL Server: one conditional update per row, <c>TOP</c>.</summary>
     public static readonly SqlDialect SqlServer = new("SQL Server", updatesFromValues: false, skipLocked: false, top: true);
@@ -25,9 +25,11 @@ internal sealed class SqlDialect
 
     private readonly bool _top;
 
-    private SqlDialect(string name, bool updatesFromValues, bool skipLocked, bool top, bool updatesFromArrays = false, bool rewritesTextInPlace = false)
+    private SqlDialect(
+        string name, bool updatesFromValues, bool skipLocked, bool top, bool updatesFromArrays = false, bool rewritesTextInPlace = false, int parametersPerUpdate = 1)
     {
         Name = name;
+        ParametersPerUpdate = parametersPerUpdate;
         RewritesTextInPlace = rewritesTextInPlace;
         UpdatesFromArrays = updatesFromArrays;
         UpdatesFromValues = updatesFromValues;
@@ -57,6 +59,15 @@ internal sealed class SqlDialect
     /// with <c>substr</c> and <c>length</c> counting characters. A rewrap then sends a value's head, not the whole value.
     /// </summary>
     public bool RewritesTextInPlace { get; }
+
+    /// <summary>
+    /// How many parameters one <c>UPDATE … FROM (VALUES …)</c> binds at most. Npgsql binds parameters in order, at a cost
+    /// linear in their count, so PostgreSQL's statements are large (far below its limit). Microsoft.Data.Sqlite binds
+    /// each parameter by name, which SQLite finds by scanning the statement's names, so binding a statement costs the
+    /// square of its parameters: 250 (about 35 rows of two text columns) re-encrypted the sample's 10,000 profiles in
+    /// 0.50 s where 3,000 took 0.97 s.
+    /// </summary>
+    public int ParametersPerUpdate { get; }
 
     /// <summary>Whether <c>SELECT … FOR UPDATE SKIP LOCKED</c> lets hosts claim rows side by side (claimed key ranges).</summary>
     public bool SkipLocked { get; }
