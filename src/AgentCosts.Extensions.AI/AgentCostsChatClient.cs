@@ -315,8 +315,8 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
         DateTimeOffset StartedAt = default,
         Activity? Span = null)
     {
-        /// <summary>Records the call; <paramref name="endTimestamp"/> is a stream's last update, or now when omitted.</summary>
-        public void Completed(string? responseModel, UsageTotals usage, long? endTimestamp = null)
+        /// <summary>Records the call, timed until now (a stream's end).</summary>
+        public void Completed(string? responseModel, UsageTotals usage)
         {
             try
             {
@@ -341,7 +341,7 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
                     Unpriced(model);
                 }
 
-                Agent.RecordUsage(model, tokens, cost, Elapsed(endTimestamp), Client._providerName);
+                Agent.RecordUsage(model, tokens, cost, Elapsed(), Client._providerName);
                 TagSpan(cost);
             }
             finally
@@ -394,7 +394,7 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             {
                 if (Client._options.RecordFailedCalls)
                 {
-                    Agent.RecordUsage(null, TokenUsage.Zero, ExactCredits.Zero, Elapsed(null));
+                    Agent.RecordUsage(null, TokenUsage.Zero, ExactCredits.Zero, Elapsed());
                 }
             }
             finally
@@ -403,8 +403,6 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             }
         }
 
-        private TimeSpan Elapsed(long? endTimestamp) => endTimestamp is { } end
-            ? (Client._customClock ?? TimeProvider.System).GetElapsedTime(StartTimestamp, Math.Max(end, StartTimestamp))
-            : Client._customClock?.GetElapsedTime(StartTimestamp) ?? Stopwatch.GetElapsedTime(StartTimestamp);
+        private TimeSpan Elapsed() => Client._customClock?.GetElapsedTime(StartTimestamp) ?? Stopwatch.GetElapsedTime(StartTimestamp);
     }
 }

@@ -100,14 +100,20 @@ public static class EnvelopeFormat
     /// <param name="ciphertext">A binary VE1 ciphertext.</param>
     /// <returns>The text form.</returns>
     /// <exception cref="EnvelopeException">The input is not a VE1 ciphertext.</exception>
-    public static string ToText(ReadOnlySpan<byte> ciphertext)
+    public static string ToText(ReadOnlySpan<byte> ciphertext) => ToText(ciphertext, ciphertext.Length);
+
+    /// <summary>
+    /// The text form of a ciphertext's first <paramref name="byteCount"/> bytes: its prefix and their base64url. A whole
+    /// number of base64 groups (a multiple of 3 bytes) is the start of the whole ciphertext's text form.
+    /// </summary>
+    internal static string ToText(ReadOnlySpan<byte> ciphertext, int byteCount)
     {
         int version = GetKeyVersion(ciphertext);
         Span<char> prefix = stackalloc char[TextPrefix.Length + 11];
         TextPrefix.CopyTo(prefix);
         version.TryFormat(prefix[TextPrefix.Length..], out int digits, provider: CultureInfo.InvariantCulture);
         prefix[TextPrefix.Length + digits] = ':';
-        return Base64Url.Encode(prefix[..(TextPrefix.Length + digits + 1)], ciphertext);
+        return Base64Url.Encode(prefix[..(TextPrefix.Length + digits + 1)], ciphertext[..byteCount]);
     }
 
     /// <summary>Decodes a text-form ciphertext into its binary form, checking that the visible version matches the header.</summary>
@@ -124,6 +130,13 @@ public static class EnvelopeFormat
             throw new EnvelopeException(EnvelopeErrorReason.Malformed, "The text is not a VE1 text-form ciphertext ('ve1:v{version}:{base64url}').");
         }
 
+        ThrowIfVersionsDiffer(textVersion, binary);
+        return binary;
+    }
+
+    /// <summary>Throws unless the decoded header names the version the text form's prefix names.</summary>
+    internal static void ThrowIfVersionsDiffer(int textVersion, ReadOnlySpan<byte> binary)
+    {
         int headerVersion = GetKeyVersion(binary);
         if (headerVersion != textVersion)
         {
@@ -132,8 +145,6 @@ public static class EnvelopeFormat
                 $"The text form names key version {textVersion} but its header names {headerVersion}.",
                 headerVersion);
         }
-
-        return binary;
     }
 
     internal static void ThrowIfInvalid(HeaderStatus status, int length)

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
 using System.Security.Cryptography;
 
 namespace VersionedEnvelope.Reencryption.Internal;
@@ -57,27 +56,12 @@ public static class StoredValueReencryption
         int payloadCharacters = storedLength - payloadStart;
         if (payloadCharacters % 4 == 1 || Base64Url.GetDecodedLength(payloadCharacters) < EnvelopeFormat.Overhead)
         {
-            throw new EnvelopeException(EnvelopeErrorReason.Malformed, "The text is too short or too long by a character for a VE1 text-form ciphertext.");
+            throw new EnvelopeException(EnvelopeErrorReason.Malformed, "The stored text's length is not one a VE1 text-form ciphertext can have.");
         }
 
-        int headerVersion = EnvelopeFormat.GetKeyVersion(binary);
-        if (headerVersion != textVersion)
-        {
-            throw new EnvelopeException(
-                EnvelopeErrorReason.Malformed, $"The text form names key version {textVersion} but its header names {headerVersion}.", headerVersion);
-        }
-
+        EnvelopeFormat.ThrowIfVersionsDiffer(textVersion, binary);
         head = start.Length == payloadStart + HeadCharacters ? start : start[..(payloadStart + HeadCharacters)];
-        if (!encryptor.Rewrap(binary, binary))
-        {
-            return head;
-        }
-
-        Span<char> prefix = stackalloc char[16];
-        EnvelopeFormat.TextPrefix.CopyTo(prefix);
-        EnvelopeFormat.GetKeyVersion(binary).TryFormat(prefix[EnvelopeFormat.TextPrefix.Length..], out int digits, provider: CultureInfo.InvariantCulture);
-        prefix[EnvelopeFormat.TextPrefix.Length + digits] = ':';
-        return Base64Url.Encode(prefix[..(EnvelopeFormat.TextPrefix.Length + digits + 1)], binary[..HeadBytes]);
+        return encryptor.Rewrap(binary, binary) ? EnvelopeFormat.ToText(binary, HeadBytes) : head;
     }
 
     /// <summary>
