@@ -31,9 +31,6 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     /// <summary>The agent every call is charged to, when the options name both the mission and the agent: looked up once.</summary>
     private readonly AgentHandle? _fixedAgent;
 
-    /// <summary>The options' clock, or <see langword="null"/> for the system's, which is read directly (no virtual call, no object to load).</summary>
-    private readonly TimeProvider? _customClock;
-
     /// <summary>Creates the client.</summary>
     /// <param name="innerClient">The client that calls the model.</param>
     /// <param name="options">The options; defaults when omitted.</param>
@@ -48,7 +45,6 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             new AgentCostsChatClientOptionsValidator(), options?.Clone() ?? new AgentCostsChatClientOptions(), nameof(options));
         var metadata = innerClient.GetService<ChatClientMetadata>();
         (_defaultModelId, _providerName) = (metadata?.DefaultModelId, metadata?.ProviderName);
-        _customClock = ReferenceEquals(_options.TimeProvider, TimeProvider.System) ? null : _options.TimeProvider;
         if (_options is { Mission: { } mission, AgentName: { Length: > 0 } agentName })
         {
             _fixedAgent = mission.Agent(agentName);
@@ -186,7 +182,7 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             Hold = hold,
             Estimate = estimate,
             StartedAt = startedAt,
-            StartTimestamp = _customClock?.GetTimestamp() ?? Stopwatch.GetTimestamp(),
+            StartTimestamp = _options.TimeProvider.GetTimestamp(),
             Span = InferenceSpan(),
         };
     }
@@ -403,6 +399,6 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             }
         }
 
-        private TimeSpan Elapsed() => Client._customClock?.GetElapsedTime(StartTimestamp) ?? Stopwatch.GetElapsedTime(StartTimestamp);
+        private TimeSpan Elapsed() => Client._options.TimeProvider.GetElapsedTime(StartTimestamp);
     }
 }
