@@ -57,7 +57,7 @@ public sealed partial class AgentCostsChatClient
             {
                 if (_inner is null)
                 {
-                    _call = _call.Client.Reserve(_call, messages, options);
+                    _call.Client.Reserve(ref _call, messages, options);
                     _inner = _call.Client.InnerClient.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
                 }
 

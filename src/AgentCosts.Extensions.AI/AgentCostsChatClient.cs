@@ -60,12 +60,12 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     public override Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (Resolve(messages, options) is not { } resolved)
+        if (!TryResolve(messages, options, out var call))
         {
             return base.GetResponseAsync(messages, options, cancellationToken);
         }
 
-        var call = Reserve(resolved, messages, options);
+        Reserve(ref call, messages, options);
 
         Task<ChatResponse> inner;
         try
@@ -105,7 +105,7 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
         return response;
     }
 
-    private static void Completed(Call call, ChatResponse response)
+    private static void Completed(in Call call, ChatResponse response)
     {
         var usage = default(UsageTotals);
         if (response.Usage is { } details)
@@ -125,13 +125,13 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     {
         // Resolved here (an untracked call gets the inner stream itself); reserved when enumeration starts, as an async
         // stream's work does, so a stream that is never enumerated holds no part of the budget.
-        return Resolve(messages, options) is { } call
+        return TryResolve(messages, options, out var call)
             ? new TrackedStream(call, messages, options, cancellationToken)
             : base.GetStreamingResponseAsync(messages, options, cancellationToken);
     }
 
-    /// <summary>Resolves the mission, agent and prices; <see langword="null"/> when the call has no mission.</summary>
-    private Call? Resolve(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions)
+    /// <summary>Resolves the mission, agent and prices; <see langword="false"/> when the call has no mission.</summary>
+    private bool TryResolve(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions, out Call call)
     {
         ArgumentNullException.ThrowIfNull(messages);
 
@@ -145,7 +145,8 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
                 untracked.Add(1);
             }
 
-            return null;
+            call = default;
+            return false;
         }
 
         var prices = _options.Prices ?? mission.Prices ?? throw new InvalidOperationException(
@@ -155,11 +156,15 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
         var agent = _fixedAgent
             ?? (_options.AgentName is null && scope is { AgentName: not null } && ReferenceEquals(scope.Mission, mission) ? scope.Agent
             : mission.Agent(_options.AgentName ?? scope?.AgentName ?? ResolveAgentName() ?? UnattributedAgentName));
-        return new Call(this, mission, agent, prices, chatOptions?.ModelId, null, 0);
+        call = new Call(this, mission, agent, prices, chatOptions?.ModelId);
+        return true;
     }
 
-    /// <summary>Reserves the call's estimate when the mission has a budget, and starts the call's clock.</summary>
-    private Call Reserve(Call call, IEnumerable<ChatMessage> messages, ChatOptions? chatOptions)
+    /// <summary>
+    /// Reserves the call's estimate when the mission has a budget, and starts the call's clock: in place, setting every
+    /// field a reservation owns (so a resolved call and a reserved one can both be reserved again, for a second enumeration).
+    /// </summary>
+    private void Reserve(ref Call call, IEnumerable<ChatMessage> messages, ChatOptions? chatOptions)
     {
         BudgetReservation? hold = null;
         var estimate = ExactCredits.Zero;
@@ -177,14 +182,11 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             }
         }
 
-        return call with
-        {
-            Hold = hold,
-            Estimate = estimate,
-            StartedAt = startedAt,
-            StartTimestamp = _options.TimeProvider.GetTimestamp(),
-            Span = InferenceSpan(),
-        };
+        call.Hold = hold;
+        call.Estimate = estimate;
+        call.StartedAt = startedAt;
+        call.Span = InferenceSpan();
+        call.StartTimestamp = _options.TimeProvider.GetTimestamp();
     }
 
     /// <summary>
@@ -298,21 +300,25 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
         }
     }
 
-    /// <summary>One call in flight: where it is charged, what it reserved, and when it started. A struct: no allocation.</summary>
-    private readonly record struct Call(
-        AgentCostsChatClient Client,
-        MissionCostTracker Mission,
-        AgentHandle Agent,
-        PriceTable Prices,
-        string? RequestModel,
-        BudgetReservation? Hold,
-        long StartTimestamp,
-        ExactCredits Estimate = default,
-        DateTimeOffset StartedAt = default,
-        Activity? Span = null)
+    /// <summary>
+    /// One call in flight: where it is charged (set when it is resolved), what it reserved and when it started (set in place
+    /// by <see cref="Reserve"/>). A struct, kept in place by its owner: no allocation and no copies.
+    /// </summary>
+    private struct Call(AgentCostsChatClient client, MissionCostTracker mission, AgentHandle agent, PriceTable prices, string? requestModel)
     {
+        public readonly AgentCostsChatClient Client = client;
+        public readonly MissionCostTracker Mission = mission;
+        public readonly AgentHandle Agent = agent;
+        public readonly PriceTable Prices = prices;
+        public readonly string? RequestModel = requestModel;
+        public BudgetReservation? Hold;
+        public long StartTimestamp;
+        public ExactCredits Estimate;
+        public DateTimeOffset StartedAt;
+        public Activity? Span;
+
         /// <summary>Records the call, timed until now (a stream's end).</summary>
-        public void Completed(string? responseModel, UsageTotals usage)
+        public readonly void Completed(string? responseModel, in UsageTotals usage)
         {
             try
             {
@@ -348,7 +354,7 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
         }
 
         /// <summary>The OpenTelemetry GenAI cost attributes (semantic-conventions proposal), on the call's inference span.</summary>
-        private void TagSpan(ExactCredits cost)
+        private readonly void TagSpan(ExactCredits cost)
         {
             if (Span is not { } span)
             {
@@ -368,7 +374,7 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             }
         }
 
-        private void Unpriced(string? model)
+        private readonly void Unpriced(string? model)
         {
             if (Mission.Metrics?.Unpriced is { Enabled: true } unpriced)
             {
@@ -384,7 +390,7 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             }
         }
 
-        public void Failed()
+        public readonly void Failed()
         {
             try
             {
@@ -399,6 +405,6 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             }
         }
 
-        private TimeSpan Elapsed() => Client._options.TimeProvider.GetElapsedTime(StartTimestamp);
+        private readonly TimeSpan Elapsed() => Client._options.TimeProvider.GetElapsedTime(StartTimestamp);
     }
 }

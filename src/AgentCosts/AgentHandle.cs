@@ -96,8 +96,10 @@ public sealed class AgentHandle
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
         long nanocredits = cost.ToInt64Nanocredits(nameof(cost));
         long nanoseconds = checked(duration.Ticks * 100);
-        CurrentCell().AddUsage(usage, nanocredits, nanoseconds);
-        _ledger.Usage(_tag, model, providerName, usage, nanocredits, nanoseconds);
+        // The thread's slot is read once for the agent's cell and the model's.
+        int slot = ThreadSlots.Current;
+        _cells.For(slot).AddUsage(usage, nanocredits, nanoseconds);
+        _ledger.Usage(slot, _tag, model, providerName, usage, nanocredits, nanoseconds);
     }
 
     /// <summary>Adds tokens.</summary>

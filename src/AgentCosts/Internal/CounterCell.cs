@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace AgentCosts.Internal;
@@ -79,20 +80,29 @@ internal sealed class CounterCell(bool shared)
     }
 
     /// <summary>Adds a model call (one call, its split tokens, exact cost and time), or nothing when any total would overflow.</summary>
-    public void AddUsage(TokenUsage usage, long costNanocredits, long nanoseconds)
+    public void AddUsage(in TokenUsage usage, long costNanocredits, long nanoseconds)
     {
-        long tokens = usage.TotalTokens;
         if (!_shared)
         {
-            long newTokens = Checked(Tokens, tokens, "tokens");
-            long newCost = Checked(CostNanocredits, costNanocredits, "cost");
-            long newNanoseconds = Checked(DurationNanoseconds, nanoseconds, "duration");
-            long newInput = Checked(InputTokens, usage.InputTokens, "inputTokens");
-            long newOutput = Checked(OutputTokens, usage.OutputTokens, "outputTokens");
-            long newCached = Checked(CachedInputTokens, usage.CachedInputTokens, "cachedInputTokens");
-            long newReasoning = Checked(ReasoningTokens, usage.ReasoningTokens, "reasoningTokens");
-            long newCacheWrite = Checked(CacheWriteInputTokens, usage.CacheWriteInputTokens, "cacheWriteInputTokens");
-            long newCalls = Checked(Calls, 1, "calls");
+            // Every part of a TokenUsage is zero or more, and so are the cost and the time when the caller's checks held:
+            // then a total that overflowed has turned negative, and one test covers all nine. Anything else takes the
+            // checked path, which names what failed and records nothing.
+            long newTokens = Tokens + usage.TotalTokens;
+            long newCost = CostNanocredits + costNanocredits;
+            long newNanoseconds = DurationNanoseconds + nanoseconds;
+            long newInput = InputTokens + usage.InputTokens;
+            long newOutput = OutputTokens + usage.OutputTokens;
+            long newCached = CachedInputTokens + usage.CachedInputTokens;
+            long newReasoning = ReasoningTokens + usage.ReasoningTokens;
+            long newCacheWrite = CacheWriteInputTokens + usage.CacheWriteInputTokens;
+            long newCalls = Calls + 1;
+            if ((costNanocredits | nanoseconds | newTokens | newCost | newNanoseconds | newInput | newOutput | newCached
+                | newReasoning | newCacheWrite | newCalls) < 0)
+            {
+                AddUsageChecked(usage, costNanocredits, nanoseconds);
+                return;
+            }
+
             Volatile.Write(ref Tokens, newTokens);
             Volatile.Write(ref CostNanocredits, newCost);
             Volatile.Write(ref DurationNanoseconds, newNanoseconds);
@@ -107,10 +117,34 @@ internal sealed class CounterCell(bool shared)
 
         AddShared(
             [
-                tokens, costNanocredits, nanoseconds, usage.InputTokens, usage.OutputTokens,
+                usage.TotalTokens, costNanocredits, nanoseconds, usage.InputTokens, usage.OutputTokens,
                 usage.CachedInputTokens, usage.ReasoningTokens, usage.CacheWriteInputTokens, 1,
             ],
             ["tokens", "cost", "duration", "inputTokens", "outputTokens", "cachedInputTokens", "reasoningTokens", "cacheWriteInputTokens", "calls"]);
+    }
+
+    /// <summary>The private cell's path when a sign or an overflow test failed: throws for the first total that cannot take its amount.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AddUsageChecked(in TokenUsage usage, long costNanocredits, long nanoseconds)
+    {
+        long newTokens = Checked(Tokens, usage.TotalTokens, "tokens");
+        long newCost = Checked(CostNanocredits, costNanocredits, "cost");
+        long newNanoseconds = Checked(DurationNanoseconds, nanoseconds, "duration");
+        long newInput = Checked(InputTokens, usage.InputTokens, "inputTokens");
+        long newOutput = Checked(OutputTokens, usage.OutputTokens, "outputTokens");
+        long newCached = Checked(CachedInputTokens, usage.CachedInputTokens, "cachedInputTokens");
+        long newReasoning = Checked(ReasoningTokens, usage.ReasoningTokens, "reasoningTokens");
+        long newCacheWrite = Checked(CacheWriteInputTokens, usage.CacheWriteInputTokens, "cacheWriteInputTokens");
+        long newCalls = Checked(Calls, 1, "calls");
+        Volatile.Write(ref Tokens, newTokens);
+        Volatile.Write(ref CostNanocredits, newCost);
+        Volatile.Write(ref DurationNanoseconds, newNanoseconds);
+        Volatile.Write(ref InputTokens, newInput);
+        Volatile.Write(ref OutputTokens, newOutput);
+        Volatile.Write(ref CachedInputTokens, newCached);
+        Volatile.Write(ref ReasoningTokens, newReasoning);
+        Volatile.Write(ref CacheWriteInputTokens, newCacheWrite);
+        Volatile.Write(ref Calls, newCalls);
     }
 
     private ref long Field(int index)

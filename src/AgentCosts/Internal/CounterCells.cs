@@ -16,9 +16,11 @@ internal sealed class CounterCells
     private CounterCell?[] _cells = new CounterCell?[Math.Max(4, Environment.ProcessorCount)];
 
     /// <summary>The calling thread's cell.</summary>
-    public CounterCell Current()
+    public CounterCell Current() => For(ThreadSlots.Current);
+
+    /// <summary>The cell of the calling thread's slot, <paramref name="slot"/> (<see cref="ThreadSlots.Current"/>, read once for several cells).</summary>
+    public CounterCell For(int slot)
     {
-        int slot = ThreadSlots.Current;
         var cells = Volatile.Read(ref _cells);
         if ((uint)slot < (uint)cells.Length && cells[slot] is { } cell)
         {

@@ -76,11 +76,12 @@ internal sealed class MissionLedger
     public void Elapsed(in KeyValuePair<string, object?> agent, long nanoseconds) => Metrics?.TimeAdded(agent, nanoseconds);
 
     /// <summary>After a model call is in the agent's cells: add it to its model's totals, spend its cost and publish it.</summary>
-    public void Usage(in KeyValuePair<string, object?> agent, string? model, string? providerName, TokenUsage usage, long nanocredits, long nanoseconds)
+    /// <remarks>The thread's slot (<see cref="ThreadSlots.Current"/>) comes from the handle, which read it once for both cells.</remarks>
+    public void Usage(int slot, in KeyValuePair<string, object?> agent, string? model, string? providerName, in TokenUsage usage, long nanocredits, long nanoseconds)
     {
         if (model is not null)
         {
-            ModelCells(model).Current().AddUsage(usage, nanocredits, nanoseconds: 0);
+            ModelCells(model).For(slot).AddUsage(usage, nanocredits, nanoseconds: 0);
         }
 
         Spend(agent, nanocredits);
@@ -99,11 +100,14 @@ internal sealed class MissionLedger
         }
     }
 
-    /// <summary>The cells of a model: calls of one model usually repeat its id (the same string), so the last is kept at hand.</summary>
+    /// <summary>
+    /// The cells of a model: calls of one model usually repeat its id, so the last is kept at hand, matched by value too
+    /// (responses read from JSON each bring their own copy of the id).
+    /// </summary>
     private CounterCells ModelCells(string model)
     {
         var last = Volatile.Read(ref _lastModel);
-        if (last is not null && ReferenceEquals(last.Model, model))
+        if (last is not null && (ReferenceEquals(last.Model, model) || string.Equals(last.Model, model, StringComparison.Ordinal)))
         {
             return last.Cells;
         }

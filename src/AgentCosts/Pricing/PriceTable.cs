@@ -149,9 +149,22 @@ public sealed partial class PriceTable
         return Cost(Resolve(model, usage.InputTokens, at), usage);
     }
 
-    private static ExactCredits Cost(Rate rate, TokenUsage usage)
+    private static ExactCredits Cost(in Rate rate, in TokenUsage usage)
     {
         long uncached = usage.InputTokens - usage.CachedInputTokens - usage.CacheWriteInputTokens;
+
+        // Counts and rates under 2³¹ (any real call and price): four products under 2⁶² each add up exactly in 64 bits
+        // unsigned, so the 128-bit arithmetic below is needed only for larger values. The result is the same.
+        if ((ulong)(uncached | usage.CachedInputTokens | usage.CacheWriteInputTokens | usage.OutputTokens) <= int.MaxValue
+            && (ulong)(rate.Input | rate.CachedInput | rate.CacheWrite | rate.Output) <= int.MaxValue)
+        {
+            return new ExactCredits(
+                ((ulong)uncached * (ulong)rate.Input)
+                + ((ulong)usage.CachedInputTokens * (ulong)rate.CachedInput)
+                + ((ulong)usage.CacheWriteInputTokens * (ulong)rate.CacheWrite)
+                + ((ulong)usage.OutputTokens * (ulong)rate.Output));
+        }
+
         return new ExactCredits(
             ((Int128)uncached * rate.Input)
             + ((Int128)usage.CachedInputTokens * rate.CachedInput)
@@ -358,8 +371,9 @@ public sealed partial class PriceTable
     /// <summary>The model's prices by its id, else (for an id ending in a date) by its family's.</summary>
     private Tier[]? Find(string model)
     {
-        // Calls of one model usually repeat its id (the same string): the last one found is kept at hand.
-        if (Volatile.Read(ref _lastFound) is { } last && ReferenceEquals(last.Model, model))
+        // Calls of one model usually repeat its id: the last one found is kept at hand. Responses that each bring their own
+        // copy of the id (read from JSON) match it by value, without a hash or a new entry.
+        if (Volatile.Read(ref _lastFound) is { } last && (ReferenceEquals(last.Model, model) || string.Equals(last.Model, model, StringComparison.Ordinal)))
         {
             return last.Tiers;
         }
