@@ -302,7 +302,8 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
 
     /// <summary>
     /// One call in flight: where it is charged (set when it is resolved), what it reserved and when it started (set in place
-    /// by <see cref="Reserve"/>). A struct, kept in place by its owner: no allocation and no copies.
+    /// by <see cref="Reserve"/>). A struct held by its owner (the stream, or the call's own frame): no allocation, and
+    /// reserved where it lies rather than copied.
     /// </summary>
     private struct Call(AgentCostsChatClient client, MissionCostTracker mission, AgentHandle agent, PriceTable prices, string? requestModel)
     {
