@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -85,8 +87,8 @@ internal sealed class CounterCell(bool shared)
         if (!_shared)
         {
             // Every part of a TokenUsage is zero or more, and so are the cost and the time when the caller's checks held:
-            // then a total that overflowed has turned negative, and one test covers all nine. Anything else takes the
-            // checked path, which names what failed and records nothing.
+            // then a total that overflowed has turned negative, and one test covers all nine. When it fails, nothing is
+            // written and the checks run one by one to name what failed.
             long newTokens = Tokens + usage.TotalTokens;
             long newCost = CostNanocredits + costNanocredits;
             long newNanoseconds = DurationNanoseconds + nanoseconds;
@@ -99,8 +101,7 @@ internal sealed class CounterCell(bool shared)
             if ((costNanocredits | nanoseconds | newTokens | newCost | newNanoseconds | newInput | newOutput | newCached
                 | newReasoning | newCacheWrite | newCalls) < 0)
             {
-                AddUsageChecked(usage, costNanocredits, nanoseconds);
-                return;
+                ThrowRejected(usage, costNanocredits, nanoseconds);
             }
 
             Volatile.Write(ref Tokens, newTokens);
@@ -123,28 +124,24 @@ internal sealed class CounterCell(bool shared)
             ["tokens", "cost", "duration", "inputTokens", "outputTokens", "cachedInputTokens", "reasoningTokens", "cacheWriteInputTokens", "calls"]);
     }
 
-    /// <summary>The private cell's path when a sign or an overflow test failed: throws for the first total that cannot take its amount.</summary>
+    /// <summary>
+    /// Throws for the first total of a private cell that cannot take its amount, in the order of the totals: called when
+    /// the one-test path found a negative amount or an overflow (totals are never negative, so one of these checks fails).
+    /// </summary>
+    [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void AddUsageChecked(in TokenUsage usage, long costNanocredits, long nanoseconds)
+    private void ThrowRejected(in TokenUsage usage, long costNanocredits, long nanoseconds)
     {
-        long newTokens = Checked(Tokens, usage.TotalTokens, "tokens");
-        long newCost = Checked(CostNanocredits, costNanocredits, "cost");
-        long newNanoseconds = Checked(DurationNanoseconds, nanoseconds, "duration");
-        long newInput = Checked(InputTokens, usage.InputTokens, "inputTokens");
-        long newOutput = Checked(OutputTokens, usage.OutputTokens, "outputTokens");
-        long newCached = Checked(CachedInputTokens, usage.CachedInputTokens, "cachedInputTokens");
-        long newReasoning = Checked(ReasoningTokens, usage.ReasoningTokens, "reasoningTokens");
-        long newCacheWrite = Checked(CacheWriteInputTokens, usage.CacheWriteInputTokens, "cacheWriteInputTokens");
-        long newCalls = Checked(Calls, 1, "calls");
-        Volatile.Write(ref Tokens, newTokens);
-        Volatile.Write(ref CostNanocredits, newCost);
-        Volatile.Write(ref DurationNanoseconds, newNanoseconds);
-        Volatile.Write(ref InputTokens, newInput);
-        Volatile.Write(ref OutputTokens, newOutput);
-        Volatile.Write(ref CachedInputTokens, newCached);
-        Volatile.Write(ref ReasoningTokens, newReasoning);
-        Volatile.Write(ref CacheWriteInputTokens, newCacheWrite);
-        Volatile.Write(ref Calls, newCalls);
+        _ = Checked(Tokens, usage.TotalTokens, "tokens");
+        _ = Checked(CostNanocredits, costNanocredits, "cost");
+        _ = Checked(DurationNanoseconds, nanoseconds, "duration");
+        _ = Checked(InputTokens, usage.InputTokens, "inputTokens");
+        _ = Checked(OutputTokens, usage.OutputTokens, "outputTokens");
+        _ = Checked(CachedInputTokens, usage.CachedInputTokens, "cachedInputTokens");
+        _ = Checked(ReasoningTokens, usage.ReasoningTokens, "reasoningTokens");
+        _ = Checked(CacheWriteInputTokens, usage.CacheWriteInputTokens, "cacheWriteInputTokens");
+        _ = Checked(Calls, 1, "calls");
+        throw new UnreachableException("A counter cell's total is negative.");
     }
 
     private ref long Field(int index)
