@@ -293,7 +293,7 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
         var damaged = new Dictionary<string, string>
         {
             ["user1"] = valid[..120], // too short for a ciphertext, though its head reads
-            ["user2"] = valid + new string('A', 1 + ((4 - ((valid.Length - 7 + 1) % 4) + 1) % 4)), // a length base64 cannot have
+            ["user2"] = valid + new string('A', 4 - ((valid.Length - 7 + 3) % 4)), // a payload of 4n + 1 characters: a length base64 cannot have
             ["user3"] = "ve1:v2:" + valid[7..], // the prefix names another version than the header
             ["user4"] = valid[..40] + (valid[40] == 'A' ? 'B' : 'A') + valid[41..], // the wrapped data key no longer authenticates
         };

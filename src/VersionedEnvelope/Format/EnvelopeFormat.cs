@@ -127,12 +127,16 @@ public static class EnvelopeFormat
         if (!TryParseTextPrefix(text, out int textVersion, out int payloadStart)
             || !Base64Url.TryDecode(text.AsSpan(payloadStart), out byte[]? binary))
         {
-            throw new EnvelopeException(EnvelopeErrorReason.Malformed, "The text is not a VE1 text-form ciphertext ('ve1:v{version}:{base64url}').");
+            throw NotTextForm();
         }
 
         ThrowIfVersionsDiffer(textVersion, binary);
         return binary;
     }
+
+    /// <summary>The error for a text that is not a VE1 text form (as a whole, or as the head of a stored one).</summary>
+    internal static EnvelopeException NotTextForm() =>
+        new(EnvelopeErrorReason.Malformed, "The text is not a VE1 text-form ciphertext ('ve1:v{version}:{base64url}').");
 
     /// <summary>Throws unless the decoded header names the version the text form's prefix names.</summary>
     internal static void ThrowIfVersionsDiffer(int textVersion, ReadOnlySpan<byte> binary)

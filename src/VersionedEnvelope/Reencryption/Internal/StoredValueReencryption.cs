@@ -49,7 +49,7 @@ public static class StoredValueReencryption
             || storedLength < start.Length
             || !Base64Url.TryDecode(start.AsSpan(payloadStart, HeadCharacters), binary, out _))
         {
-            throw new EnvelopeException(EnvelopeErrorReason.Malformed, "The text is not a VE1 text-form ciphertext ('ve1:v{version}:{base64url}').");
+            throw EnvelopeFormat.NotTextForm();
         }
 
         // A length base64 cannot produce, or one too short for a ciphertext, is malformed however the head reads.
