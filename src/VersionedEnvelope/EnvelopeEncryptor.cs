@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
@@ -11,13 +12,14 @@ namespace VersionedEnvelope;
 /// effect at once. Key-encryption keys are held in pooled <see cref="AesGcm"/> instances; data keys live on the stack
 /// and are cleared after use.
 /// </summary>
-public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
+public sealed partial class EnvelopeEncryptor : IEnvelopeEncryptor
 {
     private const int DataKeyAndNonces = Ve1Layout.KeySize + (2 * Ve1Layout.NonceSize);
     private readonly IKeyRingProvider _keyRingProvider;
     private readonly IRandomSource _random;
     private readonly DataKeyCache? _dataKeyCache;
     private readonly bool _allowLegacy;
+    private readonly int _streamSegmentSize;
 
     /// <summary>Creates an encryptor over a fixed key ring.</summary>
     /// <param name="keyRing">The ring.</param>
@@ -49,6 +51,8 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
         _keyRingProvider = keyRingProvider;
         _random = random;
         _allowLegacy = options.AllowLegacyCiphertexts;
+        Streams.EnvelopeStreamFormat.ThrowIfSegmentSizeOutOfRange(options.StreamSegmentSize, nameof(options));
+        _streamSegmentSize = options.StreamSegmentSize;
         if (options.DataKeyCache.Enabled)
         {
             Shared.OptionsValidation.ThrowIfInvalid(new DataKeyCacheOptionsValidator(), options.DataKeyCache, nameof(options));
@@ -116,6 +120,12 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
                 return legacy;
             }
 
+            if (status == HeaderStatus.UnsupportedFormat && ciphertext[2] == Streams.EnvelopeStreamFormat.FormatVersion)
+            {
+                throw new EnvelopeException(EnvelopeErrorReason.UnsupportedFormat, "The input is a VE1 stream (format 0x02), not a VE1 message: read it "
+                    + "with DecryptAsync(Stream, Stream) or OpenDecryptStream.");
+            }
+
             EnvelopeFormat.ThrowIfInvalid(status, ciphertext.Length);
         }
 
@@ -144,36 +154,57 @@ public sealed class EnvelopeEncryptor : IEnvelopeEncryptor
     /// <inheritdoc />
     public bool Rewrap(ReadOnlySpan<byte> ciphertext, Span<byte> destination)
     {
-        EnvelopeFormat.ThrowIfInvalid(ReadHeader(ciphertext, out int version), ciphertext.Length);
+        // A VE1 message or a whole VE1 stream held in memory: both keep their data key in bytes 0..66.
+        byte format = ciphertext.Length > 2 ? ciphertext[2] : (byte)0;
+        if (format == Streams.EnvelopeStreamFormat.FormatVersion && ciphertext.Length >= Streams.EnvelopeStreamFormat.MinLength)
+        {
+            if (Streams.EnvelopeStreamFormat.ReadHeader(ciphertext, out _, out _) != HeaderStatus.Valid)
+            {
+                throw Streams.EnvelopeStreamFormat.HeaderError(ciphertext);
+            }
+        }
+        else
+        {
+            format = Ve1Layout.FormatVersion;
+            EnvelopeFormat.ThrowIfInvalid(ReadHeader(ciphertext, out _), ciphertext.Length);
+        }
+
         if (destination.Length < ciphertext.Length)
         {
             throw new ArgumentException($"The destination must hold {ciphertext.Length} bytes; it holds {destination.Length}.", nameof(destination));
         }
 
-        var ring = _keyRingProvider.Current;
+        // Only bytes 3..66 change; copy first so that in-place calls (same memory) work too.
         var envelope = destination[..ciphertext.Length];
-        if (version == ring.ActiveVersion)
+        if (!ciphertext.Overlaps(envelope, out int offset) || offset != 0)
         {
             ciphertext.CopyTo(envelope);
-            return false;
         }
 
+        return RewrapHeader(envelope, format, BinaryPrimitives.ReadInt32BigEndian(envelope.Slice(Ve1Layout.VersionOffset, 4)));
+    }
+
+    /// <summary>
+    /// Unwraps the data key of bytes 0..66 (so a changed header fails even when it is current) and, unless its version
+    /// is the active one, wraps it under the active version in place.
+    /// </summary>
+    private bool RewrapHeader(Span<byte> header, byte format, int version)
+    {
+        var ring = _keyRingProvider.Current;
         var source = ResolveDecryptionKey(ref ring, version);
-        var target = ring.ActiveKey;
         Span<byte> dataKey = stackalloc byte[Ve1Layout.KeySize];
         try
         {
-            UnwrapDataKey(source, version, ciphertext, dataKey);
-
-            // Only bytes 3..66 change; copy first so that in-place calls (same memory) work too.
-            if (!ciphertext.Overlaps(envelope, out int offset) || offset != 0)
+            UnwrapDataKey(source, version, header, dataKey);
+            if (version == ring.ActiveVersion)
             {
-                ciphertext.CopyTo(envelope);
+                return false;
             }
 
+            var target = ring.ActiveKey;
             Span<byte> wrapNonce = stackalloc byte[Ve1Layout.NonceSize];
             _random.Fill(wrapNonce);
-            WriteHeader(envelope, target.Version, wrapNonce, dataKey, target.Material!);
+            WriteHeader(header, format, target.Version, wrapNonce, dataKey, target.Material!);
         }
         finally
         {

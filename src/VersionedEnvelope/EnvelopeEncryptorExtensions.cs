@@ -131,7 +131,7 @@ public static class EnvelopeEncryptorExtensions
         }
     }
 
-    /// <summary>Rewraps a binary ciphertext; returns the same array when it is already current.</summary>
+    /// <summary>Rewraps a binary ciphertext (a VE1 message or a whole VE1 stream); returns the same array when it is already current.</summary>
     /// <param name="encryptor">The encryptor.</param>
     /// <param name="ciphertext">A binary VE1 ciphertext.</param>
     /// <returns>A ciphertext under the active version with the same payload bytes.</returns>
@@ -140,11 +140,7 @@ public static class EnvelopeEncryptorExtensions
     {
         ArgumentNullException.ThrowIfNull(encryptor);
         ArgumentNullException.ThrowIfNull(ciphertext);
-        if (EnvelopeFormat.TryGetKeyVersion(ciphertext, out int version) && version == encryptor.ActiveKeyVersion)
-        {
-            return ciphertext;
-        }
-
+        // Current input is verified too (its data key unwrapped) and then returned as it is.
         var rewrapped = new byte[ciphertext.Length];
         return encryptor.Rewrap(ciphertext, rewrapped) ? rewrapped : ciphertext;
     }

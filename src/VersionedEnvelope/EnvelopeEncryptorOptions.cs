@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace VersionedEnvelope;
@@ -14,4 +15,11 @@ public sealed class EnvelopeEncryptorOptions
     /// key-encryption key), trying each usable version newest first. Default <see langword="false"/>.
     /// </summary>
     public bool AllowLegacyCiphertexts { get; set; }
+
+    /// <summary>
+    /// The plaintext bytes in each segment of a VE1 stream this encryptor writes (it reads any segment size). Default
+    /// 64 KiB; 1 KiB to 16 MiB. Memory of a stream operation is about two segments.
+    /// </summary>
+    [Range(Streams.EnvelopeStreamFormat.MinSegmentSize, Streams.EnvelopeStreamFormat.MaxSegmentSize)]
+    public int StreamSegmentSize { get; set; } = Streams.EnvelopeStreamFormat.DefaultSegmentSize;
 }

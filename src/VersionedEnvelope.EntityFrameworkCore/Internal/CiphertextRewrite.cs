@@ -90,7 +90,8 @@ internal sealed class CiphertextRewrite : RowRewrite
 
     private byte[] ReencryptBinary(EncryptedColumnMap column, byte[] binary)
     {
-        if (EnvelopeFormat.TryGetKeyVersion(binary, out int version))
+        // A binary column may hold a VE1 message or a whole VE1 stream: both move by their header alone.
+        if (EnvelopeFormat.TryGetKeyVersion(binary, out int version) || VersionedEnvelope.Streams.EnvelopeStreamFormat.TryGetKeyVersion(binary, out version))
         {
             return version == _active ? binary : _encryptor.Rewrap(binary);
         }

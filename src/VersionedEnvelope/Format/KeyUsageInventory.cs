@@ -96,11 +96,12 @@ public sealed class KeyUsageInventory
         }
     }
 
-    /// <summary>Counts one binary ciphertext.</summary>
+    /// <summary>Counts one binary ciphertext: a VE1 message or a whole VE1 stream by its version, other bytes as legacy or malformed.</summary>
     /// <param name="ciphertext">The bytes.</param>
     public void Add(ReadOnlySpan<byte> ciphertext)
     {
-        if (EnvelopeFormat.TryGetKeyVersion(ciphertext, out int version))
+        if (EnvelopeFormat.TryGetKeyVersion(ciphertext, out int version)
+            || (ciphertext.Length >= Streams.EnvelopeStreamFormat.MinLength && Streams.EnvelopeStreamFormat.TryGetKeyVersion(ciphertext, out version)))
         {
             CountVersion(version);
         }

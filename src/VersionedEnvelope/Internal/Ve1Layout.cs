@@ -44,11 +44,24 @@ internal static class Ve1Layout
     /// Writes bytes 0..66 for <paramref name="version"/>: magic, format and version, then the wrap nonce, and the data
     /// key wrapped under the version's key-encryption key (associated data: bytes 0..6).
     /// </summary>
-    public static void WriteHeader(Span<byte> header, int version, ReadOnlySpan<byte> wrapNonce, ReadOnlySpan<byte> dataKey, KeyEncryptionKey keyEncryptionKey)
+    public static void WriteHeader(Span<byte> header, int version, ReadOnlySpan<byte> wrapNonce, ReadOnlySpan<byte> dataKey, KeyEncryptionKey keyEncryptionKey) =>
+        WriteHeader(header, FormatVersion, version, wrapNonce, dataKey, keyEncryptionKey);
+
+    /// <summary>
+    /// Writes bytes 0..66 with the given format byte: a VE1 message (0x01) and a VE1 stream (0x02) wrap their data key
+    /// the same way, under associated data that binds the format byte too.
+    /// </summary>
+    public static void WriteHeader(
+        Span<byte> header,
+        byte format,
+        int version,
+        ReadOnlySpan<byte> wrapNonce,
+        ReadOnlySpan<byte> dataKey,
+        KeyEncryptionKey keyEncryptionKey)
     {
         header[0] = Magic0;
         header[1] = Magic1;
-        header[2] = FormatVersion;
+        header[2] = format;
         BinaryPrimitives.WriteUInt32BigEndian(header.Slice(VersionOffset, 4), (uint)version);
         wrapNonce.CopyTo(header.Slice(WrapNonceOffset, NonceSize));
         keyEncryptionKey.Encrypt(
