@@ -231,9 +231,20 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Success;
     }
 
-    internal async Task<int> EncryptAsync(KeySourceArguments keys, string? associatedData, bool textForm, CancellationToken cancellationToken)
+    internal async Task<int> EncryptAsync(
+        KeySourceArguments keys, string? associatedData, bool textForm, FileInfo? input, FileInfo? outputFile, CancellationToken cancellationToken)
     {
         var encryptor = new EnvelopeEncryptor(KeySource.Open(keys, environment));
+        if (input is not null || outputFile is not null)
+        {
+            if (input is null || outputFile is null || textForm)
+            {
+                throw new UsageException("A file is encrypted as a VE1 stream: give both --in FILE and --out FILE, without --text.");
+            }
+
+            return await new StreamFiles(stderr).EncryptAsync(encryptor, input, outputFile, Aad(associatedData), cancellationToken);
+        }
+
         byte[] plaintext = await ReadAllAsync(cancellationToken);
         byte[]? aad = Aad(associatedData);
         if (textForm)
@@ -249,12 +260,28 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Success;
     }
 
-    internal async Task<int> DecryptAsync(KeySourceArguments keys, string? associatedData, CancellationToken cancellationToken)
+    internal async Task<int> DecryptAsync(
+        KeySourceArguments keys, string? associatedData, FileInfo? inputFile, FileInfo? outputFile, CancellationToken cancellationToken)
     {
         var encryptor = new EnvelopeEncryptor(KeySource.Open(keys, environment));
-        byte[] input = await ReadAllAsync(cancellationToken);
+        if (inputFile is not null && await IsStreamFileAsync(inputFile, cancellationToken))
+        {
+            return outputFile is null
+                ? throw new UsageException("A VE1 stream is decrypted to a file: give --out FILE (it appears only once every segment verified).")
+                : await new StreamFiles(stderr).DecryptAsync(encryptor, inputFile, outputFile, Aad(associatedData), cancellationToken);
+        }
+
+        byte[] input = inputFile is null ? await ReadAllAsync(cancellationToken) : await File.ReadAllBytesAsync(inputFile.FullName, cancellationToken);
         var result = TryReadText(input) is { } text ? encryptor.DecryptText(text, Aad(associatedData)) : encryptor.Decrypt(input, Aad(associatedData));
-        await stdout.WriteAsync(result.Plaintext, cancellationToken);
+        if (outputFile is not null)
+        {
+            await File.WriteAllBytesAsync(outputFile.FullName, result.Plaintext, cancellationToken);
+        }
+        else
+        {
+            await stdout.WriteAsync(result.Plaintext, cancellationToken);
+        }
+
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(result.Plaintext);
         if (result.NeedsReencryption)
         {
@@ -267,6 +294,15 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
     internal async Task<int> InspectAsync(CancellationToken cancellationToken)
     {
         byte[] input = await ReadAllAsync(cancellationToken);
+        if (input.Length >= Streams.EnvelopeStreamFormat.HeaderLength && Streams.EnvelopeStreamFormat.TryGetKeyVersion(input, out int streamVersion))
+        {
+            // Bytes 67..70 of a VE1 stream: its segment size.
+            int segmentSize = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(input.AsSpan(67, 4));
+            await WriteTextAsync(string.Create(CultureInfo.InvariantCulture, $"{{\"format\":\"VE1 stream\",\"form\":\"binary\",\"keyVersion\":{streamVersion},"
+                + $"\"length\":{input.Length},\"segmentSize\":{segmentSize}}}\n"), cancellationToken);
+            return Success;
+        }
+
         string? text = TryReadText(input);
         byte[] binary = text is null ? input : EnvelopeFormat.FromText(text);
         int version = EnvelopeFormat.GetKeyVersion(binary);
@@ -301,9 +337,17 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         return Success;
     }
 
-    internal async Task<int> RewrapAsync(KeySourceArguments keys, FileInfo? input, FileInfo? outputFile, CancellationToken cancellationToken)
+    internal async Task<int> RewrapAsync(
+        KeySourceArguments keys, FileInfo? input, FileInfo? outputFile, FileInfo? inPlace, CancellationToken cancellationToken)
     {
         var encryptor = new EnvelopeEncryptor(KeySource.Open(keys, environment));
+        if (inPlace is not null)
+        {
+            return input is not null || outputFile is not null
+                ? throw new UsageException("--in-place FILE rewraps one VE1 stream file; it does not combine with --in or --out.")
+                : await new StreamFiles(stderr).RewrapInPlaceAsync(encryptor, inPlace, cancellationToken);
+        }
+
         int failures = 0, line = 0;
         var output = new StringBuilder();
         foreach (string text in await ReadLinesAsync(input, cancellationToken))
@@ -349,6 +393,14 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
         }
 
         return Success;
+    }
+
+    private static async Task<bool> IsStreamFileAsync(FileInfo file, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var head = new byte[7];
+        int read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        return Streams.EnvelopeStreamFormat.TryGetKeyVersion(head.AsSpan(0, read), out _);
     }
 
     private async Task<List<string>> ReadLinesAsync(FileInfo? input, CancellationToken cancellationToken)

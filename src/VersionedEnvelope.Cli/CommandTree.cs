@@ -71,12 +71,18 @@ internal static class CommandTree
         var encryptKeys = AnySource(encrypt);
         var encryptAad = Option(encrypt, Aad());
         var text = Option(encrypt, Flag("--text", "Write the text form 've1:vN:...' instead of binary."));
-        encrypt.SetAction((result, ct) => cli.EncryptAsync(encryptKeys.Bind(result), result.GetValue(encryptAad), result.GetValue(text), ct));
+        var encryptIn = Option(encrypt, File("--in", "Encrypt this file as a VE1 stream (with --out), whatever its size."));
+        var encryptOut = Option(encrypt, File("--out", "Where the VE1 stream goes; it appears only when complete."));
+        encrypt.SetAction((result, ct) => cli.EncryptAsync(
+            encryptKeys.Bind(result), result.GetValue(encryptAad), result.GetValue(text), result.GetValue(encryptIn), result.GetValue(encryptOut), ct));
 
         var decrypt = Add(root, "decrypt", HelpText.Decrypt);
         var decryptKeys = AnySource(decrypt);
         var decryptAad = Option(decrypt, Aad());
-        decrypt.SetAction((result, ct) => cli.DecryptAsync(decryptKeys.Bind(result), result.GetValue(decryptAad), ct));
+        var decryptIn = Option(decrypt, File("--in", "Read the ciphertext from FILE: a VE1 stream, or a message as on stdin."));
+        var decryptOut = Option(decrypt, File("--out", "Write the plaintext to FILE; a stream's appears only when every segment verified."));
+        decrypt.SetAction((result, ct) => cli.DecryptAsync(
+            decryptKeys.Bind(result), result.GetValue(decryptAad), result.GetValue(decryptIn), result.GetValue(decryptOut), ct));
 
         var inspect = Add(root, "inspect", HelpText.Inspect);
         inspect.SetAction((_, ct) => cli.InspectAsync(ct));
@@ -89,7 +95,9 @@ internal static class CommandTree
         var rewrapKeys = AnySource(rewrap);
         var rewrapIn = Option(rewrap, In());
         var rewrapOut = Option(rewrap, File("--out", "Write to FILE, atomically and only when every line was rewrapped."));
-        rewrap.SetAction((result, ct) => cli.RewrapAsync(rewrapKeys.Bind(result), result.GetValue(rewrapIn), result.GetValue(rewrapOut), ct));
+        var rewrapInPlace = Option(rewrap, File("--in-place", "Rewrap one VE1 stream file in place: only its first 67 bytes are written."));
+        rewrap.SetAction((result, ct) => cli.RewrapAsync(
+            rewrapKeys.Bind(result), result.GetValue(rewrapIn), result.GetValue(rewrapOut), result.GetValue(rewrapInPlace), ct));
         return root;
     }
 

@@ -49,11 +49,13 @@ internal static class HelpText
 
     public const string Encrypt = """
         Encrypts stdin to stdout under the active version: binary by default, 've1:vN:...' with --text.
+        With --in FILE --out FILE, encrypts a file of any size as a VE1 stream (progress on stderr for large files).
         Key source: --ring FILE (root key from $ENVELOPE_ROOT_KEY or --root-key-env) or --keys FILE [--active N].
         """;
 
     public const string Decrypt = """
         Decrypts stdin (binary or 've1:vN:...' text, detected) to stdout. Exit code 1 names the reason on failure.
+        With --in FILE, reads a VE1 stream (to --out FILE, written only once every segment verified) or a message.
         Key source: --ring FILE (root key from $ENVELOPE_ROOT_KEY or --root-key-env) or --keys FILE.
         """;
 
@@ -69,6 +71,7 @@ internal static class HelpText
         Only the data key is rewrapped; the plaintext is never decrypted. A line that cannot be rewrapped is written
         unchanged, reported on stderr, and makes the exit code 1. With --out, the output goes to a temporary file
         renamed to FILE only when every line was rewrapped: a failed rewrap leaves no FILE behind.
+        With --in-place FILE, moves one VE1 stream file to the active version by rewriting its first 67 bytes.
         Key source: --ring FILE (root key from $ENVELOPE_ROOT_KEY or --root-key-env) or --keys FILE [--active N].
         """;
 }

@@ -27,6 +27,33 @@ public sealed class DependencyInjectionTests
     }
 
     [Fact]
+    public async Task AddVersionedEnvelope_StreamApis_ComeFromTheSameEncryptorWithTheConfiguredSegmentSize()
+    {
+        var services = new ServiceCollection();
+        services.AddVersionedEnvelope(o => o.StreamSegmentSize = 4096).UseStaticKeys(o => { o.Keys["1"] = Key1; o.ActiveVersion = 1; });
+        using var provider = services.BuildServiceProvider();
+        var encryptor = provider.GetRequiredService<EnvelopeEncryptor>();
+        using var ciphertext = new MemoryStream();
+
+        await encryptor.EncryptAsync(new MemoryStream(new byte[10_000]), ciphertext, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Same(encryptor, provider.GetRequiredService<IEnvelopeEncryptor>());
+        Assert.Equal(Streams.EnvelopeStreamFormat.GetCiphertextLength(10_000, 4096), ciphertext.Length);
+    }
+
+    [Fact]
+    public void Options_StreamSegmentSizeOutOfRange_FailsValidation()
+    {
+        var services = new ServiceCollection();
+        services.AddVersionedEnvelope(o => o.StreamSegmentSize = 100).UseStaticKeys(o => { o.Keys["1"] = Key1; o.ActiveVersion = 1; });
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<EnvelopeEncryptorOptions>>().Value);
+
+        Assert.Contains(error.Failures, f => f.Contains("StreamSegmentSize", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AddVersionedEnvelope_CalledTwice_RegistersOnce()
     {
         var services = new ServiceCollection();

@@ -45,10 +45,12 @@ public static class VersionedEnvelopeServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<KeyRingManager>>()));
         services.TryAddSingleton<IKeyRingProvider>(sp => sp.GetRequiredService<KeyRingManager>());
-        services.TryAddSingleton<IEnvelopeEncryptor>(sp => new EnvelopeEncryptor(
+        // One encryptor: the interface for message APIs, the class for the stream APIs (EncryptAsync(Stream, Stream) and its kin).
+        services.TryAddSingleton(sp => new EnvelopeEncryptor(
             sp.GetRequiredService<IKeyRingProvider>(),
             sp.GetRequiredService<IOptions<EnvelopeEncryptorOptions>>().Value,
             sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IEnvelopeEncryptor>(sp => sp.GetRequiredService<EnvelopeEncryptor>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeyRingLoader>());
         services.TryAddSingleton(sp => new BatchReencryptor(sp.GetRequiredService<IEnvelopeEncryptor>(), sp.GetRequiredService<TimeProvider>()));
         return new VersionedEnvelopeBuilder(services);
