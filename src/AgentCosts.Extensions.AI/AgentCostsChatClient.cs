@@ -35,7 +35,8 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     /// <param name="innerClient">The client that calls the model.</param>
     /// <param name="options">The options; defaults when omitted.</param>
     /// <exception cref="ArgumentException">
-    /// The options are invalid (<see cref="AgentCostsChatClientOptions.DefaultMaxOutputTokens"/> negative, no <see cref="AgentCostsChatClientOptions.TimeProvider"/>).
+    /// The options are invalid (<see cref="AgentCostsChatClientOptions.DefaultMaxOutputTokens"/> negative, no
+    /// <see cref="AgentCostsChatClientOptions.TimeProvider"/>).
     /// </exception>
     public AgentCostsChatClient(IChatClient innerClient, AgentCostsChatClientOptions? options = null)
         : base(innerClient)

@@ -162,7 +162,9 @@ internal sealed class Cli(Stream stdin, Stream stdout, TextWriter stderr, Func<s
             {
                 writer.WriteStartObject();
                 writer.WriteString("ring", path);
+                // Revision and last change, for an operator to compare with what monitoring recorded (a restored backup shows older ones).
                 writer.WriteNumber("revision", manager.Revision);
+                writer.WriteString("lastChangedAt", FormatTime(ring.History.Select(e => e.At).Concat(ring.Keys.Select(k => k.CreatedAt)).Max()));
                 writer.WriteNumber("activeVersion", ring.ActiveVersion);
                 writer.WriteStartArray("protectors");
                 foreach (string keyId in protectors)

@@ -12,21 +12,25 @@ internal sealed class StreamFiles(TextWriter stderr)
     /// <summary>Files at least this large report their progress on stderr.</summary>
     private const long ProgressThreshold = 64L << 20;
 
-    public async Task<int> EncryptAsync(EnvelopeEncryptor encryptor, FileInfo input, FileInfo output, byte[]? associatedData, CancellationToken cancellationToken)
+    public async Task<int> EncryptAsync(
+        EnvelopeEncryptor encryptor, FileInfo input, FileInfo output, byte[]? associatedData, CancellationToken cancellationToken)
     {
         await using var source = OpenProgress(input, "encrypted");
         await WriteAtomicallyAsync(output, target => encryptor.EncryptAsync(source, target, associatedData, cancellationToken), cancellationToken);
         return Cli.Success;
     }
 
-    public async Task<int> DecryptAsync(EnvelopeEncryptor encryptor, FileInfo input, FileInfo output, byte[]? associatedData, CancellationToken cancellationToken)
+    public async Task<int> DecryptAsync(
+        EnvelopeEncryptor encryptor, FileInfo input, FileInfo output, byte[]? associatedData, CancellationToken cancellationToken)
     {
         await using var source = OpenProgress(input, "decrypted");
         EnvelopeStreamDecryptResult? result = null;
-        await WriteAtomicallyAsync(output, async target => result = await encryptor.DecryptAsync(source, target, associatedData, cancellationToken), cancellationToken);
+        await WriteAtomicallyAsync(
+            output, async target => result = await encryptor.DecryptAsync(source, target, associatedData, cancellationToken), cancellationToken);
         if (result!.NeedsReencryption)
         {
-            await stderr.WriteLineAsync($"note: the ciphertext is under key version {result.KeyVersion}, not the active one; rewrap it (rewrap --in-place).");
+            await stderr.WriteLineAsync(
+                $"note: the ciphertext is under key version {result.KeyVersion}, not the active one; rewrap it (rewrap --in-place).");
         }
 
         return Cli.Success;
@@ -40,7 +44,8 @@ internal sealed class StreamFiles(TextWriter stderr)
         bool moved = await encryptor.RewrapStreamAsync(stream, cancellationToken);
         string outcome = moved ? "rewrapped" : "current";
         await stderr.WriteLineAsync(string.Create(
-            CultureInfo.InvariantCulture, $"{file.Name}: {outcome}, key version {from} -> {encryptor.ActiveKeyVersion}; only its first 67 bytes were written."));
+            CultureInfo.InvariantCulture,
+            $"{file.Name}: {outcome}, key version {from} -> {encryptor.ActiveKeyVersion}; only its first 67 bytes were written."));
         return Cli.Success;
     }
 

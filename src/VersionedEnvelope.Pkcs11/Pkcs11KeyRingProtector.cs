@@ -368,10 +368,23 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
             throw new Pkcs11ProtectorException($"No session could be opened on the PKCS#11 token '{_options.TokenLabel}' ({ex.RV}).", ex);
         }
 
+        string? pin;
+        try
+        {
+            pin = _options.UserPinProvider?.Invoke() ?? _options.UserPin;
+        }
+        catch (Exception ex)
+        {
+            // The host's PIN source failed (a secret store, a prompt): say which token wanted it, keep the cause.
+            session.Dispose();
+            throw new Pkcs11ProtectorException($"The user PIN of the PKCS#11 token '{_options.TokenLabel}' could not be read: its UserPinProvider threw "
+                + $"{ex.GetType().Name}.", ex);
+        }
+
         try
         {
             // The login belongs to the application, not the session: the first one logs every later session in.
-            session.Login(CKU.CKU_USER, _options.UserPinProvider?.Invoke() ?? _options.UserPin);
+            session.Login(CKU.CKU_USER, pin);
         }
         catch (Pkcs11Exception ex) when (ex.RV == CKR.CKR_USER_ALREADY_LOGGED_IN)
         {

@@ -19,7 +19,8 @@ public sealed class DataKeyCacheOptions
     public const int MaxMessagesLimit = VersionedEnvelopeDefaults.DataKeyCacheMaxMessagesLimit;
 
     /// <summary>The longest allowed <see cref="MaxAge"/>: one hour.</summary>
-    public static readonly TimeSpan MaxAgeLimit = TimeSpan.Parse(VersionedEnvelopeDefaults.DataKeyCacheMaxAgeLimit, System.Globalization.CultureInfo.InvariantCulture);
+    public static readonly TimeSpan MaxAgeLimit =
+        TimeSpan.Parse(VersionedEnvelopeDefaults.DataKeyCacheMaxAgeLimit, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Whether encryption reuses a data key. Default <see langword="false"/>: a fresh data key per message.</summary>
     public bool Enabled { get; set; }

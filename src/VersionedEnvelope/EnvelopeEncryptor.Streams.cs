@@ -183,7 +183,8 @@ public sealed partial class EnvelopeEncryptor
             // Data key, wrap nonce, nonce prefix: the order the known-answer tests feed them in.
             _random.Fill(fresh);
             var dataKey = fresh[..Ve1Layout.KeySize];
-            Ve1Layout.WriteHeader(header, EnvelopeStreamFormat.FormatVersion, activeKey.Version, fresh.Slice(Ve1Layout.KeySize, Ve1Layout.NonceSize), dataKey, activeKey.Material!);
+            var wrapNonce = fresh.Slice(Ve1Layout.KeySize, Ve1Layout.NonceSize);
+            Ve1Layout.WriteHeader(header, EnvelopeStreamFormat.FormatVersion, activeKey.Version, wrapNonce, dataKey, activeKey.Material!);
             BinaryPrimitives.WriteUInt32BigEndian(EnvelopeStreamFormat.SegmentSizeField(header), (uint)_streamSegmentSize);
             fresh[(Ve1Layout.KeySize + Ve1Layout.NonceSize)..].CopyTo(header[EnvelopeStreamFormat.NoncePrefixOffset..]);
             return new StreamSegmentCipher(dataKey, header, associatedData);

@@ -24,6 +24,22 @@ public sealed class BillExactPricingTests
             .GetExactCost("openai/gpt-4o-mini", new TokenUsage(1, 0, cachedInputTokens: 1)));
     }
 
+    [Fact]
+    public void FromLiteLlm_AnEntryWithAnEmptyModelName_IsSkippedAndCounted()
+    {
+        const string Json = """
+            {
+              "": { "input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6 },
+              "gpt-4o": { "input_cost_per_token": 2.5e-6, "output_cost_per_token": 1e-5 }
+            }
+            """;
+
+        var table = PriceTable.FromLiteLlm(Json, 1_000m);
+
+        Assert.Equal(["gpt-4o"], table.Models);
+        Assert.Equal(1, table.SkippedEntries);
+    }
+
     [Theory]
     [InlineData(200_000, false)]
     [InlineData(200_001, true)]

@@ -1,9 +1,10 @@
 namespace Shared.Tests;
 
 /// <summary>
-/// A real part a test needs (a PostgreSQL server, a browser, an HSM token), named by environment variables that
-/// .ci/run sets after starting the part. Without them the test is skipped on a developer's machine and fails under CI
-/// (CI=true), so a green CI run always means it ran.
+/// A real part a test needs (a PostgreSQL server, a browser, an HSM token): named by environment variables that .ci/run
+/// sets after starting the part, or started by the test assembly itself where the part's Debian package is installed.
+/// Only what is truly missing is skipped on a developer's machine, and fails under CI (CI=true), so a green CI run
+/// always means it ran.
 /// </summary>
 internal static class ExternalPart
 {
@@ -21,6 +22,14 @@ internal static class ExternalPart
         }
 
         return values!;
+    }
+
+    /// <summary>As <see cref="Missing"/>, for a throw expression.</summary>
+    /// <param name="why">What is missing and how to get it.</param>
+    public static Exception MissingException(string why)
+    {
+        Missing(why);
+        return new InvalidOperationException(why);
     }
 
     /// <summary>Ends the test because a part it needs is missing: a skip on a developer's machine, a failure under CI.</summary>

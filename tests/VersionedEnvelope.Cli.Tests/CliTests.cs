@@ -43,6 +43,10 @@ public sealed class CliTests : IDisposable
         Assert.Equal([1, 2], ring.RootElement.GetProperty("indexKeys").EnumerateArray().Select(k => k.GetProperty("version").GetInt32()));
         Assert.Equal("IndexKeyRotated", ring.RootElement.GetProperty("events").EnumerateArray().Last().GetProperty("kind").GetString());
         Assert.Equal(0, ring.RootElement.GetProperty("keyRotationHistory").GetArrayLength());
+        Assert.Equal(2, ring.RootElement.GetProperty("revision").GetInt64());
+        Assert.Equal(
+            ring.RootElement.GetProperty("events").EnumerateArray().Last().GetProperty("at").GetString(),
+            ring.RootElement.GetProperty("lastChangedAt").GetString());
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class DependencyInjectionTests
         await encryptor.EncryptAsync(new MemoryStream(new byte[10_000]), ciphertext, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Same(encryptor, provider.GetRequiredService<IEnvelopeEncryptor>());
-        Assert.Equal(Streams.EnvelopeStreamFormat.GetCiphertextLength(10_000, 4096), ciphertext.Length);
+        Assert.Equal(VersionedEnvelope.Streams.EnvelopeStreamFormat.GetCiphertextLength(10_000, 4096), ciphertext.Length);
     }
 
     [Fact]

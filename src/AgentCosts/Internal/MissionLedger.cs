@@ -77,7 +77,8 @@ internal sealed class MissionLedger
 
     /// <summary>After a model call is in the agent's cells: add it to its model's totals, spend its cost and publish it.</summary>
     /// <remarks>The thread's slot (<see cref="ThreadSlots.Current"/>) comes from the handle, which read it once for both cells.</remarks>
-    public void Usage(int slot, in KeyValuePair<string, object?> agent, string? model, string? providerName, in TokenUsage usage, long nanocredits, long nanoseconds)
+    public void Usage(
+        int slot, in KeyValuePair<string, object?> agent, string? model, string? providerName, in TokenUsage usage, long nanocredits, long nanoseconds)
     {
         if (model is not null)
         {

@@ -225,7 +225,7 @@ public sealed partial class PriceTable
     /// <c>output_cost_per_token</c>, <c>cache_read_input_token_cost</c>, <c>cache_creation_input_token_cost</c> and their
     /// <c>*_above_200k_tokens</c> or <c>*_above_128k_tokens</c> variants (a long-context tier), in US dollars per token,
     /// converted exactly as decimals (never through <see cref="double"/>). Model ids are read as written, provider
-    /// prefixes included (<c>openai/gpt-4o</c>). Entries without chat prices (embeddings, images, <c>sample_spec</c>), and
+    /// prefixes included (<c>openai/gpt-4o</c>). Entries without a model name or chat prices (embeddings, images, <c>sample_spec</c>), and
     /// entries whose prices are negative, not numbers, absurd or finer than a nanocredit per token, are skipped and
     /// counted in <see cref="SkippedEntries"/>; other fields are ignored.
     /// </summary>
@@ -260,7 +260,8 @@ public sealed partial class PriceTable
                 continue;
             }
 
-            if (LiteLlmPrice(entry.Value, creditsPerUsd) is { } price && IsRepresentable(price))
+            // An entry without a model name cannot be priced or looked up: skipped and counted like any other bad entry.
+            if (entry.Name.Length > 0 && LiteLlmPrice(entry.Value, creditsPerUsd) is { } price && IsRepresentable(price))
             {
                 prices.Add(new(entry.Name, price));
             }

@@ -22,7 +22,8 @@ internal sealed class CiphertextRewrite : RowRewrite
         _active = _encryptor.ActiveKeyVersion;
         // The package's own encryptor rewraps bytes 3..66 only, so a text value's head is all it needs (see RewrapTextHead).
         _headRewrap = _encryptor as EnvelopeEncryptor;
-        Columns = [.. map.Columns.Select(c => new RewriteColumn(c.Column, c.IsText, c.KeyVersionColumn, Written: true, HeadOnly: c.IsText && _headRewrap is not null))];
+        Columns = [.. map.Columns.Select(c =>
+            new RewriteColumn(c.Column, c.IsText, c.KeyVersionColumn, Written: true, HeadOnly: c.IsText && _headRewrap is not null))];
     }
 
     public override IReadOnlyList<RewriteColumn> Columns { get; }

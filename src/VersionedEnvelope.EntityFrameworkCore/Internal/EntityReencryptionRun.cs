@@ -303,7 +303,8 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
                 catch when (inFlight is { IsCompleted: false })
                 {
                     // The connection is in use until the update in flight ends: let it, then roll back.
-                    await inFlight.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+                    await inFlight.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)
+                        .ConfigureAwait(false);
                     throw;
                 }
 
@@ -580,7 +581,9 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             return;
         }
 
-        set.Add(length is null ? $"{column.Column} = {@new}" : $"{column.Column} = {@new} || COALESCE(substr({_map.Table}.{column.Column}, length({old}) + 1), '')");
+        set.Add(length is null
+            ? $"{column.Column} = {@new}"
+            : $"{column.Column} = {@new} || COALESCE(substr({_map.Table}.{column.Column}, length({old}) + 1), '')");
         if (column.KeyVersionColumn is { } kv)
         {
             set.Add(string.Create(CultureInfo.InvariantCulture, $"{kv} = {_active}"));

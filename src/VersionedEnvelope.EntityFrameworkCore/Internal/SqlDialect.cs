@@ -12,10 +12,12 @@ namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 internal sealed class SqlDialect
 {
     /// <summary>PostgreSQL: set-based conditional updates, <c>LIMIT</c>, and <c>FOR UPDATE SKIP LOCKED</c> for claimed key ranges.</summary>
-    public static readonly SqlDialect PostgreSql = new("PostgreSQL", updatesFromValues: true, skipLocked: true, top: false, updatesFromArrays: true, rewritesTextInPlace: true, parametersPerUpdate: 3_000);
+    public static readonly SqlDialect PostgreSql = new(
+        "PostgreSQL", updatesFromValues: true, skipLocked: true, top: false, updatesFromArrays: true, rewritesTextInPlace: true, parametersPerUpdate: 3_000);
 
     /// <summary>SQLite 3.35 or later: set-based conditional updates (<c>UPDATE … FROM</c>, <c>RETURNING</c>) and <c>LIMIT</c>.</summary>
-    public static readonly SqlDialect Sqlite = new("SQLite", updatesFromValues: true, skipLocked: false, top: false, rewritesTextInPlace: true, parametersPerUpdate: 250);
+    public static readonly SqlDialect Sqlite = new(
+        "SQLite", updatesFromValues: true, skipLocked: false, top: false, rewritesTextInPlace: true, parametersPerUpdate: 250);
 
     /// <summary>SQL Server: one conditional update per row, <c>TOP</c>.</summary>
     public static readonly SqlDialect SqlServer = new("SQL Server", updatesFromValues: false, skipLocked: false, top: true);
@@ -26,7 +28,13 @@ internal sealed class SqlDialect
     private readonly bool _top;
 
     private SqlDialect(
-        string name, bool updatesFromValues, bool skipLocked, bool top, bool updatesFromArrays = false, bool rewritesTextInPlace = false, int parametersPerUpdate = 1)
+        string name,
+        bool updatesFromValues,
+        bool skipLocked,
+        bool top,
+        bool updatesFromArrays = false,
+        bool rewritesTextInPlace = false,
+        int parametersPerUpdate = 1)
     {
         Name = name;
         ParametersPerUpdate = parametersPerUpdate;

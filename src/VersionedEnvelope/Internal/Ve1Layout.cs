@@ -44,7 +44,8 @@ internal static class Ve1Layout
     /// Writes bytes 0..66 for <paramref name="version"/>: magic, format and version, then the wrap nonce, and the data
     /// key wrapped under the version's key-encryption key (associated data: bytes 0..6).
     /// </summary>
-    public static void WriteHeader(Span<byte> header, int version, ReadOnlySpan<byte> wrapNonce, ReadOnlySpan<byte> dataKey, KeyEncryptionKey keyEncryptionKey) =>
+    public static void WriteHeader(
+        Span<byte> header, int version, ReadOnlySpan<byte> wrapNonce, ReadOnlySpan<byte> dataKey, KeyEncryptionKey keyEncryptionKey) =>
         WriteHeader(header, FormatVersion, version, wrapNonce, dataKey, keyEncryptionKey);
 
     /// <summary>

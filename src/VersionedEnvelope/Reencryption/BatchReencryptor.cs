@@ -133,7 +133,8 @@ public sealed class BatchReencryptor(IEnvelopeEncryptor encryptor, TimeProvider?
 
             // Only legacy input needs its associated data: a rewrap never touches the payload.
             string? associatedData = isVe1 ? null : options.GetAssociatedData?.Invoke(record);
-            string moved = StoredValueReencryption.ReencryptText(_encryptor, ciphertext, associatedData is null ? default : Encoding.UTF8.GetBytes(associatedData), out int from);
+            byte[]? associatedBytes = associatedData is null ? null : Encoding.UTF8.GetBytes(associatedData);
+            string moved = StoredValueReencryption.ReencryptText(_encryptor, ciphertext, associatedBytes, out int from);
             return new Outcome(moved, from, EnvelopeFormat.GetKeyVersion(moved), null);
         }
         catch (EnvelopeException ex)

@@ -53,4 +53,9 @@ internal static partial class KeyRingLog
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Blind index key version {Version} was retired (by {By}).")]
     public static partial void IndexKeyRetired(ILogger logger, int version, string by);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "The key ring store holds revision {StoredRevision}, older than revision "
+        + "{HeldRevision} which this host holds: the store was restored from a backup or written back. Keeping revision {HeldRevision}; check the "
+        + "store before restarting any host, since a host that starts now would load the older ring.")]
+    public static partial void RollbackRefused(ILogger logger, long heldRevision, long storedRevision);
 }

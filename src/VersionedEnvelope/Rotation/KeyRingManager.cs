@@ -102,12 +102,23 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         return Current;
     }
 
-    /// <summary>Reloads the ring from the store and swaps the snapshot if it changed.</summary>
+    /// <summary>
+    /// Reloads the ring from the store and swaps the snapshot if it changed. An older revision than the one held is
+    /// refused, logged as an error and counted (<c>versioned_envelope.key_ring.rollbacks</c>).
+    /// </summary>
     /// <param name="cancellationToken">Cancels the reload.</param>
     /// <returns><see langword="true"/> when a newer revision was found.</returns>
     public async Task<bool> RefreshAsync(CancellationToken cancellationToken = default)
     {
+        // The revision held before the load: a store's revision only grows, so an older one read back means a rollback.
+        long held = Volatile.Read(ref _current)?.Revision ?? 0;
         var stored = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (stored is not null && stored.Revision < held)
+        {
+            KeyRingLog.RollbackRefused(_logger, held, stored.Revision);
+            KeyRingMetrics.Rollbacks.Add(1);
+        }
+
         return stored is not null && Publish(stored);
     }
 

@@ -125,8 +125,9 @@ public static class EnvelopeStreamFormat
     /// <summary>The error for a header that is not a VE1 stream header, naming the API that reads what it is.</summary>
     internal static EnvelopeException HeaderError(ReadOnlySpan<byte> header) => ReadHeader(header, out _, out _) switch
     {
-        HeaderStatus.UnsupportedFormat when header[2] == Ve1Layout.FormatVersion => new EnvelopeException(EnvelopeErrorReason.UnsupportedFormat, "The input is a VE1 message "
-            + "(format 0x01), not a VE1 stream: read it with Decrypt or DecryptAsync over bytes, not with the stream APIs."),
+        HeaderStatus.UnsupportedFormat when header[2] == Ve1Layout.FormatVersion => new EnvelopeException(
+            EnvelopeErrorReason.UnsupportedFormat,
+            "The input is a VE1 message (format 0x01), not a VE1 stream: read it with Decrypt or DecryptAsync over bytes, not with the stream APIs."),
         HeaderStatus.UnsupportedFormat => new EnvelopeException(EnvelopeErrorReason.UnsupportedFormat, "The input's format byte is not that of a VE1 "
             + "stream (0x02)."),
         _ => new EnvelopeException(EnvelopeErrorReason.Malformed, $"The input is not a VE1 stream: it needs a {HeaderLength}-byte header (magic 'VE', "
