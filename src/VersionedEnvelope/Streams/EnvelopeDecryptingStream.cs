@@ -112,17 +112,10 @@ public sealed class EnvelopeDecryptingStream : Stream
     }
 
     /// <inheritdoc />
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_plaintext is null, this);
         return buffer.IsEmpty || !await LoadAsync(useAsync: true, cancellationToken).ConfigureAwait(false) ? 0 : CopyOut(buffer.Span);
-    }
-
-    /// <inheritdoc />
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
     /// <inheritdoc />
