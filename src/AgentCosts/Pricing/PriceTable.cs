@@ -124,12 +124,12 @@ public sealed partial class PriceTable
     public ExactCredits GetExactCost(string model, long inputTokens, long outputTokens) =>
         GetExactCost(model, new TokenUsage(inputTokens, outputTokens));
 
-    /// <summary>The exact cost of a call at the price in effect now (the newest whose effective date has passed).</summary>
+    /// <summary>The exact cost of a call at the price in effect now, by the system clock (pass the time to price by another clock).</summary>
     /// <param name="model">The model id.</param>
     /// <param name="usage">The call's tokens.</param>
     /// <returns>The exact cost.</returns>
     /// <exception cref="UnknownModelException">The model has no price and the policy is <see cref="UnknownModelPolicy.Throw"/>.</exception>
-    public ExactCredits GetExactCost(string model, TokenUsage usage) => GetExactCost(model, usage, DateTimeOffset.UtcNow);
+    public ExactCredits GetExactCost(string model, TokenUsage usage) => GetExactCost(model, usage, TimeProvider.System.GetUtcNow());
 
     /// <summary>
     /// The exact cost of a call that began at <paramref name="at"/>: priced by the newest price whose

@@ -27,7 +27,7 @@ internal sealed class ClaimedKeyRangeRun
     private readonly RowRewrite _rewrite;
     private readonly EntityReencryptionOptions _options;
     private readonly ClaimedKeyRangeOptions _ranges;
-    private readonly long _started = TimeProvider.System.GetTimestamp();
+    private readonly long _started;
     private readonly object _gate = new();
     private readonly List<ReencryptionFailure> _failures = [];
     private readonly Dictionary<int, ReencryptionProgress> _inProgress = [];
@@ -56,6 +56,7 @@ internal sealed class ClaimedKeyRangeRun
         _rewrite = rewrite;
         _options = options;
         _ranges = ranges;
+        _started = options.TimeProvider.GetTimestamp();
     }
 
     /// <summary>Plans the run when no host has, then works ranges with MaxDegreeOfParallelism workers until every range is done.</summary>
@@ -120,7 +121,7 @@ internal sealed class ClaimedKeyRangeRun
             cancellationToken).ConfigureAwait(false);
     }
 
-    private TimeSpan Elapsed() => TimeProvider.System.GetElapsedTime(_started);
+    private TimeSpan Elapsed() => _options.TimeProvider.GetElapsedTime(_started);
 
     /// <summary>Creates the table when missing and splits the stale rows' keys into ranges, once per run whichever hosts join.</summary>
     private async Task PlanAsync(DbContext context, CancellationToken cancellationToken)
@@ -231,7 +232,7 @@ internal sealed class ClaimedKeyRangeRun
 
             if (claim is null)
             {
-                await Task.Delay(wait!.Value, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(wait!.Value, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -417,7 +418,7 @@ internal sealed class ClaimedKeyRangeRun
     /// <summary>Renews the claim every third of the lease while the range is worked; a claim found taken cancels the work.</summary>
     private async Task HeartbeatAsync(Claim claim, Func<CancellationToken, Task<DbContext>> createContext, CancellationTokenSource lost, CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(_ranges.LeaseDuration / 3);
+        using var timer = new PeriodicTimer(_ranges.LeaseDuration / 3, _options.TimeProvider);
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))

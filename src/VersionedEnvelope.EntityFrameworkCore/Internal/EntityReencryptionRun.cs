@@ -56,7 +56,8 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<EntityRe
             Shared.OptionsValidation.ThrowIfInvalid(new EntityReencryptionOptionsValidator(), options, nameof(options)).BatchSize,
             options.MaxDegreeOfParallelism,
             options.ResumeAfter,
-            options.Progress)
+            options.Progress,
+            options.TimeProvider)
     {
         _map = map;
         _rewrite = rewrite;

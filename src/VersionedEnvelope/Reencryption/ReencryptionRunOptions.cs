@@ -32,4 +32,11 @@ public abstract class ReencryptionRunOptions
 
     /// <summary>Receives progress after each saved batch.</summary>
     public IProgress<ReencryptionProgress>? Progress { get; set; }
+
+    /// <summary>
+    /// The clock for elapsed times and rates, and (EF Core, claimed key ranges) the waits and heartbeats of a shared run.
+    /// Default <see cref="TimeProvider.System"/>; tests pass a fake one to move time instead of waiting.
+    /// </summary>
+    [Required]
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

@@ -245,7 +245,8 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
             Directory.CreateDirectory(directory);
         }
 
-        var deadline = DateTime.UtcNow + LockTimeout;
+        // A monotonic clock: a wall clock that jumps must not cut the wait short or make it endless.
+        long started = TimeProvider.System.GetTimestamp();
         while (true)
         {
             try
@@ -259,7 +260,7 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
 
                 return lockFile;
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException) when (TimeProvider.System.GetElapsedTime(started) < LockTimeout)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
             }
