@@ -85,6 +85,12 @@ internal sealed class SqlDialect
         ? (string.Create(CultureInfo.InvariantCulture, $"TOP ({count}) "), "")
         : ("", string.Create(CultureInfo.InvariantCulture, $" LIMIT {count}"));
 
+    /// <summary>The update form this database does best: arrays with <c>unnest</c>, else <c>VALUES</c>, else one update per row.</summary>
+    public IRowUpdateStrategy UpdateStrategy(UpdateSqlParts parts) =>
+        UpdatesFromArrays ? new UnnestRowUpdate(parts, new ValuesRowUpdate(parts))
+        : UpdatesFromValues ? new ValuesRowUpdate(parts)
+        : new RowByRowUpdate(parts);
+
     /// <summary>The dialect of a context's database.</summary>
     public static SqlDialect For(DbContext context) => context.Database.ProviderName switch
     {
