@@ -210,7 +210,7 @@ public static class EncryptedEntityDbContextExtensions
         ArgumentNullException.ThrowIfNull(context);
         ArgumentException.ThrowIfNullOrWhiteSpace(runId);
         ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
-        return ClaimedKeyRangeRun.ReadStatusAsync(context, runId, tableName, cancellationToken);
+        return ClaimedKeyRangeTable.ReadStatusAsync(context, runId, tableName, cancellationToken);
     }
 
     private static (EncryptedTableMap Map, EncryptedColumnMap Column) Column<TEntity>(DbContext context, Expression<Func<TEntity, object?>> property)

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Net.Pkcs11Interop.Common;
@@ -22,9 +21,6 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
 {
     private const int IvSize = 12;
     private const int TagBits = 128;
-    private static readonly object ResolverGate = new();
-    private static readonly Dictionary<string, (IPkcs11Library Library, int Users)> Libraries = [];
-    private static bool _resolverSet;
     private readonly Pkcs11InteropFactories _factories = new();
     private readonly ConcurrentBag<ISession> _sessions = [];
 
@@ -43,13 +39,13 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
     public Pkcs11KeyRingProtector(Pkcs11ProtectorOptions options)
     {
         _options = Shared.OptionsValidation.ThrowIfInvalid(new Pkcs11ProtectorOptionsValidator(), options, nameof(options));
-        MapLibdl();
+        Pkcs11Libraries.MapLibdl();
         if (!File.Exists(options.LibraryPath))
         {
             throw new Pkcs11ProtectorException($"The PKCS#11 library '{options.LibraryPath}' does not exist.");
         }
 
-        _library = AcquireLibrary(options.LibraryPath!);
+        _library = Pkcs11Libraries.Acquire(_factories, options.LibraryPath!);
 
         try
         {
@@ -145,77 +141,7 @@ public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
 
         if (_library is not null)
         {
-            ReleaseLibrary(_options.LibraryPath!);
-        }
-    }
-
-    /// <summary>
-    /// The library, loaded once per process: PKCS#11 initialises and finalises a module per process, so protectors that
-    /// share one share its instance, and the last one to go finalises it.
-    /// </summary>
-    private IPkcs11Library AcquireLibrary(string path)
-    {
-        lock (Libraries)
-        {
-            if (Libraries.TryGetValue(path, out var loaded))
-            {
-                Libraries[path] = (loaded.Library, loaded.Users + 1);
-                return loaded.Library;
-            }
-
-            try
-            {
-                var library = _factories.Pkcs11LibraryFactory.LoadPkcs11Library(_factories, path, AppType.MultiThreaded);
-                Libraries[path] = (library, 1);
-                return library;
-            }
-            catch (Exception ex) when (ex is Pkcs11Exception or UnmanagedException or DllNotFoundException or BadImageFormatException)
-            {
-                throw new Pkcs11ProtectorException($"The PKCS#11 library '{path}' could not be loaded: {ex.Message}", ex);
-            }
-        }
-    }
-
-    private static void ReleaseLibrary(string path)
-    {
-        lock (Libraries)
-        {
-            if (Libraries.TryGetValue(path, out var loaded))
-            {
-                if (loaded.Users > 1)
-                {
-                    Libraries[path] = (loaded.Library, loaded.Users - 1);
-                }
-                else
-                {
-                    Libraries.Remove(path);
-                    loaded.Library.Dispose();
-                }
-            }
-        }
-    }
-
-    /// <summary>Pkcs11Interop loads <c>libdl</c>, which Debian and others ship only as <c>libdl.so.2</c>.</summary>
-    private static void MapLibdl()
-    {
-        lock (ResolverGate)
-        {
-            if (_resolverSet || !OperatingSystem.IsLinux())
-            {
-                return;
-            }
-
-            try
-            {
-                NativeLibrary.SetDllImportResolver(typeof(Pkcs11InteropFactories).Assembly, static (name, assembly, path) =>
-                    name == "libdl" && NativeLibrary.TryLoad("libdl.so.2", out var handle) ? handle : IntPtr.Zero);
-            }
-            catch (InvalidOperationException)
-            {
-                // The application set a resolver for Pkcs11Interop already: it is in charge of loading libdl.
-            }
-
-            _resolverSet = true;
+            Pkcs11Libraries.Release(_options.LibraryPath!);
         }
     }
 
