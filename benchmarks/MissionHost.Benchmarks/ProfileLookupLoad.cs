@@ -4,8 +4,11 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
+using MissionHost.Commands;
 using MissionHost.Dashboard;
 using MissionHost.Data;
+using MissionHost.Hosting;
+using MissionHost.Keys;
 using Npgsql;
 
 namespace MissionHost.Benchmarks;

@@ -1,11 +1,13 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MissionHost.Dashboard;
+using MissionHost.Keys;
+using MissionHost.Missions;
 
 namespace MissionHost.Tests;
 

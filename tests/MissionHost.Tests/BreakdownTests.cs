@@ -1,9 +1,10 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using AgentCosts;
 using Microsoft.EntityFrameworkCore;
 using MissionHost.Data;
+using MissionHost.Hosting;
 
 namespace MissionHost.Tests;
 

@@ -1,4 +1,6 @@
 using Microsoft.Playwright;
+using MissionHost.Commands;
+using MissionHost.Missions;
 
 namespace MissionHost.Tests;
 

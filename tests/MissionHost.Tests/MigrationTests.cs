@@ -1,5 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using MissionHost.Commands;
 using MissionHost.Data;
+using MissionHost.Hosting;
+using MissionHost.Keys;
 
 namespace MissionHost.Tests;
 

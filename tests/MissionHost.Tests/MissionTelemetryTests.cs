@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using AgentCosts;
-using OpenTelemetry;
+using MissionHost.Missions;
 using OpenTelemetry.Trace;
+using OpenTelemetry;
 
 namespace MissionHost.Tests;
 

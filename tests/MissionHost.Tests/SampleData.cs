@@ -1,9 +1,11 @@
-using MissionHost.Dashboard;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
+using MissionHost.Commands;
+using MissionHost.Dashboard;
 using MissionHost.Data;
+using MissionHost.Hosting;
 
 namespace MissionHost.Tests;
 

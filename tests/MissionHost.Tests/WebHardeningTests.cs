@@ -1,14 +1,16 @@
-using System.Net;
 using System.Net.Http.Headers;
+using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Logging;
+using MissionHost.Commands;
 using MissionHost.Dashboard;
-using Spectre.Console;
+using MissionHost.Hosting;
 using Spectre.Console.Testing;
+using Spectre.Console;
 
 namespace MissionHost.Tests;
 

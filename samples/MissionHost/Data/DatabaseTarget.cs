@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using MissionHost.Hosting;
 using Npgsql;
 
 namespace MissionHost.Data;

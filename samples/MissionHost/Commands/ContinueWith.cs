@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using MissionHost.Data;
+using MissionHost.Keys;
 using Npgsql;
 using Spectre.Console;
 
-namespace MissionHost;
+namespace MissionHost.Commands;
 
 /// <summary>
 /// What the default flow prints at its end: the exact commands that go on with the same data, whose key ring only opens

@@ -1,17 +1,19 @@
 using AgentCosts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
-using VersionedEnvelope.EntityFrameworkCore.Reencryption;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using OpenTelemetry;
+using MissionHost.Data;
+using MissionHost.Keys;
+using MissionHost.Missions;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using MissionHost.Data;
-using VersionedEnvelope;
+using OpenTelemetry;
+using VersionedEnvelope.EntityFrameworkCore.Reencryption;
 using VersionedEnvelope.Storage;
+using VersionedEnvelope;
 
-namespace MissionHost;
+namespace MissionHost.Hosting;
 
 /// <summary>Everything a command needs, from one generic host that registers both packages as a real service would.</summary>
 internal sealed class SampleHost : IAsyncDisposable

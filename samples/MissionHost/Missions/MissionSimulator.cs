@@ -3,7 +3,7 @@ using AgentCosts.Extensions.AI;
 using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 
-namespace MissionHost;
+namespace MissionHost.Missions;
 
 /// <summary>
 /// Runs one mission the way the seed's overseer does: several Microsoft Agent Framework agents working concurrently,

@@ -1,15 +1,33 @@
+using System.CommandLine;
 using System.Globalization;
 using AgentCosts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MissionHost.Data;
+using MissionHost.Hosting;
+using MissionHost.Missions;
 using Spectre.Console;
 
-namespace MissionHost;
+namespace MissionHost.Commands;
 
 /// <summary><c>missions --count M [--seed S]</c>: runs simulated missions and stores <c>cost</c> and <c>agentCosts</c>.</summary>
 internal static class MissionsCommand
 {
+    /// <summary><c>missions</c>: its options, and the work it hands to Program.</summary>
+    public static Command Create(ChooseCommand choose)
+    {
+        var command = new Command("missions", "Run missions of Agent Framework agents through the cost-tracking pipeline and store their costs.");
+        var database = CommandLine.Database(command);
+        var count = CommandLine.Add(command, CommandLine.Count("Missions to run.", 20, min: 1));
+        var seed = CommandLine.Add(command, CommandLine.Seed());
+        command.SetAction(r => choose(ct => database.Bind(r).WithHostAsync(createIfMissing: false, ct, async host =>
+        {
+            await RunAsync(host, r.GetValue(count), r.GetValue(seed), ct);
+            return 0;
+        })));
+        return command;
+    }
+
     public static async Task RunAsync(SampleHost host, int count, int seed, CancellationToken cancellationToken)
     {
         await using var context = host.CreateContext();

@@ -1,11 +1,14 @@
+using System.CommandLine;
 using System.Globalization;
 using AgentCosts;
 using Microsoft.EntityFrameworkCore;
 using MissionHost.Data;
+using MissionHost.Hosting;
+using MissionHost.Missions;
 using ScottPlot;
 using Spectre.Console;
 
-namespace MissionHost;
+namespace MissionHost.Commands;
 
 /// <summary>
 /// <c>report --out DIR</c>: key usage per version, a cost breakdown per agent across missions, and the files
@@ -13,6 +16,25 @@ namespace MissionHost;
 /// </summary>
 internal static class ReportCommand
 {
+    /// <summary><c>report</c>: its options, and the work it hands to Program.</summary>
+    public static Command Create(ChooseCommand choose)
+    {
+        var command = new Command("report", "Key usage per version, the cost breakdown per agent, JSON files and a pie chart.");
+        var database = CommandLine.Database(command);
+        var output = CommandLine.Add(command, new Option<DirectoryInfo>("--out")
+        {
+            Description = "Where the files go.",
+            HelpName = "DIR",
+            DefaultValueFactory = _ => new DirectoryInfo("report"),
+        });
+        command.SetAction(r => choose(ct => database.Bind(r).WithHostAsync(createIfMissing: false, ct, async host =>
+        {
+            await RunAsync(host, r.GetRequiredValue(output).ToString(), ct);
+            return 0;
+        })));
+        return command;
+    }
+
     public static async Task RunAsync(SampleHost host, string outputDirectory, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(outputDirectory);

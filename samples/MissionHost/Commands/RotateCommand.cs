@@ -1,7 +1,9 @@
+using System.CommandLine;
+using MissionHost.Hosting;
 using Spectre.Console;
 using VersionedEnvelope;
 
-namespace MissionHost;
+namespace MissionHost.Commands;
 
 /// <summary>
 /// <c>rotate --by NAME</c>: rotates the key ring, then re-encrypts every stale profile (legacy ones included) in
@@ -10,6 +12,18 @@ namespace MissionHost;
 /// </summary>
 internal static class RotateCommand
 {
+    /// <summary><c>rotate --by NAME</c>: its options, and the work it hands to Program.</summary>
+    public static Command Create(ChooseCommand choose)
+    {
+        var command = new Command("rotate", "Rotate the key ring, then re-encrypt every stale profile; interrupted, running it again resumes from the checkpoint.");
+        var database = CommandLine.Database(command);
+        var by = CommandLine.Add(command, new Option<string>("--by") { Description = "Who rotates (recorded in the audit trail).", HelpName = "NAME", Required = true });
+        var maxBatches = CommandLine.Add(command, CommandLine.Number("--max-batches", "N", "Stop after N batches, to show that running it again resumes.", min: 1));
+        command.SetAction(r => choose(ct => database.Bind(r).WithHostAsync(createIfMissing: false, ct, async host =>
+            await RunAsync(host, r.GetRequiredValue(by), r.GetValue(maxBatches), ct) is { Failed: > 0 } ? 1 : 0)));
+        return command;
+    }
+
     /// <summary>Rotates (or resumes) and re-encrypts; <see langword="null"/> when it stopped on request (--max-batches) or another host runs the re-encryption.</summary>
     public static async Task<ReencryptionSummary?> RunAsync(SampleHost host, string rotatedBy, int? maxBatches, CancellationToken cancellationToken)
     {

@@ -4,7 +4,7 @@ using MissionHost.Data;
 using VersionedEnvelope;
 using VersionedEnvelope.EntityFrameworkCore.Reencryption;
 
-namespace MissionHost;
+namespace MissionHost.Hosting;
 
 /// <summary>
 /// Moves every stored API key to the active key version with the EF Core package's <c>ReencryptAsync</c>: stale rows

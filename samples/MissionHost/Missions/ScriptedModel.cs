@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 
-namespace MissionHost;
+namespace MissionHost.Missions;
 
 /// <summary>
 /// A deterministic local chat client that stands in for a model: the same request gets the same answer, usage and

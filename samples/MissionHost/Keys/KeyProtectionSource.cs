@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Configuration;
-using VersionedEnvelope;
+using MissionHost.Hosting;
 using VersionedEnvelope.Pkcs11;
+using VersionedEnvelope;
 
-namespace MissionHost;
+namespace MissionHost.Keys;
 
 /// <summary>
 /// How the sample protects its key ring, from <c>MissionHost:KeyProtection</c>: <c>rootKey</c> (the default: the key in

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using OpenTelemetry;
 
-namespace MissionHost;
+namespace MissionHost.Missions;
 
 /// <summary>
 /// What the console shows of the traces when no OTLP endpoint is set (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>): how many

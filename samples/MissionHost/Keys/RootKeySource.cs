@@ -1,6 +1,7 @@
+using MissionHost.Hosting;
 using Spectre.Console;
 
-namespace MissionHost;
+namespace MissionHost.Keys;
 
 /// <summary>
 /// The key ring's root key: base64 from an environment variable in real deployments; for local development a key file
@@ -58,6 +59,3 @@ internal static class RootKeySource
         }
     }
 }
-
-/// <summary>An expected failure with a message for the operator: exit code 1.</summary>
-internal sealed class SampleException(string message) : Exception(message);

@@ -1,6 +1,7 @@
+using MissionHost.Hosting;
 using Spectre.Console;
 
-namespace MissionHost;
+namespace MissionHost.Keys;
 
 /// <summary>
 /// The raw AES-256 key the application used before Phase 9 (no key ring, no version): base64 from

@@ -1,13 +1,30 @@
+using System.CommandLine;
 using Microsoft.EntityFrameworkCore;
 using MissionHost.Data;
+using MissionHost.Hosting;
+using MissionHost.Keys;
 using Spectre.Console;
 using VersionedEnvelope;
 
-namespace MissionHost;
+namespace MissionHost.Commands;
 
 /// <summary><c>seed --users N</c>: profiles added through EF Core, whose API keys the encrypted property stores as VE1.</summary>
 internal static class SeedCommand
 {
+    /// <summary><c>seed</c>: its options, and the work it hands to Program.</summary>
+    public static Command Create(ChooseCommand choose)
+    {
+        var command = new Command("seed", "Add user profiles whose API keys are encrypted (migrates a new database first).");
+        var database = CommandLine.Database(command);
+        var users = CommandLine.Add(command, CommandLine.Users());
+        command.SetAction(r => choose(ct => database.Bind(r).WithHostAsync(createIfMissing: true, ct, async host =>
+        {
+            await RunAsync(host, r.GetValue(users), ct);
+            return 0;
+        })));
+        return command;
+    }
+
     private const int BatchSize = 2000;
 
     public static async Task RunAsync(SampleHost host, int users, CancellationToken cancellationToken)

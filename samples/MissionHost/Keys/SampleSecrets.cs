@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace MissionHost;
+namespace MissionHost.Keys;
 
 /// <summary>
 /// The sample's made-up data, derived from names so that <c>verify</c> can prove nothing was lost: each profile's API

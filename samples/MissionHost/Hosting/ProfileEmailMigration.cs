@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using MissionHost.Data;
 using VersionedEnvelope;
 
-namespace MissionHost;
+namespace MissionHost.Hosting;
 
 /// <summary>
 /// The data half of the <c>EncryptedEmailWithBlindIndex</c> migration: emails written in clear before it are encrypted

@@ -1,4 +1,4 @@
-namespace MissionHost;
+namespace MissionHost.Hosting;
 
 /// <summary>Where the sample keeps its database, key ring and development root key.</summary>
 internal sealed record DataPaths(string Directory, string Database)

@@ -1,11 +1,14 @@
+using System.CommandLine;
 using System.Text.Json;
 using AgentCosts;
 using Microsoft.EntityFrameworkCore;
 using MissionHost.Data;
+using MissionHost.Hosting;
+using MissionHost.Keys;
 using Spectre.Console;
 using VersionedEnvelope;
 
-namespace MissionHost;
+namespace MissionHost.Commands;
 
 /// <summary>
 /// <c>verify</c>: every API key decrypts to the value the profile was given (nothing lost, the migration and the
@@ -16,6 +19,15 @@ namespace MissionHost;
 /// </summary>
 internal static class VerifyCommand
 {
+    /// <summary><c>verify</c>: its options, and the work it hands to Program.</summary>
+    public static Command Create(ChooseCommand choose)
+    {
+        var command = new Command("verify", "Check that every secret decrypts and every mission's agent costs add up to its cost.");
+        var database = CommandLine.Database(command);
+        command.SetAction(r => choose(ct => database.Bind(r).WithHostAsync(createIfMissing: false, ct, async host => await RunAsync(host, ct) ? 0 : 1)));
+        return command;
+    }
+
     private sealed record StoredProfile(long Id, string Email, string? EmailIndex, string ApiKey, int KeyVersion, string? KeyRotationHistory);
 
     /// <summary>How many profiles are also looked up by email through EF Core (every profile's index is checked in memory).</summary>

@@ -1,6 +1,6 @@
 using AgentCosts;
 
-namespace MissionHost;
+namespace MissionHost.Missions;
 
 /// <summary>
 /// The sample's prices as a provider bills them: the configured price per model (<c>AgentCosts:Prices</c>), plus a price

@@ -1,12 +1,15 @@
+using System.CommandLine;
 using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using MissionHost.Data;
+using MissionHost.Hosting;
+using MissionHost.Keys;
 using Spectre.Console;
 
-namespace MissionHost;
+namespace MissionHost.Commands;
 
 /// <summary>
 /// <c>legacy-seed --users N --count M</c>: a database as the application left it before Phase 9. The schema of the
@@ -15,6 +18,23 @@ namespace MissionHost;
 /// </summary>
 internal static class LegacySeedCommand
 {
+    /// <summary><c>legacy-seed</c>: its options, and the work it hands to Program.</summary>
+    public static Command Create(ChooseCommand choose)
+    {
+        var command = new Command(
+            "legacy-seed",
+            "Write a database as it was before Phase 9: the first migration's schema, API keys in headerless AES-GCM under one raw key, missions without agentCosts.");
+        var database = CommandLine.Database(command);
+        var users = CommandLine.Add(command, CommandLine.Users());
+        var count = CommandLine.Add(command, CommandLine.Count("Missions from before Phase 9 to add.", 5, min: 0));
+        command.SetAction(r => choose(async ct =>
+        {
+            await RunAsync(database.Bind(r).Target(), r.GetValue(users), r.GetValue(count), ct);
+            return 0;
+        }));
+        return command;
+    }
+
     /// <summary>What the old application bound each API key to, which the encrypted property's associated data keeps.</summary>
     public const string ApiKeyAssociatedData = "UserProfile.ApiKey";
 

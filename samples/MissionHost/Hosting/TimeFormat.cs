@@ -1,5 +1,5 @@
 
-namespace MissionHost;
+namespace MissionHost.Hosting;
 
 /// <summary>Times as the rotation history writes them.</summary>
 internal static class TimeFormat

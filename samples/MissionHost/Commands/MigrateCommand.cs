@@ -1,8 +1,10 @@
+using System.CommandLine;
 using Microsoft.EntityFrameworkCore;
 using MissionHost.Data;
+using MissionHost.Hosting;
 using Spectre.Console;
 
-namespace MissionHost;
+namespace MissionHost.Commands;
 
 /// <summary>
 /// <c>migrate</c>: applies the pending EF Core migrations (Phase 9 among them) to the data that is there, creates the
@@ -12,6 +14,22 @@ namespace MissionHost;
 /// </summary>
 internal static class MigrateCommand
 {
+    /// <summary><c>migrate</c>: its options, and the work it hands to Program.</summary>
+    public static Command Create(ChooseCommand choose)
+    {
+        var command = new Command(
+            "migrate",
+            "Apply the pending EF Core migrations (Phase 9 among them), create the key ring, and check that old rows kept their data and got the Phase 9 defaults.");
+        var database = CommandLine.Database(command);
+        command.SetAction(r => choose(async ct =>
+        {
+            var (host, verified) = await RunAsync(database.Bind(r).Target(), ct);
+            await host.DisposeAsync();
+            return verified ? 0 : 1;
+        }));
+        return command;
+    }
+
     public sealed record Counts(long Profiles, long Missions);
 
     /// <summary>Migrates and returns the started host, and whether every check held.</summary>

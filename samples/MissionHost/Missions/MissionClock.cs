@@ -1,4 +1,4 @@
-namespace MissionHost;
+namespace MissionHost.Missions;
 
 /// <summary>A clock whose date is a mission's billing date and whose timestamps are real, so durations stay true.</summary>
 internal sealed class MissionClock(DateTimeOffset date) : TimeProvider
