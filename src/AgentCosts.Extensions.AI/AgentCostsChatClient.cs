@@ -31,6 +31,9 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     /// <summary>The agent every call is charged to, when the options name both the mission and the agent: looked up once.</summary>
     private readonly AgentHandle? _fixedAgent;
 
+    /// <summary>Estimates a request's input tokens for its reservation, and learns from what was billed.</summary>
+    private readonly IInputTokenEstimator _estimator;
+
     /// <summary>Creates the client.</summary>
     /// <param name="innerClient">The client that calls the model.</param>
     /// <param name="options">The options; defaults when omitted.</param>
@@ -44,6 +47,7 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
         // Copied, as OpenTelemetryChatClient does: the options a client was made with are the ones it keeps.
         _options = Shared.OptionsValidation.ThrowIfInvalid(
             new AgentCostsChatClientOptionsValidator(), options?.Clone() ?? new AgentCostsChatClientOptions(), nameof(options));
+        _estimator = _options.InputTokenEstimator ?? new CalibratedInputTokenEstimator();
         var metadata = innerClient.GetService<ChatClientMetadata>();
         (_defaultModelId, _providerName) = (metadata?.DefaultModelId, metadata?.ProviderName);
         if (_options is { Mission: { } mission, AgentName: { Length: > 0 } agentName })
@@ -171,20 +175,23 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
         var estimate = ExactCredits.Zero;
         // The clock is read for pricing only when a price depends on the date.
         var startedAt = call.Prices.HasDatedPrices ? _options.TimeProvider.GetUtcNow() : DateTimeOffset.MaxValue;
-        if (call.Mission.Budget is { } budget)
+        long inputTokens = 0;
+        if (call.Mission.Budget is not null)
         {
-            long inputTokens = EstimateInputTokens(messages);
-            long outputTokens = chatOptions?.MaxOutputTokens is int max and >= 0 ? max : _options.DefaultMaxOutputTokens;
             // The model from the options, then the request, then what the inner client says it calls by default.
-            estimate = Price(call.Prices, new TokenUsage(inputTokens, outputTokens), startedAt, _options.ModelId, chatOptions?.ModelId, _defaultModelId);
-            if (!budget.TryReserve(estimate, out hold))
-            {
-                throw new BudgetExceededException(budget.Limit, estimate, budget.Remaining);
-            }
+            string? model = _options.ModelId ?? chatOptions?.ModelId ?? _defaultModelId;
+            inputTokens = _estimator.EstimateInputTokens(messages, chatOptions, model);
+            long outputTokens = chatOptions?.MaxOutputTokens is int max and >= 0 ? max : _options.DefaultMaxOutputTokens;
+            estimate = Price(call.Prices, new TokenUsage(Math.Max(0, inputTokens), outputTokens), startedAt, _options.ModelId, chatOptions?.ModelId, _defaultModelId);
+
+            // From the agent's budget (or its nearest budgeted parent's) and every budget above it, all or none.
+            hold = call.Mission.Reserve(call.Agent.Name, estimate);
+            call.EstimateModel = model;
         }
 
         call.Hold = hold;
         call.Estimate = estimate;
+        call.EstimatedInputTokens = inputTokens;
         call.StartedAt = startedAt;
         call.Span = InferenceSpan();
         call.StartTimestamp = _options.TimeProvider.GetTimestamp();
@@ -206,24 +213,6 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     {
         string? name = _options.AgentNameResolver?.Invoke();
         return string.IsNullOrEmpty(name) ? null : name;
-    }
-
-    /// <summary>Characters of the request's text ÷ 4, rounded up: the usual rough token count, allocation-free.</summary>
-    private static long EstimateInputTokens(IEnumerable<ChatMessage> messages)
-    {
-        long characters = 0;
-        foreach (var message in messages)
-        {
-            foreach (var content in message.Contents)
-            {
-                if (content is TextContent { Text: { } text })
-                {
-                    characters += text.Length;
-                }
-            }
-        }
-
-        return (characters + 3) / 4;
     }
 
     /// <summary>
@@ -275,22 +264,24 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
         public BudgetReservation? Hold;
         public long StartTimestamp;
         public ExactCredits Estimate;
+        public long EstimatedInputTokens;
+        public string? EstimateModel;
         public DateTimeOffset StartedAt;
         public Activity? Span;
 
         /// <summary>Records the call, timed until now (a stream's end).</summary>
         public readonly void Completed(string? responseModel, in UsageTotals usage)
         {
+            var cost = ExactCredits.Zero;
+            var tokens = usage.ToUsage();
             try
             {
-                var tokens = usage.ToUsage();
                 if (!usage.Seen && Mission.Metrics?.UsageMissing is { Enabled: true } missing)
                 {
                     missing.Add(1, new KeyValuePair<string, object?>(AgentCostsMetrics.AgentNameTag, Agent.Name));
                 }
 
                 string? model = responseModel ?? Client._options.ModelId ?? RequestModel ?? Client._defaultModelId;
-                ExactCredits cost;
                 try
                 {
                     // Priced as of the call's start: a price that changes mid-call does not change what the call cost.
@@ -310,7 +301,30 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             finally
             {
                 // After the cost is recorded (and spent in the budget): releasing first would let another call reserve it.
-                Hold?.Dispose();
+                Settle(cost, tokens.InputTokens, usage.Seen);
+            }
+        }
+
+        /// <summary>
+        /// Releases the reservation, recording what the call cost beyond it (the estimate's shortfall), and lets the
+        /// estimator learn from the billed input (only from a response that reported usage).
+        /// </summary>
+        private readonly void Settle(ExactCredits cost, long billedInputTokens, bool usageSeen)
+        {
+            if (Hold is not { } hold)
+            {
+                return;
+            }
+
+            var overshoot = hold.Complete(cost);
+            if (overshoot > ExactCredits.Zero && Mission.Metrics?.BudgetOvershoot is { Enabled: true } counter)
+            {
+                counter.Add((double)overshoot.Credits, new KeyValuePair<string, object?>(AgentCostsMetrics.AgentNameTag, Agent.Name));
+            }
+
+            if (usageSeen)
+            {
+                Client._estimator.Observe(EstimateModel, EstimatedInputTokens, billedInputTokens);
             }
         }
 

@@ -31,6 +31,13 @@ public sealed class AgentCostsChatClientOptions
     public int DefaultMaxOutputTokens { get; set; } = DefaultMaxOutputTokensValue;
 
     /// <summary>
+    /// Estimates a request's input tokens for its budget reservation. When <see langword="null"/>, each client keeps a
+    /// <see cref="CalibratedInputTokenEstimator"/> (characters × a ratio learned per model from the responses);
+    /// <c>AgentCosts.Tokenizers</c> counts with the model family's real tokenizer instead.
+    /// </summary>
+    public IInputTokenEstimator? InputTokenEstimator { get; set; }
+
+    /// <summary>
     /// Names the agent when neither <see cref="AgentName"/> nor a scope does: for example
     /// <c>() =&gt; AIAgent.CurrentRunContext?.Agent.Name</c> with the Microsoft Agent Framework, so an agent's own name
     /// is used without naming it twice.

@@ -49,12 +49,32 @@ public sealed class MissionCostTracker
         }
 
         budget?.Attach();
-        _ledger = new MissionLedger(timeProvider ?? TimeProvider.System, prices, budget, metrics);
+        _ledger = new MissionLedger(timeProvider ?? TimeProvider.System, prices, budget, metrics, _parents);
         CreditRounding = rounding;
     }
 
     /// <summary>The mission's credit budget, or <see langword="null"/> when it has none.</summary>
     public MissionBudget? Budget => _ledger.Budget;
+
+    /// <summary>
+    /// Reserves credits for an agent's work from every budget that applies to it: its own (<see cref="MissionBudget.ForAgent"/>),
+    /// else its nearest parent agent's, else the mission's, and every budget above that one; all of them or none.
+    /// </summary>
+    /// <param name="agentName">The agent that will do the work.</param>
+    /// <param name="credits">The estimate to hold.</param>
+    /// <returns>The reservation (holding nothing when the mission has no budget); record the cost here, then complete it.</returns>
+    /// <exception cref="BudgetExceededException">A level cannot cover it; <see cref="BudgetExceededException.AgentName"/> names it.</exception>
+    public BudgetReservation Reserve(string agentName, ExactCredits credits)
+    {
+        ArgumentNullException.ThrowIfNull(agentName);
+        if (Budget is not { } budget)
+        {
+            return BudgetReservation.None;
+        }
+
+        var level = budget.HasAgentBudgets ? budget.LevelFor(agentName, _ledger.ParentOf) : budget;
+        return level.TryReserve(credits, out var reservation, out var refused) ? reservation : throw refused!.Refusal(credits);
+    }
 
     /// <summary>The price table that prices recorded usage, or <see langword="null"/> when the tracker has none.</summary>
     public PriceTable? Prices => _ledger.Prices;

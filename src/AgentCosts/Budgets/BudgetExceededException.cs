@@ -29,12 +29,28 @@ public sealed class BudgetExceededException : InvalidOperationException
     /// <param name="requested">Credits asked for.</param>
     /// <param name="remaining">Credits that were left.</param>
     public BudgetExceededException(ExactCredits limit, ExactCredits requested, ExactCredits remaining)
-        : base($"The mission budget of {limit} cannot cover {requested} more; {remaining} remain.")
+        : this(limit, requested, remaining, agentName: null)
+    {
+    }
+
+    /// <summary>Creates the exception for a reservation refused by an agent's budget (or, without a name, the mission's).</summary>
+    /// <param name="limit">The refusing budget's limit.</param>
+    /// <param name="requested">Credits asked for.</param>
+    /// <param name="remaining">Credits that were left at that level.</param>
+    /// <param name="agentName">The agent whose budget refused; <see langword="null"/> for the mission's budget.</param>
+    public BudgetExceededException(ExactCredits limit, ExactCredits requested, ExactCredits remaining, string? agentName)
+        : base(agentName is null
+            ? $"The mission budget of {limit} cannot cover {requested} more; {remaining} remain."
+            : $"The budget of agent '{agentName}' ({limit}) cannot cover {requested} more; {remaining} remain there.")
     {
         Limit = limit;
         Requested = requested;
         Remaining = remaining;
+        AgentName = agentName;
     }
+
+    /// <summary>The agent whose budget refused the reservation; <see langword="null"/> when the mission's did.</summary>
+    public string? AgentName { get; }
 
     /// <summary>The budget's limit.</summary>
     public ExactCredits Limit { get; }

@@ -1,9 +1,9 @@
 namespace AgentCosts;
 
 /// <summary>
-/// Credits held from a <see cref="MissionBudget"/> for one piece of work. When the budget belongs to a
-/// <see cref="MissionCostTracker"/>, record the work's cost through the tracker (that spends it) and then dispose the
-/// reservation (that releases the hold): nothing is counted twice. For a budget used on its own, <see cref="Settle(ExactCredits)"/>
+/// Credits held from a <see cref="MissionBudget"/> (and every budget above it) for one piece of work. When the budget
+/// belongs to a <see cref="MissionCostTracker"/>, record the work's cost through the tracker (that spends it) and then
+/// <see cref="Complete"/> the reservation (that releases the hold and records any overshoot): nothing is counted twice. For a budget used on its own, <see cref="Settle(ExactCredits)"/>
 /// spends the real cost and releases the hold in one step. Disposing an unsettled reservation releases it.
 /// </summary>
 public sealed class BudgetReservation : IDisposable
@@ -59,12 +59,30 @@ public sealed class BudgetReservation : IDisposable
         _budget!.Settle(_nanocredits, actual);
     }
 
+    /// <summary>
+    /// Releases the hold after the work's cost was recorded through the tracker that owns the budget, and records what it
+    /// cost beyond the hold as <see cref="MissionBudget.Overshoot"/> at every level.
+    /// </summary>
+    /// <param name="actualCost">What the work cost, as recorded.</param>
+    /// <returns>The overshoot: what the work cost beyond the hold (zero when the hold covered it).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The amount exceeds a 64-bit count of nanocredits.</exception>
+    public ExactCredits Complete(ExactCredits actualCost)
+    {
+        long actual = actualCost.ToInt64Nanocredits(nameof(actualCost));
+        if (Interlocked.Exchange(ref _settled, 1) == 0)
+        {
+            _budget!.Complete(_nanocredits, actual);
+        }
+
+        return new(Math.Max(0, actual - _nanocredits));
+    }
+
     /// <summary>Releases the hold if the reservation was not settled (the work's cost, if any, is recorded elsewhere).</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _settled, 1) == 0)
         {
-            _budget!.Release(_nanocredits);
+            _budget!.ReleaseAll(_nanocredits);
         }
     }
 }

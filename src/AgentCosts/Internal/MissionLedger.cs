@@ -17,12 +17,13 @@ internal sealed class MissionLedger
     private readonly long _nanosecondsPerTick;
     private LastModel? _lastModel;
 
-    public MissionLedger(TimeProvider timeProvider, PriceTable? prices, MissionBudget? budget, AgentCostsMetrics? metrics)
+    public MissionLedger(TimeProvider timeProvider, PriceTable? prices, MissionBudget? budget, AgentCostsMetrics? metrics, IReadOnlyDictionary<string, string> parents)
     {
         TimeProvider = timeProvider;
         Prices = prices;
         Budget = budget;
         Metrics = metrics;
+        ParentOf = name => parents.GetValueOrDefault(name);
 
         // Stopwatch frequencies (1 GHz on Linux, 10 MHz on Windows) divide a second exactly: one multiplication per step.
         long frequency = timeProvider.TimestampFrequency;
@@ -34,6 +35,9 @@ internal sealed class MissionLedger
     public PriceTable? Prices { get; }
 
     public MissionBudget? Budget { get; }
+
+    /// <summary>The agent that started a sub-agent, as the tracker recorded it: which agent budgets apply to whose work.</summary>
+    public Func<string, string?> ParentOf { get; }
 
     public AgentCostsMetrics? Metrics { get; }
 
@@ -95,7 +99,8 @@ internal sealed class MissionLedger
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Spend(in KeyValuePair<string, object?> agent, long nanocredits)
     {
-        if (Budget is not null && nanocredits > 0 && Budget.Charge(nanocredits))
+        if (Budget is not null && nanocredits > 0
+            && (Budget.HasAgentBudgets ? Budget.LevelFor((string)agent.Value!, ParentOf) : Budget).Charge(nanocredits))
         {
             Metrics?.BudgetCrossed(agent);
         }

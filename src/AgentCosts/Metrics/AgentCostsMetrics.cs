@@ -60,6 +60,8 @@ public sealed class AgentCostsMetrics : IDisposable
         Credits = Meter.CreateCounter<double>("agent.credits", "{credit}", "Credits charged for agents' work (exact amounts, not rounded).");
         Duration = Meter.CreateHistogram<double>("agent.step.duration", "s", "Duration of agents' timed steps and model calls.");
         BudgetExceeded = Meter.CreateCounter<long>("agent.budget.exceeded", "{mission}", "Missions whose recorded spending went past their budget.");
+        BudgetOvershoot = Meter.CreateCounter<double>("agent.budget.overshoot", "{credit}", "Credits that work cost beyond what it had reserved from "
+            + "its budget: how far the estimates fell short.");
         UsageMissing = Meter.CreateCounter<long>("agent.usage.missing", "{call}", "Model calls whose response reported no token usage.");
         Untracked = Meter.CreateCounter<long>("agent.calls.untracked", "{call}", "Model calls made with no mission to record them in.");
         Unpriced = Meter.CreateCounter<long>("agent.calls.unpriced", "{call}", "Model calls that succeeded with a model the price table lacks: charged at "
@@ -80,6 +82,9 @@ public sealed class AgentCostsMetrics : IDisposable
 
     /// <summary>Incremented once when a mission's recorded spending first goes past its budget.</summary>
     public Counter<long> BudgetExceeded { get; }
+
+    /// <summary><c>agent.budget.overshoot</c>: credits that work cost beyond its reservation, tagged by agent.</summary>
+    public Counter<double> BudgetOvershoot { get; }
 
     /// <summary>Model calls recorded whose response had no usage (recorded with zero tokens, never invented ones).</summary>
     public Counter<long> UsageMissing { get; }
