@@ -34,7 +34,9 @@ internal static class MissionsCommand
         long existing = await context.Missions.LongCountAsync(cancellationToken);
         var table = new Table().Border(TableBorder.Rounded).Title("Missions")
             .AddColumn("mission").AddColumn(new TableColumn("steps").RightAligned()).AddColumn(new TableColumn("refused").RightAligned())
-            .AddColumn(new TableColumn("tokens").RightAligned()).AddColumn(new TableColumn("credits").RightAligned()).AddColumn(new TableColumn("budget").RightAligned());
+            .AddColumn(new TableColumn("tokens").RightAligned())
+            .AddColumn(new TableColumn("spent/limit").RightAligned()).AddColumn(new TableColumn("over").RightAligned())
+            .AddColumn(new TableColumn($"{MissionSimulator.BudgetedAgent}").RightAligned());
         var total = MissionCosts.Empty;
         for (int i = 0; i < count; i++)
         {
@@ -56,15 +58,25 @@ internal static class MissionsCommand
             await context.SaveChangesAsync(cancellationToken);
             if (i < 8 || i == count - 1)
             {
-                table.AddRow(name, $"{result.StepsRun}", $"{result.StepsRefused}", $"{result.Costs.Total.Tokens:N0}", $"{result.Costs.Total.Cost:N0}", $"{result.BudgetSpent.Credits:N2}/{result.BudgetLimit.Credits:N0}");
+                table.AddRow(
+                    name,
+                    $"{result.StepsRun}",
+                    $"{result.StepsRefused}",
+                    $"{result.Costs.Total.Tokens:N0}",
+                    $"{result.BudgetSpent.Credits:N2}/{result.BudgetLimit.Credits:N0}",
+                    $"{result.Overshoot.Credits:N2}",
+                    result.AgentBudget is { } agent ? $"{agent.Spent.Credits:N2}/{agent.Limit.Credits:N0}" : "");
             }
             else if (i == 8)
             {
-                table.AddRow("…", "", "", "", "", "");
+                table.AddRow("…", "", "", "", "", "", "");
             }
         }
 
         AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"Each call reserves its estimate (input counted with the model's tokenizer, output at its cap) from the mission's budget "
+            + $"and, for the {MissionSimulator.BudgetedAgent}, from its own share ({MissionSimulator.BudgetedAgentShare:P0}); a call no level can cover is "
+            + "refused before the model is called. Over: what calls cost beyond what they reserved.");
         AnsiConsole.MarkupLine($"Ran and stored [bold]{count}[/] missions (seed {seed}), priced from {MissionPrices.MissionDate(0, count):yyyy-MM-dd} to {MissionPrices.MissionDate(count - 1, count):yyyy-MM-dd}: small-fast's price doubles on {MissionPrices.PriceChange:yyyy-MM-dd}, large-reasoner bills a request over {MissionPrices.LongContextThresholdTokens:N0} input tokens at its long-context rate, balanced bills cache writes.");
         if (host.Services.GetService<TraceSummary>() is { } traces)
         {

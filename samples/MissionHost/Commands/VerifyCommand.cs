@@ -1,7 +1,10 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using AgentCosts;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using MissionHost.Data;
 using MissionHost.Hosting;
 using MissionHost.Keys;
@@ -84,7 +87,8 @@ internal static class VerifyCommand
             lookedUp += found?.Id == id ? 1 : 0;
         }
 
-        long missions = 0, addingUp = 0, preExisting = 0, preExistingIntact = 0;
+        long missions = 0, addingUp = 0, preExisting = 0, preExistingIntact = 0, withinBudget = 0;
+        long? budgetLimit = host.Services.GetRequiredService<IOptions<AgentCostsOptions>>().Value.DefaultBudgetCredits;
         var missionRows = context.Database.SqlQuery<StoredMission>(
             $"""SELECT "id" AS "Id", "name" AS "Name", "cost" AS "Cost", CAST("agentCosts" AS TEXT) AS "AgentCosts" FROM "Mission" ORDER BY "id" """);
         await foreach (var mission in missionRows.AsAsyncEnumerable().WithCancellation(cancellationToken))
@@ -102,6 +106,9 @@ internal static class VerifyCommand
                 var costs = MissionCosts.Parse(mission.AgentCosts);
                 long agentSum = costs.Agents.Values.Sum(a => a.Cost);
                 addingUp += agentSum == mission.Cost && agentSum == costs.Total.Cost ? 1 : 0;
+
+                // A budget that holds: the estimates reserved before each call keep a mission within 2% of its limit.
+                withinBudget += budgetLimit is not { } limit || mission.Cost <= limit * 1.02m ? 1 : 0;
             }
             catch (JsonException ex)
             {
@@ -119,11 +126,12 @@ internal static class VerifyCommand
         table.AddRow("of them, looked up by email through EF Core", Ratio(lookedUp, sample.Count));
         table.AddRow("missions whose agent costs add up to their cost", Ratio(addingUp, missions - preExisting));
         table.AddRow("pre-Phase-9 missions (no agentCosts) with their cost intact", Ratio(preExistingIntact, preExisting));
+        table.AddRow($"missions that spent at most 2% past their budget ({budgetLimit?.ToString("N0", CultureInfo.InvariantCulture) ?? "none"})", Ratio(withinBudget, missions - preExisting));
         AnsiConsole.Write(table);
 
         bool ok = intact == profiles && legacy == 0 && versionColumnMatches == profiles && withHistory == profiles
             && findable == profiles && lookedUp == sample.Count
-            && addingUp == missions - preExisting && preExistingIntact == preExisting;
+            && addingUp == missions - preExisting && preExistingIntact == preExisting && withinBudget == missions - preExisting;
         AnsiConsole.MarkupLine(ok
             ? "[green]Verified: every secret decrypts to its own value under a versioned key, and every mission adds up.[/]"
             : "[red]Verification failed.[/]");

@@ -1,5 +1,6 @@
 using AgentCosts;
 using AgentCosts.Extensions.AI;
+using AgentCosts.Tokenizers;
 using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 
@@ -37,7 +38,14 @@ internal static class MissionSimulator
     /// <summary>The ActivitySource of the pipeline's inference spans (<c>UseOpenTelemetry</c>).</summary>
     public const string TraceSource = "MissionHost.Models";
 
-    public sealed record Result(MissionCosts Costs, int StepsRun, int StepsRefused, ExactCredits BudgetLimit, ExactCredits BudgetSpent);
+    /// <summary>The agent with a budget of its own inside the mission's: a share of it, so one agent cannot spend it all.</summary>
+    public const string BudgetedAgent = "copywriter";
+
+    /// <summary>The share of the mission's budget <see cref="BudgetedAgent"/> may spend.</summary>
+    public const decimal BudgetedAgentShare = 0.3m;
+
+    public sealed record Result(
+        MissionCosts Costs, int StepsRun, int StepsRefused, ExactCredits BudgetLimit, ExactCredits BudgetSpent, ExactCredits Overshoot, MissionBudget? AgentBudget);
 
     /// <summary>
     /// The shared pipeline: the scripted model with cost tracking in front of it, inside an OpenTelemetry inference span
@@ -51,14 +59,24 @@ internal static class MissionSimulator
             .UseAgentCosts(o =>
             {
                 o.Prices = prices;
+
+                // Each request's input counted with the tokenizer the model bills by: the reservation is what the call will cost.
+                o.InputTokenEstimator = Estimator;
                 o.AgentNameResolver = static () => AIAgent.CurrentRunContext?.Agent.Name;
                 o.TimeProvider = clock ?? TimeProvider.System;
             })
             .Build(services);
 
+    /// <summary>The sample's models are deployments of one tokenizer family: its requests are counted with o200k_base.</summary>
+    private static readonly TiktokenInputTokenEstimator Estimator = new(Crew.Select(m => m.Model).Distinct()
+        .ToDictionary(model => model, _ => TiktokenInputTokenEstimator.O200kBase));
+
     public static async Task<Result> RunAsync(MissionCostTracker mission, IChatClient model, int seed, CancellationToken cancellationToken)
     {
         int refused = 0, run = 0;
+        var agentBudget = mission.Budget is { } missionBudget
+            ? missionBudget.ForAgent(BudgetedAgent, ExactCredits.FromCredits(missionBudget.Limit.Credits * BudgetedAgentShare))
+            : null;
 
         // Mission-only scope: the middleware charges this mission and takes each call's agent from the running agent.
         using (AgentCostScope.Begin(mission))
@@ -67,6 +85,12 @@ internal static class MissionSimulator
                 async () =>
                 {
                     AIAgent agent = Agent(model, member.Agent, member.Model);
+                    AIAgent researcher = Agent(model, Researcher, "balanced");
+
+                    // Each agent keeps its conversation: a step's request carries the instructions, every earlier page and
+                    // answer, and a new page of a few KiB to analyse.
+                    var session = await agent.CreateSessionAsync(cancellationToken);
+                    var researcherSession = await researcher.CreateSessionAsync(cancellationToken);
 
                     // The agent's own scope: a sub-agent begun inside it is recorded as the agent's (for the roll-up).
                     using var scope = AgentCostScope.Begin(mission, member.Agent);
@@ -74,13 +98,14 @@ internal static class MissionSimulator
                     {
                         try
                         {
-                            await agent.RunAsync($"Mission {seed}, step {step}: do your part.", cancellationToken: cancellationToken);
+                            string page = SamplePages.Page(seed, member.Agent, step);
+                            await agent.RunAsync($"Mission {seed}, step {step}: do your part for this page.\n{page}", session, cancellationToken: cancellationToken);
                             Interlocked.Increment(ref run);
-                            if (Parents.ContainsKey(Researcher) && member.Agent == Parents[Researcher])
+                            if (member.Agent == Parents[Researcher])
                             {
                                 using (AgentCostScope.Begin(mission, Researcher))
                                 {
-                                    await Agent(model, Researcher, "balanced").RunAsync($"Mission {seed}, step {step}: find the sources.", cancellationToken: cancellationToken);
+                                    await researcher.RunAsync($"Mission {seed}, step {step}: find the sources for this page.\n{page}", researcherSession, cancellationToken: cancellationToken);
                                 }
 
                                 Interlocked.Increment(ref run);
@@ -97,7 +122,8 @@ internal static class MissionSimulator
         }
 
         var budget = mission.Budget;
-        return new Result(mission.Snapshot(), run, refused, budget?.Limit ?? ExactCredits.Zero, budget?.Spent ?? ExactCredits.Zero);
+        return new Result(
+            mission.Snapshot(), run, refused, budget?.Limit ?? ExactCredits.Zero, budget?.Spent ?? ExactCredits.Zero, budget?.Overshoot ?? ExactCredits.Zero, agentBudget);
     }
 
     private static ChatClientAgent Agent(IChatClient model, string name, string modelId) => new(model, new ChatClientAgentOptions

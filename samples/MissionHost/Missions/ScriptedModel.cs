@@ -1,16 +1,21 @@
 using System.Runtime.CompilerServices;
+using AgentCosts.Extensions.AI;
 using Microsoft.Extensions.AI;
+using Microsoft.ML.Tokenizers;
 
 namespace MissionHost.Missions;
 
 /// <summary>
 /// A deterministic local chat client that stands in for a model: the same request gets the same answer, usage and
-/// latency every run (all derived from a stable hash of the request), so missions can be compared. Usage is in the
-/// ranges the seed's agents report: 400–4,000 input tokens and 100–1,500 output tokens a call (capped at the request's
-/// <c>MaxOutputTokens</c>), some input from the prompt cache, answered after 5–40 ms.
+/// latency every run (all derived from a stable hash of the request), so missions can be compared. It bills input as a
+/// provider does, from the request it receives: the tokens of its whole text (instructions, history, the page) counted
+/// with the <c>o200k_base</c> tokenizer, plus the chat format's framing. Output is 100–1,500 tokens a call (capped at
+/// the request's <c>MaxOutputTokens</c>), some input comes from the prompt cache, and it answers after 5–40 ms.
 /// </summary>
 internal sealed class ScriptedModel : IChatClient
 {
+    private static readonly Tokenizer Tokenizer = TiktokenTokenizer.CreateForEncoding("o200k_base");
+
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var (random, usage) = Script(messages, options);
@@ -46,7 +51,7 @@ internal sealed class ScriptedModel : IChatClient
     private static (Random Random, UsageDetails Usage) Script(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         var random = new Random(StableHash(messages));
-        int input = random.Next(400, 4000);
+        int input = BilledInputTokens(messages, options);
         int output = Math.Min(random.Next(100, 1500), options?.MaxOutputTokens ?? int.MaxValue);
         int cached = random.Next(0, 4) == 0 ? input / 2 : 0;
 
@@ -61,6 +66,10 @@ internal sealed class ScriptedModel : IChatClient
             AdditionalCounts = cacheWrite > 0 ? new() { [AgentCosts.Extensions.AI.AgentCostsChatClientOptions.DefaultCacheWriteInputTokenKey] = cacheWrite } : null,
         });
     }
+
+    /// <summary>What a provider bills as input: every piece of the request's text, tokenized, and three tokens a message plus three.</summary>
+    public static int BilledInputTokens(IEnumerable<ChatMessage> messages, ChatOptions? options) =>
+        (3 * (1 + messages.Count())) + ChatRequestText.Pieces(messages, options).Sum(piece => Tokenizer.CountTokens(piece));
 
     private static string Answer(Random random) =>
         $"Done: {random.Next(3, 12)} recommendations, the first about the page title and the last about the meta description.";
