@@ -87,13 +87,7 @@ public sealed class StreamKnownAnswerTests
     [Fact]
     public async Task RewrapStreamAsync_VectorRewrap_ReproducesRewrappedBytesInPlace()
     {
-        var rewrap = StreamVectors.Rewrap;
-        var from = StreamVectors.Case(rewrap.GetProperty("from").GetString()!);
-        var encryptor = new EnvelopeEncryptor(
-            new StaticKeyRingProvider(StreamVectors.KeyRing(rewrap.GetProperty("toVersion").GetInt32())),
-            new EnvelopeEncryptorOptions(),
-            TimeProvider.System,
-            new FixedRandomSource(rewrap.Hex("wrapNonceHex")));
+        var (rewrap, from, encryptor) = RewrapVector();
         using var file = new MemoryStream();
         file.Write(from.Hex("ciphertextHex"));
         file.Position = 0;
@@ -108,13 +102,7 @@ public sealed class StreamKnownAnswerTests
     [Fact]
     public void Rewrap_WholeStreamInMemory_ReproducesRewrappedBytes()
     {
-        var rewrap = StreamVectors.Rewrap;
-        var from = StreamVectors.Case(rewrap.GetProperty("from").GetString()!);
-        var encryptor = new EnvelopeEncryptor(
-            new StaticKeyRingProvider(StreamVectors.KeyRing(rewrap.GetProperty("toVersion").GetInt32())),
-            new EnvelopeEncryptorOptions(),
-            TimeProvider.System,
-            new FixedRandomSource(rewrap.Hex("wrapNonceHex")));
+        var (rewrap, from, encryptor) = RewrapVector();
 
         var rewrapped = encryptor.Rewrap(from.Hex("ciphertextHex"));
 
@@ -130,5 +118,17 @@ public sealed class StreamKnownAnswerTests
         Assert.Equal(7, version);
         Assert.False(EnvelopeStreamFormat.TryGetKeyVersion(ciphertext.AsSpan(0, 6), out _));
         Assert.False(EnvelopeFormat.TryGetKeyVersion(ciphertext, out _));
+    }
+
+    /// <summary>The rewrap vector, the case it starts from, and an encryptor whose next wrap nonce is the vector's.</summary>
+    private static (System.Text.Json.JsonElement Rewrap, System.Text.Json.JsonElement From, EnvelopeEncryptor Encryptor) RewrapVector()
+    {
+        var rewrap = StreamVectors.Rewrap;
+        var encryptor = new EnvelopeEncryptor(
+            new StaticKeyRingProvider(StreamVectors.KeyRing(rewrap.GetProperty("toVersion").GetInt32())),
+            new EnvelopeEncryptorOptions(),
+            TimeProvider.System,
+            new FixedRandomSource(rewrap.Hex("wrapNonceHex")));
+        return (rewrap, StreamVectors.Case(rewrap.GetProperty("from").GetString()!), encryptor);
     }
 }
