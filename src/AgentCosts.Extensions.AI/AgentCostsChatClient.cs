@@ -186,7 +186,6 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
 
             // From the agent's budget (or its nearest budgeted parent's) and every budget above it, all or none.
             hold = call.Mission.Reserve(call.Agent.Name, estimate);
-            call.EstimateModel = model;
         }
 
         call.Hold = hold;
@@ -265,7 +264,6 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
         public long StartTimestamp;
         public ExactCredits Estimate;
         public long EstimatedInputTokens;
-        public string? EstimateModel;
         public DateTimeOffset StartedAt;
         public Activity? Span;
 
@@ -324,7 +322,8 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
 
             if (usageSeen)
             {
-                Client._estimator.Observe(EstimateModel, EstimatedInputTokens, billedInputTokens);
+                // The model the estimate was made for: the options', then the request's, then the inner client's default.
+                Client._estimator.Observe(Client._options.ModelId ?? RequestModel ?? Client._defaultModelId, EstimatedInputTokens, billedInputTokens);
             }
         }
 
