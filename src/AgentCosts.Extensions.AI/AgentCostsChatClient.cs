@@ -182,7 +182,8 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
             string? model = _options.ModelId ?? chatOptions?.ModelId ?? _defaultModelId;
             inputTokens = _estimator.EstimateInputTokens(messages, chatOptions, model);
             long outputTokens = chatOptions?.MaxOutputTokens is int max and >= 0 ? max : _options.DefaultMaxOutputTokens;
-            estimate = Price(call.Prices, new TokenUsage(Math.Max(0, inputTokens), outputTokens), startedAt, _options.ModelId, chatOptions?.ModelId, _defaultModelId);
+            var usage = new TokenUsage(Math.Max(0, inputTokens), outputTokens);
+            estimate = Price(call.Prices, usage, startedAt, _options.ModelId, chatOptions?.ModelId, _defaultModelId);
 
             // From the agent's budget (or its nearest budgeted parent's) and every budget above it, all or none.
             hold = call.Mission.Reserve(call.Agent.Name, estimate);

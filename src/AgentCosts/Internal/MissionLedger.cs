@@ -17,7 +17,8 @@ internal sealed class MissionLedger
     private readonly long _nanosecondsPerTick;
     private LastModel? _lastModel;
 
-    public MissionLedger(TimeProvider timeProvider, PriceTable? prices, MissionBudget? budget, AgentCostsMetrics? metrics, IReadOnlyDictionary<string, string> parents)
+    public MissionLedger(
+        TimeProvider timeProvider, PriceTable? prices, MissionBudget? budget, AgentCostsMetrics? metrics, IReadOnlyDictionary<string, string> parents)
     {
         TimeProvider = timeProvider;
         Prices = prices;

@@ -252,9 +252,16 @@ public sealed class StreamErrorTests
         TestContext.Current.TestOutputHelper?.WriteLine($"allocated while encrypting {encryptAllocated:N0} B, while decrypting {decryptAllocated:N0} B");
         Assert.Equal(Total, decrypted);
         Assert.True(matches);
+
+        // A debug build of the library keeps its async state machines as objects, made anew for each segment read: short-lived
+        // garbage, a few hundred bytes a segment. What ships (optimised) allocates nothing a segment.
+        long perSegment = IsOptimized(typeof(EnvelopeEncryptor).Assembly) ? 0 : 512 * (Total / EnvelopeStreamFormat.DefaultSegmentSize);
         Assert.InRange(encryptAllocated, 0, (2 * (EnvelopeStreamFormat.DefaultSegmentSize + 16 + EnvelopeStreamFormat.HeaderLength)) + Constant);
-        Assert.InRange(decryptAllocated, 0, (2 * (EnvelopeStreamFormat.DefaultSegmentSize + 16 + 1)) + Constant);
+        Assert.InRange(decryptAllocated, 0, (2 * (EnvelopeStreamFormat.DefaultSegmentSize + 16 + 1)) + Constant + perSegment);
     }
+
+    private static bool IsOptimized(System.Reflection.Assembly assembly) =>
+        assembly.GetCustomAttributes(typeof(System.Diagnostics.DebuggableAttribute), false) is not [System.Diagnostics.DebuggableAttribute { IsJITOptimizerDisabled: true }];
 
     private static void Pattern(long offset, byte[] chunk)
     {
