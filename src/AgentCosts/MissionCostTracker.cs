@@ -72,8 +72,7 @@ public sealed class MissionCostTracker
             return BudgetReservation.None;
         }
 
-        var level = budget.HasAgentBudgets ? budget.LevelFor(agentName, _ledger.ParentOf) : budget;
-        return level.TryReserve(credits, out var reservation, out var refused) ? reservation : throw refused!.Refusal(credits);
+        return budget.LevelFor(agentName, _ledger.ParentOf).TryReserve(credits, out var reservation, out var refused) ? reservation : throw refused!.Refusal(credits);
     }
 
     /// <summary>The price table that prices recorded usage, or <see langword="null"/> when the tracker has none.</summary>

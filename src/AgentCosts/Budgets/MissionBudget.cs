@@ -27,6 +27,12 @@ public sealed class MissionBudget
     /// <summary>The agents' budgets of the whole tree, by agent name (the root's only).</summary>
     private readonly ConcurrentDictionary<string, MissionBudget>? _agents;
 
+    /// <summary>
+    /// Whether any agent has a budget (the root's only): read on every charge, where <c>ConcurrentDictionary.IsEmpty</c>
+    /// would take all of the dictionary's locks whenever it is empty.
+    /// </summary>
+    private volatile bool _hasAgents;
+
     /// <summary>Creates a budget of whole credits.</summary>
     /// <param name="limit">Credits available to the mission, zero or more.</param>
     /// <exception cref="ArgumentOutOfRangeException">The limit is negative or too large.</exception>
@@ -80,9 +86,6 @@ public sealed class MissionBudget
     /// <summary>Whether a tracker records into this budget (then reservations are released, not settled).</summary>
     internal bool IsOwned => Volatile.Read(ref _root._owned) != 0;
 
-    /// <summary>Whether any agent has a budget of its own (otherwise every charge goes to the mission's alone).</summary>
-    internal bool HasAgentBudgets => !_root._agents!.IsEmpty;
-
     /// <summary>Gives an agent (or, on an agent's budget, a sub-agent) a budget of its own inside this one.</summary>
     /// <param name="agent">The agent's name, as the tracker records it.</param>
     /// <param name="limit">More than zero and at most this budget's limit.</param>
@@ -100,7 +103,13 @@ public sealed class MissionBudget
         }
 
         var budget = new MissionBudget(this, agent, nanocredits);
-        return _root._agents!.TryAdd(agent, budget) ? budget : throw new ArgumentException($"'{agent}' has a budget already.", nameof(agent));
+        if (!_root._agents!.TryAdd(agent, budget))
+        {
+            throw new ArgumentException($"'{agent}' has a budget already.", nameof(agent));
+        }
+
+        _root._hasAgents = true;
+        return budget;
     }
 
     /// <summary>The budget given to an agent with <see cref="ForAgent"/>, anywhere in this mission's tree.</summary>
@@ -170,14 +179,14 @@ public sealed class MissionBudget
     /// <summary>The level an agent's work is charged to: its budget, its nearest budgeted parent's, or the mission's.</summary>
     internal MissionBudget LevelFor(string agent, Func<string, string?> parentOf)
     {
-        if (_root._agents!.IsEmpty)
+        if (!_root._hasAgents)
         {
             return _root;
         }
 
         for (string? name = agent; name is not null; name = parentOf(name))
         {
-            if (_root._agents.TryGetValue(name, out var budget))
+            if (_root._agents!.TryGetValue(name, out var budget))
             {
                 return budget;
             }

@@ -101,7 +101,7 @@ internal sealed class MissionLedger
     private void Spend(in KeyValuePair<string, object?> agent, long nanocredits)
     {
         if (Budget is not null && nanocredits > 0
-            && (Budget.HasAgentBudgets ? Budget.LevelFor((string)agent.Value!, ParentOf) : Budget).Charge(nanocredits))
+            && Budget.LevelFor((string)agent.Value!, ParentOf).Charge(nanocredits))
         {
             Metrics?.BudgetCrossed(agent);
         }
