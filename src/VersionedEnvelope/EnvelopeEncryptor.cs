@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
@@ -120,13 +119,7 @@ public sealed partial class EnvelopeEncryptor : IEnvelopeEncryptor
                 return legacy;
             }
 
-            if (status == HeaderStatus.UnsupportedFormat && ciphertext[2] == Streams.EnvelopeStreamFormat.FormatVersion)
-            {
-                throw new EnvelopeException(EnvelopeErrorReason.UnsupportedFormat, "The input is a VE1 stream (format 0x02), not a VE1 message: read it "
-                    + "with DecryptAsync(Stream, Stream) or OpenDecryptStream.");
-            }
-
-            EnvelopeFormat.ThrowIfInvalid(status, ciphertext.Length);
+            EnvelopeFormat.ThrowIfInvalid(status, ciphertext);
         }
 
         int plaintextLength = ciphertext.Length - Overhead;
@@ -155,18 +148,19 @@ public sealed partial class EnvelopeEncryptor : IEnvelopeEncryptor
     public bool Rewrap(ReadOnlySpan<byte> ciphertext, Span<byte> destination)
     {
         // A VE1 message or a whole VE1 stream held in memory: both keep their data key in bytes 0..66.
-        byte format = ciphertext.Length > 2 ? ciphertext[2] : (byte)0;
-        if (format == Streams.EnvelopeStreamFormat.FormatVersion && ciphertext.Length >= Streams.EnvelopeStreamFormat.MinLength)
+        byte format = Ve1Layout.FormatVersion;
+        int version;
+        if (ciphertext.Length >= Streams.EnvelopeStreamFormat.MinLength && ciphertext[2] == Streams.EnvelopeStreamFormat.FormatVersion)
         {
-            if (Streams.EnvelopeStreamFormat.ReadHeader(ciphertext, out _, out _) != HeaderStatus.Valid)
+            format = Streams.EnvelopeStreamFormat.FormatVersion;
+            if (Streams.EnvelopeStreamFormat.ReadHeader(ciphertext, out version, out _) != HeaderStatus.Valid)
             {
                 throw Streams.EnvelopeStreamFormat.HeaderError(ciphertext);
             }
         }
         else
         {
-            format = Ve1Layout.FormatVersion;
-            EnvelopeFormat.ThrowIfInvalid(ReadHeader(ciphertext, out _), ciphertext.Length);
+            EnvelopeFormat.ThrowIfInvalid(ReadHeader(ciphertext, out version), ciphertext);
         }
 
         if (destination.Length < ciphertext.Length)
@@ -181,7 +175,7 @@ public sealed partial class EnvelopeEncryptor : IEnvelopeEncryptor
             ciphertext.CopyTo(envelope);
         }
 
-        return RewrapHeader(envelope, format, BinaryPrimitives.ReadInt32BigEndian(envelope.Slice(Ve1Layout.VersionOffset, 4)));
+        return RewrapHeader(envelope, format, version);
     }
 
     /// <summary>

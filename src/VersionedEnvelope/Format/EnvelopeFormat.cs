@@ -51,7 +51,7 @@ public static class EnvelopeFormat
     /// <exception cref="EnvelopeException">The header is malformed or of an unsupported format.</exception>
     public static int GetKeyVersion(ReadOnlySpan<byte> ciphertext)
     {
-        ThrowIfInvalid(Ve1Layout.ReadHeader(ciphertext, out int version), ciphertext.Length);
+        ThrowIfInvalid(Ve1Layout.ReadHeader(ciphertext, out int version), ciphertext);
         return version;
     }
 
@@ -151,12 +151,17 @@ public static class EnvelopeFormat
         }
     }
 
-    internal static void ThrowIfInvalid(HeaderStatus status, int length)
+    /// <summary>Throws the error for a header that is not a VE1 message's, naming the stream APIs when it is a VE1 stream's.</summary>
+    internal static void ThrowIfInvalid(HeaderStatus status, ReadOnlySpan<byte> ciphertext)
     {
+        int length = ciphertext.Length;
         switch (status)
         {
             case HeaderStatus.Valid:
                 return;
+            case HeaderStatus.UnsupportedFormat when ciphertext[2] == Streams.EnvelopeStreamFormat.FormatVersion:
+                throw new EnvelopeException(EnvelopeErrorReason.UnsupportedFormat, "The input is a VE1 stream (format 0x02), not a VE1 message: read it "
+                    + "with DecryptAsync(Stream, Stream) or OpenDecryptStream.");
             case HeaderStatus.UnsupportedFormat:
                 throw new EnvelopeException(EnvelopeErrorReason.UnsupportedFormat, "The ciphertext's format byte is not VE1 (0x01); it was written by a "
                     + "newer or different format.");
