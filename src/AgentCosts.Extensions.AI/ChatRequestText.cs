@@ -33,7 +33,7 @@ public static class ChatRequestText
         }
     }
 
-    /// <summary>The characters of <see cref="Pieces"/>, counted without allocating for text contents.</summary>
+    /// <summary>The characters of <see cref="Pieces"/>, counted without copying any text (only tool data that is not a string is serialised).</summary>
     /// <param name="messages">The request's messages.</param>
     /// <param name="options">The request's options, if any.</param>
     /// <returns>The number of UTF-16 characters.</returns>
@@ -45,7 +45,7 @@ public static class ChatRequestText
         {
             foreach (var content in message.Contents)
             {
-                characters += content is TextContent { Text: { } text } ? text.Length : Text(content)?.Length ?? 0;
+                characters += Text(content)?.Length ?? 0;
             }
         }
 

@@ -72,7 +72,8 @@ public sealed class MissionCostTracker
             return BudgetReservation.None;
         }
 
-        return budget.LevelFor(agentName, _ledger.ParentOf).TryReserve(credits, out var reservation, out var refused) ? reservation : throw refused!.Refusal(credits);
+        var level = budget.LevelFor(agentName, _ledger.ParentOf);
+        return level.TryReserve(credits, out var reservation, out var refused) ? reservation : throw refused!.Refusal(credits);
     }
 
     /// <summary>The price table that prices recorded usage, or <see langword="null"/> when the tracker has none.</summary>

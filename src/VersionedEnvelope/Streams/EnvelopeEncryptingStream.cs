@@ -22,7 +22,6 @@ internal sealed class EnvelopeEncryptingStream : Stream
     private byte[]? _plaintext;
     private int _filled;
     private uint _index;
-    private bool _headerWritten;
     private bool _completed;
 
     public EnvelopeEncryptingStream(Stream inner, StreamSegmentCipher cipher, byte[] header, int segmentSize, bool leaveOpen)
@@ -162,7 +161,7 @@ internal sealed class EnvelopeEncryptingStream : Stream
 
     private void WriteSegment(bool last)
     {
-        bool first = !_headerWritten;
+        bool first = _index == 0;
         int length = Seal(last);
         if (first)
         {
@@ -175,7 +174,7 @@ internal sealed class EnvelopeEncryptingStream : Stream
 
     private async ValueTask WriteSegmentAsync(bool last, CancellationToken cancellationToken)
     {
-        bool first = !_headerWritten;
+        bool first = _index == 0;
         int length = Seal(last);
         if (first)
         {
@@ -198,7 +197,6 @@ internal sealed class EnvelopeEncryptingStream : Stream
         _cipher.Seal(_index, last, _plaintext.AsSpan(0, length), _tag);
         _filled = 0;
         _index++;
-        _headerWritten = true;
         return length;
     }
 
