@@ -185,6 +185,7 @@ public sealed partial class EnvelopeEncryptor
             var dataKey = fresh[..Ve1Layout.KeySize];
             var wrapNonce = fresh.Slice(Ve1Layout.KeySize, Ve1Layout.NonceSize);
             Ve1Layout.WriteHeader(header, EnvelopeStreamFormat.FormatVersion, activeKey.Version, wrapNonce, dataKey, activeKey.Material!);
+            _useCounter?.Add(activeKey.Version);
             BinaryPrimitives.WriteUInt32BigEndian(EnvelopeStreamFormat.SegmentSizeField(header), (uint)_streamSegmentSize);
             fresh[(Ve1Layout.KeySize + Ve1Layout.NonceSize)..].CopyTo(header[EnvelopeStreamFormat.NoncePrefixOffset..]);
             return new StreamSegmentCipher(dataKey, header, associatedData);

@@ -17,6 +17,7 @@ public sealed partial class EnvelopeEncryptor : IEnvelopeEncryptor
     private readonly IKeyRingProvider _keyRingProvider;
     private readonly IRandomSource _random;
     private readonly DataKeyCache? _dataKeyCache;
+    private readonly KeyUseCounter? _useCounter;
     private readonly bool _allowLegacy;
     private readonly int _streamSegmentSize;
 
@@ -49,13 +50,16 @@ public sealed partial class EnvelopeEncryptor : IEnvelopeEncryptor
         ArgumentNullException.ThrowIfNull(timeProvider);
         _keyRingProvider = keyRingProvider;
         _random = random;
+
+        // Wraps are counted for a manager whose store keeps counts, so its rotation by use sees every host's wraps.
+        _useCounter = (keyRingProvider as KeyRingManager)?.UseCounter;
         _allowLegacy = options.AllowLegacyCiphertexts;
         Streams.EnvelopeStreamFormat.ThrowIfSegmentSizeOutOfRange(options.StreamSegmentSize, nameof(options));
         _streamSegmentSize = options.StreamSegmentSize;
         if (options.DataKeyCache.Enabled)
         {
             Shared.OptionsValidation.ThrowIfInvalid(new DataKeyCacheOptionsValidator(), options.DataKeyCache, nameof(options));
-            _dataKeyCache = new DataKeyCache(options.DataKeyCache, timeProvider, random);
+            _dataKeyCache = new DataKeyCache(options.DataKeyCache, timeProvider, random, _useCounter);
         }
     }
 
@@ -96,6 +100,7 @@ public sealed partial class EnvelopeEncryptor : IEnvelopeEncryptor
             _random.Fill(fresh);
             var dataKey = fresh[..Ve1Layout.KeySize];
             WriteHeader(envelope, activeKey.Version, fresh.Slice(Ve1Layout.KeySize, Ve1Layout.NonceSize), dataKey, activeKey.Material!);
+            _useCounter?.Add(activeKey.Version);
             fresh[^Ve1Layout.NonceSize..].CopyTo(PayloadNonce(envelope));
             using var aes = new AesGcm(dataKey, Ve1Layout.TagSize);
             SealPayload(aes, plaintext, envelope, associatedData);
@@ -199,6 +204,7 @@ public sealed partial class EnvelopeEncryptor : IEnvelopeEncryptor
             Span<byte> wrapNonce = stackalloc byte[Ve1Layout.NonceSize];
             _random.Fill(wrapNonce);
             WriteHeader(header, format, target.Version, wrapNonce, dataKey, target.Material!);
+            _useCounter?.Add(target.Version);
         }
         finally
         {

@@ -51,7 +51,7 @@ public static class VersionedEnvelopeServiceCollectionExtensions
             sp.GetRequiredService<IOptions<EnvelopeEncryptorOptions>>().Value,
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IEnvelopeEncryptor>(sp => sp.GetRequiredService<EnvelopeEncryptor>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeyRingLoader>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeyRingLifecycle>());
         services.TryAddSingleton(sp => new BatchReencryptor(sp.GetRequiredService<IEnvelopeEncryptor>(), sp.GetRequiredService<TimeProvider>()));
         return new VersionedEnvelopeBuilder(services);
     }
@@ -65,6 +65,22 @@ public static class VersionedEnvelopeServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
         builder.Services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a place where ciphertexts are stored that can count them by key version: with
+    /// <see cref="KeyRingOptions.RetireWhenUnused"/>, a version is retired automatically once every source added counts
+    /// none under it. The EF Core package adds one for a context's encrypted columns (<c>AddKeyUsageSource&lt;TContext&gt;()</c>).
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="source">The source.</param>
+    /// <returns>The same builder.</returns>
+    public static IVersionedEnvelopeBuilder AddKeyUsageSource(this IVersionedEnvelopeBuilder builder, IKeyUsageSource source)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(source);
+        builder.Services.AddSingleton(source);
         return builder;
     }
 

@@ -11,8 +11,52 @@ namespace VersionedEnvelope;
 public sealed class KeyUsageInventory
 {
     private readonly ConcurrentDictionary<int, long> _byVersion = new();
+    private readonly List<KeyValuePair<string, long>> _sources = [];
     private long _legacy;
     private long _malformed;
+
+    /// <summary>The sources <see cref="CollectAsync"/> counted, each with how many ciphertexts it holds; empty for an inventory built by hand.</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> Sources => _sources;
+
+    /// <summary>When <see cref="CollectAsync"/> finished counting; <see langword="null"/> for an inventory built by hand.</summary>
+    public DateTimeOffset? TakenAt { get; private set; }
+
+    /// <summary>Counts every source into one inventory, recording each source's total and the time: the proof automatic retirement and destroy use.</summary>
+    /// <param name="sources">The sources; each is counted once, one after another.</param>
+    /// <param name="timeProvider">The clock for <see cref="TakenAt"/>; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the counting.</param>
+    /// <returns>The merged inventory.</returns>
+    /// <exception cref="ArgumentException">There is no source: an inventory of nothing proves nothing.</exception>
+    public static async Task<KeyUsageInventory> CollectAsync(
+        IEnumerable<IKeyUsageSource> sources, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        var inventory = new KeyUsageInventory();
+        foreach (var source in sources)
+        {
+            var counted = await source.CountAsync(cancellationToken).ConfigureAwait(false);
+            inventory.Add(counted);
+            inventory._sources.Add(new(source.Name, counted.Total));
+        }
+
+        if (inventory._sources.Count == 0)
+        {
+            throw new ArgumentException("No key usage source is registered, so no inventory can show a version unused.", nameof(sources));
+        }
+
+        inventory.TakenAt = (timeProvider ?? TimeProvider.System).GetUtcNow();
+        return inventory;
+    }
+
+    /// <summary>The inventory as evidence about one version, for an audit entry.</summary>
+    /// <param name="version">The key version judged.</param>
+    /// <returns>For example <c>inventory at 2026-12-07T10:00:00.000Z of MissionDbContext (10000): 0 under v1, 10000 in all</c>.</returns>
+    public string Describe(int version)
+    {
+        string when = TakenAt is { } at ? " at " + RotationHistoryJson.FormatTimestamp(at) : "";
+        string of = _sources.Count == 0 ? "" : " of " + string.Join(", ", _sources.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} ({p.Value})")));
+        return string.Create(CultureInfo.InvariantCulture, $"inventory{when}{of}: {CountOf(version)} under v{version}, {Total} in all");
+    }
 
     /// <summary>Counts by key version, ascending.</summary>
     public IReadOnlyDictionary<int, long> CountsByVersion => new SortedDictionary<int, long>(_byVersion);

@@ -4,7 +4,7 @@ namespace VersionedEnvelope.Internal;
 /// Holds the current cached data key. Acquiring a use is lock-free: a version check, a clock read and one interlocked
 /// decrement. A spent, stale or expired entry is replaced; entries are never shared across key versions.
 /// </summary>
-internal sealed class DataKeyCache(DataKeyCacheOptions options, TimeProvider timeProvider, IRandomSource random)
+internal sealed class DataKeyCache(DataKeyCacheOptions options, TimeProvider timeProvider, IRandomSource random, KeyUseCounter? useCounter)
 {
     private readonly long _maxAgeTicks = (long)(options.MaxAge.TotalSeconds * timeProvider.TimestampFrequency);
     private CachedDataKey? _current;
@@ -19,6 +19,7 @@ internal sealed class DataKeyCache(DataKeyCacheOptions options, TimeProvider tim
         }
 
         var fresh = CachedDataKey.Create(activeKey, random, options.MaxMessages - 1, now + _maxAgeTicks);
+        useCounter?.Add(activeKey.Version);
         Interlocked.CompareExchange(ref _current, fresh, entry);
         return fresh;
     }

@@ -13,6 +13,10 @@ internal static class VersionedEnvelopeDefaults
     public static readonly TimeSpan UnknownVersionWaitTimeout = TimeSpan.FromSeconds(5);
     public const string UnknownVersionWaitTimeoutLimit = "00:10:00";
 
+    public const long MaxDataKeysPerVersion = 1L << 30;
+    public static readonly TimeSpan UseFlushInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan RetirementCheckInterval = TimeSpan.FromHours(1);
+
     public const int BatchSize = 500;
     public const int MaxDegreeOfParallelism = 1;
 }

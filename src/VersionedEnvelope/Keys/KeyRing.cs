@@ -111,6 +111,10 @@ public sealed class KeyRing
     /// <summary>The active version's number.</summary>
     public int ActiveVersion => ActiveKey.Version;
 
+    /// <summary>The oldest version that still decrypts (active, decrypt-only or pending): Vault's <c>min_decryption_version</c>, derived from the states.</summary>
+    /// <remarks>A version below it may still be in the ring, retired (reinstatable) or destroyed; versions above it may be retired too.</remarks>
+    public int MinDecryptionVersion => Keys.First(k => k.State is KeyState.Active or KeyState.DecryptOnly or KeyState.Pending).Version;
+
     /// <summary>The highest version in the ring (a rotation creates this plus one).</summary>
     public int LatestVersion => Keys[^1].Version;
 

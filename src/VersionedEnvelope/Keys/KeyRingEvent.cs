@@ -1,6 +1,6 @@
 namespace VersionedEnvelope;
 
-/// <summary>One entry of a key ring's audit trail. Two entries are equal when all four fields are.</summary>
+/// <summary>One entry of a key ring's audit trail. Two entries are equal when all their fields are.</summary>
 public sealed class KeyRingEvent : IEquatable<KeyRingEvent>
 {
     /// <summary>Creates an entry.</summary>
@@ -28,9 +28,14 @@ public sealed class KeyRingEvent : IEquatable<KeyRingEvent>
     /// <summary>Who did it (a user id, an e-mail, a service name).</summary>
     public string By { get; }
 
+    /// <summary>What a destroy or an automatic retirement was based on (inventory sources, counts, time); <see langword="null"/> on other events.</summary>
+    /// <remarks>For example <c>inventory at 2026-12-07T10:00:00.000Z: Profiles.ApiKey 0 of 10000; 0 under v1</c>. Never key material.</remarks>
+    public string? Evidence { get; init; }
+
     /// <inheritdoc/>
     public bool Equals(KeyRingEvent? other) =>
-        other is not null && Kind == other.Kind && Version == other.Version && At == other.At && string.Equals(By, other.By, StringComparison.Ordinal);
+        other is not null && Kind == other.Kind && Version == other.Version && At == other.At && string.Equals(By, other.By, StringComparison.Ordinal)
+        && string.Equals(Evidence, other.Evidence, StringComparison.Ordinal);
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as KeyRingEvent);

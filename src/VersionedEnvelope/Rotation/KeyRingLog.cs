@@ -58,4 +58,24 @@ internal static partial class KeyRingLog
         + "{HeldRevision} which this host holds: the store was restored from a backup or written back. Keeping revision {HeldRevision}; check the "
         + "store before restarting any host, since a host that starts now would load the older ring.")]
     public static partial void RollbackRefused(ILogger logger, long heldRevision, long storedRevision);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Key ring rotated automatically ({Reason}): version {Version} created, active "
+        + "from {ActivatesAt:O}; {Uses} data keys were wrapped under version {PreviousVersion}.")]
+    public static partial void RotatedAutomatically(ILogger logger, string reason, int version, DateTimeOffset activatesAt, long uses, int previousVersion);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "Adding this host's {Count} key uses to the store failed; they are kept for the next "
+        + "flush.")]
+    public static partial void UseFlushFailed(ILogger logger, Exception exception, long count);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "Key version {Version} was retired automatically: {Evidence}.")]
+    public static partial void RetiredAutomatically(ILogger logger, int version, string evidence);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Information, Message = "Key version {Version} stays: {Blocker}.")]
+    public static partial void RetirementBlocked(ILogger logger, int version, string blocker);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Error, Message = "The key ring's automatic {Step} failed; it runs again at its next turn.")]
+    public static partial void LifecycleStepFailed(ILogger logger, Exception exception, string step);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Next automatic key ring step at {WakeAt:O}.")]
+    public static partial void LifecycleSleeping(ILogger logger, DateTimeOffset wakeAt);
 }

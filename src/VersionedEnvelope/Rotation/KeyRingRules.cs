@@ -28,6 +28,90 @@ internal static class KeyRingRules
         return KeyRingChange.Changed(new KeyRing(keys, history, ring.IndexKeys));
     }
 
+    /// <summary>
+    /// The version that encrypts now or will next: a pending version newer than the active one (its successor already
+    /// exists), else the active one. Rotation by age counts from its start, rotation by use from its wraps.
+    /// </summary>
+    public static EnvelopeKey Newest(KeyRing ring) =>
+        ring.Keys[^1] is { State: KeyState.Pending } pending && pending.Version > ring.ActiveVersion ? pending : ring.ActiveKey;
+
+    /// <summary>
+    /// When the next rotation by age is due: the newest version's start (activation, or creation) plus the period, less the
+    /// activation delay so the successor is pending everywhere before it is needed. Null when rotation by age is off.
+    /// </summary>
+    public static DateTimeOffset? NextRotationAt(KeyRing ring, KeyRingPolicy policy)
+    {
+        if (policy.RotationPeriod <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var newest = Newest(ring);
+        return (newest.ActivatesAt ?? newest.CreatedAt) + policy.RotationPeriod - policy.ActivationDelay;
+    }
+
+    /// <summary>Why the ring should rotate now (<c>auto:use</c> before <c>auto:age</c>), or null when it should not.</summary>
+    public static string? DueReason(KeyRing ring, KeyRingPolicy policy, IReadOnlyDictionary<int, long> uses, DateTimeOffset now)
+    {
+        var newest = Newest(ring);
+        if (newest.State == KeyState.Active && uses.GetValueOrDefault(newest.Version) >= policy.UseThreshold)
+        {
+            return KeyRingPolicy.ByUse;
+        }
+
+        // A clock that jumped back makes the due time later, never a second rotation.
+        return NextRotationAt(ring, policy) is { } due && now >= due ? KeyRingPolicy.ByAge : null;
+    }
+
+    /// <summary>
+    /// Rotates when the policy says so, judged on the ring as stored now: a host whose ring already has the successor
+    /// another host created finds nothing due, so hosts that wake together make one rotation.
+    /// </summary>
+    public static KeyRingChange RotateIfDue(KeyRing ring, KeyRingPolicy policy, IReadOnlyDictionary<int, long> uses, DateTimeOffset now) =>
+        DueReason(ring, policy, uses, now) is { } reason ? Rotate(ring, reason, now, policy.ActivationDelay) : KeyRingChange.Unchanged(ring);
+
+    /// <summary>
+    /// Why a version may not be retired automatically, or null when it may: it is neither active nor pending, it has
+    /// stopped encrypting on every host for a quiet period, and the inventory proves no ciphertext uses it.
+    /// </summary>
+    public static string? RetirementBlocker(KeyRing ring, int version, KeyUsageInventory? inventory, KeyRingPolicy policy, DateTimeOffset now)
+    {
+        if (!ring.TryGetKey(version, out var key))
+        {
+            return "not in the key ring";
+        }
+
+        if (key.State != KeyState.DecryptOnly)
+        {
+            return key.State switch
+            {
+                KeyState.Active => "it is the active version",
+                KeyState.Pending => "it is pending",
+                _ => $"it is {key.State}",
+            };
+        }
+
+        var successor = ring.ActiveKey;
+        if (successor.Version > version && now - (successor.ActivatesAt ?? successor.CreatedAt) < policy.RetirementQuietPeriod)
+        {
+            return $"hosts may still encrypt with it until every host has refreshed (version {successor.Version} became active just now)";
+        }
+
+        return EvidenceMissing(inventory, version)?.Reason;
+    }
+
+    /// <summary>Retires an unused version with the inventory as the audit entry's evidence; refused with the blocker otherwise.</summary>
+    public static KeyRingChange RetireUnused(KeyRing ring, int version, KeyUsageInventory? inventory, KeyRingPolicy policy, DateTimeOffset now)
+    {
+        if (RetirementBlocker(ring, version, inventory, policy, now) is { } blocker)
+        {
+            return KeyRingChange.Refused(KeyRingRefusal.Forbidden(version, $"Key version {version} was not retired: {blocker}."));
+        }
+
+        var retired = new KeyRingEvent(KeyRingEventKind.Retired, version, now, KeyRingPolicy.Unused) { Evidence = inventory!.Describe(version) };
+        return KeyRingChange.Changed(ring.With(ring.Keys.First(k => k.Version == version).WithState(KeyState.Retired), retired));
+    }
+
     /// <summary>No key changes; the event records that the ring was sealed anew under the protectors configured now.</summary>
     public static KeyRingChange Reprotect(KeyRing ring, string by, DateTimeOffset now) => KeyRingChange.Changed(new KeyRing(
         ring.Keys, ring.History.Append(new KeyRingEvent(KeyRingEventKind.Reprotected, ring.ActiveVersion, now, by)), ring.IndexKeys));
@@ -90,11 +174,12 @@ internal static class KeyRingRules
         }
 
         return ChangeState(ring, version, by, now, KeyState.Destroyed, KeyRingEventKind.Destroyed, key =>
-            key.State == KeyState.Active ? "it is the active version; rotate first" : null);
+            key.State == KeyState.Active ? "it is the active version; rotate first" : null, force ? "forced" : inventory?.Describe(version));
     }
 
     private static KeyRingChange ChangeState(
-        KeyRing ring, int version, string by, DateTimeOffset now, KeyState state, KeyRingEventKind kind, Func<EnvelopeKey, string?> forbidden)
+        KeyRing ring, int version, string by, DateTimeOffset now, KeyState state, KeyRingEventKind kind, Func<EnvelopeKey, string?> forbidden,
+        string? evidence = null)
     {
         if (!ring.TryGetKey(version, out var key))
         {
@@ -108,7 +193,7 @@ internal static class KeyRingRules
 
         return key.State == state
             ? KeyRingChange.Unchanged(ring)
-            : KeyRingChange.Changed(ring.With(key.WithState(state), new KeyRingEvent(kind, version, now, by)));
+            : KeyRingChange.Changed(ring.With(key.WithState(state), new KeyRingEvent(kind, version, now, by) { Evidence = evidence }));
     }
 
     private static KeyRingRefusal? EvidenceMissing(KeyUsageInventory? inventory, int version) => inventory switch

@@ -13,7 +13,7 @@ namespace VersionedEnvelope.Storage;
 /// removes the temporary files a crashed writer left behind, so no copy of a destroyed key outlives the next save. On
 /// Unix the ring, its temporary files and the lock file are created readable and writable by their owner only (0600).
 /// </summary>
-public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSource
+public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSource, IKeyUseStore
 {
     private const string TemporarySuffix = ".tmp";
     private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -175,6 +175,24 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
         await WriteLockedAsync(changed, cancellationToken).ConfigureAwait(false);
         return keyIds;
     }
+
+    /// <inheritdoc />
+    /// <remarks>The counts live beside the ring, in <c>{Path}.uses</c> (not secret: numbers by version).</remarks>
+    public async ValueTask<IReadOnlyDictionary<int, long>> LoadUsesAsync(CancellationToken cancellationToken = default) =>
+        await KeyUseFile.ReadAsync(UsesPath, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    /// <remarks>Under the ring's lock file: read, add, written to a temporary file and renamed into place.</remarks>
+    public async ValueTask<IReadOnlyDictionary<int, long>> AddUsesAsync(IReadOnlyDictionary<int, long> uses, CancellationToken cancellationToken = default)
+    {
+        KeyUseCounts.ThrowIfInvalid(uses);
+        using var fileLock = await AcquireLockAsync(cancellationToken).ConfigureAwait(false);
+        var totals = KeyUseCounts.AddTo(await KeyUseFile.ReadAsync(UsesPath, cancellationToken).ConfigureAwait(false), uses);
+        await KeyUseFile.WriteAsync(UsesPath, totals, OwnerOnly(FileMode.CreateNew, FileAccess.Write, FileOptions.None), cancellationToken).ConfigureAwait(false);
+        return totals;
+    }
+
+    private string UsesPath => Path + ".uses";
 
     private async Task<StoredKeyRing?> LoadLockedAsync(CancellationToken cancellationToken) =>
         File.Exists(Path)

@@ -49,6 +49,10 @@ internal sealed class KeyRingJsonEvent
     public DateTimeOffset At { get; set; }
 
     public string? By { get; set; }
+
+    /// <summary>The proof a destroy or automatic retirement was based on; absent on other events, so older documents read as before.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Evidence { get; set; }
 }
 
 /// <summary>Source-generated (reflection-free, AOT-safe) serialization of the key ring document.</summary>

@@ -41,7 +41,7 @@ public static class SealedKeyRingFormat
                 Format = FormatName,
                 Revision = revision,
                 Keys = [],
-                History = [.. ring.History.Select(e => new KeyRingJsonEvent { Kind = e.Kind, Version = e.Version, At = e.At, By = e.By })],
+                History = [.. ring.History.Select(e => new KeyRingJsonEvent { Kind = e.Kind, Version = e.Version, At = e.At, By = e.By, Evidence = e.Evidence })],
             };
             foreach (var key in ring.Keys)
             {
@@ -114,7 +114,7 @@ public static class SealedKeyRingFormat
                 : throw Corrupted(source, $"index key version {k.Version} is {k.State}")).ToList();
             var history = (parsed.History ?? []).Select(e => e.By is null
                 ? throw Corrupted(source, $"a history event of version {e.Version} has no 'by'")
-                : new KeyRingEvent(e.Kind, e.Version, e.At, e.By));
+                : new KeyRingEvent(e.Kind, e.Version, e.At, e.By) { Evidence = e.Evidence });
             return new StoredKeyRing(new KeyRing(keys, history, indexKeys), parsed.Revision);
         }
         catch (ArgumentException ex)
