@@ -101,10 +101,24 @@ internal sealed partial class Cli
         }
     }
 
-    internal async Task<int> RingShowAsync(KeySourceArguments keys, CancellationToken cancellationToken)
+    internal async Task<int> RingShowAsync(KeySourceArguments keys, int? rotationDays, string? maxDataKeys, CancellationToken cancellationToken)
     {
-        using var manager = KeySource.OpenManager(keys, environment);
+        long limit = new KeyRingOptions().MaxDataKeysPerVersion;
+        if (maxDataKeys is not null && (!long.TryParse(maxDataKeys, NumberStyles.None, CultureInfo.InvariantCulture, out limit)
+            || limit < 1 || limit > KeyRingOptions.MaxDataKeysPerVersionLimit))
+        {
+            throw new UsageException($"--max-data-keys must be a whole number from 1 to {KeyRingOptions.MaxDataKeysPerVersionLimit}; it is '{maxDataKeys}'.");
+        }
+
+        using var manager = KeySource.OpenManager(keys, environment, new KeyRingOptions
+        {
+            RefreshInterval = TimeSpan.Zero,
+            RotationPeriod = TimeSpan.FromDays(rotationDays ?? 0),
+            MaxDataKeysPerVersion = limit,
+            RetireWhenUnused = true,
+        });
         var ring = await manager.InitializeAsync(cancellationToken);
+        var status = await manager.GetStatusAsync(cancellationToken);
         string path = keys.Ring!.FullName;
         var protectors = KeyRingProtection.GetKeyIds(await File.ReadAllBytesAsync(path, cancellationToken), path);
         await WriteJsonAsync(
@@ -116,6 +130,13 @@ internal sealed partial class Cli
                 writer.WriteNumber("revision", manager.Revision);
                 writer.WriteString("lastChangedAt", FormatTime(ring.History.Select(e => e.At).Concat(ring.Keys.Select(k => k.CreatedAt)).Max()));
                 writer.WriteNumber("activeVersion", ring.ActiveVersion);
+                writer.WriteNumber("minDecryptionVersion", status.MinDecryptionVersion);
+                if (status.NextRotationAt is { } nextRotation)
+                {
+                    writer.WriteString("nextRotationAt", FormatTime(nextRotation));
+                }
+
+                writer.WriteNumber("maxDataKeysPerVersion", status.MaxDataKeysPerVersion);
                 writer.WriteStartArray("protectors");
                 foreach (string keyId in protectors)
                 {
@@ -124,7 +145,7 @@ internal sealed partial class Cli
 
                 writer.WriteEndArray();
                 writer.WriteStartArray("keys");
-                foreach (var key in ring.Keys)
+                foreach (var key in status.Versions)
                 {
                     writer.WriteStartObject();
                     writer.WriteNumber("version", key.Version);
@@ -133,6 +154,13 @@ internal sealed partial class Cli
                     if (key.ActivatesAt is { } activatesAt)
                     {
                         writer.WriteString("activatesAt", FormatTime(activatesAt));
+                    }
+
+                    writer.WriteNumber("ageDays", Math.Round(key.Age.TotalDays, 2));
+                    writer.WriteNumber("dataKeys", key.Uses);
+                    if (key.RetirementBlockedBy is { } blocker)
+                    {
+                        writer.WriteString("retirementBlockedBy", blocker);
                     }
 
                     writer.WriteEndObject();
@@ -159,6 +187,11 @@ internal sealed partial class Cli
                     writer.WriteNumber("version", e.Version);
                     writer.WriteString("at", FormatTime(e.At));
                     writer.WriteString("by", e.By);
+                    if (e.Evidence is { } proof)
+                    {
+                        writer.WriteString("evidence", proof);
+                    }
+
                     writer.WriteEndObject();
                 }
 

@@ -32,7 +32,11 @@ internal static class CommandTree
 
         var show = Add(ring, "show", HelpText.RingShow);
         var showRing = RingSource(show);
-        show.SetAction((result, ct) => cli.RingShowAsync(showRing.Bind(result), ct));
+        var rotationDays = Option(show, PositiveNumber(
+            "--rotation-days", "DAYS", "The hosts' KeyRingOptions.RotationPeriod in days, to print the next automatic rotation.", required: false));
+        var maxDataKeys = Option(show, Text(
+            "--max-data-keys", "N", "The hosts' KeyRingOptions.MaxDataKeysPerVersion (default 1073741824), to print each version's use against it."));
+        show.SetAction((result, ct) => cli.RingShowAsync(showRing.Bind(result), result.GetValue(rotationDays), result.GetValue(maxDataKeys), ct));
 
         var retire = Add(ring, "retire", HelpText.RingRetire);
         var retireRing = RingSource(retire);

@@ -28,7 +28,8 @@ internal static class HelpText
         (BackfillBlindIndexAsync) before retiring the old one.
         """;
 
-    public const string RingShow = "Prints the versions, their states and the keyRotationHistory as JSON. Never prints key material.";
+    public const string RingShow = "Prints the versions (state, age, data keys wrapped against the limit, what keeps each from automatic retirement), "
+        + "the next automatic rotation and the keyRotationHistory as JSON. Never prints key material.";
 
     public const string RingRetire = "Refuses decryption under version N (not the active one); 'ring reinstate' undoes it.";
 

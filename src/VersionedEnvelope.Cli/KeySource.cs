@@ -104,7 +104,7 @@ internal static class KeySource
         }
     }
 
-    public static KeyRingManager OpenManager(KeySourceArguments keys, Func<string, string?> environment)
+    public static KeyRingManager OpenManager(KeySourceArguments keys, Func<string, string?> environment, KeyRingOptions? options = null)
     {
         var store = OpenRing(keys, environment);
         if (!File.Exists(store.Path))
@@ -112,7 +112,7 @@ internal static class KeySource
             throw new UsageException($"There is no key ring at {store.Path}; create one with 'envelope ring create --ring {keys.Ring}'.");
         }
 
-        return new KeyRingManager(store, new KeyRingOptions { RefreshInterval = TimeSpan.Zero });
+        return new KeyRingManager(store, options ?? new KeyRingOptions { RefreshInterval = TimeSpan.Zero });
     }
 
     /// <summary>The provider for encrypt, decrypt and rewrap: the ring file, or the static keys file.</summary>

@@ -54,4 +54,19 @@ public static class VersionedEnvelopeBuilderEntityFrameworkCoreExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(ringName);
         return builder.ProtectKeysWithRootKey(rootKey).PersistKeysToDbContext<TContext>(ringName);
     }
+
+    /// <summary>
+    /// Counts the encrypted columns of <typeparamref name="TContext"/> for automatic retirement
+    /// (<c>KeyRingOptions.RetireWhenUnused</c>): a version is retired once this and every other source added count none under it.
+    /// </summary>
+    /// <typeparam name="TContext">A context configured with <c>UseVersionedEnvelope</c>, registered with <c>AddDbContext</c>.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The same builder.</returns>
+    public static IVersionedEnvelopeBuilder AddKeyUsageSource<TContext>(this IVersionedEnvelopeBuilder builder)
+        where TContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<IKeyUsageSource>(sp => new DbContextKeyUsageSource<TContext>(sp.GetRequiredService<IServiceScopeFactory>()));
+        return builder;
+    }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using MissionHost.Hosting;
 using Spectre.Console;
 using VersionedEnvelope;
@@ -94,6 +95,27 @@ internal static class RotateCommand
             AnsiConsole.MarkupLine($"[red]  profile {failure.Id}: {failure.Reason}[/]");
         }
 
+        await ShowRetirementAsync(host, cancellationToken);
         return summary;
+    }
+
+    /// <summary>
+    /// Takes the inventory automatic retirement uses (every encrypted column, counted in SQL) and retires what it proves
+    /// unused; a version it keeps is shown with the reason. The hosted service repeats this every RetirementCheckInterval.
+    /// </summary>
+    private static async Task ShowRetirementAsync(SampleHost host, CancellationToken cancellationToken)
+    {
+        var retired = await host.KeyRing.RetireUnusedAsync(host.Services.GetServices<IKeyUsageSource>(), cancellationToken);
+        foreach (int version in retired)
+        {
+            var evidence = host.KeyRing.Current.History.Last(e => e.Version == version && e.Kind == KeyRingEventKind.Retired).Evidence;
+            AnsiConsole.MarkupLine($"Retired [bold]v{version}[/] automatically: {Markup.Escape(evidence ?? "")}.");
+        }
+
+        var status = await host.KeyRing.GetStatusAsync(cancellationToken);
+        foreach (var version in status.Versions.Where(v => v.RetirementBlockedBy is not null && v.State == KeyState.DecryptOnly))
+        {
+            AnsiConsole.MarkupLine($"Kept [bold]v{version.Version}[/] for now: {Markup.Escape(version.RetirementBlockedBy!)}.");
+        }
     }
 }

@@ -121,6 +121,7 @@ internal static class DashboardApp
             // Counted from the indexed keyVersion column with one GROUP BY, shared by every request for a moment: the
             // page polls this during a re-encryption, and a count per request does not scale with the table.
             var ring = keyRing.Current;
+            var lifecycle = await keyRing.GetStatusAsync(cancellationToken);
             var reencryption = job.Status;
             var byVersion = await counts.GetAsync(reencryption.CompletedAt, cancellationToken);
             long unknown = byVersion.Where(c => !ring.TryGetKey(c.Key, out _)).Sum(c => c.Value);
@@ -135,7 +136,11 @@ internal static class DashboardApp
 
             return Results.Ok(new VaultStatus(
                 ring.ActiveVersion,
-                [.. ring.Keys.Select(k => new KeyStatus(k.Version, k.State.ToString(), byVersion.GetValueOrDefault(k.Version)))],
+                lifecycle.MinDecryptionVersion,
+                lifecycle.NextRotationAt is { } next ? TimeFormat.Format(next) : null,
+                lifecycle.MaxDataKeysPerVersion,
+                [.. lifecycle.Versions.Select(k => new KeyStatus(
+                    k.Version, k.State.ToString(), byVersion.GetValueOrDefault(k.Version), (long)k.Age.TotalDays, k.Uses, k.RetirementBlockedBy))],
                 unknown,
                 reencryption,
                 ranges));
@@ -340,13 +345,22 @@ internal static class DashboardApp
 
     internal sealed record RotationResponse(int Version, string RotatedAt, string RotatedBy, string Reencryption, string ActivatesAt);
 
-    internal sealed record KeyStatus(int Version, string State, long Ciphertexts);
+    /// <summary>A key version: its secrets, age in days, data keys wrapped (every host) and what keeps it from automatic retirement.</summary>
+    internal sealed record KeyStatus(int Version, string State, long Ciphertexts, long AgeDays, long Uses, string? RetirementBlockedBy);
 
     /// <summary>
     /// The vault's state; <paramref name="Malformed"/> counts profiles under a key version the ring does not have, and
     /// <paramref name="Ranges"/> (PostgreSQL) is where the run the hosts share stands.
     /// </summary>
-    internal sealed record VaultStatus(int ActiveVersion, IReadOnlyList<KeyStatus> Keys, long Malformed, ReencryptionStatus Reencryption, RangesStatus? Ranges);
+    internal sealed record VaultStatus(
+        int ActiveVersion,
+        int MinDecryptionVersion,
+        string? NextRotationAt,
+        long MaxDataKeysPerVersion,
+        IReadOnlyList<KeyStatus> Keys,
+        long Malformed,
+        ReencryptionStatus Reencryption,
+        RangesStatus? Ranges);
 
     /// <summary>A shared run's key ranges: done of the total, rows its committed batches rewrote, and the hosts that hold a range now.</summary>
     internal sealed record RangesStatus(int Done, int Total, long Rewrapped, IReadOnlyList<string> Hosts);

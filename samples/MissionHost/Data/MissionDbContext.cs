@@ -22,6 +22,8 @@ internal abstract class MissionDbContext(DbContextOptions options) : DbContext(o
 
     public DbSet<VersionedEnvelopeKeyRing> VersionedEnvelopeKeyRings => Set<VersionedEnvelopeKeyRing>();
 
+    public DbSet<VersionedEnvelopeKeyUse> VersionedEnvelopeKeyUses => Set<VersionedEnvelopeKeyUse>();
+
     /// <summary>True on PostgreSQL, where JSON columns are <c>jsonb</c> and the breakdown runs in SQL.</summary>
     public abstract bool IsPostgres { get; }
 

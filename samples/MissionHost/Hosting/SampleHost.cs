@@ -85,6 +85,9 @@ internal sealed class SampleHost : IAsyncDisposable
             envelope.PersistKeysToFile(target.Paths.KeyRing);
         }
 
+        // Automatic retirement counts the profiles' encrypted columns: a version none of them uses is retired.
+        envelope.AddKeyUsageSource<MissionDbContext>();
+
         services.AddOptions<AgentCostsOptions>().Bind(configuration.GetSection("AgentCosts"));
         // Prices as the bills have them (a dated change, a long-context tier, cache writes), before AddAgentCosts's default table.
         services.AddSingleton(sp => MissionPrices.Create(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentCostsOptions>>().Value));

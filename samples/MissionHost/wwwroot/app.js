@@ -46,7 +46,11 @@ async function loadBreakdown() {
 async function loadVault() {
   const [status, history] = await Promise.all([getJson("/api/vault/status"), getJson("/api/vault/history")]);
   document.getElementById("active").textContent = "v" + status.activeVersion;
-  fillTable("inventory", status.keys.map(k => [["v" + k.version], [k.state], [fmt.format(k.ciphertexts), true]]));
+  document.getElementById("next-rotation").textContent = status.nextRotationAt ?? "off";
+  fillTable("inventory", status.keys.map(k => [
+    ["v" + k.version], [k.state], [fmt.format(k.ciphertexts), true], [fmt.format(k.ageDays), true],
+    [fmt.format(k.uses) + " / " + fmt.format(status.maxDataKeysPerVersion), true], [k.retirementBlockedBy ?? ""],
+  ]));
   fillTable("history", history.map(h => [["v" + h.version], [h.rotatedAt], [h.rotatedBy]]));
   return status;
 }

@@ -21,7 +21,7 @@ namespace VersionedEnvelope.EntityFrameworkCore.Storage;
 /// connection of its own, so other hosts refresh within moments of a rotation; on other databases hosts rely on the
 /// manager's periodic refresh.
 /// </remarks>
-public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore, IKeyRingChangeSource
+public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore, IKeyRingChangeSource, IKeyUseStore
     where TContext : DbContext, IKeyRingDbContext
 {
     private static readonly TimeSpan FirstReconnectDelay = TimeSpan.FromMilliseconds(200);
@@ -187,6 +187,88 @@ public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore, IKey
                 return new StoredKeyRing(next, revision);
             }
         }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyDictionary<int, long>> LoadUsesAsync(CancellationToken cancellationToken = default)
+    {
+        using var scope = _scopes.CreateScope();
+        return await ReadUsesAsync(scope.ServiceProvider.GetRequiredService<TContext>(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// In one transaction, each version's row grows by one <c>UPDATE … SET "Count" = "Count" + @n</c> (a version's first
+    /// count inserts its row), so hosts flushing at once all add up; a failure rolls every version back.
+    /// </remarks>
+    public async ValueTask<IReadOnlyDictionary<int, long>> AddUsesAsync(IReadOnlyDictionary<int, long> uses, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(uses);
+        foreach (var (version, count) in uses)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(version, 1, nameof(uses));
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count, nameof(uses));
+        }
+
+        string name = RingName;
+        using var scope = _scopes.CreateScope();
+        var context = scope.ServiceProvider.GetRequiredService<TContext>();
+        try
+        {
+            var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                foreach (var (version, count) in uses)
+                {
+                    await AddUseAsync(context, name, version, count, cancellationToken).ConfigureAwait(false);
+                }
+
+                var totals = await ReadUsesAsync(context, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                return totals;
+            }
+        }
+        catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+        {
+            throw new KeyRingStoreException($"The {Source} did not take the key use counts; nothing was added.", ex);
+        }
+    }
+
+    private static async Task AddUseAsync(TContext context, string name, int version, long count, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            // Saturates at long.MaxValue instead of overflowing: far past every limit, so it rotates either way.
+            int updated = await context.VersionedEnvelopeKeyUses
+                .Where(u => u.RingName == name && u.Version == version)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.Count, u => u.Count > long.MaxValue - count ? long.MaxValue : u.Count + count), cancellationToken)
+                .ConfigureAwait(false);
+            if (updated == 1)
+            {
+                return;
+            }
+
+            context.VersionedEnvelopeKeyUses.Add(new VersionedEnvelopeKeyUse { RingName = name, Version = version, Count = count });
+            try
+            {
+                // Inside the transaction EF Core saves under a savepoint, so a lost race for the first row rolls back alone.
+                await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (DbUpdateException) when (attempt < 3)
+            {
+                // Another host inserted the version's first row meanwhile: add to it instead.
+                context.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    private async Task<IReadOnlyDictionary<int, long>> ReadUsesAsync(TContext context, CancellationToken cancellationToken)
+    {
+        string name = RingName;
+        var rows = await context.VersionedEnvelopeKeyUses.AsNoTracking().Where(u => u.RingName == name)
+            .Select(u => new { u.Version, u.Count }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return new SortedDictionary<int, long>(rows.ToDictionary(r => r.Version, r => r.Count));
     }
 
     /// <summary>

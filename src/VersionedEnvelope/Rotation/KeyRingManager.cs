@@ -273,8 +273,9 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
     /// <returns>The versions retired.</returns>
     /// <exception cref="ArgumentException">No source was given: nothing could prove a version unused.</exception>
     /// <remarks>
-    /// Only versions that are neither active nor pending, after the active version has encrypted on every host for a
-    /// <see cref="KeyRingOptions.RefreshInterval"/>, and only when the inventory holds no legacy or unreadable entry.
+    /// Only versions that are neither active nor pending, once every host has stopped encrypting with them (a
+    /// <see cref="KeyRingOptions.RefreshInterval"/> after the switch, or a minute when an activation delay made every
+    /// host switch at the same moment), and only when the inventory holds no legacy or unreadable entry.
     /// Retiring can be undone with <see cref="ReinstateAsync"/>; nothing here destroys.
     /// </remarks>
     public async Task<IReadOnlyList<int>> RetireUnusedAsync(IEnumerable<IKeyUsageSource> sources, CancellationToken cancellationToken = default)

@@ -7,8 +7,15 @@ internal sealed record KeyRingPolicy(TimeSpan RotationPeriod, TimeSpan Activatio
     public const string ByUse = "auto:use";
     public const string Unused = "auto:unused";
 
-    public static KeyRingPolicy From(KeyRingOptions options) =>
-        new(options.RotationPeriod, options.ActivationDelay, options.MaxDataKeysPerVersion, options.RefreshInterval);
+    /// <summary>
+    /// With an activation delay every host switches at the activation time by its own clock, so a minute covers clock
+    /// skew; without one, a host keeps encrypting with the old version until it refreshes.
+    /// </summary>
+    public static KeyRingPolicy From(KeyRingOptions options) => new(
+        options.RotationPeriod,
+        options.ActivationDelay,
+        options.MaxDataKeysPerVersion,
+        options.ActivationDelay > TimeSpan.Zero ? TimeSpan.FromMinutes(1) : options.RefreshInterval);
 
     /// <summary>The count that triggers a rotation by use: 90% of the limit.</summary>
     public long UseThreshold => MaxDataKeysPerVersion - (MaxDataKeysPerVersion / 10);

@@ -46,9 +46,17 @@ internal static class KeyRingRules
             return null;
         }
 
-        var newest = Newest(ring);
-        return (newest.ActivatesAt ?? newest.CreatedAt) + policy.RotationPeriod - policy.ActivationDelay;
+        return StartOf(ring, Newest(ring), policy) + policy.RotationPeriod - policy.ActivationDelay;
     }
+
+    /// <summary>
+    /// When a version started (or starts) to encrypt: its activation time while pending; once active, a version a
+    /// rotation created started an activation delay after its creation (the key keeps no activation time after it), and
+    /// the ring's first version at its creation.
+    /// </summary>
+    private static DateTimeOffset StartOf(KeyRing ring, EnvelopeKey key, KeyRingPolicy policy) =>
+        key.ActivatesAt
+        ?? (ring.History.Any(e => e.Kind == KeyRingEventKind.Rotated && e.Version == key.Version) ? key.CreatedAt + policy.ActivationDelay : key.CreatedAt);
 
     /// <summary>Why the ring should rotate now (<c>auto:use</c> before <c>auto:age</c>), or null when it should not.</summary>
     public static string? DueReason(KeyRing ring, KeyRingPolicy policy, IReadOnlyDictionary<int, long> uses, DateTimeOffset now)
@@ -92,7 +100,7 @@ internal static class KeyRingRules
         }
 
         var successor = ring.ActiveKey;
-        if (successor.Version > version && now - (successor.ActivatesAt ?? successor.CreatedAt) < policy.RetirementQuietPeriod)
+        if (successor.Version > version && now - StartOf(ring, successor, policy) < policy.RetirementQuietPeriod)
         {
             return $"hosts may still encrypt with it until every host has refreshed (version {successor.Version} became active just now)";
         }

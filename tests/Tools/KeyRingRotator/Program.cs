@@ -29,4 +29,5 @@ for (int i = 0; i < rotations; i++)
 internal sealed class RotatorContext(DbContextOptions<RotatorContext> options) : DbContext(options), IKeyRingDbContext
 {
     public DbSet<VersionedEnvelopeKeyRing> VersionedEnvelopeKeyRings => Set<VersionedEnvelopeKeyRing>();
+    public DbSet<VersionedEnvelopeKeyUse> VersionedEnvelopeKeyUses => Set<VersionedEnvelopeKeyUse>();
 }

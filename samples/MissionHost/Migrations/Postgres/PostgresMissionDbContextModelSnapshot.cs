@@ -156,6 +156,23 @@ namespace MissionHost.Migrations.Postgres
 
                     b.ToTable("VersionedEnvelopeKeyRings");
                 });
+
+            modelBuilder.Entity("VersionedEnvelope.EntityFrameworkCore.Storage.VersionedEnvelopeKeyUse", b =>
+                {
+                    b.Property<string>("RingName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("RingName", "Version");
+
+                    b.ToTable("VersionedEnvelopeKeyUses");
+                });
 #pragma warning restore 612, 618
         }
     }

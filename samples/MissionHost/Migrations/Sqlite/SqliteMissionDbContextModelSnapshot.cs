@@ -147,6 +147,23 @@ namespace MissionHost.Migrations.Sqlite
 
                     b.ToTable("VersionedEnvelopeKeyRings");
                 });
+
+            modelBuilder.Entity("VersionedEnvelope.EntityFrameworkCore.Storage.VersionedEnvelopeKeyUse", b =>
+                {
+                    b.Property<string>("RingName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RingName", "Version");
+
+                    b.ToTable("VersionedEnvelopeKeyUses");
+                });
 #pragma warning restore 612, 618
         }
     }
