@@ -91,7 +91,8 @@ public sealed class KeyRingOptions : IValidatableObject
         if (RotationPeriod > TimeSpan.Zero && RotationPeriod <= ActivationDelay)
         {
             yield return new ValidationResult(
-                $"RotationPeriod ({RotationPeriod}) must be longer than ActivationDelay ({ActivationDelay}): each new version waits that long before it encrypts.",
+                $"RotationPeriod ({RotationPeriod}) must be longer than ActivationDelay ({ActivationDelay}): each new version waits that long "
+                    + "before it encrypts.",
                 [nameof(RotationPeriod), nameof(ActivationDelay)]);
         }
     }

@@ -40,7 +40,7 @@ public abstract class MigrationTests : IAsyncDisposable
             Assert.True(verified);
             await using (var context = target.CreateContext())
             {
-                Assert.Equal(target.IsPostgres ? [MissionSchema.InitialSchema, MissionSchema.Phase9, "SharedKeyRingAndCheckpoints", "AgentCostsShapeCheck", "EncryptedEmailWithBlindIndex"] : [MissionSchema.InitialSchema, MissionSchema.Phase9, "SharedKeyRingAndCheckpoints", "EncryptedEmailWithBlindIndex"], await MissionSchema.AppliedAsync(context, Ct));
+                Assert.Equal(target.IsPostgres ? [MissionSchema.InitialSchema, MissionSchema.Phase9, "SharedKeyRingAndCheckpoints", "AgentCostsShapeCheck", "EncryptedEmailWithBlindIndex", "KeyUseCounts"] : [MissionSchema.InitialSchema, MissionSchema.Phase9, "SharedKeyRingAndCheckpoints", "EncryptedEmailWithBlindIndex", "KeyUseCounts"], await MissionSchema.AppliedAsync(context, Ct));
 
                 // The clear emails became ciphertexts with a blind index beside them; neither holds the address.
                 var emails = await context.Database.SqlQuery<StoredEmail>($"""SELECT "email" AS "Email", "emailIndex" AS "EmailIndex" FROM "UserProfile" ORDER BY "id" """).ToListAsync(Ct);

@@ -13,7 +13,7 @@ public abstract class KeyRingStoreTests(string provider)
     private readonly byte[] _rootKey = RandomNumberGenerator.GetBytes(32);
 
     /// <summary>One application instance: its own service provider over the shared database.</summary>
-    private ServiceProvider Host(TestDatabase db, TimeSpan? refresh = null, byte[]? rootKey = null)
+    private ServiceProvider Host(TestDatabase db, TimeSpan? refresh = null, byte[]? rootKey = null, Action<KeyRingOptions>? configure = null)
     {
         byte[] key = rootKey ?? _rootKey;
         var services = new ServiceCollection();
@@ -29,6 +29,7 @@ public abstract class KeyRingStoreTests(string provider)
                 o.CreateKeyRingIfMissing = true;
                 o.RefreshInterval = refresh ?? TimeSpan.FromMinutes(1);
                 o.UnknownVersionReloadInterval = TimeSpan.Zero;
+                configure?.Invoke(o);
             });
         return services.BuildServiceProvider();
     }
@@ -192,6 +193,113 @@ public abstract class KeyRingStoreTests(string provider)
         await context.VersionedEnvelopeKeyRings.ExecuteUpdateAsync(s => s.SetProperty(r => r.Document, r => r.Document.Substring(0, 40)));
         var corrupted = await Assert.ThrowsAsync<KeyRingStoreException>(async () => await host.GetRequiredService<IKeyRingStore>().LoadAsync());
         Assert.Contains("not valid key ring JSON", corrupted.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UseCounts_ThreeHostsAddingAtOnce_SumExactly_AndStopAtTheTop()
+    {
+        await using var db = await DatabaseAsync(provider);
+        var hosts = new[] { Host(db), Host(db), Host(db) };
+        try
+        {
+            var stores = hosts.Select(h => (IKeyUseStore)h.GetRequiredService<IKeyRingStore>()).ToList();
+            await Task.WhenAll(stores.Select(store => Task.Run(async () =>
+            {
+                for (int i = 0; i < 20; i++)
+                {
+                    await store.AddUsesAsync(new Dictionary<int, long> { [1] = 5, [2] = 1 });
+                }
+            })));
+
+            Assert.Equal(new Dictionary<int, long> { [1] = 300, [2] = 60 }, await stores[0].LoadUsesAsync());
+            await stores[1].AddUsesAsync(new Dictionary<int, long> { [3] = long.MaxValue - 1 });
+            Assert.Equal(long.MaxValue, (await stores[2].AddUsesAsync(new Dictionary<int, long> { [3] = 10 }))[3]);
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task UsageSource_CountsEveryEncryptedColumnByTheVersionInTheHeaders()
+    {
+        await using var db = await DatabaseAsync(provider);
+        await using var host = Host(db);
+        var manager = host.GetRequiredService<KeyRingManager>();
+        await manager.InitializeAsync();
+        await using (var scope = host.CreateAsyncScope())
+        {
+            var context = scope.ServiceProvider.GetRequiredService<TestDbContext>();
+            context.Profiles.Add(new UserProfile { Email = "a@example.com", ApiKey = "key-a", Notes = "note" });
+            context.Credentials.Add(new Credential { Secret = "s" });
+            await context.SaveChangesAsync();
+            await manager.RotateAsync("ops");
+        }
+
+        await using (var scope = host.CreateAsyncScope())
+        {
+            var context = scope.ServiceProvider.GetRequiredService<TestDbContext>();
+            context.Credentials.Add(new Credential { Secret = "t" });
+            await context.SaveChangesAsync();
+        }
+
+        var source = new DbContextKeyUsageSource<TestDbContext>(host.GetRequiredService<IServiceScopeFactory>());
+        var inventory = await source.CountAsync();
+
+        Assert.Equal("TestDbContext", source.Name);
+        Assert.Equal(3, inventory.CountOf(1));
+        Assert.Equal(1, inventory.CountOf(2));
+        Assert.Equal(0, inventory.Legacy + inventory.Malformed);
+    }
+
+    [Fact]
+    public async Task ThreeHosts_RotationPeriodOfSeconds_OneNewVersionPerPeriodNeverTwo()
+    {
+        await using var db = await DatabaseAsync(provider);
+        var period = TimeSpan.FromSeconds(3);
+        var hosts = Enumerable.Range(0, 3).Select(_ => Host(db, configure: o =>
+        {
+            o.RotationPeriod = period;
+            o.ActivationDelay = TimeSpan.FromSeconds(1);
+            o.UseFlushInterval = TimeSpan.FromMilliseconds(200);
+        })).ToList();
+        var services = hosts.SelectMany(h => h.GetServices<Microsoft.Extensions.Hosting.IHostedService>()).ToList();
+        try
+        {
+            foreach (var service in services)
+            {
+                await service.StartAsync(CancellationToken.None);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(8.5));
+            var rotations = (await hosts[0].GetRequiredService<IKeyRingStore>().LoadAsync())!.Ring.History
+                .Where(e => e.Kind == KeyRingEventKind.Rotated).ToList();
+
+            // The first ring was made at start; a version every period after it, each the work of one host.
+            Assert.InRange(rotations.Count, 2, 3);
+            Assert.All(rotations, e => Assert.Equal("auto:age", e.By));
+            Assert.Equal(rotations.Count, rotations.Select(e => e.Version).Distinct().Count());
+            foreach (var (earlier, later) in rotations.Zip(rotations.Skip(1)))
+            {
+                Assert.InRange(later.At - earlier.At, period - TimeSpan.FromMilliseconds(50), period + TimeSpan.FromSeconds(2));
+            }
+        }
+        finally
+        {
+            foreach (var service in services)
+            {
+                await service.StopAsync(CancellationToken.None);
+            }
+
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
     }
 }
 

@@ -6,7 +6,8 @@ namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 /// <summary>Counts one encrypted column's values by the key version in their headers (text columns in SQL, binary ones header by header).</summary>
 internal static class ColumnKeyUsage
 {
-    public static async Task<KeyUsageInventory> CountAsync(DbContext context, EncryptedTableMap map, EncryptedColumnMap column, CancellationToken cancellationToken)
+    public static async Task<KeyUsageInventory> CountAsync(
+        DbContext context, EncryptedTableMap map, EncryptedColumnMap column, CancellationToken cancellationToken)
     {
         var inventory = new KeyUsageInventory();
         return await ContextCommand.RunAsync(

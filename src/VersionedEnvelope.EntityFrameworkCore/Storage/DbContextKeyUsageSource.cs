@@ -24,7 +24,8 @@ public sealed class DbContextKeyUsageSource<TContext>(IServiceScopeFactory scope
         using var scope = _scopes.CreateScope();
         var context = scope.ServiceProvider.GetRequiredService<TContext>();
         var inventory = new KeyUsageInventory();
-        foreach (var entityType in context.Model.GetEntityTypes().Where(e => e.GetProperties().Any(p => EncryptionSaveChangesInterceptor.GetCodec(p) is not null)))
+        var encrypted = context.Model.GetEntityTypes().Where(e => e.GetProperties().Any(p => EncryptionSaveChangesInterceptor.GetCodec(p) is not null));
+        foreach (var entityType in encrypted)
         {
             var map = EncryptedTableMap.For(context, entityType.ClrType);
             foreach (var column in map.Columns)

@@ -12,7 +12,10 @@ namespace VersionedEnvelope;
 /// shutdown. Every host runs it; the store's concurrency makes one of them rotate.
 /// </summary>
 internal sealed class KeyRingLifecycle(
-    KeyRingManager manager, IEnumerable<IKeyUsageSource> sources, TimeProvider timeProvider, ILogger<KeyRingLifecycle>? logger = null) : IHostedService, IDisposable
+    KeyRingManager manager,
+    IEnumerable<IKeyUsageSource> sources,
+    TimeProvider timeProvider,
+    ILogger<KeyRingLifecycle>? logger = null) : IHostedService, IDisposable
 {
     /// <summary>The longest single sleep, so a far due time is re-read now and then (Task.Delay takes at most about 49 days).</summary>
     private static readonly TimeSpan LongestSleep = TimeSpan.FromDays(1);

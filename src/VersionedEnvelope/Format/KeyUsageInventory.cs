@@ -54,7 +54,9 @@ public sealed class KeyUsageInventory
     public string Describe(int version)
     {
         string when = TakenAt is { } at ? " at " + RotationHistoryJson.FormatTimestamp(at) : "";
-        string of = _sources.Count == 0 ? "" : " of " + string.Join(", ", _sources.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} ({p.Value})")));
+        string of = _sources.Count == 0
+            ? ""
+            : " of " + string.Join(", ", _sources.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} ({p.Value})")));
         return string.Create(CultureInfo.InvariantCulture, $"inventory{when}{of}: {CountOf(version)} under v{version}, {Total} in all");
     }
 

@@ -111,7 +111,10 @@ public sealed class KeyRing
     /// <summary>The active version's number.</summary>
     public int ActiveVersion => ActiveKey.Version;
 
-    /// <summary>The oldest version that still decrypts (active, decrypt-only or pending): Vault's <c>min_decryption_version</c>, derived from the states.</summary>
+    /// <summary>
+    /// The oldest version that still decrypts (active, decrypt-only or pending): Vault's <c>min_decryption_version</c>,
+    /// derived from the states.
+    /// </summary>
     /// <remarks>A version below it may still be in the ring, retired (reinstatable) or destroyed; versions above it may be retired too.</remarks>
     public int MinDecryptionVersion => Keys.First(k => k.State is KeyState.Active or KeyState.DecryptOnly or KeyState.Pending).Version;
 

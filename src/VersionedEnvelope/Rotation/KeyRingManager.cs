@@ -237,9 +237,15 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         }
     }
 
-    /// <summary>Rotates if the policy says it is time: by use (90% of <see cref="KeyRingOptions.MaxDataKeysPerVersion"/>) or by age (<see cref="KeyRingOptions.RotationPeriod"/>).</summary>
+    /// <summary>
+    /// Rotates if the policy says it is time: by use (90% of <see cref="KeyRingOptions.MaxDataKeysPerVersion"/>) or by
+    /// age (<see cref="KeyRingOptions.RotationPeriod"/>).
+    /// </summary>
     /// <param name="cancellationToken">Cancels before the save commits.</param>
-    /// <returns>The rotation (<c>rotatedBy</c> is <c>auto:use</c> or <c>auto:age</c>), or <see langword="null"/> when none was due or another host made it first.</returns>
+    /// <returns>
+    /// The rotation (<c>rotatedBy</c> is <c>auto:use</c> or <c>auto:age</c>), or <see langword="null"/> when none was due
+    /// or another host made it first.
+    /// </returns>
     /// <remarks>
     /// Judged on the ring as the store holds it, under the store's concurrency, so hosts that wake together make one
     /// rotation. Uses the counts of the last <see cref="FlushUsesAsync"/>. The hosted service calls it when a rotation
@@ -255,19 +261,23 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
         }
 
         KeyRingChange applied = default;
-        _cache.Publish(await _writer.ApplyAsync(ring => applied = KeyRingRules.RotateIfDue(ring, _policy, uses, Now()), cancellationToken).ConfigureAwait(false));
+        var stored = await _writer.ApplyAsync(ring => applied = KeyRingRules.RotateIfDue(ring, _policy, uses, Now()), cancellationToken).ConfigureAwait(false);
+        _cache.Publish(stored);
         if (applied.Event is not { } rotated)
         {
             return null;
         }
 
         var created = applied.Ring!.Keys[^1];
-        KeyRingLog.RotatedAutomatically(
-            _logger, rotated.By, rotated.Version, created.ActivatesAt ?? created.CreatedAt, uses.GetValueOrDefault(previous.ActiveVersion), previous.ActiveVersion);
+        long used = uses.GetValueOrDefault(previous.ActiveVersion);
+        KeyRingLog.RotatedAutomatically(_logger, rotated.By, rotated.Version, created.ActivatesAt ?? created.CreatedAt, used, previous.ActiveVersion);
         return new KeyRotationEvent(rotated.Version, rotated.At, rotated.By);
     }
 
-    /// <summary>Takes an inventory from every source and retires each version it proves unused (<c>by = "auto:unused"</c>, the inventory as evidence).</summary>
+    /// <summary>
+    /// Takes an inventory from every source and retires each version it proves unused (<c>by = "auto:unused"</c>, the
+    /// inventory as evidence).
+    /// </summary>
     /// <param name="sources">Where ciphertexts are stored; the hosted service passes every registered <see cref="IKeyUsageSource"/>.</param>
     /// <param name="cancellationToken">Cancels the inventory or the save.</param>
     /// <returns>The versions retired.</returns>
@@ -294,7 +304,8 @@ public sealed class KeyRingManager : IKeyRingProvider, IDisposable
 
             try
             {
-                var evidence = await ApplyAsync(ring => KeyRingRules.RetireUnused(ring, version, inventory, _policy, Now()), cancellationToken).ConfigureAwait(false);
+                var evidence = await ApplyAsync(ring => KeyRingRules.RetireUnused(ring, version, inventory, _policy, Now()), cancellationToken)
+                    .ConfigureAwait(false);
                 KeyRingLog.RetiredAutomatically(_logger, version, evidence.Evidence ?? "");
                 retired.Add(version);
             }

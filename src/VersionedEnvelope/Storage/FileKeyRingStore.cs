@@ -188,7 +188,8 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
         KeyUseCounts.ThrowIfInvalid(uses);
         using var fileLock = await AcquireLockAsync(cancellationToken).ConfigureAwait(false);
         var totals = KeyUseCounts.AddTo(await KeyUseFile.ReadAsync(UsesPath, cancellationToken).ConfigureAwait(false), uses);
-        await KeyUseFile.WriteAsync(UsesPath, totals, OwnerOnly(FileMode.CreateNew, FileAccess.Write, FileOptions.None), cancellationToken).ConfigureAwait(false);
+        var options = OwnerOnly(FileMode.CreateNew, FileAccess.Write, FileOptions.None);
+        await KeyUseFile.WriteAsync(UsesPath, totals, options, cancellationToken).ConfigureAwait(false);
         return totals;
     }
 

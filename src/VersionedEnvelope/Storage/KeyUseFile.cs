@@ -13,7 +13,7 @@ internal static class KeyUseFile
         {
             content = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
         }
-        catch (FileNotFoundException)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             return new SortedDictionary<int, long>();
         }
@@ -37,7 +37,8 @@ internal static class KeyUseFile
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            throw new KeyRingStoreException($"The key use counts in '{path}' are not a JSON object of counts by version; delete the file to count from zero.", ex);
+            throw new KeyRingStoreException(
+                $"The key use counts in '{path}' are not a JSON object of counts by version; delete the file to count from zero.", ex);
         }
     }
 

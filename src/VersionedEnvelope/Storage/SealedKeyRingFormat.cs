@@ -41,7 +41,8 @@ public static class SealedKeyRingFormat
                 Format = FormatName,
                 Revision = revision,
                 Keys = [],
-                History = [.. ring.History.Select(e => new KeyRingJsonEvent { Kind = e.Kind, Version = e.Version, At = e.At, By = e.By, Evidence = e.Evidence })],
+                History = [.. ring.History.Select(e =>
+                    new KeyRingJsonEvent { Kind = e.Kind, Version = e.Version, At = e.At, By = e.By, Evidence = e.Evidence })],
             };
             foreach (var key in ring.Keys)
             {
