@@ -99,8 +99,10 @@ internal static class KeyRingRules
             };
         }
 
+        // Only the version the active one replaced can still be in use by a host that has not switched yet.
         var successor = ring.ActiveKey;
-        if (successor.Version > version && now - StartOf(ring, successor, policy) < policy.RetirementQuietPeriod)
+        bool replacedLast = ring.Keys.Where(k => k.Version < successor.Version).Max(k => k.Version) == version;
+        if (replacedLast && now - StartOf(ring, successor, policy) < policy.RetirementQuietPeriod)
         {
             return $"hosts may still encrypt with it until every host has refreshed (version {successor.Version} became active just now)";
         }
