@@ -59,10 +59,45 @@ internal sealed partial class Cli(Stream stdin, Stream stdout, TextWriter stderr
         return help.ToString().TrimEnd();
     }
 
-    internal async Task<int> EncryptAsync(
-        KeySourceArguments keys, string? associatedData, bool textForm, FileInfo? input, FileInfo? outputFile, CancellationToken cancellationToken)
+    internal Task<int> EncryptAsync(
+        KeySourceArguments keys, string? associatedData, bool textForm, FileInfo? input, FileInfo? outputFile, CancellationToken cancellationToken) =>
+        CountingUsesAsync(keys, encryptor => EncryptAsync(encryptor, associatedData, textForm, input, outputFile, cancellationToken));
+
+    internal Task<int> RewrapAsync(KeySourceArguments keys, FileInfo? input, FileInfo? outputFile, FileInfo? inPlace, CancellationToken cancellationToken) =>
+        CountingUsesAsync(keys, encryptor => RewrapAsync(encryptor, input, outputFile, inPlace, cancellationToken));
+
+    /// <summary>
+    /// Runs a command that wraps data keys, then adds the wraps to the ring's shared use count (rotation by use reads
+    /// it); a count the store refuses is reported and the command's result stands.
+    /// </summary>
+    private async Task<int> CountingUsesAsync(KeySourceArguments keys, Func<EnvelopeEncryptor, Task<int>> command)
     {
-        var encryptor = new EnvelopeEncryptor(KeySource.Open(keys, environment));
+        var provider = KeySource.Open(keys, environment);
+        try
+        {
+            return await command(new EnvelopeEncryptor(provider));
+        }
+        finally
+        {
+            if (provider is KeyRingManager manager)
+            {
+                try
+                {
+                    await manager.FlushUsesAsync(CancellationToken.None);
+                }
+                catch (VersionedEnvelope.Storage.KeyRingStoreException ex)
+                {
+                    await stderr.WriteLineAsync($"warning: the key use count was not updated: {ex.Message}");
+                }
+
+                manager.Dispose();
+            }
+        }
+    }
+
+    private async Task<int> EncryptAsync(
+        EnvelopeEncryptor encryptor, string? associatedData, bool textForm, FileInfo? input, FileInfo? outputFile, CancellationToken cancellationToken)
+    {
         if (input is not null || outputFile is not null)
         {
             if (input is null || outputFile is null || textForm)
@@ -165,10 +200,9 @@ internal sealed partial class Cli(Stream stdin, Stream stdout, TextWriter stderr
         return Success;
     }
 
-    internal async Task<int> RewrapAsync(
-        KeySourceArguments keys, FileInfo? input, FileInfo? outputFile, FileInfo? inPlace, CancellationToken cancellationToken)
+    private async Task<int> RewrapAsync(
+        EnvelopeEncryptor encryptor, FileInfo? input, FileInfo? outputFile, FileInfo? inPlace, CancellationToken cancellationToken)
     {
-        var encryptor = new EnvelopeEncryptor(KeySource.Open(keys, environment));
         if (inPlace is not null)
         {
             return input is not null || outputFile is not null

@@ -106,6 +106,28 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task RingShow_PrintsAgeUseAgainstTheLimitNextRotationAndRetirementBlocker()
+    {
+        await RunText("", "ring", "create", "--ring", Ring);
+        await RunText("x", "encrypt", "--ring", Ring, "--text");
+        await RunText("y", "encrypt", "--ring", Ring, "--text");
+        await RunText("", "ring", "rotate", "--ring", Ring, "--by", "ops");
+
+        var show = await RunText("", "ring", "show", "--ring", Ring, "--rotation-days", "90", "--max-data-keys", "1000");
+
+        using var json = JsonDocument.Parse(show.Output);
+        var root = json.RootElement;
+        Assert.Equal(1000, root.GetProperty("maxDataKeysPerVersion").GetInt64());
+        Assert.True(root.TryGetProperty("nextRotationAt", out _));
+        Assert.Equal(1, root.GetProperty("minDecryptionVersion").GetInt32());
+        var v1 = root.GetProperty("keys")[0];
+        Assert.Equal(2, v1.GetProperty("dataKeys").GetInt64());
+        Assert.True(v1.GetProperty("ageDays").GetDouble() >= 0);
+        Assert.Contains("inventory", v1.GetProperty("retirementBlockedBy").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, (await RunText("", "ring", "show", "--ring", Ring, "--max-data-keys", "0")).Code);
+    }
+
+    [Fact]
     public async Task RingCreate_ExistingFile_RefusesWithUsageError()
     {
         await RunText("", "ring", "create", "--ring", Ring);
