@@ -20,6 +20,9 @@ internal sealed class KeyRingLifecycle(
     /// <summary>The longest single sleep, so a far due time is re-read now and then (Task.Delay takes at most about 49 days).</summary>
     private static readonly TimeSpan LongestSleep = TimeSpan.FromDays(1);
 
+    /// <summary>The shortest pause after a failed step.</summary>
+    private static readonly TimeSpan FailurePause = TimeSpan.FromSeconds(5);
+
     private readonly IKeyUsageSource[] _sources = [.. sources];
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
     private readonly CancellationTokenSource _stopping = new();
@@ -57,10 +60,16 @@ internal sealed class KeyRingLifecycle(
         var options = manager.Options;
         var now = timeProvider.GetUtcNow();
         DateTimeOffset? nextRetirementCheck = options.RetireWhenUnused ? now : null;
+        var notBefore = now;
         while (!stopping.IsCancellationRequested)
         {
             now = timeProvider.GetUtcNow();
             var wakeAt = NextWake(now, nextRetirementCheck);
+            if (wakeAt < notBefore)
+            {
+                wakeAt = notBefore;
+            }
+
             if (wakeAt > now)
             {
                 KeyRingLog.LifecycleSleeping(_logger, wakeAt);
@@ -74,17 +83,22 @@ internal sealed class KeyRingLifecycle(
                 }
             }
 
+            bool succeeded = true;
             if (manager.UseCounter is not null)
             {
-                await StepAsync("use count flush", ct => manager.FlushUsesAsync(ct), stopping).ConfigureAwait(false);
+                succeeded &= await StepAsync("use count flush", ct => manager.FlushUsesAsync(ct), stopping).ConfigureAwait(false);
             }
 
-            await StepAsync("rotation", ct => manager.RotateIfDueAsync(ct), stopping).ConfigureAwait(false);
+            succeeded &= await StepAsync("rotation", ct => manager.RotateIfDueAsync(ct), stopping).ConfigureAwait(false);
             if (nextRetirementCheck is { } check && timeProvider.GetUtcNow() >= check)
             {
                 await StepAsync("retirement", ct => manager.RetireUnusedAsync(_sources, ct), stopping).ConfigureAwait(false);
                 nextRetirementCheck = timeProvider.GetUtcNow() + options.RetirementCheckInterval;
             }
+
+            // A step that failed (the store unreachable or read-only) is tried again after a pause, not at once: a due
+            // time in the past would otherwise wake the loop again immediately.
+            notBefore = succeeded ? timeProvider.GetUtcNow() : timeProvider.GetUtcNow() + Max(options.UseFlushInterval, FailurePause);
         }
     }
 
@@ -103,19 +117,24 @@ internal sealed class KeyRingLifecycle(
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private async Task StepAsync<T>(string step, Func<CancellationToken, Task<T>> run, CancellationToken cancellationToken)
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>Runs one step; a failure is logged (and tried again at the step's next turn) and reported as false.</summary>
+    private async Task<bool> StepAsync<T>(string step, Func<CancellationToken, Task<T>> run, CancellationToken cancellationToken)
     {
         try
         {
             await run(cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            return true;
         }
         catch (Exception ex)
         {
-            // A failed step (the store unreachable, a source that threw) is logged and tried again at its next turn.
             KeyRingLog.LifecycleStepFailed(_logger, ex, step);
+            return false;
         }
     }
 }

@@ -107,6 +107,47 @@ public sealed class KeyRingLifecycleServiceTests
         Assert.Equal("auto:unused", manager.Current.History[^1].By);
     }
 
+    [Fact]
+    public async Task AStepThatKeepsFailing_IsRetriedAfterAPause_NotInATightLoop()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var ring = KeyRing.CreateNew(clock);
+        // A read-only store cannot take the rotation that is due at once.
+        using var manager = new KeyRingManager(new StaticKeyRingStore(ring), new KeyRingOptions { RefreshInterval = TimeSpan.Zero, RotationPeriod = TimeSpan.FromSeconds(1) }, clock);
+        var log = new CountingLogger();
+        using var service = new KeyRingLifecycle(manager, [], clock, log);
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await service.StartAsync(Ct);
+
+        await Task.Delay(500, Ct);
+        Assert.Equal(1, log.Failures);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        await Task.Delay(500, Ct);
+        Assert.Equal(2, log.Failures);
+        await service.StopAsync(Ct);
+    }
+
+    private sealed class CountingLogger : Microsoft.Extensions.Logging.ILogger<KeyRingLifecycle>
+    {
+        private int _failures;
+
+        public int Failures => Volatile.Read(ref _failures);
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(
+            Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id == 19)
+            {
+                Interlocked.Increment(ref _failures);
+            }
+        }
+    }
+
     private static async Task AdvanceAsync(FakeTimeProvider clock, TimeSpan by)
     {
         for (var moved = TimeSpan.Zero; moved < by; moved += TimeSpan.FromSeconds(1))
