@@ -5,8 +5,9 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace Readme.Tests;
 
 /// <summary>
-/// Every C# block of README.md compiles as written, alone and all pasted into one file (so no two blocks declare the
-/// same variable), against the packages of this repository: the README cannot drift from the API.
+/// Every C# block of every README compiles as written against the packages of this repository: the root README's and
+/// each package's (what NuGet shows) and the sample's, each block alone; the root README's also all pasted into one
+/// file (so no two of its blocks declare the same variable). No README can drift from the API.
 /// </summary>
 public sealed partial class ReadmeTests
 {
@@ -14,9 +15,40 @@ public sealed partial class ReadmeTests
 
     public static TheoryData<int> Blocks() => [.. Enumerable.Range(0, ReadBlocks().Count)];
 
+    /// <summary>Each package's and the sample's README, by its path in the repository, with the index of each C# block.</summary>
+    public static TheoryData<string, int> OtherReadmeBlocks() =>
+        [.. OtherReadmes().SelectMany(path => Enumerable.Range(0, ReadBlocks(path).Count).Select(i => (path, i)))];
+
     [Theory]
     [MemberData(nameof(Blocks))]
     public void Block_CompilesAlone(int index) => AssertCompiles(ReadBlocks()[index], $"README block {index + 1}");
+
+    [Theory]
+    [MemberData(nameof(OtherReadmeBlocks))]
+    public void PackageAndSampleReadmeBlock_CompilesAlone(string readme, int index) =>
+        AssertCompiles(ReadBlocks(readme)[index], $"{readme} block {index + 1}");
+
+    [Fact]
+    public void EveryPackageReadme_StartsWithWhatItDoesAndACompiledExample()
+    {
+        var packages = OtherReadmes().Where(p => p.StartsWith("src/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(7, packages.Count);
+        foreach (string readme in packages.Where(p => !p.Contains(".Cli/", StringComparison.Ordinal)))
+        {
+            string text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "readmes", readme));
+            int firstBlock = text.IndexOf("```", StringComparison.Ordinal);
+            Assert.True(firstBlock > 0 && text.AsSpan(firstBlock).StartsWith("```csharp"), $"{readme}: its first code block is not C#");
+            Assert.True(text[..firstBlock].Split('\n').Length < 20, $"{readme}: the example comes after more than 20 lines");
+        }
+    }
+
+    [Fact]
+    public void RootReadme_IsShort_AndSpeaksOfTheProductOnly()
+    {
+        string readme = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "README.md"));
+        Assert.True(readme.Split('\n').Length <= 251, "README.md is longer than 250 lines");
+        Assert.DoesNotContain("Phase", readme, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void AllBlocks_CompileInOneFile()
@@ -30,10 +62,18 @@ public sealed partial class ReadmeTests
         AssertCompiles(string.Join('\n', usings) + "\n" + string.Join("\n", bodies), "README blocks pasted into one file");
     }
 
-    private static List<string> ReadBlocks()
+    private static List<string> ReadBlocks(string? readme = null)
     {
-        string readme = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "README.md"));
-        return [.. CSharpBlock().Matches(readme).Select(m => m.Groups[1].Value.Replace("\r", "", StringComparison.Ordinal))];
+        string text = File.ReadAllText(readme is null ? Path.Combine(AppContext.BaseDirectory, "README.md") : Path.Combine(AppContext.BaseDirectory, "readmes", readme));
+        return [.. CSharpBlock().Matches(text).Select(m => m.Groups[1].Value.Replace("\r", "", StringComparison.Ordinal))];
+    }
+
+    private static IEnumerable<string> OtherReadmes()
+    {
+        string root = Path.Combine(AppContext.BaseDirectory, "readmes");
+        return Directory.EnumerateFiles(root, "README.md", SearchOption.AllDirectories)
+            .Select(path => Path.GetRelativePath(root, path).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal);
     }
 
     /// <summary>The implicit usings of a new console project (<c>dotnet new console</c>), which the README's blocks assume.</summary>
