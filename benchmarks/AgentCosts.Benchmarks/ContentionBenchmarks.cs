@@ -25,7 +25,7 @@ public class ContentionBenchmarks
             start.SignalAndWait();
             for (int i = 0; i < RecordsPerThread; i++)
             {
-                handle.Record(3, 1, 1);
+                handle.Record(3, ExactCredits.FromCredits(1), TimeSpan.FromMilliseconds(1));
             }
         })).ToArray();
         foreach (var thread in threads)

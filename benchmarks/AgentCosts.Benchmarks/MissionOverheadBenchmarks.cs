@@ -21,7 +21,7 @@ public class MissionOverheadBenchmarks
     public const int StepsPerMission = Agents * StepsPerAgent;
     private static readonly ExactCredits StepCost = ExactCredits.FromCredits(0.00045m);
     private static readonly string[] AgentNames = [.. Enumerable.Range(0, Agents).Select(i => $"agent-{i}")];
-    private readonly AgentCostsMetrics _metrics = new("AgentCosts.Benchmarks");
+    private readonly AgentCostsMetrics _metrics = new(meterName: "AgentCosts.Benchmarks");
 
     [Params(StepKind.Realistic, StepKind.OneMicrosecond)]
     public StepKind Step { get; set; }

@@ -80,24 +80,24 @@ public class RecordBenchmarks
     public long TimeProviderClockRead() => TimeProvider.System.GetTimestamp();
 
     [Benchmark]
-    public void RecordByName() => _mission.Record(Agent, 1200, 1, 40);
+    public void RecordByName() => _mission.Record(Agent, 1200, ExactCredits.FromCredits(1), TimeSpan.FromMilliseconds(40));
 
     [Benchmark]
-    public void RecordByHandle() => _handle.Record(1200, 1, 40);
+    public void RecordByHandle() => _handle.Record(1200, ExactCredits.FromCredits(1), TimeSpan.FromMilliseconds(40));
 
     [Benchmark]
     public void TimingScopeWithTokensAndCost()
     {
         using var step = _handle.Start();
         step.AddTokens(1200);
-        step.AddCost(1);
+        step.AddCost(ExactCredits.FromCredits(1));
     }
 
     [Benchmark]
-    public void LapWithTokensAndCost() => _laps.Lap(1200, 1);
+    public void LapWithTokensAndCost() => _laps.Lap(1200, ExactCredits.FromCredits(1));
 
     [Benchmark]
-    public void RecordByHandleExact() => _handle.Record(1200, ExactCost, 40);
+    public void RecordByHandleExact() => _handle.Record(1200, ExactCost, TimeSpan.FromMilliseconds(40));
 
     [Benchmark]
     public void TimingScopeWithTokensAndExactCost()

@@ -43,7 +43,7 @@ public class EnvelopeBenchmarks
         _encryptor = new EnvelopeEncryptor(ring);
         var cached = new EnvelopeEncryptorOptions();
         cached.DataKeyCache.Enabled = true;
-        _cachedEncryptor = new EnvelopeEncryptor(ring, cached);
+        _cachedEncryptor = new EnvelopeEncryptor(new StaticKeyRingProvider(ring), cached);
         _envelope = new byte[_encryptor.GetCiphertextLength(Size)];
         _envelopeCiphertext = _encryptor.Encrypt(_plaintext, _aad);
         _decrypted = new byte[Size];

@@ -98,7 +98,7 @@ public class PostgresReencryptionBenchmarks
     public async Task<long> ReencryptAsyncTwoWriters()
     {
         var factory = new Factory(this);
-        var summary = await factory.ReencryptAsync<SecretsContext, StoredSecret>(new EntityReencryptionOptions { BatchSize = BatchSize, MaxDegreeOfParallelism = 2 });
+        var summary = await factory.ReencryptAsync<SecretsContext, StoredSecret>(new EntityReencryptionOptions { BatchSize = BatchSize, MaxDegreeOfParallelism = 2 }, CancellationToken.None);
         return summary.Rewrapped == Rows ? summary.Rewrapped : throw new InvalidOperationException($"moved {summary.Rewrapped} of {Rows}");
     }
 

@@ -12,6 +12,7 @@ namespace AgentCosts;
 public sealed class AgentHandle
 {
     private const long NanosecondsPerMillisecond = 1_000_000;
+    private const long NanosecondsPerTick = 100;
     private readonly MissionLedger _ledger;
     private readonly KeyValuePair<string, object?> _tag;
     private readonly CounterCells _cells = new();
@@ -26,76 +27,45 @@ public sealed class AgentHandle
     /// <summary>The agent's name.</summary>
     public string Name { get; }
 
-    /// <summary>Adds tokens, whole credits and milliseconds to this agent.</summary>
+    /// <summary>Adds one step's tokens, exact cost and time to this agent, all or nothing: the hot path, lock-free and allocation-free.</summary>
     /// <param name="tokens">Tokens used, zero or more.</param>
-    /// <param name="cost">Credits charged, zero or more.</param>
-    /// <param name="durationMilliseconds">Milliseconds spent, zero or more.</param>
+    /// <param name="cost">The exact cost (<c>ExactCredits.FromCredits(82)</c>, or a price table's); rounded only when a snapshot is taken.</param>
+    /// <param name="duration">Time spent, zero or more.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is negative or a total would overflow; nothing is recorded.</exception>
-    public void Record(long tokens, long cost, long durationMilliseconds) =>
-        AddStep(tokens, ExactCredits.CreditsToNanocredits(cost, nameof(cost)), MillisecondsToNanoseconds(durationMilliseconds));
+    public void Record(long tokens, ExactCredits cost, TimeSpan duration) =>
+        AddStep(tokens, cost.ToInt64Nanocredits(nameof(cost)), ToNanoseconds(duration));
 
-    /// <summary>Adds tokens, an exact cost and milliseconds to this agent; the cost is rounded only when a snapshot is taken.</summary>
-    /// <param name="tokens">Tokens used, zero or more.</param>
-    /// <param name="cost">The exact cost, for example from <see cref="PriceTable.GetExactCost(string, long, long)"/>.</param>
-    /// <param name="durationMilliseconds">Milliseconds spent, zero or more.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A value is negative or a total would overflow; nothing is recorded.</exception>
-    public void Record(long tokens, ExactCredits cost, long durationMilliseconds) =>
-        AddStep(tokens, cost.ToInt64Nanocredits(nameof(cost)), MillisecondsToNanoseconds(durationMilliseconds));
-
-    /// <summary>
-    /// Records one model call: its tokens split as the provider reports them, priced exactly by the tracker's
-    /// <see cref="MissionCostTracker.Prices"/> (with the table's unknown-model policy), and its duration.
-    /// </summary>
+    /// <summary>Records one model call priced by the tracker's <see cref="MissionCostTracker.Prices"/> (with the table's unknown-model policy).</summary>
     /// <param name="model">The model id, as in the price table.</param>
-    /// <param name="inputTokens">Input tokens, cached ones included.</param>
-    /// <param name="outputTokens">Output tokens, reasoning ones included.</param>
-    /// <param name="cachedInputTokens">The part of the input read from the provider's cache (priced at the cached price).</param>
-    /// <param name="reasoningTokens">The part of the output spent on reasoning.</param>
-    /// <param name="durationMilliseconds">Milliseconds the call took.</param>
+    /// <param name="usage">The call's tokens, split as the provider reports them.</param>
+    /// <param name="duration">How long the call took.</param>
     /// <returns>The exact cost recorded.</returns>
     /// <exception cref="InvalidOperationException">The tracker has no price table.</exception>
     /// <exception cref="UnknownModelException">The model has no price and the table's policy is to throw; nothing is recorded.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A count is negative or inconsistent, or a total would overflow; nothing is recorded.</exception>
-    public ExactCredits RecordUsage(
-        string model,
-        long inputTokens,
-        long outputTokens,
-        long cachedInputTokens = 0,
-        long reasoningTokens = 0,
-        long durationMilliseconds = 0)
+    /// <exception cref="ArgumentOutOfRangeException">The duration is negative, or a total would overflow; nothing is recorded.</exception>
+    public ExactCredits RecordUsage(string model, TokenUsage usage, TimeSpan duration)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var usage = new TokenUsage(inputTokens, outputTokens, cachedInputTokens, reasoningTokens);
         // The mission prices the call, as of now on its clock.
         var cost = _ledger.Price(model, usage);
-        RecordUsage(model, usage, cost, TimeSpan.FromTicks(MillisecondsToNanoseconds(durationMilliseconds) / 100));
+        RecordUsage(model, usage, cost, duration);
         return cost;
     }
 
     /// <summary>Records one model call whose cost the caller has priced: split tokens, exact cost and duration, all or nothing.</summary>
-    /// <param name="model">The model id, for the per-model totals; <see langword="null"/> when unknown.</param>
-    /// <param name="usage">The call's tokens.</param>
-    /// <param name="cost">The call's exact cost.</param>
-    /// <param name="duration">How long the call took.</param>
-    /// <exception cref="ArgumentOutOfRangeException">The duration is negative, or a total would overflow; nothing is recorded.</exception>
-    public void RecordUsage(string? model, TokenUsage usage, ExactCredits cost, TimeSpan duration) =>
-        RecordUsage(model, usage, cost, duration, providerName: null);
-
-    /// <summary>
-    /// Records one model call as <see cref="RecordUsage(string?, TokenUsage, ExactCredits, TimeSpan)"/>, and tags its
-    /// metrics with the provider (<c>gen_ai.provider.name</c>) and model (<c>gen_ai.request.model</c>) where known.
-    /// </summary>
     /// <param name="model">The model id, for the per-model totals and the metrics; <see langword="null"/> when unknown.</param>
     /// <param name="usage">The call's tokens.</param>
     /// <param name="cost">The call's exact cost.</param>
     /// <param name="duration">How long the call took.</param>
-    /// <param name="providerName">The provider (<c>openai</c>, <c>anthropic</c>, as <c>ChatClientMetadata.ProviderName</c> says), if known.</param>
+    /// <param name="providerName">
+    /// The provider (<c>openai</c>, <c>anthropic</c>, as <c>ChatClientMetadata.ProviderName</c> says), if known: tags the
+    /// metrics (<c>gen_ai.provider.name</c>, <c>gen_ai.request.model</c>).
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException">The duration is negative, or a total would overflow; nothing is recorded.</exception>
-    public void RecordUsage(string? model, TokenUsage usage, ExactCredits cost, TimeSpan duration, string? providerName)
+    public void RecordUsage(string? model, TokenUsage usage, ExactCredits cost, TimeSpan duration, string? providerName = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
         long nanocredits = cost.ToInt64Nanocredits(nameof(cost));
-        long nanoseconds = checked(duration.Ticks * 100);
+        long nanoseconds = ToNanoseconds(duration);
         // The thread's slot is read once for the agent's cell and the model's.
         int slot = ThreadSlots.Current;
         _cells.For(slot).AddUsage(usage, nanocredits, nanoseconds);
@@ -112,20 +82,15 @@ public sealed class AgentHandle
         _ledger.Tokens(_tag, tokens);
     }
 
-    /// <summary>Adds whole credits.</summary>
-    /// <param name="cost">Zero or more.</param>
-    /// <exception cref="ArgumentOutOfRangeException">Negative, or the total would overflow.</exception>
-    public void AddCost(long cost) => AddNanocredits(ExactCredits.CreditsToNanocredits(cost, nameof(cost)));
-
     /// <summary>Adds an exact cost; it is rounded only when a snapshot is taken.</summary>
-    /// <param name="cost">The exact amount.</param>
+    /// <param name="cost">The exact amount (<c>ExactCredits.FromCredits(82)</c> for whole credits).</param>
     /// <exception cref="ArgumentOutOfRangeException">The total would overflow.</exception>
     public void AddCost(ExactCredits cost) => AddNanocredits(cost.ToInt64Nanocredits(nameof(cost)));
 
-    /// <summary>Adds milliseconds.</summary>
-    /// <param name="durationMilliseconds">Zero or more.</param>
+    /// <summary>Adds time.</summary>
+    /// <param name="duration">Zero or more.</param>
     /// <exception cref="ArgumentOutOfRangeException">Negative, or the total would overflow.</exception>
-    public void AddDuration(long durationMilliseconds) => AddNanoseconds(MillisecondsToNanoseconds(durationMilliseconds));
+    public void AddDuration(TimeSpan duration) => AddNanoseconds(ToNanoseconds(duration));
 
     /// <summary>Starts timing a step of this agent; disposing the scope adds the elapsed time.</summary>
     /// <returns>The scope; use it with <see langword="using"/>.</returns>
@@ -160,11 +125,11 @@ public sealed class AgentHandle
 
     internal long TicksToNanoseconds(long ticks) => _ledger.TicksToNanoseconds(ticks);
 
-    private static long MillisecondsToNanoseconds(long durationMilliseconds)
+    private static long ToNanoseconds(TimeSpan duration)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(durationMilliseconds);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(durationMilliseconds, long.MaxValue / NanosecondsPerMillisecond);
-        return durationMilliseconds * NanosecondsPerMillisecond;
+        ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(duration.Ticks, long.MaxValue / NanosecondsPerTick, nameof(duration));
+        return duration.Ticks * NanosecondsPerTick;
     }
 
     private void AddNanocredits(long nanocredits)

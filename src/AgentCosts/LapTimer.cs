@@ -1,7 +1,7 @@
 namespace AgentCosts;
 
 /// <summary>
-/// Times an agent's consecutive steps with one clock read per step: each <see cref="Lap(long, long)"/> ends the current step and
+/// Times an agent's consecutive steps with one clock read per step: each <see cref="Lap(long, ExactCredits)"/> ends the current step and
 /// starts the next, adding the time since the previous lap (or since the timer started). For an agent's sequential loop
 /// this halves the clock reads of a <see cref="TimingScope"/> per step; time between laps is always counted. One agent
 /// loop uses it at a time: it is not for concurrent use.
@@ -28,14 +28,6 @@ public sealed class LapTimer
 
     /// <summary>The agent being timed.</summary>
     public AgentHandle Agent { get; }
-
-    /// <summary>Ends the current step: adds its tokens, credits and the time since the previous lap to the agent.</summary>
-    /// <param name="tokens">Tokens the step used, zero or more.</param>
-    /// <param name="cost">Credits the step cost, zero or more.</param>
-    /// <exception cref="ArgumentOutOfRangeException">
-    /// A value is negative or a total would overflow; nothing is recorded and the current step goes on.
-    /// </exception>
-    public void Lap(long tokens, long cost) => AddLap(tokens, ExactCredits.CreditsToNanocredits(cost, nameof(cost)));
 
     /// <summary>Ends the current step: adds its tokens and the time since the previous lap to the agent.</summary>
     /// <param name="tokens">Tokens the step used, zero or more.</param>

@@ -33,7 +33,7 @@ public sealed class MissionCostTracker
     /// The mission's credit budget, if it has one. The tracker becomes its one ledger: every cost recorded here is spent
     /// there. A budget belongs to one tracker.
     /// </param>
-    /// <param name="prices">The price table for <see cref="AgentHandle.RecordUsage(string, long, long, long, long, long)"/>.</param>
+    /// <param name="prices">The price table for <see cref="AgentHandle.RecordUsage(string, TokenUsage, TimeSpan)"/>.</param>
     /// <param name="rounding">How a snapshot rounds the exact total to whole credits; half up by default.</param>
     /// <exception cref="InvalidOperationException">The budget already belongs to another tracker.</exception>
     public MissionCostTracker(
@@ -111,23 +111,14 @@ public sealed class MissionCostTracker
         return _agents.GetOrAdd(name, static (n, ledger) => new AgentHandle(n, ledger), _ledger);
     }
 
-    /// <summary>Adds tokens, whole credits and milliseconds to an agent.</summary>
+    /// <summary>Adds one step's tokens, exact cost and time to an agent; the cost is rounded only when a snapshot is taken.</summary>
     /// <param name="agent">The agent's name.</param>
     /// <param name="tokens">Tokens used, zero or more.</param>
-    /// <param name="cost">Credits charged, zero or more.</param>
-    /// <param name="durationMilliseconds">Milliseconds spent, zero or more.</param>
+    /// <param name="cost">The exact cost (<c>ExactCredits.FromCredits(82)</c> for whole credits).</param>
+    /// <param name="duration">Time spent, zero or more.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is negative or a total would overflow.</exception>
-    public void Record(string agent, long tokens, long cost, long durationMilliseconds) =>
-        Agent(agent).Record(tokens, cost, durationMilliseconds);
-
-    /// <summary>Adds tokens, an exact cost and milliseconds to an agent; the cost is rounded only when a snapshot is taken.</summary>
-    /// <param name="agent">The agent's name.</param>
-    /// <param name="tokens">Tokens used, zero or more.</param>
-    /// <param name="cost">The exact cost.</param>
-    /// <param name="durationMilliseconds">Milliseconds spent, zero or more.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A value is negative or a total would overflow.</exception>
-    public void Record(string agent, long tokens, ExactCredits cost, long durationMilliseconds) =>
-        Agent(agent).Record(tokens, cost, durationMilliseconds);
+    public void Record(string agent, long tokens, ExactCredits cost, TimeSpan duration) =>
+        Agent(agent).Record(tokens, cost, duration);
 
     /// <summary>Starts timing a step of an agent: <c>using var step = mission.Start("seo-analyst");</c>.</summary>
     /// <param name="agent">The agent's name.</param>

@@ -17,38 +17,22 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
     private readonly ImmutableSortedDictionary<string, ModelUsage> _models;
     private readonly ImmutableSortedDictionary<string, string> _parents;
 
-    /// <summary>
-    /// Creates a snapshot from per-agent costs: the exact total is rounded once and the whole credits are apportioned to
-    /// the agents by largest remainder (ties to the ordinally smaller name), so the agents' costs add up to the total's.
-    /// </summary>
+    /// <summary>Creates a snapshot from per-agent costs, and optionally per-model usage and the sub-agents' parents.</summary>
     /// <param name="agents">Costs by agent name; names are non-empty and unique (ordinal).</param>
     /// <param name="rounding">How the exact total becomes whole credits.</param>
     /// <param name="models">Totals per model, when known (they are not part of the <c>agentCosts</c> JSON).</param>
-    /// <exception cref="ArgumentException">A name is empty or repeated.</exception>
+    /// <param name="parents">Sub-agent → the agent that started it; an entry that would make a cycle is refused.</param>
+    /// <exception cref="ArgumentException">An agent or model appears twice, a name is empty, or the parents make a cycle.</exception>
     /// <exception cref="OverflowException">A total exceeds <see cref="long.MaxValue"/>.</exception>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage(
-        "ApiDesign",
-        "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads",
-        Justification = "The overload with parents has no optional parameters, so calls without parents keep binding here, as in 1.0.")]
+    /// <remarks>
+    /// The exact total is rounded once and the whole credits are apportioned to the agents by largest remainder (ties to
+    /// the ordinally smaller name), so the agents' costs add up to the total's.
+    /// </remarks>
     public MissionCosts(
         IEnumerable<KeyValuePair<string, AgentCost>> agents,
         CreditRounding rounding = AgentCostsDefaults.Rounding,
-        IEnumerable<KeyValuePair<string, ModelUsage>>? models = null)
-        : this(agents, rounding, models, parents: null)
-    {
-    }
-
-    /// <summary>Creates a snapshot from per-agent costs, per-model usage and the sub-agents' parents.</summary>
-    /// <param name="agents">Each agent's cost.</param>
-    /// <param name="rounding">How the exact total is rounded once.</param>
-    /// <param name="models">Each model's usage, if known.</param>
-    /// <param name="parents">Sub-agent → the agent that started it; an entry that would make a cycle is refused.</param>
-    /// <exception cref="ArgumentException">An agent or model appears twice, or the parents make a cycle.</exception>
-    public MissionCosts(
-        IEnumerable<KeyValuePair<string, AgentCost>> agents,
-        CreditRounding rounding,
-        IEnumerable<KeyValuePair<string, ModelUsage>>? models,
-        IEnumerable<KeyValuePair<string, string>>? parents)
+        IEnumerable<KeyValuePair<string, ModelUsage>>? models = null,
+        IEnumerable<KeyValuePair<string, string>>? parents = null)
     {
         ArgumentNullException.ThrowIfNull(agents);
         var builder = ImmutableSortedDictionary.CreateBuilder<string, AgentCost>(StringComparer.Ordinal);

@@ -23,12 +23,8 @@ public readonly struct TimingScope : IDisposable, IEquatable<TimingScope>
     /// <param name="tokens">Zero or more.</param>
     public void AddTokens(long tokens) => Agent.AddTokens(tokens);
 
-    /// <summary>Adds whole credits to the agent.</summary>
-    /// <param name="cost">Zero or more.</param>
-    public void AddCost(long cost) => Agent.AddCost(cost);
-
     /// <summary>Adds an exact cost to the agent.</summary>
-    /// <param name="cost">The exact amount.</param>
+    /// <param name="cost">The exact amount (<c>ExactCredits.FromCredits(82)</c> for whole credits).</param>
     public void AddCost(ExactCredits cost) => Agent.AddCost(cost);
 
     /// <summary>Adds the time elapsed since the scope started to the agent.</summary>

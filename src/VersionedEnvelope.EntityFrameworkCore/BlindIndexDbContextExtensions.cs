@@ -31,8 +31,6 @@ public static class BlindIndexDbContextExtensions
     /// <see cref="ReencryptionSummary.ActiveVersion"/> is the index key version.
     /// </returns>
     /// <exception cref="InvalidOperationException">The property has no blind index.</exception>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other "
-        + "a context factory: no call is ambiguous.")]
     public static Task<ReencryptionSummary> BackfillBlindIndexAsync<TEntity>(
         this DbContext context,
         Expression<Func<TEntity, string>> property,
@@ -58,13 +56,11 @@ public static class BlindIndexDbContextExtensions
     /// <param name="options">Batch size, parallelism, checkpoint, progress; defaults when omitted.</param>
     /// <param name="cancellationToken">Stops the run; committed batches stay committed.</param>
     /// <returns>What the run did.</returns>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other "
-        + "a context factory: no call is ambiguous.")]
     public static async Task<ReencryptionSummary> BackfillBlindIndexAsync<TContext, TEntity>(
         this IDbContextFactory<TContext> contextFactory,
         Expression<Func<TEntity, string>> property,
-        EntityReencryptionOptions? options = null,
-        CancellationToken cancellationToken = default)
+        EntityReencryptionOptions? options,
+        CancellationToken cancellationToken)
         where TContext : DbContext
         where TEntity : class
     {

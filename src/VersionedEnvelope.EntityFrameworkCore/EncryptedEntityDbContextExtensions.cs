@@ -26,8 +26,6 @@ public static class EncryptedEntityDbContextExtensions
     /// <param name="cancellationToken">Stops the run; committed batches stay committed.</param>
     /// <returns>What the run did.</returns>
     /// <exception cref="NotSupportedException">The entity's primary key has more than one column.</exception>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other "
-        + "a context factory: no call is ambiguous.")]
     public static Task<ReencryptionSummary> ReencryptAsync<TEntity>(
         this DbContext context,
         EntityReencryptionOptions? options = null,
@@ -62,12 +60,10 @@ public static class EncryptedEntityDbContextExtensions
     /// <returns>What the run did (with claimed key ranges: what this host did).</returns>
     /// <exception cref="NotSupportedException">Claimed key ranges on a database other than PostgreSQL.</exception>
     /// <exception cref="InvalidOperationException">The claimed key ranges' run id names a run of another table.</exception>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "One extends a context, the other "
-        + "a context factory: no call is ambiguous.")]
     public static async Task<ReencryptionSummary> ReencryptAsync<TContext, TEntity>(
         this IDbContextFactory<TContext> contextFactory,
-        EntityReencryptionOptions? options = null,
-        CancellationToken cancellationToken = default)
+        EntityReencryptionOptions? options,
+        CancellationToken cancellationToken)
         where TContext : DbContext
         where TEntity : class
     {

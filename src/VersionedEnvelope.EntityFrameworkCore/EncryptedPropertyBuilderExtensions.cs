@@ -21,13 +21,17 @@ public static class EncryptedPropertyBuilderExtensions
     /// </summary>
     /// <typeparam name="TProperty"><see cref="string"/> or <see cref="byte"/>[].</typeparam>
     /// <param name="propertyBuilder">The property.</param>
-    /// <param name="associatedData">
-    /// The associated data; <c>Entity.Property</c> when omitted, empty for none. Pin it before renaming the entity or property.
-    /// </param>
     /// <returns>The same builder.</returns>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in a "
-        + "required key version expression, so no call is ambiguous.")]
-    public static PropertyBuilder<TProperty> IsEncrypted<TProperty>(this PropertyBuilder<TProperty> propertyBuilder, string? associatedData = null)
+    /// <remarks>The associated data is <c>Entity.Property</c>: pin it with the overload that takes it before renaming either.</remarks>
+    public static PropertyBuilder<TProperty> IsEncrypted<TProperty>(this PropertyBuilder<TProperty> propertyBuilder) =>
+        IsEncrypted(propertyBuilder, associatedData: null);
+
+    /// <summary>Stores the property encrypted, bound to the given associated data instead of <c>Entity.Property</c>.</summary>
+    /// <typeparam name="TProperty"><see cref="string"/> or <see cref="byte"/>[].</typeparam>
+    /// <param name="propertyBuilder">The property.</param>
+    /// <param name="associatedData">The associated data; <c>Entity.Property</c> when null, empty for none.</param>
+    /// <returns>The same builder.</returns>
+    public static PropertyBuilder<TProperty> IsEncrypted<TProperty>(this PropertyBuilder<TProperty> propertyBuilder, string? associatedData)
     {
         ArgumentNullException.ThrowIfNull(propertyBuilder);
         Mark(propertyBuilder, keyVersionProperty: null, associatedData);
@@ -35,7 +39,7 @@ public static class EncryptedPropertyBuilderExtensions
     }
 
     /// <summary>
-    /// Stores the property encrypted, as <see cref="IsEncrypted{TProperty}(PropertyBuilder{TProperty}, string?)"/> does, and
+    /// Stores the property encrypted, as <see cref="IsEncrypted{TProperty}(PropertyBuilder{TProperty})"/> does, and
     /// keeps an <see cref="int"/> property of the same entity equal to the key version in the stored header on every save
     /// (a <c>keyVersion</c> column), so re-encryption and usage counts find rows by an index.
     /// </summary>
@@ -45,8 +49,6 @@ public static class EncryptedPropertyBuilderExtensions
     /// <param name="keyVersion">The key version property.</param>
     /// <param name="associatedData">The associated data; <c>Entity.Property</c> when omitted, empty for none.</param>
     /// <returns>The same builder.</returns>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in a "
-        + "required key version expression, so no call is ambiguous.")]
     public static PropertyBuilder<TProperty> IsEncrypted<TProperty, TEntity>(
         this PropertyBuilder<TProperty> propertyBuilder,
         Expression<Func<TEntity, int>> keyVersion,

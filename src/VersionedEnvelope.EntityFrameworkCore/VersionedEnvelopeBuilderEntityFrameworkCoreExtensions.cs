@@ -15,10 +15,6 @@ public static class VersionedEnvelopeBuilderEntityFrameworkCoreExtensions
     /// <param name="builder">The builder.</param>
     /// <param name="ringName">The row's name; <c>default</c> when omitted.</param>
     /// <returns>The builder.</returns>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage(
-        "ApiDesign",
-        "RS0026:Do not add multiple public overloads with optional parameters",
-        Justification = "The other overload's first parameter is a root key function, so no call is ambiguous.")]
     public static IVersionedEnvelopeBuilder PersistKeysToDbContext<TContext>(
         this IVersionedEnvelopeBuilder builder,
         string ringName = DbContextKeyRingStore<TContext>.DefaultRingName)
@@ -39,20 +35,16 @@ public static class VersionedEnvelopeBuilderEntityFrameworkCoreExtensions
     /// <typeparam name="TContext">The host's context, implementing <see cref="IKeyRingDbContext"/>.</typeparam>
     /// <param name="builder">The builder.</param>
     /// <param name="rootKey">Returns the 256-bit root key (from a vault or the environment); the store clears the array after use.</param>
-    /// <param name="ringName">The ring's row name, when several rings share the table; <c>default</c> when omitted.</param>
     /// <returns>The same builder.</returns>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional "
-        + "parameters", Justification = "The first parameter is a root key function, so no call is ambiguous.")]
+    /// <remarks>The ring's row is named <c>default</c>; to name another, combine <c>ProtectKeysWithRootKey</c> with the other overload.</remarks>
     public static IVersionedEnvelopeBuilder PersistKeysToDbContext<TContext>(
         this IVersionedEnvelopeBuilder builder,
-        Func<IServiceProvider, byte[]> rootKey,
-        string ringName = DbContextKeyRingStore<TContext>.DefaultRingName)
+        Func<IServiceProvider, byte[]> rootKey)
         where TContext : DbContext, IKeyRingDbContext
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(rootKey);
-        ArgumentException.ThrowIfNullOrWhiteSpace(ringName);
-        return builder.ProtectKeysWithRootKey(rootKey).PersistKeysToDbContext<TContext>(ringName);
+        return builder.ProtectKeysWithRootKey(rootKey).PersistKeysToDbContext<TContext>();
     }
 
     /// <summary>

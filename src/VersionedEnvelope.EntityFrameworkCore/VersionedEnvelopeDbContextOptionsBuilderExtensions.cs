@@ -29,8 +29,6 @@ public static class VersionedEnvelopeDbContextOptionsBuilderExtensions
     /// <param name="encryptor">The encryptor (use one instance for the application's lifetime: each gets its own model).</param>
     /// <param name="keyRing">The ring behind the encryptor, so key usage counts cover every version in it; optional.</param>
     /// <returns>The same builder.</returns>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional "
-        + "parameters", Justification = "The generic overload only keeps the builder's type for chaining.")]
     public static DbContextOptionsBuilder UseVersionedEnvelope(
         this DbContextOptionsBuilder optionsBuilder,
         IEnvelopeEncryptor encryptor,
@@ -57,14 +55,12 @@ public static class VersionedEnvelopeDbContextOptionsBuilderExtensions
     /// <typeparam name="TContext">The context.</typeparam>
     /// <param name="optionsBuilder">The context's options.</param>
     /// <param name="encryptor">The encryptor (use one instance for the application's lifetime: each gets its own model).</param>
-    /// <param name="keyRing">The ring behind the encryptor, so key usage counts cover every version in it; optional.</param>
+    /// <param name="keyRing">The ring behind the encryptor, so key usage counts cover every version in it; null when none.</param>
     /// <returns>The same builder.</returns>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional "
-        + "parameters", Justification = "The generic overload only keeps the builder's type for chaining.")]
     public static DbContextOptionsBuilder<TContext> UseVersionedEnvelope<TContext>(
         this DbContextOptionsBuilder<TContext> optionsBuilder,
         IEnvelopeEncryptor encryptor,
-        IKeyRingProvider? keyRing = null)
+        IKeyRingProvider? keyRing)
         where TContext : DbContext =>
         (DbContextOptionsBuilder<TContext>)UseVersionedEnvelope((DbContextOptionsBuilder)optionsBuilder, encryptor, keyRing);
 }

@@ -21,13 +21,11 @@ public sealed partial class EnvelopeEncryptor : IEnvelopeEncryptor
     private readonly bool _allowLegacy;
     private readonly int _streamSegmentSize;
 
-    /// <summary>Creates an encryptor over a fixed key ring.</summary>
+    /// <summary>Creates an encryptor over a fixed key ring, with default options.</summary>
     /// <param name="keyRing">The ring.</param>
-    /// <param name="options">Options; defaults when omitted. Its static <c>Keys</c> are ignored here.</param>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The constructors differ in their "
-        + "first parameter's type (a fixed ring or a provider), so no call can be ambiguous.")]
-    public EnvelopeEncryptor(KeyRing keyRing, EnvelopeEncryptorOptions? options = null)
-        : this(new StaticKeyRingProvider(keyRing), options)
+    /// <remarks>For options, pass the ring as a provider: <c>new EnvelopeEncryptor(new StaticKeyRingProvider(ring), options)</c>.</remarks>
+    public EnvelopeEncryptor(KeyRing keyRing)
+        : this(new StaticKeyRingProvider(keyRing))
     {
     }
 
@@ -36,8 +34,6 @@ public sealed partial class EnvelopeEncryptor : IEnvelopeEncryptor
     /// <param name="options">Options; defaults when omitted.</param>
     /// <param name="timeProvider">The clock for the data-key cache; <see cref="TimeProvider.System"/> when omitted.</param>
     /// <exception cref="ArgumentException">Data-key cache bounds are out of range.</exception>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The constructors differ in their "
-        + "first parameter's type (a fixed ring or a provider), so no call can be ambiguous.")]
     public EnvelopeEncryptor(IKeyRingProvider keyRingProvider, EnvelopeEncryptorOptions? options = null, TimeProvider? timeProvider = null)
         : this(keyRingProvider, options ?? new EnvelopeEncryptorOptions(), timeProvider ?? TimeProvider.System, SystemRandomSource.Instance)
     {

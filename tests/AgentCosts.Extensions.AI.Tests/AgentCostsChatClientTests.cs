@@ -126,10 +126,10 @@ public sealed class AgentCostsChatClientTests
         {
             using (AgentCostScope.Begin(mission, "researcher"))
             {
-                mission.Record("researcher", 10, 3, 1);
+                mission.Record("researcher", 10, ExactCredits.FromCredits(3), TimeSpan.FromMilliseconds(1));
             }
 
-            mission.Record("planner", 5, 1, 1);
+            mission.Record("planner", 5, ExactCredits.FromCredits(1), TimeSpan.FromMilliseconds(1));
         }
 
         using (AgentCostScope.Begin(new MissionCostTracker(), "elsewhere"))
@@ -184,7 +184,7 @@ public sealed class AgentCostsChatClientTests
     [Fact]
     public async Task NoMission_PassesThroughUntouchedAndIsCounted()
     {
-        using var metrics = new AgentCostsMetrics("AgentCosts.Extensions.AI.Tests." + Guid.NewGuid());
+        using var metrics = new AgentCostsMetrics(meterName: "AgentCosts.Extensions.AI.Tests." + Guid.NewGuid());
         long untracked = 0;
         using var listener = Listen(metrics.Untracked, v => Interlocked.Add(ref untracked, v));
         var inner = new ScriptedChatClient((_, _) => Usage(10, 10));
@@ -204,7 +204,7 @@ public sealed class AgentCostsChatClientTests
     [Fact]
     public async Task ResponseWithoutUsage_IsRecordedWithZeroTokensAndCounted()
     {
-        using var metrics = new AgentCostsMetrics("AgentCosts.Extensions.AI.Tests." + Guid.NewGuid());
+        using var metrics = new AgentCostsMetrics(meterName: "AgentCosts.Extensions.AI.Tests." + Guid.NewGuid());
         long missing = 0;
         using var listener = Listen(metrics.UsageMissing, v => Interlocked.Add(ref missing, v));
         var time = new FakeTimeProvider();
@@ -414,7 +414,7 @@ public sealed class AgentCostsChatClientTests
     public async Task UnknownModel_AfterASuccessfulCall_ReturnsTheAnswer_RecordsTheTokens_CountsAndLogsIt(bool streaming)
     {
         var inner = new ScriptedChatClient((_, _) => Usage(10, 10), modelId: "mystery");
-        using var metrics = new AgentCosts.Metrics.AgentCostsMetrics($"unpriced-{Guid.NewGuid():N}");
+        using var metrics = new AgentCosts.Metrics.AgentCostsMetrics(meterName: $"unpriced-{Guid.NewGuid():N}");
         using var unpriced = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(metrics.Unpriced);
         var logger = new Microsoft.Extensions.Logging.Testing.FakeLogger();
         var mission = new MissionCostTracker(metrics);
@@ -504,7 +504,7 @@ public sealed class AgentCostsChatClientTests
     [Fact]
     public async Task Metrics_KeepTheirNames_AndCarryTheProviderAndModelWhereKnown()
     {
-        using var metrics = new AgentCosts.Metrics.AgentCostsMetrics($"tags-{Guid.NewGuid():N}");
+        using var metrics = new AgentCosts.Metrics.AgentCostsMetrics(meterName: $"tags-{Guid.NewGuid():N}");
         using var tokens = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(metrics.Tokens);
         using var credits = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<double>(metrics.Credits);
         var inner = new ScriptedChatClient((_, _) => Usage(1_000, 500), modelId: "small") { DefaultModelId = "small" };

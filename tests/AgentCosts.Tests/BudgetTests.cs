@@ -88,8 +88,8 @@ public sealed class BudgetTests
         var mission = new MissionCostTracker(budget: budget);
         var agent = mission.Agent("a");
 
-        agent.Record(100, C(0.25m), 5);
-        agent.AddCost(2);
+        agent.Record(100, C(0.25m), TimeSpan.FromMilliseconds(5));
+        agent.AddCost(ExactCredits.FromCredits(2));
         mission.Agent("b").StartLaps().Lap(1, C(0.5m));
 
         Assert.Equal(C(2.75m), budget.Spent);
@@ -106,7 +106,7 @@ public sealed class BudgetTests
         using (var hold = budget.Reserve(6))
         {
             Assert.Equal(C(4), budget.Remaining);
-            agent.Record(10, C(1.5m), 0);
+            agent.Record(10, C(1.5m), TimeSpan.FromMilliseconds(0));
             Assert.Equal(C(2.5m), budget.Remaining); // spent 1.5 and still holding 6 until the hold is released
         }
 
@@ -139,7 +139,7 @@ public sealed class BudgetTests
     [Fact]
     public void Tracker_RecordPastTheLimit_IsRecordedMarksExceededAndRaisesMetricOnce()
     {
-        using var metrics = new AgentCostsMetrics("AgentCosts.Tests.Budget.Exceeded");
+        using var metrics = new AgentCostsMetrics(meterName: "AgentCosts.Tests.Budget.Exceeded");
         long exceeded = 0;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
@@ -154,10 +154,10 @@ public sealed class BudgetTests
         var budget = new MissionBudget(1);
         var mission = new MissionCostTracker(metrics, budget: budget);
 
-        mission.Record("a", 0, C(0.75m), 0);
+        mission.Record("a", 0, C(0.75m), TimeSpan.FromMilliseconds(0));
         Assert.False(budget.IsExceeded);
-        mission.Record("a", 0, C(0.5m), 0);
-        mission.Record("a", 0, C(0.5m), 0);
+        mission.Record("a", 0, C(0.5m), TimeSpan.FromMilliseconds(0));
+        mission.Record("a", 0, C(0.5m), TimeSpan.FromMilliseconds(0));
 
         Assert.True(budget.IsExceeded);
         Assert.Equal(C(1.75m), budget.Spent);
@@ -217,7 +217,7 @@ public sealed class BudgetTests
                     // Every recorded cost was covered by a hold granted first: spending can pass the limit only if holds did.
                     using (hold)
                     {
-                        agent.Record(1, cost, 0);
+                        agent.Record(1, cost, TimeSpan.FromMilliseconds(0));
                         recorded[t] += nanocredits;
                     }
                 }

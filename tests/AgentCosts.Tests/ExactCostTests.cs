@@ -22,7 +22,7 @@ public sealed class ExactCostTests
 
         for (int i = 0; i < 1000; i++)
         {
-            agent.Record(1500, perCall, 1);
+            agent.Record(1500, perCall, TimeSpan.FromMilliseconds(1));
         }
 
         var snapshot = mission.Snapshot();
@@ -50,9 +50,9 @@ public sealed class ExactCostTests
     {
         var mission = new MissionCostTracker();
         var third = new ExactCredits(333_333_333);
-        mission.Record("c", 0, third, 0);
-        mission.Record("a", 0, third, 0);
-        mission.Record("b", 0, third, 0);
+        mission.Record("c", 0, third, TimeSpan.FromMilliseconds(0));
+        mission.Record("a", 0, third, TimeSpan.FromMilliseconds(0));
+        mission.Record("b", 0, third, TimeSpan.FromMilliseconds(0));
 
         var snapshot = mission.Snapshot();
 
@@ -69,9 +69,9 @@ public sealed class ExactCostTests
     public void Snapshot_UsesTheTrackersRounding_AndTheLargestRemainderGetsTheCredit(CreditRounding rounding, long expectedTotal)
     {
         var mission = new MissionCostTracker(rounding: rounding);
-        mission.Record("a", 0, ExactCredits.FromCredits(0.2m), 0);
-        mission.Record("b", 0, ExactCredits.FromCredits(0.7m), 0);
-        mission.Record("c", 0, ExactCredits.FromCredits(0.6m), 0);
+        mission.Record("a", 0, ExactCredits.FromCredits(0.2m), TimeSpan.FromMilliseconds(0));
+        mission.Record("b", 0, ExactCredits.FromCredits(0.7m), TimeSpan.FromMilliseconds(0));
+        mission.Record("c", 0, ExactCredits.FromCredits(0.6m), TimeSpan.FromMilliseconds(0));
 
         var snapshot = mission.Snapshot();
 
@@ -88,8 +88,8 @@ public sealed class ExactCostTests
         var mission = new MissionCostTracker(prices: Prices);
         var agent = mission.Agent("a");
 
-        var full = agent.RecordUsage("small", inputTokens: 1000, outputTokens: 500, durationMilliseconds: 20);
-        var cached = agent.RecordUsage("cached", inputTokens: 1000, outputTokens: 500, cachedInputTokens: 400, reasoningTokens: 100);
+        var full = agent.RecordUsage("small", new TokenUsage(inputTokens: 1000, outputTokens: 500), TimeSpan.FromMilliseconds(20));
+        var cached = agent.RecordUsage("cached", new TokenUsage(inputTokens: 1000, outputTokens: 500, cachedInputTokens: 400, reasoningTokens: 100), TimeSpan.Zero);
 
         Assert.Equal(ExactCredits.FromCredits(0.45m), full);
         // 600 × 0.00015 + 400 × 0.000075 + 500 × 0.0006 = 0.09 + 0.03 + 0.3
@@ -112,7 +112,7 @@ public sealed class ExactCostTests
     {
         var mission = new MissionCostTracker(prices: Prices);
 
-        Assert.Throws<UnknownModelException>(() => mission.Agent("a").RecordUsage("mystery", 10, 10));
+        Assert.Throws<UnknownModelException>(() => mission.Agent("a").RecordUsage("mystery", new TokenUsage(10, 10), TimeSpan.Zero));
 
         Assert.Equal(AgentCost.Zero, mission.Snapshot().Agents["a"]);
         Assert.Empty(mission.Snapshot().Models);
@@ -124,13 +124,13 @@ public sealed class ExactCostTests
         var prices = new PriceTable(new Dictionary<string, ModelPrice>(), UnknownModelPolicy.ChargeDefault, new ModelPrice(1m, 1m));
         var mission = new MissionCostTracker(prices: prices);
 
-        Assert.Equal(ExactCredits.FromCredits(2m), mission.Agent("a").RecordUsage("mystery", 1000, 1000));
+        Assert.Equal(ExactCredits.FromCredits(2m), mission.Agent("a").RecordUsage("mystery", new TokenUsage(1000, 1000), TimeSpan.Zero));
     }
 
     [Fact]
     public void RecordUsage_WithoutPriceTable_SaysWhatIsMissing()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => new MissionCostTracker().Agent("a").RecordUsage("small", 1, 1));
+        var error = Assert.Throws<InvalidOperationException>(() => new MissionCostTracker().Agent("a").RecordUsage("small", new TokenUsage(1, 1), TimeSpan.Zero));
 
         Assert.Contains("price table", error.Message, StringComparison.Ordinal);
     }
@@ -143,7 +143,7 @@ public sealed class ExactCostTests
     {
         var mission = new MissionCostTracker(prices: Prices);
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => mission.Agent("a").RecordUsage("small", input, output, cached, reasoning));
+        Assert.Throws<ArgumentOutOfRangeException>(() => mission.Agent("a").RecordUsage("small", new TokenUsage(input, output, cached, reasoning), TimeSpan.Zero));
 
         Assert.Equal(AgentCost.Zero, mission.Snapshot().Total);
     }
@@ -152,11 +152,11 @@ public sealed class ExactCostTests
     public void Snapshot_AndBreakdown_KeepPerModelTotals()
     {
         var first = new MissionCostTracker(prices: Prices);
-        first.Agent("a").RecordUsage("small", 1000, 500);
-        first.Agent("b").RecordUsage("small", 1000, 500);
-        first.Agent("b").RecordUsage("cached", 1000, 500, 400);
+        first.Agent("a").RecordUsage("small", new TokenUsage(1000, 500), TimeSpan.Zero);
+        first.Agent("b").RecordUsage("small", new TokenUsage(1000, 500), TimeSpan.Zero);
+        first.Agent("b").RecordUsage("cached", new TokenUsage(1000, 500, 400), TimeSpan.Zero);
         var second = new MissionCostTracker(prices: Prices);
-        second.Agent("a").RecordUsage("small", 1000, 500);
+        second.Agent("a").RecordUsage("small", new TokenUsage(1000, 500), TimeSpan.Zero);
 
         var breakdown = CostBreakdown.From([first.Snapshot(), second.Snapshot()]);
 
@@ -174,7 +174,7 @@ public sealed class ExactCostTests
         var missions = Enumerable.Range(0, 3).Select(_ =>
         {
             var mission = new MissionCostTracker();
-            mission.Record("a", 0, ExactCredits.FromCredits(0.4m), 0);
+            mission.Record("a", 0, ExactCredits.FromCredits(0.4m), TimeSpan.FromMilliseconds(0));
             return mission.Snapshot();
         }).ToArray();
 
@@ -191,7 +191,7 @@ public sealed class ExactCostTests
             long exact = 0;
             foreach (var (agent, tokens, nanocredits) in records)
             {
-                mission.Record(agent, tokens, new ExactCredits(nanocredits), 0);
+                mission.Record(agent, tokens, new ExactCredits(nanocredits), TimeSpan.FromMilliseconds(0));
                 exact += nanocredits;
             }
 

@@ -44,7 +44,7 @@ internal static class ExactGenerators
         var tracker = new MissionCostTracker();
         foreach (var (agent, tokens, nanocredits) in records)
         {
-            tracker.Record(agent, tokens, new ExactCredits(nanocredits), 0);
+            tracker.Record(agent, tokens, new ExactCredits(nanocredits), TimeSpan.FromMilliseconds(0));
         }
 
         return tracker.Snapshot();

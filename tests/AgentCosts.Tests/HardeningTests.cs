@@ -54,12 +54,12 @@ public sealed class HardeningTests
 
         foreach (string name in names)
         {
-            Assert.Throws<ArgumentException>(() => mission.Record(name, 1, 1, 1));
+            Assert.Throws<ArgumentException>(() => mission.Record(name, 1, ExactCredits.FromCredits(1), TimeSpan.FromMilliseconds(1)));
             Assert.Throws<ArgumentException>(() => new MissionCosts([new(name, new AgentCost(1, 1, 1))]));
         }
 
         Assert.Empty(mission.Snapshot().Agents);
-        mission.Record("emoji 🚀 agent", 1, 1, 1); // a surrogate pair is fine
+        mission.Record("emoji 🚀 agent", 1, ExactCredits.FromCredits(1), TimeSpan.FromMilliseconds(1)); // a surrogate pair is fine
         Assert.Equal(["emoji 🚀 agent"], MissionCosts.Parse(mission.Snapshot().ToJson()).Agents.Keys);
     }
 

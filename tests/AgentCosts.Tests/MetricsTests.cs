@@ -10,7 +10,7 @@ public sealed class MetricsTests
     [Fact]
     public void Recording_WithListener_PublishesTaggedMeasurements()
     {
-        using var metrics = new AgentCostsMetrics("AgentCosts.Tests." + Guid.NewGuid());
+        using var metrics = new AgentCostsMetrics(meterName: "AgentCosts.Tests." + Guid.NewGuid());
         var seen = new List<(string Instrument, double Value, string? Agent)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
@@ -29,7 +29,7 @@ public sealed class MetricsTests
         using (var step = mission.Start("seo-analyst"))
         {
             step.AddTokens(1200);
-            step.AddCost(12);
+            step.AddCost(ExactCredits.FromCredits(12));
             time.Advance(TimeSpan.FromMilliseconds(40));
         }
 
@@ -42,7 +42,7 @@ public sealed class MetricsTests
     [Fact]
     public void RecordUsage_WithListener_SplitsTokensByType()
     {
-        using var metrics = new AgentCostsMetrics("AgentCosts.Tests." + Guid.NewGuid());
+        using var metrics = new AgentCostsMetrics(meterName: "AgentCosts.Tests." + Guid.NewGuid());
         var seen = new List<(long Value, string? Agent, string? Type)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
@@ -57,7 +57,7 @@ public sealed class MetricsTests
         var prices = new PriceTable(new Dictionary<string, ModelPrice> { ["small"] = new(0.15m, 0.6m) });
         var mission = new MissionCostTracker(metrics, prices: prices);
 
-        mission.Agent("seo-analyst").RecordUsage("small", inputTokens: 1000, outputTokens: 500);
+        mission.Agent("seo-analyst").RecordUsage("small", new TokenUsage(inputTokens: 1000, outputTokens: 500), TimeSpan.Zero);
 
         Assert.Equal([(1000L, "seo-analyst", "input"), (500L, "seo-analyst", "output")], seen);
     }
@@ -75,8 +75,8 @@ public sealed class MetricsTests
     [Fact]
     public void Recording_WithoutListener_InstrumentsDisabled()
     {
-        using var metrics = new AgentCostsMetrics("AgentCosts.Tests." + Guid.NewGuid());
-        new MissionCostTracker(metrics).Record("a", 1, 1, 1);
+        using var metrics = new AgentCostsMetrics(meterName: "AgentCosts.Tests." + Guid.NewGuid());
+        new MissionCostTracker(metrics).Record("a", 1, ExactCredits.FromCredits(1), TimeSpan.FromMilliseconds(1));
 
         Assert.False(metrics.Tokens.Enabled);
         Assert.False(metrics.Duration.Enabled);

@@ -77,10 +77,10 @@ public sealed class NestedBudgetTests
         mission.SetParent("researcher", "architect");
         mission.SetParent("helper", "researcher");
 
-        mission.Agent("researcher").Record(10, C(5), 1);
-        mission.Agent("helper").Record(10, C(2), 1);    // no budget of its own: its nearest budgeted parent's
-        mission.Agent("architect").Record(10, C(3), 1);
-        mission.Agent("publisher").Record(10, C(4), 1); // the mission's alone
+        mission.Agent("researcher").Record(10, C(5), TimeSpan.FromMilliseconds(1));
+        mission.Agent("helper").Record(10, C(2), TimeSpan.FromMilliseconds(1));    // no budget of its own: its nearest budgeted parent's
+        mission.Agent("architect").Record(10, C(3), TimeSpan.FromMilliseconds(1));
+        mission.Agent("publisher").Record(10, C(4), TimeSpan.FromMilliseconds(1)); // the mission's alone
 
         Assert.Equal(C(7), researcher.Spent);
         Assert.Equal(C(10), architect.Spent);
@@ -110,14 +110,14 @@ public sealed class NestedBudgetTests
         var mission = new MissionCostTracker(budget: budget);
 
         var hold = mission.Reserve("writer", C(8));
-        mission.Agent("writer").Record(1, C(9), 1);
+        mission.Agent("writer").Record(1, C(9), TimeSpan.FromMilliseconds(1));
         var overshoot = hold.Complete(C(9));
 
         Assert.Equal(C(1), overshoot);
         Assert.Equal((C(1), C(1)), (writer.Overshoot, budget.Overshoot));
         Assert.Equal((C(0), C(0)), (writer.Reserved, budget.Reserved));
         Assert.False(writer.IsExceeded);
-        mission.Agent("writer").Record(1, C(2), 1);
+        mission.Agent("writer").Record(1, C(2), TimeSpan.FromMilliseconds(1));
         Assert.True(writer.IsExceeded);
         Assert.False(budget.IsExceeded);
     }

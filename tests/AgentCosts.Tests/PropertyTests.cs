@@ -56,11 +56,11 @@ public sealed class PropertyTests
                     var (agent, tokens, cost, duration) = records[i];
                     if (i % 2 == 0)
                     {
-                        tracker.Record(agent, tokens, cost, duration);
+                        tracker.Record(agent, tokens, ExactCredits.FromCredits(cost), TimeSpan.FromMilliseconds(duration));
                     }
                     else
                     {
-                        tracker.Agent(agent).Record(tokens, cost, duration);
+                        tracker.Agent(agent).Record(tokens, ExactCredits.FromCredits(cost), TimeSpan.FromMilliseconds(duration));
                     }
                 }
             });

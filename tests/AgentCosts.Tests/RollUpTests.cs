@@ -11,10 +11,10 @@ public sealed class RollUpTests
     public void RollUp_APlannerAndItsSubAgents_ShowsThePlannerWithEverythingBelowIt_AndTheFlatJsonIsUnchanged()
     {
         var mission = new MissionCostTracker();
-        mission.Record("planner", 100, ExactCredits.FromCredits(0.4m), 10);
-        mission.Record("researcher", 200, ExactCredits.FromCredits(1.3m), 20);
-        mission.Record("fact-checker", 50, ExactCredits.FromCredits(0.45m), 5);
-        mission.Record("publisher", 10, ExactCredits.FromCredits(0.9m), 1);
+        mission.Record("planner", 100, ExactCredits.FromCredits(0.4m), TimeSpan.FromMilliseconds(10));
+        mission.Record("researcher", 200, ExactCredits.FromCredits(1.3m), TimeSpan.FromMilliseconds(20));
+        mission.Record("fact-checker", 50, ExactCredits.FromCredits(0.45m), TimeSpan.FromMilliseconds(5));
+        mission.Record("publisher", 10, ExactCredits.FromCredits(0.9m), TimeSpan.FromMilliseconds(1));
         Assert.True(mission.SetParent("researcher", "planner"));
         Assert.True(mission.SetParent("fact-checker", "researcher"));
 
@@ -59,8 +59,8 @@ public sealed class RollUpTests
     public void Breakdown_CarriesTheParentsInItsJson_NotTheAgentCosts()
     {
         var mission = new MissionCostTracker();
-        mission.Record("planner", 1, 1, 1);
-        mission.Record("researcher", 1, 1, 1);
+        mission.Record("planner", 1, ExactCredits.FromCredits(1), TimeSpan.FromMilliseconds(1));
+        mission.Record("researcher", 1, ExactCredits.FromCredits(1), TimeSpan.FromMilliseconds(1));
         mission.SetParent("researcher", "planner");
         var snapshot = mission.Snapshot();
 
@@ -84,7 +84,7 @@ public sealed class RollUpTests
                 var mission = new MissionCostTracker();
                 for (int i = 0; i < input.Costs.Length; i++)
                 {
-                    mission.Record($"agent-{i}", i, new ExactCredits(input.Costs[i] * 1_000L), i);
+                    mission.Record($"agent-{i}", i, new ExactCredits(input.Costs[i] * 1_000L), TimeSpan.FromMilliseconds(i));
                     if (input.Parents[i] is int parent && parent >= 0 && parent < i)
                     {
                         mission.SetParent($"agent-{i}", $"agent-{parent}");

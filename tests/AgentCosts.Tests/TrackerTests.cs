@@ -11,9 +11,9 @@ public sealed class TrackerTests
         var mission = new MissionCostTracker();
         var architect = mission.Agent("genesis-architect");
 
-        mission.Record("genesis-architect", 12000, 120, 2000);
-        architect.Record(450, 5, 300);
-        mission.Record("seo-analyst", 8200, 82, 1800);
+        mission.Record("genesis-architect", 12000, ExactCredits.FromCredits(120), TimeSpan.FromMilliseconds(2000));
+        architect.Record(450, ExactCredits.FromCredits(5), TimeSpan.FromMilliseconds(300));
+        mission.Record("seo-analyst", 8200, ExactCredits.FromCredits(82), TimeSpan.FromMilliseconds(1800));
 
         var snapshot = mission.Snapshot();
         Assert.Equal(new AgentCost(12450, 125, 2300), snapshot.Agents["genesis-architect"]);
@@ -37,7 +37,7 @@ public sealed class TrackerTests
     {
         var mission = new MissionCostTracker();
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => mission.Record("a", tokens, cost, duration));
+        Assert.Throws<ArgumentOutOfRangeException>(() => mission.Record("a", tokens, ExactCredits.FromCredits(cost), TimeSpan.FromMilliseconds(duration)));
 
         Assert.True(mission.Snapshot().Total == AgentCost.Zero);
     }
@@ -57,7 +57,7 @@ public sealed class TrackerTests
 
     [Fact]
     public void Record_HugeDuration_Throws() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new MissionCostTracker().Agent("a").AddDuration(long.MaxValue));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MissionCostTracker().Agent("a").AddDuration(TimeSpan.MaxValue));
 
     [Theory]
     [InlineData(null)]
@@ -74,7 +74,7 @@ public sealed class TrackerTests
         using (var step = mission.Start("seo-analyst"))
         {
             step.AddTokens(1200);
-            step.AddCost(12);
+            step.AddCost(ExactCredits.FromCredits(12));
             time.Advance(TimeSpan.FromMilliseconds(250));
         }
 
@@ -122,9 +122,9 @@ public sealed class TrackerTests
         var laps = agent.StartLaps();
 
         time.Advance(TimeSpan.FromMilliseconds(120));
-        laps.Lap(tokens: 1000, cost: 10);
+        laps.Lap(tokens: 1000, cost: ExactCredits.FromCredits(10));
         time.Advance(TimeSpan.FromMilliseconds(80));
-        laps.Lap(tokens: 500, cost: 5);
+        laps.Lap(tokens: 500, cost: ExactCredits.FromCredits(5));
         time.Advance(TimeSpan.FromMilliseconds(30));
         laps.Lap();
 
@@ -160,7 +160,7 @@ public sealed class TrackerTests
 
         time.Advance(TimeSpan.FromMilliseconds(10));
         Assert.Throws<ArgumentOutOfRangeException>(() => laps.Lap(7, new ExactCredits(2)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => laps.Lap(tokens: 7, cost: 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => laps.Lap(tokens: 7, cost: ExactCredits.FromCredits(1)));
         Assert.Equal(new AgentCost(0, new ExactCredits(long.MaxValue - 1), 0), agent.GetTotals());
 
         time.Advance(TimeSpan.FromMilliseconds(5));
@@ -211,11 +211,11 @@ public sealed class TrackerTests
                 {
                     if ((i & 1) == 0)
                     {
-                        handle.Record(1, 2, 3);
+                        handle.Record(1, ExactCredits.FromCredits(2), TimeSpan.FromMilliseconds(3));
                     }
                     else
                     {
-                        mission.Record(names[t % names.Length], 1, 2, 3);
+                        mission.Record(names[t % names.Length], 1, ExactCredits.FromCredits(2), TimeSpan.FromMilliseconds(3));
                     }
                 }
             },
@@ -238,8 +238,8 @@ public sealed class TrackerTests
             var laps = agent.StartLaps();
             for (int i = 0; i < 1000; i++)
             {
-                agent.Record(1, 2, 3);
-                laps.Lap(tokens: 4, cost: 5);
+                agent.Record(1, ExactCredits.FromCredits(2), TimeSpan.FromMilliseconds(3));
+                laps.Lap(tokens: 4, cost: ExactCredits.FromCredits(5));
             }
         })).ToList();
 

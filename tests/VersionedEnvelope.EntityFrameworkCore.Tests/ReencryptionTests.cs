@@ -410,10 +410,10 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
         });
 
         var factory = new TestContextFactory(db, rings);
-        var summary = await factory.ReencryptAsync<TestDbContext, UserProfile>(new EntityReencryptionOptions { BatchSize = 1_000, MaxDegreeOfParallelism = 4 });
+        var summary = await factory.ReencryptAsync<TestDbContext, UserProfile>(new EntityReencryptionOptions { BatchSize = 1_000, MaxDegreeOfParallelism = 4 }, TestContext.Current.CancellationToken);
         await stop.CancelAsync();
         int updates = await application;
-        var second = await factory.ReencryptAsync<TestDbContext, UserProfile>();
+        var second = await factory.ReencryptAsync<TestDbContext, UserProfile>(null, TestContext.Current.CancellationToken);
 
         Assert.True(updates > 0);
         Assert.Equal(largeRowCount, summary.Scanned);
@@ -475,7 +475,7 @@ public abstract class ReencryptionTests(string provider, int largeRowCount)
             BeforeBatchTransaction = (sequence, ct) => sequence == 0 ? othersDone.Task.WaitAsync(TimeSpan.FromMinutes(1), ct) : Task.CompletedTask,
         };
 
-        var summary = await new TestContextFactory(db, rings).ReencryptAsync<TestDbContext, UserProfile>(options);
+        var summary = await new TestContextFactory(db, rings).ReencryptAsync<TestDbContext, UserProfile>(options, TestContext.Current.CancellationToken);
 
         Assert.Equal((1_000L, 1_000L), (summary.Scanned, summary.Rewrapped));
         Assert.Equal(Enumerable.Range(1, 1_000), stamped.Order());

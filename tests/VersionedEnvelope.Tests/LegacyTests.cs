@@ -10,7 +10,7 @@ public sealed class LegacyTests
     {
         var ring = Vectors.KeyRing(activeVersion: 3);
         var legacy = LegacyCiphertexts.Encrypt(ring, 2, "old secret"u8.ToArray(), [7]);
-        var encryptor = new EnvelopeEncryptor(ring, new EnvelopeEncryptorOptions { AllowLegacyCiphertexts = true });
+        var encryptor = new EnvelopeEncryptor(new StaticKeyRingProvider(ring), new EnvelopeEncryptorOptions { AllowLegacyCiphertexts = true });
 
         var result = encryptor.Decrypt(legacy, [7]);
 
@@ -31,7 +31,7 @@ public sealed class LegacyTests
     public void Decrypt_LegacyUnderNoKnownKey_FailsWithVe1Reason()
     {
         var legacy = LegacyCiphertexts.Encrypt(KeyRing.CreateNew(), 1, new byte[100]);
-        var encryptor = new EnvelopeEncryptor(Vectors.KeyRing(3), new EnvelopeEncryptorOptions { AllowLegacyCiphertexts = true });
+        var encryptor = new EnvelopeEncryptor(new StaticKeyRingProvider(Vectors.KeyRing(3)), new EnvelopeEncryptorOptions { AllowLegacyCiphertexts = true });
 
         Assert.Throws<EnvelopeException>(() => encryptor.Decrypt(legacy));
     }
@@ -39,7 +39,7 @@ public sealed class LegacyTests
     [Fact]
     public void Decrypt_Ve1StillWorksWithLegacyAllowed()
     {
-        var encryptor = new EnvelopeEncryptor(Vectors.KeyRing(3), new EnvelopeEncryptorOptions { AllowLegacyCiphertexts = true });
+        var encryptor = new EnvelopeEncryptor(new StaticKeyRingProvider(Vectors.KeyRing(3)), new EnvelopeEncryptorOptions { AllowLegacyCiphertexts = true });
         var ciphertext = encryptor.Encrypt([1, 2], [3]);
 
         var result = encryptor.Decrypt(ciphertext, [3]);

@@ -126,7 +126,7 @@ public sealed class ReencryptionTests
         var ct = TestContext.Current.CancellationToken;
         var ring = Vectors.KeyRing(3);
         var table = new ConcurrentDictionary<int, string> { [1] = LegacyCiphertexts.EncryptToBase64(ring, 1, "legacy secret"u8.ToArray(), Encoding.UTF8.GetBytes("Row:1")) };
-        var encryptor = new EnvelopeEncryptor(ring, new EnvelopeEncryptorOptions { AllowLegacyCiphertexts = true });
+        var encryptor = new EnvelopeEncryptor(new StaticKeyRingProvider(ring), new EnvelopeEncryptorOptions { AllowLegacyCiphertexts = true });
 
         var summary = await new BatchReencryptor(encryptor).RunAsync(Source(table), Options(table, new()), ct);
 

@@ -43,7 +43,7 @@ public static class AgentCostsServiceCollectionExtensions
             string meterName = sp.GetRequiredService<IOptions<AgentCostsOptions>>().Value.MeterName;
             return sp.GetService<IMeterFactory>() is { } meterFactory
                 ? new AgentCostsMetrics(meterFactory, meterName)
-                : new AgentCostsMetrics(meterName);
+                : new AgentCostsMetrics(meterName: meterName);
         });
         services.TryAddSingleton(sp =>
         {

@@ -32,22 +32,13 @@ public sealed class AgentCostsMetrics : IDisposable
     private static readonly KeyValuePair<string, object?> OutputTag = new(TokenTypeTag, "output");
     private readonly bool _ownsMeter;
 
-    /// <summary>Creates its own meter and the instruments.</summary>
-    /// <param name="meterName">The meter name; <see cref="DefaultMeterName"/> when omitted.</param>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two constructors differ in "
-        + "their first parameter's type (a name or a meter factory), so no call can be ambiguous.")]
-    public AgentCostsMetrics(string? meterName = null)
-        : this(new Meter(string.IsNullOrWhiteSpace(meterName) ? DefaultMeterName : meterName), ownsMeter: true)
-    {
-    }
-
-    /// <summary>Creates the instruments on a meter from the host's <see cref="IMeterFactory"/> (the DI way).</summary>
-    /// <param name="meterFactory">The host's meter factory, which owns the meter.</param>
-    /// <param name="meterName">The meter name; <see cref="DefaultMeterName"/> when omitted.</param>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two constructors differ in "
-        + "their first parameter's type (a name or a meter factory), so no call can be ambiguous.")]
-    public AgentCostsMetrics(IMeterFactory meterFactory, string? meterName = null)
-        : this(CreateMeter(meterFactory, meterName), ownsMeter: false)
+    /// <summary>Creates the instruments on a meter of the host's <see cref="IMeterFactory"/>, or on a meter of its own.</summary>
+    /// <param name="meterFactory">The host's meter factory, which then owns the meter (the DI way); null for a meter this object owns and disposes.</param>
+    /// <param name="meterName">The meter name; <see cref="DefaultMeterName"/> when null.</param>
+    public AgentCostsMetrics(IMeterFactory? meterFactory = null, string? meterName = null)
+        : this(
+            meterFactory is null ? new Meter(string.IsNullOrWhiteSpace(meterName) ? DefaultMeterName : meterName) : CreateMeter(meterFactory, meterName),
+            ownsMeter: meterFactory is null)
     {
     }
 

@@ -21,29 +21,11 @@ public sealed partial class PriceTable
     private readonly Rate? _default;
     private Found? _lastFound;
 
-    /// <summary>Creates a table of one price per model.</summary>
-    /// <param name="prices">Credits per 1,000 tokens by model id (exact ids; matching is ordinal).</param>
-    /// <param name="unknownModelPolicy">What to do with a model the table lacks.</param>
-    /// <param name="defaultPrice">The price for unknown models under <see cref="UnknownModelPolicy.ChargeDefault"/>.</param>
-    /// <param name="rounding">How <see cref="GetCost"/> rounds to whole credits.</param>
-    /// <exception cref="ArgumentException">A price is negative, has more than six decimal places, or is inconsistent.</exception>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their "
-        + "first parameter's type; a dictionary binds to this one.")]
-    public PriceTable(
-        IReadOnlyDictionary<string, ModelPrice> prices,
-        UnknownModelPolicy unknownModelPolicy = AgentCostsDefaults.UnknownModelPolicy,
-        ModelPrice? defaultPrice = null,
-        CreditRounding rounding = AgentCostsDefaults.Rounding)
-        : this(
-            (IEnumerable<KeyValuePair<string, ModelPrice>>)(prices ?? throw new ArgumentNullException(nameof(prices))),
-            unknownModelPolicy,
-            defaultPrice,
-            rounding)
-    {
-    }
-
-    /// <summary>Creates a table that may hold several prices per model, each with its own <see cref="ModelPrice.EffectiveFrom"/>.</summary>
-    /// <param name="prices">Model id and price pairs; a model may appear once per effective date.</param>
+    /// <summary>Creates a table of prices by model: a dictionary, or pairs that give a model several dated prices.</summary>
+    /// <param name="prices">
+    /// Model id and price pairs (a dictionary is one); a model may appear once per <see cref="ModelPrice.EffectiveFrom"/>.
+    /// Matching is ordinal.
+    /// </param>
     /// <param name="unknownModelPolicy">What to do with a model the table lacks.</param>
     /// <param name="defaultPrice">The price for unknown models under <see cref="UnknownModelPolicy.ChargeDefault"/>.</param>
     /// <param name="rounding">How <see cref="GetCost"/> rounds to whole credits.</param>
@@ -51,8 +33,6 @@ public sealed partial class PriceTable
     /// A price is negative, has more than six decimal places, shares its model and effective date with another, or has a
     /// long-context threshold without a long-context price (or the other way round).
     /// </exception>
-    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional "
-        + "parameters", Justification = "The overloads differ in their first parameter's type.")]
     public PriceTable(
         IEnumerable<KeyValuePair<string, ModelPrice>> prices,
         UnknownModelPolicy unknownModelPolicy = AgentCostsDefaults.UnknownModelPolicy,

@@ -32,13 +32,9 @@ public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore, IKey
     /// <summary>Creates the store with a ring protected by a root key (a shortcut for a <see cref="RootKeyProtector"/>).</summary>
     /// <param name="scopes">Creates the scope each operation resolves <typeparamref name="TContext"/> in.</param>
     /// <param name="rootKeyProvider">Returns the 256-bit root key that seals key material; the store clears the array after use.</param>
-    /// <param name="ringName">The row's name; <c>default</c> when omitted.</param>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage(
-        "ApiDesign",
-        "RS0026:Do not add multiple public overloads with optional parameters",
-        Justification = "The constructors differ in their second parameter's type, so no call is ambiguous.")]
-    public DbContextKeyRingStore(IServiceScopeFactory scopes, Func<byte[]> rootKeyProvider, string ringName = DefaultRingName)
-        : this(scopes, new KeyRingProtection([new RootKeyProtector(rootKeyProvider ?? throw new ArgumentNullException(nameof(rootKeyProvider)))]), ringName)
+    /// <remarks>The ring's row is named <c>default</c>; name another with the constructor that takes a <see cref="KeyRingProtection"/>.</remarks>
+    public DbContextKeyRingStore(IServiceScopeFactory scopes, Func<byte[]> rootKeyProvider)
+        : this(scopes, new KeyRingProtection([new RootKeyProtector(rootKeyProvider ?? throw new ArgumentNullException(nameof(rootKeyProvider)))]))
     {
     }
 
@@ -46,10 +42,6 @@ public sealed class DbContextKeyRingStore<TContext> : ILockingKeyRingStore, IKey
     /// <param name="scopes">Creates the scope each operation resolves <typeparamref name="TContext"/> in.</param>
     /// <param name="protection">Seals each save and opens each load.</param>
     /// <param name="ringName">The row's name; <c>default</c> when omitted. It is bound to the sealed document.</param>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage(
-        "ApiDesign",
-        "RS0026:Do not add multiple public overloads with optional parameters",
-        Justification = "The constructors differ in their second parameter's type, so no call is ambiguous.")]
     public DbContextKeyRingStore(IServiceScopeFactory scopes, KeyRingProtection protection, string ringName = DefaultRingName)
     {
         ArgumentNullException.ThrowIfNull(scopes);

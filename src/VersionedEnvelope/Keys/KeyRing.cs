@@ -11,18 +11,6 @@ public sealed class KeyRing
 {
     private readonly Dictionary<int, EnvelopeKey> _byVersion;
 
-    /// <summary>Creates a ring from its key versions and audit trail.</summary>
-    /// <param name="keys">The key versions; versions are unique and exactly one is <see cref="KeyState.Active"/>.</param>
-    /// <param name="history">The audit trail, oldest first; empty when omitted.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="keys"/> is null or holds null.</exception>
-    /// <exception cref="ArgumentException">Versions repeat, or not exactly one version is active.</exception>
-    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public "
-        + "overloads", Justification = "Kept as it shipped; the overload with index keys takes every parameter explicitly.")]
-    public KeyRing(IEnumerable<EnvelopeKey> keys, IEnumerable<KeyRingEvent>? history = null)
-        : this(keys, history, indexKeys: null)
-    {
-    }
-
     /// <summary>Creates a ring from its key versions, audit trail and blind index keys.</summary>
     /// <param name="keys">The key versions; versions are unique and exactly one is <see cref="KeyState.Active"/>.</param>
     /// <param name="history">The audit trail, oldest first; empty when null.</param>
@@ -32,7 +20,7 @@ public sealed class KeyRing
     /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="keys"/> is null or holds null.</exception>
     /// <exception cref="ArgumentException">Versions repeat, not exactly one version is active, or an index key has no material.</exception>
-    public KeyRing(IEnumerable<EnvelopeKey> keys, IEnumerable<KeyRingEvent>? history, IEnumerable<EnvelopeKey>? indexKeys)
+    public KeyRing(IEnumerable<EnvelopeKey> keys, IEnumerable<KeyRingEvent>? history = null, IEnumerable<EnvelopeKey>? indexKeys = null)
     {
         ArgumentNullException.ThrowIfNull(keys);
         var index = new SortedDictionary<int, EnvelopeKey>();

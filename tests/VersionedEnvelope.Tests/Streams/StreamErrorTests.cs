@@ -6,7 +6,7 @@ namespace VersionedEnvelope.Tests.Streams;
 public sealed class StreamErrorTests
 {
     private static readonly EnvelopeEncryptorOptions Options = new() { StreamSegmentSize = 1024 };
-    private readonly EnvelopeEncryptor _encryptor = new(StreamVectors.KeyRing(), Options);
+    private readonly EnvelopeEncryptor _encryptor = new(new StaticKeyRingProvider(StreamVectors.KeyRing()), Options);
 
     [Fact]
     public async Task DecryptAsync_AVe1Message_FailsAsUnsupportedFormatNamingTheMessageApi()
@@ -48,7 +48,7 @@ public sealed class StreamErrorTests
     [Fact]
     public void OpenDecryptStream_RetiredVersion_FailsAsKeyVersionRetired()
     {
-        var ciphertext = Encrypt(new EnvelopeEncryptor(StreamVectors.KeyRing(activeVersion: 1), Options), new byte[10]);
+        var ciphertext = Encrypt(new EnvelopeEncryptor(new StaticKeyRingProvider(StreamVectors.KeyRing(activeVersion: 1)), Options), new byte[10]);
         var ring = StreamVectors.KeyRing();
         ring.TryGetKey(1, out var v1);
         var retired = new EnvelopeEncryptor(ring.With(v1!.WithState(KeyState.Retired)));
@@ -117,7 +117,7 @@ public sealed class StreamErrorTests
     public void Constructor_SegmentSizeOutOfRange_Throws(int segmentSize)
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            new EnvelopeEncryptor(StreamVectors.KeyRing(), new EnvelopeEncryptorOptions { StreamSegmentSize = segmentSize }));
+            new EnvelopeEncryptor(new StaticKeyRingProvider(StreamVectors.KeyRing()), new EnvelopeEncryptorOptions { StreamSegmentSize = segmentSize }));
 
         Assert.Equal("options", error.ParamName);
     }
@@ -143,7 +143,7 @@ public sealed class StreamErrorTests
         string path = Path.Combine(Path.GetTempPath(), $"ve-stream-{Guid.NewGuid():N}.bin");
         try
         {
-            var original = Encrypt(new EnvelopeEncryptor(StreamVectors.KeyRing(activeVersion: 2), Options), new byte[5000]);
+            var original = Encrypt(new EnvelopeEncryptor(new StaticKeyRingProvider(StreamVectors.KeyRing(activeVersion: 2)), Options), new byte[5000]);
             await File.WriteAllBytesAsync(path, original, TestContext.Current.CancellationToken);
             await using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
             {

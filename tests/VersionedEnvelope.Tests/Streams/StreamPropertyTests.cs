@@ -9,8 +9,8 @@ public sealed class StreamPropertyTests
 {
     private const int Segment = 1024;
     private static readonly EnvelopeEncryptorOptions Options = new() { StreamSegmentSize = Segment };
-    private static readonly EnvelopeEncryptor Old = new(StreamVectors.KeyRing(activeVersion: 1), Options);
-    private static readonly EnvelopeEncryptor Current = new(StreamVectors.KeyRing(activeVersion: 7), Options);
+    private static readonly EnvelopeEncryptor Old = new(new StaticKeyRingProvider(StreamVectors.KeyRing(activeVersion: 1)), Options);
+    private static readonly EnvelopeEncryptor Current = new(new StaticKeyRingProvider(StreamVectors.KeyRing(activeVersion: 7)), Options);
 
     /// <summary>Plaintexts from empty to a few segments, often exactly at, one under or one over a segment boundary.</summary>
     private static readonly Arbitrary<(byte[] Plaintext, byte[] AssociatedData)> Messages =

@@ -4,7 +4,7 @@ namespace VersionedEnvelope.Reencryption.Internal;
 
 /// <summary>Not for general use. A batch's place in a <see cref="ReencryptionPipeline{TPage}"/> run.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class ReencryptionBatchInfo
+internal sealed class ReencryptionBatchInfo
 {
     private readonly Func<string?> _checkpoint;
 

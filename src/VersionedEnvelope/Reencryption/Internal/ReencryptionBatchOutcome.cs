@@ -4,7 +4,7 @@ namespace VersionedEnvelope.Reencryption.Internal;
 
 /// <summary>Not for general use. What one batch of a <see cref="ReencryptionPipeline{TPage}"/> run did.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class ReencryptionBatchOutcome
+internal sealed class ReencryptionBatchOutcome
 {
     /// <summary>Creates an outcome.</summary>
     /// <param name="rewritten">Rows written.</param>

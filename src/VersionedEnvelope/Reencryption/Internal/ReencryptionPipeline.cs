@@ -12,7 +12,7 @@ namespace VersionedEnvelope.Reencryption.Internal;
 /// </summary>
 /// <typeparam name="TPage">A page of rows as the subclass reads them.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public abstract class ReencryptionPipeline<TPage>
+internal abstract class ReencryptionPipeline<TPage>
 {
     private readonly object _gate = new();
     private readonly List<ReencryptionFailure> _failures = [];

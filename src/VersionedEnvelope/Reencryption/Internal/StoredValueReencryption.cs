@@ -5,7 +5,7 @@ namespace VersionedEnvelope.Reencryption.Internal;
 
 /// <summary>Not for general use; it may change in any release. How a re-encryption run moves one stored text value.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class StoredValueReencryption
+internal static class StoredValueReencryption
 {
     /// <summary>
     /// The most characters of a VE1 text form that a rewrap can change, counted from its start: the longest prefix
