@@ -2,10 +2,12 @@ namespace AgentCosts.Extensions.AI;
 
 /// <summary>
 /// The mission and agent that model calls in the current async flow are charged to, so one shared chat client can serve
-/// many agents: <c>using (AgentCostScope.Begin(mission, "seo-analyst")) { … }</c>. Scopes nest: disposing one restores
-/// the scope that was current when it began. The value flows with <see cref="AsyncLocal{T}"/>, into awaited calls and
-/// tasks started inside the scope, and not out of them.
+/// many agents: <c>using (AgentCostScope.Begin(mission, "seo-analyst")) { … }</c>.
 /// </summary>
+/// <remarks>
+/// Scopes nest: disposing one restores the scope that was current when it began. The value flows with <see
+/// cref="AsyncLocal{T}"/>, into awaited calls and tasks started inside the scope, and not out of them.
+/// </remarks>
 public sealed class AgentCostScope : IDisposable
 {
     private static readonly AsyncLocal<AgentCostScope?> CurrentScope = new();
@@ -60,14 +62,15 @@ public sealed class AgentCostScope : IDisposable
         return scope;
     }
 
-    /// <summary>
-    /// Begins a mission-only scope: calls are charged to this mission and attributed to the agent that
-    /// <see cref="AgentCostsChatClientOptions.AgentNameResolver"/> names (for example the Agent Framework agent that is
-    /// running), or else to <see cref="AgentCostsChatClient.UnattributedAgentName"/>.
-    /// </summary>
+    /// <summary>Begins a mission-only scope.</summary>
     /// <param name="mission">The mission's tracker.</param>
     /// <returns>The scope; dispose it to restore the outer one.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="mission"/> is null.</exception>
+    /// <remarks>
+    /// Calls are charged to this mission and attributed to the agent that <see
+    /// cref="AgentCostsChatClientOptions.AgentNameResolver"/> names (for example the Agent Framework agent that is
+    /// running), or else to <see cref="AgentCostsChatClient.UnattributedAgentName"/>.
+    /// </remarks>
     public static AgentCostScope Begin(MissionCostTracker mission)
     {
         ArgumentNullException.ThrowIfNull(mission);

@@ -6,12 +6,13 @@ namespace AgentCosts.Extensions.AI;
 /// <summary>The streaming half of the middleware.</summary>
 public sealed partial class AgentCostsChatClient
 {
-    /// <summary>
-    /// A tracked stream, written out rather than as an async iterator: when the inner stream's next update is already
-    /// there (an in-memory or buffered stream), passing it on costs no state machine and no allocation, and the clock is
-    /// read once, when the stream ends, not once per update. The reservation is made when enumeration starts, as an async
-    /// stream's work is, so a stream that is never enumerated holds no part of the budget.
-    /// </summary>
+    /// <summary>A tracked stream, written out rather than as an async iterator.</summary>
+    /// <remarks>
+    /// When the inner stream's next update is already there (an in-memory or buffered stream), passing it on costs no
+    /// state machine and no allocation, and the clock is read once, when the stream ends, not once per update. The
+    /// reservation is made when enumeration starts, as an async stream's work is, so a stream that is never enumerated
+    /// holds no part of the budget.
+    /// </remarks>
     private sealed class TrackedStream(Call resolved, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
         : IAsyncEnumerable<ChatResponseUpdate>, IAsyncEnumerator<ChatResponseUpdate>
     {

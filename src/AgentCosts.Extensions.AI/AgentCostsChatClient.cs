@@ -4,14 +4,14 @@ using Microsoft.Extensions.AI;
 
 namespace AgentCosts.Extensions.AI;
 
-/// <summary>
-/// A delegating chat client that charges every call to an agent of a mission: input, output, cached-input and reasoning
-/// tokens from the response's usage, the exact cost from a price table (no per-call rounding), and the duration from the
-/// call's start to the response (for streaming, to the last update seen). When the mission has a budget, an estimate is
-/// reserved before the inner client is called, and a call the budget cannot cover throws
-/// <see cref="BudgetExceededException"/> without calling it. A call with no mission passes through untouched.
-/// Add it with <c>ChatClientBuilder.UseAgentCosts()</c>.
-/// </summary>
+/// <summary>A delegating chat client that charges every call to an agent of a mission.</summary>
+/// <remarks>
+/// Input, output, cached-input and reasoning tokens from the response's usage, the exact cost from a price table (no
+/// per-call rounding), and the duration from the call's start to the response (for streaming, to the last update seen).
+/// When the mission has a budget, an estimate is reserved before the inner client is called, and a call the budget
+/// cannot cover throws <see cref="BudgetExceededException"/> without calling it. A call with no mission passes through
+/// untouched. Add it with <c>ChatClientBuilder.UseAgentCosts()</c>.
+/// </remarks>
 public sealed partial class AgentCostsChatClient : DelegatingChatClient
 {
     /// <summary>The agent a call is charged to when neither the options, a scope nor the resolver names one.</summary>
@@ -198,10 +198,13 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     }
 
     /// <summary>
-    /// The inference span this call runs in, if a tracing client outside this one (<c>UseOpenTelemetry()</c>) started one:
-    /// only a span whose <c>gen_ai.operation.name</c> says it is a model call, never an agent's span, so a trace's costs add
-    /// up once.
+    /// The inference span this call runs in, if a tracing client outside this one (<c>UseOpenTelemetry()</c>) started
+    /// one.
     /// </summary>
+    /// <remarks>
+    /// Only a span whose <c>gen_ai.operation.name</c> says it is a model call, never an agent's span, so a trace's
+    /// costs add up once.
+    /// </remarks>
     private static Activity? InferenceSpan() =>
         Activity.Current is { IsAllDataRequested: true } span
         && span.GetTagItem(OperationNameTag) is string operation
@@ -250,10 +253,13 @@ public sealed partial class AgentCostsChatClient : DelegatingChatClient
     }
 
     /// <summary>
-    /// One call in flight: where it is charged (set when it is resolved), what it reserved and when it started (set in place
-    /// by <see cref="Reserve"/>). A struct held by its owner (the stream, or the call's own frame): no allocation, and
-    /// reserved where it lies rather than copied.
+    /// One call in flight: where it is charged (set when it is resolved), what it reserved and when it started (set in
+    /// place by <see cref="Reserve"/>).
     /// </summary>
+    /// <remarks>
+    /// A struct held by its owner (the stream, or the call's own frame): no allocation, and reserved where it lies
+    /// rather than copied.
+    /// </remarks>
     private struct Call(AgentCostsChatClient client, MissionCostTracker mission, AgentHandle agent, PriceTable prices, string? requestModel)
     {
         public readonly AgentCostsChatClient Client = client;

@@ -30,18 +30,19 @@ public sealed class AgentCostsChatClientOptions
     [Range(0, int.MaxValue)]
     public int DefaultMaxOutputTokens { get; set; } = DefaultMaxOutputTokensValue;
 
-    /// <summary>
-    /// Estimates a request's input tokens for its budget reservation. When <see langword="null"/>, each client keeps a
-    /// <see cref="CalibratedInputTokenEstimator"/> (characters × a ratio learned per model from the responses);
-    /// <c>AgentCosts.Tokenizers</c> counts with the model family's real tokenizer instead.
-    /// </summary>
+    /// <summary>Estimates a request's input tokens for its budget reservation.</summary>
+    /// <remarks>
+    /// When <see langword="null"/>, each client keeps a <see cref="CalibratedInputTokenEstimator"/> (characters × a
+    /// ratio learned per model from the responses); <c>AgentCosts.Tokenizers</c> counts with the model family's real
+    /// tokenizer instead.
+    /// </remarks>
     public IInputTokenEstimator? InputTokenEstimator { get; set; }
 
-    /// <summary>
-    /// Names the agent when neither <see cref="AgentName"/> nor a scope does: for example
-    /// <c>() =&gt; AIAgent.CurrentRunContext?.Agent.Name</c> with the Microsoft Agent Framework, so an agent's own name
-    /// is used without naming it twice.
-    /// </summary>
+    /// <summary>Names the agent when neither <see cref="AgentName"/> nor a scope does.</summary>
+    /// <remarks>
+    /// For example <c>() =&gt; AIAgent.CurrentRunContext?.Agent.Name</c> with the Microsoft Agent Framework, so an
+    /// agent's own name is used without naming it twice.
+    /// </remarks>
     public Func<string?>? AgentNameResolver { get; set; }
 
     /// <summary>Whether a call that fails or is cancelled still records its elapsed time (with no tokens). Default <see langword="true"/>.</summary>
@@ -64,10 +65,13 @@ public sealed class AgentCostsChatClientOptions
     public Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
 
     /// <summary>
-    /// The <c>UsageDetails.AdditionalCounts</c> keys whose counts are prompt-cache writes (a part of input, priced at the
-    /// model's cache-write rate). By default the key the Anthropic SDK's <c>IChatClient</c> fills,
-    /// <c>CacheCreationInputTokens</c>; OpenAI's adapter reports no cache writes (OpenAI bills none).
+    /// The <c>UsageDetails.AdditionalCounts</c> keys whose counts are prompt-cache writes (a part of input, priced at
+    /// the model's cache-write rate).
     /// </summary>
+    /// <remarks>
+    /// By default the key the Anthropic SDK's <c>IChatClient</c> fills, <c>CacheCreationInputTokens</c>; OpenAI's
+    /// adapter reports no cache writes (OpenAI bills none).
+    /// </remarks>
     public IList<string> CacheWriteInputTokenKeys { get; } = [DefaultCacheWriteInputTokenKey];
 
     /// <summary>The key Anthropic's adapter uses for cache-write input tokens.</summary>

@@ -6,12 +6,14 @@ using Microsoft.ML.Tokenizers;
 namespace AgentCosts.Tokenizers;
 
 /// <summary>
-/// Estimates a request's input tokens with the model family's real tokenizer (OpenAI's tiktoken encodings:
-/// <c>o200k_base</c> for GPT-4o, GPT-4.1, o-series; <c>cl100k_base</c> for GPT-4 and GPT-3.5), so a budget reservation is
-/// close to the bill from the first call. Models whose family is not known fall back to a
-/// <see cref="CalibratedInputTokenEstimator"/> (a ratio of billed tokens to characters learned per model).
+/// Estimates a request's input tokens with the model family's real tokenizer, so a budget reservation is close to the
+/// bill from the first call.
 /// </summary>
 /// <remarks>
+/// OpenAI's tiktoken encodings: <c>o200k_base</c> for GPT-4o, GPT-4.1, o-series; <c>cl100k_base</c> for GPT-4 and
+/// GPT-3.5. Models whose family is not known fall back to a <see cref="CalibratedInputTokenEstimator"/> (a ratio of
+/// billed tokens to characters learned per model).
+/// <para/>
 /// Counting costs about 30 µs per KiB of request, where the calibrated estimate costs nanoseconds: use it where
 /// budgets are tight or the first calls of a model matter. Thread-safe; one tokenizer per encoding is loaded once.
 /// </remarks>

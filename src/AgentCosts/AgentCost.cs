@@ -2,11 +2,11 @@ using System.Globalization;
 
 namespace AgentCosts;
 
-/// <summary>
-/// What one agent (or a whole mission) spent: tokens, credits and milliseconds, all non-negative. <see cref="ExactCost"/>
-/// is the exact amount; <see cref="Cost"/> is whole credits, rounded once for a mission and apportioned to its agents so
-/// that the agents' costs add up to the mission's.
-/// </summary>
+/// <summary>What one agent (or a whole mission) spent: tokens, credits and milliseconds, all non-negative.</summary>
+/// <remarks>
+/// <see cref="ExactCost"/> is the exact amount; <see cref="Cost"/> is whole credits, rounded once for a mission and
+/// apportioned to its agents so that the agents' costs add up to the mission's.
+/// </remarks>
 public readonly record struct AgentCost
 {
     /// <summary>Creates a cost of whole credits.</summary>

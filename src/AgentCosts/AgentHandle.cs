@@ -3,12 +3,12 @@ using AgentCosts.Metrics;
 
 namespace AgentCosts;
 
-/// <summary>
-/// One agent of one mission, resolved once with <see cref="MissionCostTracker.Agent"/>. Recording through it is a few
-/// plain additions to the calling thread's own counter cell: no lock, no interlocked instruction, no allocation, no
-/// dictionary look-up, and no cache-line traffic between threads recording the same agent. Safe for concurrent use;
-/// totals are the sum of the cells.
-/// </summary>
+/// <summary>One agent of one mission, resolved once with <see cref="MissionCostTracker.Agent"/>.</summary>
+/// <remarks>
+/// Recording through it is a few plain additions to the calling thread's own counter cell: no lock, no interlocked
+/// instruction, no allocation, no dictionary look-up, and no cache-line traffic between threads recording the same
+/// agent. Safe for concurrent use; totals are the sum of the cells.
+/// </remarks>
 public sealed class AgentHandle
 {
     private const long NanosecondsPerMillisecond = 1_000_000;

@@ -1,10 +1,8 @@
 namespace AgentCosts;
 
 /// <summary>
-/// Times an agent's consecutive steps with one clock read per step: each <see cref="Lap(long, ExactCredits)"/> ends the current step and
-/// starts the next, adding the time since the previous lap (or since the timer started). For an agent's sequential loop
-/// this halves the clock reads of a <see cref="TimingScope"/> per step; time between laps is always counted. One agent
-/// loop uses it at a time: it is not for concurrent use.
+/// Times an agent's consecutive steps with one clock read per step: each <see cref="Lap(long, ExactCredits)"/> ends the
+/// current step and starts the next, adding the time since the previous lap (or since the timer started).
 /// </summary>
 /// <example>
 /// <code>
@@ -16,6 +14,10 @@ namespace AgentCosts;
 /// }
 /// </code>
 /// </example>
+/// <remarks>
+/// For an agent's sequential loop this halves the clock reads of a <see cref="TimingScope"/> per step; time between
+/// laps is always counted. One agent loop uses it at a time: it is not for concurrent use.
+/// </remarks>
 public sealed class LapTimer
 {
     private long _lastTimestamp;

@@ -4,11 +4,7 @@ using AgentCosts.Metrics;
 
 namespace AgentCosts;
 
-/// <summary>
-/// Accumulates one mission's tokens, credits and time per agent. Costs are kept exactly (nanocredits) and rounded once,
-/// when a <see cref="Snapshot"/> is taken. Safe for concurrent use by any number of agents on any number of threads. For
-/// hot paths resolve an <see cref="AgentHandle"/> once with <see cref="Agent"/>.
-/// </summary>
+/// <summary>Accumulates one mission's tokens, credits and time per agent.</summary>
 /// <example>
 /// <code>
 /// var mission = new MissionCostTracker();
@@ -20,6 +16,11 @@ namespace AgentCosts;
 /// string agentCosts = mission.Snapshot().ToJson();
 /// </code>
 /// </example>
+/// <remarks>
+/// Costs are kept exactly (nanocredits) and rounded once, when a <see cref="Snapshot"/> is taken. Safe for concurrent
+/// use by any number of agents on any number of threads. For hot paths resolve an <see cref="AgentHandle"/> once with
+/// <see cref="Agent"/>.
+/// </remarks>
 public sealed class MissionCostTracker
 {
     private readonly ConcurrentDictionary<string, AgentHandle> _agents = new(StringComparer.Ordinal);
@@ -138,12 +139,15 @@ public sealed class MissionCostTracker
 
     /// <summary>
     /// Records that <paramref name="agent"/> is a sub-agent started by <paramref name="parent"/> (a planner delegating
-    /// to a researcher), for <see cref="MissionCosts.RollUp"/>. Costs stay on the agent that spent them, so nothing is
-    /// counted twice. The first parent recorded for an agent stays; one that would make a cycle is ignored.
+    /// to a researcher), for <see cref="MissionCosts.RollUp"/>.
     /// </summary>
     /// <param name="agent">The sub-agent's name.</param>
     /// <param name="parent">The name of the agent that started it.</param>
     /// <returns><see langword="true"/> when the relation is recorded (now or before).</returns>
+    /// <remarks>
+    /// Costs stay on the agent that spent them, so nothing is counted twice. The first parent recorded for an agent
+    /// stays; one that would make a cycle is ignored.
+    /// </remarks>
     public bool SetParent(string agent, string parent)
     {
         AgentNames.Validate(agent, nameof(agent));

@@ -98,10 +98,12 @@ public sealed class MissionCosts : IEquatable<MissionCosts>
 
     /// <summary>
     /// The same shape as <see cref="Agents"/>, with each top-level agent's line including every sub-agent below it
-    /// (exact costs added, then whole credits apportioned again), so a planner shows what its delegation cost. Each cost
-    /// is counted once, on the agent that spent it; the lines add up to <see cref="Total"/>.
+    /// (exact costs added, then whole credits apportioned again), so a planner shows what its delegation cost.
     /// </summary>
     /// <returns>Per top-level agent, its own cost and its sub-agents'.</returns>
+    /// <remarks>
+    /// Each cost is counted once, on the agent that spent it; the lines add up to <see cref="Total"/>.
+    /// </remarks>
     public IReadOnlyDictionary<string, AgentCost> RollUp()
     {
         var rolled = new SortedDictionary<string, AgentCost>(StringComparer.Ordinal);

@@ -2,9 +2,11 @@ namespace AgentCosts;
 
 /// <summary>
 /// Times one step of one agent: created by <c>Start</c>, it adds the elapsed time to the agent when disposed.
+/// </summary>
+/// <remarks>
 /// Tokens and credits added through the scope go to the agent at once, so nested and concurrent scopes of one agent
 /// simply add up. A struct: starting and ending a scope allocates nothing. Dispose it exactly once.
-/// </summary>
+/// </remarks>
 public readonly struct TimingScope : IDisposable, IEquatable<TimingScope>
 {
     private readonly AgentHandle? _agent;

@@ -4,21 +4,14 @@ namespace AgentCosts;
 
 /// <summary>
 /// The tokens of one or more model calls, split as providers report them (Microsoft.Extensions.AI's
-/// <c>UsageDetails</c>): input and output, with cached input (read from the prompt cache) and cache-write input (written
-/// to it) parts of input, and reasoning a part of output.
+/// <c>UsageDetails</c>).
 /// </summary>
+/// <remarks>
+/// Input and output, with cached input (read from the prompt cache) and cache-write input (written to it) parts of
+/// input, and reasoning a part of output.
+/// </remarks>
 public readonly record struct TokenUsage
 {
-    /// <summary>Creates a usage without cache writes (the signature of 1.0, kept for code compiled against it).</summary>
-    /// <param name="inputTokens">Input (prompt) tokens, cached ones included; zero or more.</param>
-    /// <param name="outputTokens">Output (completion) tokens, reasoning ones included; zero or more.</param>
-    /// <param name="cachedInputTokens">The part of <paramref name="inputTokens"/> read from the provider's prompt cache.</param>
-    /// <param name="reasoningTokens">The part of <paramref name="outputTokens"/> spent on reasoning.</param>
-    public TokenUsage(long inputTokens, long outputTokens, long cachedInputTokens, long reasoningTokens)
-        : this(inputTokens, outputTokens, cachedInputTokens, reasoningTokens, cacheWriteInputTokens: 0)
-    {
-    }
-
     /// <summary>Creates a usage.</summary>
     /// <param name="inputTokens">Input (prompt) tokens, cached ones included; zero or more.</param>
     /// <param name="outputTokens">Output (completion) tokens, reasoning ones included; zero or more.</param>

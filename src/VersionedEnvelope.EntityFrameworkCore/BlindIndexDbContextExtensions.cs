@@ -13,14 +13,7 @@ namespace Microsoft.EntityFrameworkCore;
 /// </summary>
 public static class BlindIndexDbContextExtensions
 {
-    /// <summary>
-    /// Writes the blind index of every row whose index is missing or under an older index key (after
-    /// <see cref="KeyRingManager.RotateIndexKeyAsync"/>, or when the index was added to rows already stored), with the
-    /// re-encryption pipeline: keyset pages by primary key, each batch one transaction with its checkpoint, each write
-    /// conditional on the ciphertext and index read (a row the application changed meanwhile is skipped, and its save
-    /// wrote the index already), progress and failures as for re-encryption. Lookups work throughout: they ask for every
-    /// index key version in the ring.
-    /// </summary>
+    /// <summary>Writes the blind index of every row whose index is missing or under an older index key.</summary>
     /// <typeparam name="TEntity">The entity.</typeparam>
     /// <param name="context">The context.</param>
     /// <param name="property">The encrypted property with the blind index, for example <c>u => u.Email</c>.</param>
@@ -31,6 +24,13 @@ public static class BlindIndexDbContextExtensions
     /// <see cref="ReencryptionSummary.ActiveVersion"/> is the index key version.
     /// </returns>
     /// <exception cref="InvalidOperationException">The property has no blind index.</exception>
+    /// <remarks>
+    /// After <see cref="KeyRingManager.RotateIndexKeyAsync"/>, or when the index was added to rows already stored. It
+    /// runs on the re-encryption pipeline: keyset pages by primary key, each batch one transaction with its checkpoint,
+    /// each write conditional on the ciphertext and index read (a row the application changed meanwhile is skipped, and
+    /// its save wrote the index already), progress and failures as for re-encryption. Lookups work throughout: they ask
+    /// for every index key version in the ring.
+    /// </remarks>
     public static Task<ReencryptionSummary> BackfillBlindIndexAsync<TEntity>(
         this DbContext context,
         Expression<Func<TEntity, string>> property,
@@ -45,9 +45,8 @@ public static class BlindIndexDbContextExtensions
     }
 
     /// <summary>
-    /// As <see cref="BackfillBlindIndexAsync{TEntity}(DbContext, Expression{Func{TEntity, string}}, EntityReencryptionOptions?, CancellationToken)"/>,
-    /// with a new context for each batch, so up to <see cref="ReencryptionRunOptions.MaxDegreeOfParallelism"/> batches
-    /// are written at once while the next page is read.
+    /// Backfills as the <see cref="DbContext"/> form does, with a new context for each batch, so several batches are
+    /// written at once.
     /// </summary>
     /// <typeparam name="TContext">The context.</typeparam>
     /// <typeparam name="TEntity">The entity.</typeparam>
@@ -56,6 +55,10 @@ public static class BlindIndexDbContextExtensions
     /// <param name="options">Batch size, parallelism, checkpoint, progress; defaults when omitted.</param>
     /// <param name="cancellationToken">Stops the run; committed batches stay committed.</param>
     /// <returns>What the run did.</returns>
+    /// <remarks>
+    /// Up to <see cref="ReencryptionRunOptions.MaxDegreeOfParallelism"/> batches are written while the next page is
+    /// read.
+    /// </remarks>
     public static async Task<ReencryptionSummary> BackfillBlindIndexAsync<TContext, TEntity>(
         this IDbContextFactory<TContext> contextFactory,
         Expression<Func<TEntity, string>> property,
@@ -78,16 +81,19 @@ public static class BlindIndexDbContextExtensions
     }
 
     /// <summary>
-    /// Counts the stored blind indexes by index key version, in one query: the evidence
-    /// <see cref="KeyRingManager.RetireIndexKeyAsync"/> asks for. Indexes that are not <c>bi1</c> text under a version issued so far count as malformed;
-    /// rows without a value have no index and are not counted. A version the ring no longer has shows here too, with the
-    /// rows lookups cannot find until a backfill moves them.
+    /// Counts the stored blind indexes by index key version, in one query: the evidence <see
+    /// cref="KeyRingManager.RetireIndexKeyAsync"/> asks for.
     /// </summary>
     /// <typeparam name="TEntity">The entity.</typeparam>
     /// <param name="context">The context.</param>
     /// <param name="property">The encrypted property with the blind index.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The counts by index key version.</returns>
+    /// <remarks>
+    /// Indexes that are not <c>bi1</c> text under a version issued so far count as malformed; rows without a value have
+    /// no index and are not counted. A version the ring no longer has shows here too, with the rows lookups cannot find
+    /// until a backfill moves them.
+    /// </remarks>
     public static async Task<KeyUsageInventory> GetBlindIndexUsageAsync<TEntity>(
         this DbContext context,
         Expression<Func<TEntity, string>> property,

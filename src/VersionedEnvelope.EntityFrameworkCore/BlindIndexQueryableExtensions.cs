@@ -7,18 +7,17 @@ using VersionedEnvelope.EntityFrameworkCore.Internal;
 // In EF Core's namespace, beside Where and FirstOrDefaultAsync, where queries are written.
 namespace Microsoft.EntityFrameworkCore;
 
-/// <summary>
-/// Finds rows by an encrypted value through its blind index (<c>HasBlindIndex</c>). The index is truncated, so several
-/// values may share one: <see cref="WhereBlindIndex"/> can return rows whose value differs, and callers drop them after
-/// decrypting. <see cref="FirstOrDefaultBlindAsync"/> and <see cref="ToListBlindAsync"/> do that for you.
-/// </summary>
+/// <summary>Finds rows by an encrypted value through its blind index (<c>HasBlindIndex</c>).</summary>
+/// <remarks>
+/// The index is truncated, so several values may share one: <see cref="WhereBlindIndex"/> can return rows whose value
+/// differs, and callers drop them after decrypting. <see cref="FirstOrDefaultBlindAsync"/> and <see
+/// cref="ToListBlindAsync"/> do that for you.
+/// </remarks>
 public static class BlindIndexQueryableExtensions
 {
     /// <summary>
-    /// Keeps the rows whose blind index matches <paramref name="value"/> under any index key version in the ring
-    /// (<c>IN (…)</c>), so lookups work in the middle of an index key rotation. The value is normalised as the index
-    /// is. The result may hold rows with another value that shares the truncated index (false positives): compare the
-    /// decrypted property, or use <see cref="FirstOrDefaultBlindAsync"/> / <see cref="ToListBlindAsync"/>.
+    /// Keeps the rows whose blind index matches <paramref name="value"/> under any index key version in the ring (<c>IN
+    /// (…)</c>), so lookups work in the middle of an index key rotation.
     /// </summary>
     /// <typeparam name="TEntity">The entity.</typeparam>
     /// <param name="source">A query on the entity's set (for example <c>db.Users</c>).</param>
@@ -28,6 +27,11 @@ public static class BlindIndexQueryableExtensions
     /// <exception cref="ArgumentNullException"><paramref name="value"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The property has no blind index, or the query is not on an entity set.</exception>
     /// <exception cref="VersionedEnvelope.EnvelopeException">The key ring has no index key (<c>UnknownKeyVersion</c>).</exception>
+    /// <remarks>
+    /// The value is normalised as the index is. The result may hold rows with another value that shares the truncated
+    /// index (false positives): compare the decrypted property, or use <see cref="FirstOrDefaultBlindAsync"/> / <see
+    /// cref="ToListBlindAsync"/>.
+    /// </remarks>
     public static IQueryable<TEntity> WhereBlindIndex<TEntity>(this IQueryable<TEntity> source, Expression<Func<TEntity, string>> property, string value)
         where TEntity : class
     {

@@ -1,10 +1,12 @@
 namespace VersionedEnvelope.EntityFrameworkCore;
 
 /// <summary>
-/// Marks a <see cref="string"/> or <see cref="byte"/>[] property as encrypted, as <c>IsEncrypted()</c> does: stored as a
-/// VE1 ciphertext (text form <c>ve1:vN:…</c> for strings, binary for byte arrays), bound to its column by associated
-/// data. Takes effect in contexts configured with <c>UseVersionedEnvelope(…)</c>.
+/// Marks a <see cref="string"/> or <see cref="byte"/>[] property as encrypted, as <c>IsEncrypted()</c> does.
 /// </summary>
+/// <remarks>
+/// Stored as a VE1 ciphertext (text form <c>ve1:vN:…</c> for strings, binary for byte arrays), bound to its column by
+/// associated data. Takes effect in contexts configured with <c>UseVersionedEnvelope(…)</c>.
+/// </remarks>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = true)]
 public sealed class EncryptedAttribute : Attribute
 {

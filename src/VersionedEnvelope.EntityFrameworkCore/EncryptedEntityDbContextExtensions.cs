@@ -13,12 +13,8 @@ namespace Microsoft.EntityFrameworkCore;
 public static class EncryptedEntityDbContextExtensions
 {
     /// <summary>
-    /// Moves every encrypted property of <typeparamref name="TEntity"/> to the active key version, one batch after another
-    /// with this context. Pages by primary key (keyset, never OFFSET) over stale rows only (by the <c>keyVersion</c> column
-    /// when there is one, else by the text header); each batch is one transaction with its checkpoint. VE1 values are
-    /// rewrapped (only the data key; the plaintext is never materialised), legacy values decrypted and encrypted anew.
-    /// A row the application changed while its batch ran is not overwritten: it counts as skipped, and the next pass sees
-    /// it. Resumable and idempotent: run it again, or pass the last checkpoint. Cancellation rolls back the batch in flight.
+    /// Moves every encrypted property of <typeparamref name="TEntity"/> to the active key version, one batch after
+    /// another with this context.
     /// </summary>
     /// <typeparam name="TEntity">The entity.</typeparam>
     /// <param name="context">A context configured with <c>UseVersionedEnvelope</c>.</param>
@@ -26,6 +22,14 @@ public static class EncryptedEntityDbContextExtensions
     /// <param name="cancellationToken">Stops the run; committed batches stay committed.</param>
     /// <returns>What the run did.</returns>
     /// <exception cref="NotSupportedException">The entity's primary key has more than one column.</exception>
+    /// <remarks>
+    /// Pages by primary key (keyset, never OFFSET) over stale rows only (by the <c>keyVersion</c> column when there is
+    /// one, else by the text header); each batch is one transaction with its checkpoint. VE1 values are rewrapped (only
+    /// the data key; the plaintext is never materialised), legacy values decrypted and encrypted anew. A row the
+    /// application changed while its batch ran is not overwritten: it counts as skipped, and the next pass sees it.
+    /// Resumable and idempotent: run it again, or pass the last checkpoint. Cancellation rolls back the batch in
+    /// flight.
+    /// </remarks>
     public static Task<ReencryptionSummary> ReencryptAsync<TEntity>(
         this DbContext context,
         EntityReencryptionOptions? options = null,
@@ -46,11 +50,8 @@ public static class EncryptedEntityDbContextExtensions
     }
 
     /// <summary>
-    /// As <see cref="ReencryptAsync{TEntity}(DbContext, EntityReencryptionOptions?, CancellationToken)"/>, with a new
-    /// context for each batch, so up to <see cref="ReencryptionRunOptions.MaxDegreeOfParallelism"/> batches are written
-    /// at once while the next page is read. With <see cref="EntityReencryptionOptions.ClaimedKeyRanges"/> (PostgreSQL) the
-    /// run is shared with every host that joins it: this host claims key ranges until every range is done, and its summary
-    /// counts the rows it did.
+    /// Re-encrypts as the <see cref="DbContext"/> form does, with a new context for each batch, so several batches are
+    /// written at once.
     /// </summary>
     /// <typeparam name="TContext">The context.</typeparam>
     /// <typeparam name="TEntity">The entity.</typeparam>
@@ -60,6 +61,12 @@ public static class EncryptedEntityDbContextExtensions
     /// <returns>What the run did (with claimed key ranges: what this host did).</returns>
     /// <exception cref="NotSupportedException">Claimed key ranges on a database other than PostgreSQL.</exception>
     /// <exception cref="InvalidOperationException">The claimed key ranges' run id names a run of another table.</exception>
+    /// <remarks>
+    /// Up to <see cref="ReencryptionRunOptions.MaxDegreeOfParallelism"/> batches are written while the next page is
+    /// read. With <see cref="EntityReencryptionOptions.ClaimedKeyRanges"/> (PostgreSQL) the run is shared with every
+    /// host that joins it: this host claims key ranges until every range is done, and its summary counts the rows it
+    /// did.
+    /// </remarks>
     public static async Task<ReencryptionSummary> ReencryptAsync<TContext, TEntity>(
         this IDbContextFactory<TContext> contextFactory,
         EntityReencryptionOptions? options,
@@ -88,15 +95,18 @@ public static class EncryptedEntityDbContextExtensions
     }
 
     /// <summary>
-    /// Counts an encrypted property's values by the key version in their headers, with one SQL query (no value is loaded
-    /// or decrypted for text columns; binary columns are read header by header). The result is the evidence
-    /// <c>KeyRingManager.DestroyAsync</c> asks for. Text values without a VE1 header count as possibly legacy.
+    /// Counts an encrypted property's values by the key version in their headers, with one SQL query (no value is
+    /// loaded or decrypted for text columns; binary columns are read header by header).
     /// </summary>
     /// <typeparam name="TEntity">The entity.</typeparam>
     /// <param name="context">A context configured with <c>UseVersionedEnvelope</c>.</param>
     /// <param name="property">The encrypted property, for example <c>p => p.ApiKey</c>.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The counts (null values are not counted).</returns>
+    /// <remarks>
+    /// The result is the evidence <c>KeyRingManager.DestroyAsync</c> asks for. Text values without a VE1 header count
+    /// as possibly legacy.
+    /// </remarks>
     public static async Task<KeyUsageInventory> GetKeyUsageAsync<TEntity>(
         this DbContext context,
         Expression<Func<TEntity, object?>> property,

@@ -14,15 +14,19 @@ namespace Microsoft.EntityFrameworkCore;
 public static class EncryptedPropertyBuilderExtensions
 {
     /// <summary>
-    /// Stores the property encrypted: a string as a VE1 text form (<c>ve1:vN:…</c>, so SQL can find rows by key version),
-    /// a byte array as a binary VE1 ciphertext. Values are bound to their column by associated data
-    /// (<c>Entity.Property</c> unless given), so a value copied to another column fails to decrypt. Encrypted columns
-    /// cannot be searched by value (every encryption differs). Needs <c>UseVersionedEnvelope(…)</c> on the context's options.
+    /// Stores the property encrypted: a string as a VE1 text form (<c>ve1:vN:…</c>, so SQL can find rows by key
+    /// version), a byte array as a binary VE1 ciphertext.
     /// </summary>
     /// <typeparam name="TProperty"><see cref="string"/> or <see cref="byte"/>[].</typeparam>
     /// <param name="propertyBuilder">The property.</param>
     /// <returns>The same builder.</returns>
-    /// <remarks>The associated data is <c>Entity.Property</c>: pin it with the overload that takes it before renaming either.</remarks>
+    /// <remarks>
+    /// Values are bound to their column by associated data (<c>Entity.Property</c> unless given), so a value copied to
+    /// another column fails to decrypt. Encrypted columns cannot be searched by value (every encryption differs). Needs
+    /// <c>UseVersionedEnvelope(…)</c> on the context's options.
+    /// <para/>
+    /// The associated data is <c>Entity.Property</c>: pin it with the overload that takes it before renaming either.
+    /// </remarks>
     public static PropertyBuilder<TProperty> IsEncrypted<TProperty>(this PropertyBuilder<TProperty> propertyBuilder) =>
         IsEncrypted(propertyBuilder, associatedData: null);
 
@@ -39,9 +43,8 @@ public static class EncryptedPropertyBuilderExtensions
     }
 
     /// <summary>
-    /// Stores the property encrypted, as <see cref="IsEncrypted{TProperty}(PropertyBuilder{TProperty})"/> does, and
-    /// keeps an <see cref="int"/> property of the same entity equal to the key version in the stored header on every save
-    /// (a <c>keyVersion</c> column), so re-encryption and usage counts find rows by an index.
+    /// Stores the property encrypted and keeps an <see cref="int"/> property of the entity equal to the key version in
+    /// its header.
     /// </summary>
     /// <typeparam name="TProperty"><see cref="string"/> or <see cref="byte"/>[].</typeparam>
     /// <typeparam name="TEntity">The entity (write the lambda's parameter type: <c>(UserProfile p) => p.KeyVersion</c>).</typeparam>
@@ -49,6 +52,11 @@ public static class EncryptedPropertyBuilderExtensions
     /// <param name="keyVersion">The key version property.</param>
     /// <param name="associatedData">The associated data; <c>Entity.Property</c> when omitted, empty for none.</param>
     /// <returns>The same builder.</returns>
+    /// <remarks>
+    /// As <see cref="IsEncrypted{TProperty}(PropertyBuilder{TProperty})"/> does, and on every save the key version
+    /// property (a <c>keyVersion</c> column) is set from the stored header, so re-encryption and usage counts find rows
+    /// by an index.
+    /// </remarks>
     public static PropertyBuilder<TProperty> IsEncrypted<TProperty, TEntity>(
         this PropertyBuilder<TProperty> propertyBuilder,
         Expression<Func<TEntity, int>> keyVersion,
@@ -63,19 +71,20 @@ public static class EncryptedPropertyBuilderExtensions
         return propertyBuilder;
     }
 
-    /// <summary>
-    /// Makes an encrypted string property searchable by equality through a blind index: a keyed hash of the (normalised)
-    /// value, cut to <see cref="BlindIndexOptions.Bits"/>, stored as <c>bi1:vN:…</c> in a shadow property and column
-    /// <paramref name="columnName"/> with a database index. Every save that writes the value writes its index; find rows
-    /// with <c>WhereBlindIndex</c>, or exactly with <c>FirstOrDefaultBlindAsync</c> and <c>ToListBlindAsync</c>. The
-    /// index leaks which rows share a value, never the value; see <see cref="BlindIndexPlanner"/> for the bits to keep.
-    /// </summary>
+    /// <summary>Makes an encrypted string property searchable by equality through a blind index.</summary>
     /// <param name="propertyBuilder">An encrypted string property (<c>IsEncrypted()</c> first, or <see cref="EncryptedAttribute"/>).</param>
     /// <param name="columnName">The shadow property and column that hold the index, for example <c>email_bidx</c>.</param>
     /// <param name="configure">Sets the bits, the normalisation and the name.</param>
     /// <returns>The same builder.</returns>
     /// <exception cref="InvalidOperationException">The property is not encrypted, or already has a blind index.</exception>
     /// <exception cref="ArgumentException">The options are invalid: the bits are outside 8 to 256.</exception>
+    /// <remarks>
+    /// A keyed hash of the (normalised) value, cut to <see cref="BlindIndexOptions.Bits"/>, stored as <c>bi1:vN:…</c>
+    /// in a shadow property and column <paramref name="columnName"/> with a database index. Every save that writes the
+    /// value writes its index; find rows with <c>WhereBlindIndex</c>, or exactly with <c>FirstOrDefaultBlindAsync</c>
+    /// and <c>ToListBlindAsync</c>. The index leaks which rows share a value, never the value; see <see
+    /// cref="BlindIndexPlanner"/> for the bits to keep.
+    /// </remarks>
     public static PropertyBuilder<string> HasBlindIndex(
         this PropertyBuilder<string> propertyBuilder,
         string columnName,

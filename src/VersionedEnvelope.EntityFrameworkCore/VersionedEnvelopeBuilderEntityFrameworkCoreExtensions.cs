@@ -27,16 +27,21 @@ public static class VersionedEnvelopeBuilderEntityFrameworkCoreExtensions
     }
 
     /// <summary>
-    /// Keeps the key ring in a row of <typeparamref name="TContext"/>'s database, protected by a root key: a shortcut for
-    /// <c>ProtectKeysWithRootKey(rootKey)</c> and <see cref="PersistKeysToDbContext{TContext}(IVersionedEnvelopeBuilder, string)"/>.
-    /// Changes run under the row's lock, so hosts rotating at once never lose a version or an audit event.
-    /// Replaces any store chosen before. <typeparamref name="TContext"/> must be registered (<c>AddDbContext</c>).
+    /// Keeps the key ring in a row of <typeparamref name="TContext"/>'s database, protected by a root key.
     /// </summary>
     /// <typeparam name="TContext">The host's context, implementing <see cref="IKeyRingDbContext"/>.</typeparam>
     /// <param name="builder">The builder.</param>
     /// <param name="rootKey">Returns the 256-bit root key (from a vault or the environment); the store clears the array after use.</param>
     /// <returns>The same builder.</returns>
-    /// <remarks>The ring's row is named <c>default</c>; to name another, combine <c>ProtectKeysWithRootKey</c> with the other overload.</remarks>
+    /// <remarks>
+    /// A shortcut for <c>ProtectKeysWithRootKey(rootKey)</c> and <see
+    /// cref="PersistKeysToDbContext{TContext}(IVersionedEnvelopeBuilder, string)"/>. Changes run under the row's lock,
+    /// so hosts rotating at once never lose a version or an audit event. Replaces any store chosen before.
+    /// <typeparamref name="TContext"/> must be registered (<c>AddDbContext</c>).
+    /// <para/>
+    /// The ring's row is named <c>default</c>; to name another, combine <c>ProtectKeysWithRootKey</c> with the other
+    /// overload.
+    /// </remarks>
     public static IVersionedEnvelopeBuilder PersistKeysToDbContext<TContext>(
         this IVersionedEnvelopeBuilder builder,
         Func<IServiceProvider, byte[]> rootKey)

@@ -11,13 +11,16 @@ namespace Microsoft.EntityFrameworkCore;
 public static class VersionedEnvelopeDbContextOptionsBuilderExtensions
 {
     /// <summary>
-    /// Encrypts the context's encrypted properties (<c>IsEncrypted()</c>, <c>[Encrypted]</c>) with the application's
-    /// <see cref="IEnvelopeEncryptor"/> (registered by <c>AddVersionedEnvelope()</c>), and keeps their <c>keyVersion</c>
-    /// properties in step on every save. Call it in <c>AddDbContext((sp, options) => …)</c>.
+    /// Encrypts the context's encrypted properties with the application's <see cref="IEnvelopeEncryptor"/> and keeps
+    /// their <c>keyVersion</c> properties in step.
     /// </summary>
     /// <param name="optionsBuilder">The context's options.</param>
     /// <param name="serviceProvider">The application's services.</param>
     /// <returns>The same builder.</returns>
+    /// <remarks>
+    /// The properties are marked with <c>IsEncrypted()</c> or <c>[Encrypted]</c>; the encryptor is the one
+    /// <c>AddVersionedEnvelope()</c> registered. Call it in <c>AddDbContext((sp, options) => …)</c>.
+    /// </remarks>
     public static DbContextOptionsBuilder UseVersionedEnvelope(this DbContextOptionsBuilder optionsBuilder, IServiceProvider serviceProvider)
     {
         ArgumentNullException.ThrowIfNull(serviceProvider);

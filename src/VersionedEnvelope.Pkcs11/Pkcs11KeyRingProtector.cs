@@ -8,15 +8,15 @@ using Net.Pkcs11Interop.HighLevelAPI;
 
 namespace VersionedEnvelope.Pkcs11;
 
-/// <summary>
-/// Wraps key ring keys with an AES-256 key that never leaves a PKCS#11 token (an HSM, SoftHSM2): <c>CKM_AES_GCM</c> with a
-/// random 12-byte IV, a 128-bit tag and the key id as associated data, so a wrapped key is bound to the key that wrapped
-/// it. GCM rather than <c>CKM_AES_KEY_WRAP_PAD</c>: the ring key is data to this token, not a token object, and
-/// <c>C_Encrypt</c> with GCM is what every token supports for data; GCM also authenticates the key id, which key wrap cannot.
-/// Sessions are pooled and safe across threads, with one login for the library. The key id names the token, the key's label
-/// and its <c>CKA_ID</c> (<c>pkcs11:token=…;object=…;id=…</c>), so a new key under the same label still leaves older
-/// documents openable while the old key is on the token.
-/// </summary>
+/// <summary>Wraps key ring keys with an AES-256 key that never leaves a PKCS#11 token (an HSM, SoftHSM2).</summary>
+/// <remarks>
+/// <c>CKM_AES_GCM</c> with a random 12-byte IV, a 128-bit tag and the key id as associated data, so a wrapped key is
+/// bound to the key that wrapped it. GCM rather than <c>CKM_AES_KEY_WRAP_PAD</c>: the ring key is data to this token,
+/// not a token object, and <c>C_Encrypt</c> with GCM is what every token supports for data; GCM also authenticates the
+/// key id, which key wrap cannot. Sessions are pooled and safe across threads, with one login for the library. The key
+/// id names the token, the key's label and its <c>CKA_ID</c> (<c>pkcs11:token=…;object=…;id=…</c>), so a new key under
+/// the same label still leaves older documents openable while the old key is on the token.
+/// </remarks>
 public sealed class Pkcs11KeyRingProtector : IKeyRingProtector, IDisposable
 {
     private const int IvSize = 12;

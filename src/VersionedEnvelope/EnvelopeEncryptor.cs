@@ -6,11 +6,12 @@ using static VersionedEnvelope.Internal.Ve1Layout;
 
 namespace VersionedEnvelope;
 
-/// <summary>
-/// The VE1 encryptor. Reads the current <see cref="KeyRing"/> snapshot on every call without locks, so a rotation takes
-/// effect at once. Key-encryption keys are held in pooled <see cref="AesGcm"/> instances; data keys live on the stack
-/// and are cleared after use.
-/// </summary>
+/// <summary>The VE1 encryptor.</summary>
+/// <remarks>
+/// Reads the current <see cref="KeyRing"/> snapshot on every call without locks, so a rotation takes effect at once.
+/// Key-encryption keys are held in pooled <see cref="AesGcm"/> instances; data keys live on the stack and are cleared
+/// after use.
+/// </remarks>
 public sealed partial class EnvelopeEncryptor : IEnvelopeEncryptor
 {
     private const int DataKeyAndNonces = Ve1Layout.KeySize + (2 * Ve1Layout.NonceSize);

@@ -6,10 +6,13 @@ namespace VersionedEnvelope;
 
 /// <summary>
 /// The array, text and string forms of <see cref="IEnvelopeEncryptor"/>, on top of its span forms (as
-/// <c>DataProtectionCommonExtensions</c> does for <c>IDataProtector</c>): every implementation and every decorator gets
-/// them. The pairs are symmetric: <c>Encrypt</c>/<c>Decrypt</c> (binary arrays), <c>EncryptToText</c>/<c>DecryptText</c>
-/// (bytes ↔ text form), <c>EncryptString</c>/<c>DecryptString</c> (strings, UTF-8), <c>Rewrap</c>/<c>RewrapText</c>.
+/// <c>DataProtectionCommonExtensions</c> does for <c>IDataProtector</c>).
 /// </summary>
+/// <remarks>
+/// Every implementation and every decorator gets them. The pairs are symmetric: <c>Encrypt</c>/<c>Decrypt</c> (binary
+/// arrays), <c>EncryptToText</c>/<c>DecryptText</c> (bytes ↔ text form), <c>EncryptString</c>/<c>DecryptString</c>
+/// (strings, UTF-8), <c>Rewrap</c>/<c>RewrapText</c>.
+/// </remarks>
 public static class EnvelopeEncryptorExtensions
 {
     /// <summary>Encrypts to a new array.</summary>
@@ -80,9 +83,8 @@ public static class EnvelopeEncryptorExtensions
         Decrypt(encryptor, EnvelopeFormat.FromText(text), associatedData);
 
     /// <summary>
-    /// Decrypts a binary ciphertext; when it names a key version this host has not seen yet (another host rotated), waits
-    /// for the shared key ring reload without blocking a thread. Prefer it to <see cref="Decrypt(IEnvelopeEncryptor, byte[], byte[])"/>
-    /// on async paths.
+    /// Decrypts a binary ciphertext; when it names a key version this host has not seen yet (another host rotated),
+    /// waits for the shared key ring reload without blocking a thread.
     /// </summary>
     /// <param name="encryptor">The encryptor.</param>
     /// <param name="ciphertext">The binary ciphertext.</param>
@@ -90,6 +92,9 @@ public static class EnvelopeEncryptorExtensions
     /// <param name="cancellationToken">Stops waiting for a reload.</param>
     /// <returns>The plaintext, the key version and whether the ciphertext needs re-encryption.</returns>
     /// <exception cref="EnvelopeException">The ciphertext cannot be read; see <see cref="EnvelopeException.Reason"/>.</exception>
+    /// <remarks>
+    /// Prefer it to <see cref="Decrypt(IEnvelopeEncryptor, byte[], byte[])"/> on async paths.
+    /// </remarks>
     public static async ValueTask<DecryptedEnvelope> DecryptAsync(
         this IEnvelopeEncryptor encryptor,
         ReadOnlyMemory<byte> ciphertext,

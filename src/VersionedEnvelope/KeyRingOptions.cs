@@ -18,28 +18,37 @@ public sealed class KeyRingOptions : IValidatableObject
 
     /// <summary>
     /// How long a version the store was found not to have is answered from memory: within it, a ciphertext naming that
-    /// version fails at once, without another store read. A version the store has is never refused for it: a decrypt
-    /// that meets an unknown version joins the one reload in flight (single flight), whose result every caller shares.
-    /// Default five seconds, so a stream of bad input cannot turn into a stream of store reads.
+    /// version fails at once, without another store read.
     /// </summary>
+    /// <remarks>
+    /// A version the store has is never refused for it: a decrypt that meets an unknown version joins the one reload in
+    /// flight (single flight), whose result every caller shares. Default five seconds, so a stream of bad input cannot
+    /// turn into a stream of store reads.
+    /// </remarks>
     [Shared.TimeSpanRange("00:00:00")]
     public TimeSpan UnknownVersionReloadInterval { get; set; } = VersionedEnvelopeDefaults.UnknownVersionReloadInterval;
 
     /// <summary>
-    /// How long a synchronous decrypt waits for the reload that looks for a version this host does not know yet; then it
-    /// fails with <see cref="EnvelopeErrorReason.UnknownKeyVersion"/>. Async forms (<c>DecryptAsync</c>) wait without
-    /// blocking a thread and honour their cancellation token instead. Default five seconds.
+    /// How long a synchronous decrypt waits for the reload that looks for a version this host does not know yet; then
+    /// it fails with <see cref="EnvelopeErrorReason.UnknownKeyVersion"/>.
     /// </summary>
+    /// <remarks>
+    /// Async forms (<c>DecryptAsync</c>) wait without blocking a thread and honour their cancellation token instead.
+    /// Default five seconds.
+    /// </remarks>
     [Shared.TimeSpanRange("00:00:00", VersionedEnvelopeDefaults.UnknownVersionWaitTimeoutLimit)]
     public TimeSpan UnknownVersionWaitTimeout { get; set; } = VersionedEnvelopeDefaults.UnknownVersionWaitTimeout;
 
     /// <summary>
-    /// How long a new version waits, <see cref="KeyState.Pending"/>, between its creation by a rotation and its first use
-    /// for encryption. Meanwhile it decrypts everywhere, so every host that shares the ring knows it before any host
-    /// encrypts with it. Set it to at least <see cref="RefreshInterval"/> when several hosts share a ring (hosts that hear
-    /// of changes at once, through a store's change notifications, can use less). Default <see cref="TimeSpan.Zero"/>:
-    /// a rotation activates the new version at once, which suits one host.
+    /// How long a new version waits, <see cref="KeyState.Pending"/>, between its creation by a rotation and its first
+    /// use for encryption.
     /// </summary>
+    /// <remarks>
+    /// Meanwhile it decrypts everywhere, so every host that shares the ring knows it before any host encrypts with it.
+    /// Set it to at least <see cref="RefreshInterval"/> when several hosts share a ring (hosts that hear of changes at
+    /// once, through a store's change notifications, can use less). Default <see cref="TimeSpan.Zero"/>: a rotation
+    /// activates the new version at once, which suits one host.
+    /// </remarks>
     [Shared.TimeSpanRange("00:00:00")]
     public TimeSpan ActivationDelay { get; set; }
 

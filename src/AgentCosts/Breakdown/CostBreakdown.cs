@@ -5,9 +5,12 @@ namespace AgentCosts;
 
 /// <summary>
 /// Costs across many missions per agent: totals, mission counts, averages per mission and each agent's share of the
-/// credits, sorted by credits (highest first, then by name). Exact amounts are added up and rounded once at the end,
-/// then apportioned to the agents as a snapshot does, so the agents' credits add up to the total's.
+/// credits, sorted by credits (highest first, then by name).
 /// </summary>
+/// <remarks>
+/// Exact amounts are added up and rounded once at the end, then apportioned to the agents as a snapshot does, so the
+/// agents' credits add up to the total's.
+/// </remarks>
 public sealed class CostBreakdown
 {
     private CostBreakdown(int missions, AgentCost total, IReadOnlyList<AgentBreakdown> agents, IReadOnlyDictionary<string, ModelUsage> models)
@@ -95,8 +98,7 @@ public sealed class CostBreakdown
 
     /// <summary>
     /// A breakdown from per-agent totals computed elsewhere, for example by one SQL query over stored <c>agentCosts</c>
-    /// columns: the same lines, shares and rounding as <see cref="From(IEnumerable{MissionCosts}, CreditRounding)"/> over
-    /// the missions those totals came from.
+    /// columns.
     /// </summary>
     /// <param name="missions">How many missions the totals cover (missions without agents included).</param>
     /// <param name="agents">Each agent once, with its totals and the number of missions it appears in.</param>
@@ -104,6 +106,10 @@ public sealed class CostBreakdown
     /// <exception cref="ArgumentException">
     /// An agent appears twice, has an empty name, or a mission count below 1 or above <paramref name="missions"/>.
     /// </exception>
+    /// <remarks>
+    /// The same lines, shares and rounding as <see cref="From(IEnumerable{MissionCosts}, CreditRounding)"/> over the
+    /// missions those totals came from.
+    /// </remarks>
     public static CostBreakdown FromTotals(int missions, IEnumerable<AgentTotal> agents, CreditRounding rounding = AgentCostsDefaults.Rounding)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(missions);

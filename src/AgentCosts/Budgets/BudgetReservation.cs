@@ -1,12 +1,14 @@
 namespace AgentCosts;
 
 /// <summary>
-/// Credits held from a <see cref="MissionBudget"/> (and every budget above it) for one piece of work. When the budget
-/// belongs to a <see cref="MissionCostTracker"/>, record the work's cost through the tracker (that spends it) and then
-/// <see cref="Complete"/> the reservation (that releases the hold and records any overshoot): nothing is counted twice.
-/// For a budget used on its own, <see cref="Settle(ExactCredits)"/>
-/// spends the real cost and releases the hold in one step. Disposing an unsettled reservation releases it.
+/// Credits held from a <see cref="MissionBudget"/> (and every budget above it) for one piece of work.
 /// </summary>
+/// <remarks>
+/// When the budget belongs to a <see cref="MissionCostTracker"/>, record the work's cost through the tracker (that
+/// spends it) and then <see cref="Complete"/> the reservation (that releases the hold and records any overshoot):
+/// nothing is counted twice. For a budget used on its own, <see cref="Settle(ExactCredits)"/> spends the real cost and
+/// releases the hold in one step. Disposing an unsettled reservation releases it.
+/// </remarks>
 public sealed class BudgetReservation : IDisposable
 {
     internal static readonly BudgetReservation None = new(null, 0);

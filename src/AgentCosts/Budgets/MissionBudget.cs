@@ -4,11 +4,13 @@ using AgentCosts.Internal;
 namespace AgentCosts;
 
 /// <summary>
-/// A credit budget, exact to the nanocredit: a mission's, or (made by <see cref="ForAgent"/>) an agent's or a sub-agent's
-/// inside it. Work reserves credits before it runs, from its level and every level above it at once or from none, so
-/// concurrent agents can never hold more than any level's <see cref="Limit"/> between them.
+/// A credit budget, exact to the nanocredit: a mission's, or (made by <see cref="ForAgent"/>) an agent's or a
+/// sub-agent's inside it.
 /// </summary>
 /// <remarks>
+/// Work reserves credits before it runs, from its level and every level above it at once or from none, so concurrent
+/// agents can never hold more than any level's <see cref="Limit"/> between them.
+/// <para/>
 /// Given to a <see cref="MissionCostTracker"/>, the mission's budget is that tracker's one ledger: every cost recorded
 /// through the tracker is spent at the levels that apply as it is recorded, and a reservation is then released
 /// (<see cref="BudgetReservation.Complete"/>) once the work's cost is recorded. Which levels apply to an agent: its own

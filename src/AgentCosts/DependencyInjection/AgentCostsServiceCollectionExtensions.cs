@@ -12,14 +12,16 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class AgentCostsServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers validated <see cref="AgentCostsOptions"/>, <see cref="AgentCostsMetrics"/> (on the host's
-    /// <see cref="IMeterFactory"/> when it has one), a <see cref="PriceTable"/>
-    /// built from the options and an <see cref="IMissionCostTrackerFactory"/>, all singletons. Uses <c>TryAdd*</c>:
-    /// calling it twice is harmless.
+    /// Registers validated <see cref="AgentCostsOptions"/>, <see cref="AgentCostsMetrics"/>, a <see cref="PriceTable"/>
+    /// and an <see cref="IMissionCostTrackerFactory"/>, all singletons.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Configures the options (they may also be bound from configuration).</param>
     /// <returns>The same service collection.</returns>
+    /// <remarks>
+    /// The metrics use the host's <see cref="IMeterFactory"/> when it has one; the price table is built from the
+    /// options. Uses <c>TryAdd*</c>: calling it twice is harmless.
+    /// </remarks>
     public static IServiceCollection AddAgentCosts(this IServiceCollection services, Action<AgentCostsOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);

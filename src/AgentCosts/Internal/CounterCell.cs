@@ -5,11 +5,12 @@ using System.Runtime.InteropServices;
 
 namespace AgentCosts.Internal;
 
-/// <summary>
-/// One thread slot's share of an agent's totals. Only the thread holding the slot writes a private cell, so additions
-/// are plain reads and writes; readers sum the cells. The shared cell (for threads beyond the slot limit) uses
-/// interlocked additions instead. Fields sit on their own cache line, away from neighbouring cells.
-/// </summary>
+/// <summary>One thread slot's share of an agent's totals.</summary>
+/// <remarks>
+/// Only the thread holding the slot writes a private cell, so additions are plain reads and writes; readers sum the
+/// cells. The shared cell (for threads beyond the slot limit) uses interlocked additions instead. Fields sit on their
+/// own cache line, away from neighbouring cells.
+/// </remarks>
 [StructLayout(LayoutKind.Explicit)]
 internal sealed class CounterCell(bool shared)
 {

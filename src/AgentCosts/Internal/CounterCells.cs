@@ -2,10 +2,12 @@ namespace AgentCosts.Internal;
 
 /// <summary>
 /// Totals striped over thread slots: each thread adds to its own <see cref="CounterCell"/> with plain writes (no lock,
-/// no interlocked instruction, no cache-line traffic between threads); readers sum the cells. Threads beyond
-/// <see cref="MaxPrivateCells"/> share one interlocked cell, so a host that churns through threads cannot grow the set
-/// without bound.
+/// no interlocked instruction, no cache-line traffic between threads); readers sum the cells.
 /// </summary>
+/// <remarks>
+/// Threads beyond <see cref="MaxPrivateCells"/> share one interlocked cell, so a host that churns through threads
+/// cannot grow the set without bound.
+/// </remarks>
 internal sealed class CounterCells
 {
     /// <summary>Slots beyond this share one interlocked cell.</summary>

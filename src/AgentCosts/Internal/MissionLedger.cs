@@ -5,11 +5,13 @@ using AgentCosts.Metrics;
 namespace AgentCosts.Internal;
 
 /// <summary>
-/// What a mission's agents share, owned by its <see cref="MissionCostTracker"/>: the clock, the price table, the
-/// budget (the one ledger every recorded cost is spent in), the per-model totals and the instruments. An
-/// <see cref="AgentHandle"/> adds to its own cells and then tells the ledger; the ledger knows neither the tracker nor
-/// the handles, so nothing calls back.
+/// What a mission's agents share, owned by its <see cref="MissionCostTracker"/>: the clock, the price table, the budget
+/// (the one ledger every recorded cost is spent in), the per-model totals and the instruments.
 /// </summary>
+/// <remarks>
+/// An <see cref="AgentHandle"/> adds to its own cells and then tells the ledger; the ledger knows neither the tracker
+/// nor the handles, so nothing calls back.
+/// </remarks>
 internal sealed class MissionLedger
 {
     private const long NanosecondsPerSecond = 1_000_000_000;

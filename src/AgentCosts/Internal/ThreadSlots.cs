@@ -2,9 +2,11 @@ namespace AgentCosts.Internal;
 
 /// <summary>
 /// Gives each live thread a small slot number, reused after the thread ends, so per-thread counters can be plain
-/// (non-atomic) additions: a slot has one writer at a time. A slot returns to the pool when the thread's lease is
-/// finalized, which happens only after the thread is gone.
+/// (non-atomic) additions: a slot has one writer at a time.
 /// </summary>
+/// <remarks>
+/// A slot returns to the pool when the thread's lease is finalized, which happens only after the thread is gone.
+/// </remarks>
 internal static class ThreadSlots
 {
     private static readonly object Gate = new();

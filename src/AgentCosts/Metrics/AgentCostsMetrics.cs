@@ -5,11 +5,14 @@ using System.Diagnostics.Metrics;
 namespace AgentCosts.Metrics;
 
 /// <summary>
-/// <see cref="System.Diagnostics.Metrics"/> instruments for agent costs, each measurement tagged
-/// <c>gen_ai.agent.name</c> (and tokens by <c>gen_ai.token.type</c> when the split is known), in the units of
-/// OpenTelemetry's GenAI conventions, so any OpenTelemetry exporter sees the numbers the accumulator keeps. Recording
-/// checks <see cref="Instrument.Enabled"/> first: with no listener attached it costs a field read.
+/// <see cref="System.Diagnostics.Metrics"/> instruments for agent costs, in the units of OpenTelemetry's GenAI
+/// conventions.
 /// </summary>
+/// <remarks>
+/// Each measurement is tagged <c>gen_ai.agent.name</c> (and tokens by <c>gen_ai.token.type</c> when the split is
+/// known), so any OpenTelemetry exporter sees the numbers the accumulator keeps. Recording checks <see
+/// cref="Instrument.Enabled"/> first: with no listener attached it costs a field read.
+/// </remarks>
 public sealed class AgentCostsMetrics : IDisposable
 {
     /// <summary>The default meter name.</summary>

@@ -6,14 +6,14 @@ using AgentCosts.Internal;
 
 namespace AgentCosts;
 
-/// <summary>
-/// Prices per model as providers bill them, in exact integer nanocredits per token (no float drift): input, output,
-/// cached input and cache writes; prices dated by <see cref="ModelPrice.EffectiveFrom"/> (a call is priced by the newest
-/// price that had started when it began); a long-context tier that prices a whole request above its threshold. A dated
-/// model id (<c>gpt-4o-2024-08-06</c>, <c>claude-sonnet-4-20250514</c>) falls back to its family (<c>gpt-4o</c>) only when
-/// the table has no entry for the dated id itself; there is no other matching. Unknown models follow
-/// <see cref="UnknownModelPolicy"/>. Immutable and safe for concurrent use.
-/// </summary>
+/// <summary>Prices per model as providers bill them, in exact integer nanocredits per token (no float drift).</summary>
+/// <remarks>
+/// Input, output, cached input and cache writes; prices dated by <see cref="ModelPrice.EffectiveFrom"/> (a call is
+/// priced by the newest price that had started when it began); a long-context tier that prices a whole request above
+/// its threshold. A dated model id (<c>gpt-4o-2024-08-06</c>, <c>claude-sonnet-4-20250514</c>) falls back to its family
+/// (<c>gpt-4o</c>) only when the table has no entry for the dated id itself; there is no other matching. Unknown models
+/// follow <see cref="UnknownModelPolicy"/>. Immutable and safe for concurrent use.
+/// </remarks>
 public sealed partial class PriceTable
 {
 
@@ -109,11 +109,7 @@ public sealed partial class PriceTable
     /// <exception cref="UnknownModelException">The model has no price and the policy is <see cref="UnknownModelPolicy.Throw"/>.</exception>
     public ExactCredits GetExactCost(string model, TokenUsage usage) => GetExactCost(model, usage, TimeProvider.System.GetUtcNow());
 
-    /// <summary>
-    /// The exact cost of a call that began at <paramref name="at"/>: priced by the newest price whose
-    /// <see cref="ModelPrice.EffectiveFrom"/> is at or before it, and entirely at its long-context price when the input
-    /// exceeds that price's threshold. Uncached input, cached input, cache writes and output each at their own rate.
-    /// </summary>
+    /// <summary>The exact cost of a call that began at <paramref name="at"/>.</summary>
     /// <param name="model">The model id (a dated id falls back to its family when the table lacks it).</param>
     /// <param name="usage">The call's tokens.</param>
     /// <param name="at">When the call began.</param>
@@ -121,6 +117,11 @@ public sealed partial class PriceTable
     /// <exception cref="UnknownModelException">
     /// The model has no price in effect at <paramref name="at"/> and the policy is <see cref="UnknownModelPolicy.Throw"/>.
     /// </exception>
+    /// <remarks>
+    /// Priced by the newest price whose <see cref="ModelPrice.EffectiveFrom"/> is at or before it, and entirely at its
+    /// long-context price when the input exceeds that price's threshold. Uncached input, cached input, cache writes and
+    /// output each at their own rate.
+    /// </remarks>
     public ExactCredits GetExactCost(string model, TokenUsage usage, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -164,15 +165,17 @@ public sealed partial class PriceTable
     }
 
     /// <summary>
-    /// The exact cost of a call, when the table prices <paramref name="model"/> (by its id or its family) at
-    /// <paramref name="at"/>; the unknown-model policy is not applied. One look-up: what a caller trying several candidate
-    /// models uses.
+    /// The exact cost of a call, when the table prices <paramref name="model"/> (by its id or its family) at <paramref
+    /// name="at"/>; the unknown-model policy is not applied.
     /// </summary>
     /// <param name="model">The model id, or <see langword="null"/>.</param>
     /// <param name="usage">The call's tokens.</param>
     /// <param name="at">When the call began.</param>
     /// <param name="cost">The exact cost, when the model has a price then.</param>
     /// <returns><see langword="true"/> when the model has a price at <paramref name="at"/>.</returns>
+    /// <remarks>
+    /// One look-up: what a caller trying several candidate models uses.
+    /// </remarks>
     public bool TryGetExactCost([NotNullWhen(true)] string? model, TokenUsage usage, DateTimeOffset at, out ExactCredits cost)
     {
         if (model is not null && Find(model) is { } tiers && TierAt(tiers, at) is { } tier)
@@ -198,21 +201,22 @@ public sealed partial class PriceTable
     /// <returns><see langword="true"/> when the model has a price.</returns>
     public bool Contains([NotNullWhen(true)] string? model) => model is not null && Find(model) is not null;
 
-    /// <summary>
-    /// Reads LiteLLM's <c>model_prices_and_context_window.json</c>: for each chat model, <c>input_cost_per_token</c>,
-    /// <c>output_cost_per_token</c>, <c>cache_read_input_token_cost</c>, <c>cache_creation_input_token_cost</c> and their
-    /// <c>*_above_200k_tokens</c> or <c>*_above_128k_tokens</c> variants (a long-context tier), in US dollars per token,
-    /// converted exactly as decimals (never through <see cref="double"/>). Model ids are read as written, provider
-    /// prefixes included (<c>openai/gpt-4o</c>). Entries without a model name or chat prices (embeddings, images, <c>sample_spec</c>), and
-    /// entries whose prices are negative, not numbers, absurd or finer than a nanocredit per token, are skipped and
-    /// counted in <see cref="SkippedEntries"/>; other fields are ignored.
-    /// </summary>
+    /// <summary>Reads LiteLLM's <c>model_prices_and_context_window.json</c>.</summary>
     /// <param name="json">The file's text.</param>
     /// <param name="creditsPerUsd">How many credits one US dollar buys (choose it so prices are whole nanocredits per token).</param>
     /// <param name="unknownModelPolicy">What to do with a model the file lacks.</param>
     /// <returns>The table.</returns>
     /// <exception cref="JsonException">The text is not a JSON object of model entries.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="creditsPerUsd"/> is not positive.</exception>
+    /// <remarks>
+    /// For each chat model, <c>input_cost_per_token</c>, <c>output_cost_per_token</c>,
+    /// <c>cache_read_input_token_cost</c>, <c>cache_creation_input_token_cost</c> and their <c>*_above_200k_tokens</c>
+    /// or <c>*_above_128k_tokens</c> variants (a long-context tier), in US dollars per token, converted exactly as
+    /// decimals (never through <see cref="double"/>). Model ids are read as written, provider prefixes included
+    /// (<c>openai/gpt-4o</c>). Entries without a model name or chat prices (embeddings, images, <c>sample_spec</c>),
+    /// and entries whose prices are negative, not numbers, absurd or finer than a nanocredit per token, are skipped and
+    /// counted in <see cref="SkippedEntries"/>; other fields are ignored.
+    /// </remarks>
     public static PriceTable FromLiteLlm(string json, decimal creditsPerUsd, UnknownModelPolicy unknownModelPolicy = AgentCostsDefaults.UnknownModelPolicy)
     {
         ArgumentNullException.ThrowIfNull(json);

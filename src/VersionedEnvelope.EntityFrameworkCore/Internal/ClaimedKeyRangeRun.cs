@@ -7,13 +7,14 @@ using VersionedEnvelope.EntityFrameworkCore.Reencryption;
 
 namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 
-/// <summary>
-/// One host's part in a re-encryption run shared by claimed key ranges (PostgreSQL). The ranges live in a table: the
-/// first host to join plans them (under a transaction-scoped advisory lock, so hosts joining at once plan once); each
-/// worker claims the next free or expired range with <c>FOR UPDATE SKIP LOCKED</c> and runs the ordinary pipeline over
-/// it. Every batch's transaction also moves the range's checkpoint and heartbeat, fenced by the claim's token: a host
-/// whose range was taken over after its lease ran out cannot commit into it. The last batch marks the range done.
-/// </summary>
+/// <summary>One host's part in a re-encryption run shared by claimed key ranges (PostgreSQL).</summary>
+/// <remarks>
+/// The ranges live in a table: the first host to join plans them (under a transaction-scoped advisory lock, so hosts
+/// joining at once plan once); each worker claims the next free or expired range with <c>FOR UPDATE SKIP LOCKED</c> and
+/// runs the ordinary pipeline over it. Every batch's transaction also moves the range's checkpoint and heartbeat,
+/// fenced by the claim's token: a host whose range was taken over after its lease ran out cannot commit into it. The
+/// last batch marks the range done.
+/// </remarks>
 internal sealed class ClaimedKeyRangeRun
 {
     private const string Pending = ClaimedKeyRangeTable.Pending;

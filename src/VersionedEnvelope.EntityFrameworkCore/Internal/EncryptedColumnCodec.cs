@@ -6,9 +6,11 @@ namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 
 /// <summary>
 /// Encrypts and decrypts one encrypted column's values for its value converter: a pure mapping between plaintext and
-/// ciphertext through the encryptor's current snapshot, with the column's associated data. It keeps no state between
-/// calls, so a value's conversion never depends on which entity or save it came from.
+/// ciphertext through the encryptor's current snapshot, with the column's associated data.
 /// </summary>
+/// <remarks>
+/// It keeps no state between calls, so a value's conversion never depends on which entity or save it came from.
+/// </remarks>
 internal sealed class EncryptedColumnCodec
 {
     private const int StackLimit = 1024;

@@ -5,11 +5,11 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 
-/// <summary>
-/// Carries the encryptor into EF Core's internal services: a convention binds every encrypted property to it, and the
-/// model cache key includes it, so contexts of one type configured with different encryptors (two hosts in one process)
-/// never share converters.
-/// </summary>
+/// <summary>Carries the encryptor into EF Core's internal services.</summary>
+/// <remarks>
+/// A convention binds every encrypted property to it, and the model cache key includes it, so contexts of one type
+/// configured with different encryptors (two hosts in one process) never share converters.
+/// </remarks>
 internal sealed class EncryptionOptionsExtension(IEnvelopeEncryptor encryptor, IKeyRingProvider? keyRing) : IDbContextOptionsExtension
 {
     private DbContextOptionsExtensionInfo? _info;

@@ -6,14 +6,14 @@ using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 
-/// <summary>
-/// Before a save, for encrypted properties with a <c>keyVersion</c> property: sets that property to the active key
-/// version (the one the converter encrypts under when the command is built), and marks for rewriting the encrypted
-/// value of a modified entity whose <c>keyVersion</c>, as read, names another version. It learns versions from the
-/// entity alone and keeps no state, so the converters stay pure. For encrypted properties with a blind index, writes the
-/// index with the value. Unchanged entities are never written: that would overwrite a newer value another process saved.
-/// </summary>
+/// <summary>Before a save, for encrypted properties with a <c>keyVersion</c> property.</summary>
 /// <remarks>
+/// Sets that property to the active key version (the one the converter encrypts under when the command is built), and
+/// marks for rewriting the encrypted value of a modified entity whose <c>keyVersion</c>, as read, names another
+/// version. It learns versions from the entity alone and keeps no state, so the converters stay pure. For encrypted
+/// properties with a blind index, writes the index with the value. Unchanged entities are never written: that would
+/// overwrite a newer value another process saved.
+/// <para/>
 /// The version is read here and the value encrypted a moment later, when EF Core builds the command. Should a new
 /// version become active in between, the header is newer than <c>keyVersion</c>: the row then counts as stale, so
 /// re-encryption or the next save sets <c>keyVersion</c> again, and the inventory keeps the older version in use until

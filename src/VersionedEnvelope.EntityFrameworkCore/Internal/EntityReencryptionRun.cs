@@ -8,12 +8,15 @@ using VersionedEnvelope.Reencryption.Internal;
 namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 
 /// <summary>
-/// One pass over a table in SQL, on the core package's re-encryption pipeline (which orders checkpoints, counts progress
-/// and collects failures): pages by keyset (<see cref="ReencryptionPageQuery"/>), each row's new values from the pass's
-/// <see cref="RowRewrite"/> (re-encryption, or a blind index backfill), each batch written in one transaction by the
-/// dialect's update form (<see cref="IRowUpdateStrategy"/>), which applies only where the row still holds what was read:
-/// a value the application changed meanwhile is counted as skipped and the next pass sees it.
+/// One pass over a table in SQL, on the core package's re-encryption pipeline (which orders checkpoints, counts
+/// progress and collects failures).
 /// </summary>
+/// <remarks>
+/// Pages by keyset (<see cref="ReencryptionPageQuery"/>), each row's new values from the pass's <see
+/// cref="RowRewrite"/> (re-encryption, or a blind index backfill), each batch written in one transaction by the
+/// dialect's update form (<see cref="IRowUpdateStrategy"/>), which applies only where the row still holds what was
+/// read: a value the application changed meanwhile is counted as skipped and the next pass sees it.
+/// </remarks>
 internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<StoredRow>>
 {
     /// <summary>Rows per update statement: small enough that rewrapping the next chunk overlaps the database's work on this one.</summary>
@@ -27,9 +30,11 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<StoredRo
 
     /// <summary>
     /// Runs in each batch's transaction after its update, given how many rows it rewrote, the batch's last key and
-    /// whether the run's reading has ended with it: a claimed key range saves its checkpoint and heartbeat there, fenced
-    /// by its claim.
+    /// whether the run's reading has ended with it.
     /// </summary>
+    /// <remarks>
+    /// A claimed key range saves its checkpoint and heartbeat there, fenced by its claim.
+    /// </remarks>
     private readonly Func<DbContext, BatchCommit, CancellationToken, Task>? _inBatchTransaction;
 
     /// <summary>The context pages are read with (and, with one writer, batches written with).</summary>
@@ -127,10 +132,13 @@ internal sealed class EntityReencryptionRun : ReencryptionPipeline<List<StoredRo
     }
 
     /// <summary>
-    /// When reading ended on an empty page (the last batch was full, or nothing was stale), the batch hook still hears that
-    /// the run ended; then the final checkpoint is saved once more, in a transaction of its own: batches that committed
-    /// out of order each saved an earlier one, so without this a host that records progress would never see the end.
+    /// When reading ended on an empty page (the last batch was full, or nothing was stale), the batch hook still hears
+    /// that the run ended.
     /// </summary>
+    /// <remarks>
+    /// Then the final checkpoint is saved once more, in a transaction of its own: batches that committed out of order
+    /// each saved an earlier one, so without this a host that records progress would never see the end.
+    /// </remarks>
     protected override async ValueTask OnEndedAsync(string? checkpoint, bool endedOnEmptyPage, CancellationToken cancellationToken)
     {
         if (endedOnEmptyPage && _inBatchTransaction is { } hook)

@@ -5,10 +5,13 @@ using Microsoft.EntityFrameworkCore;
 namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 
 /// <summary>
-/// PostgreSQL <c>LISTEN</c>/<c>NOTIFY</c> for key ring changes, without a compile-time dependency on Npgsql (the package
-/// works with any provider): a connection whose type offers Npgsql's <c>WaitAsync(CancellationToken)</c> can wait for a
-/// notification; every other connection cannot, and its hosts keep the periodic refresh alone.
+/// PostgreSQL <c>LISTEN</c>/<c>NOTIFY</c> for key ring changes, without a compile-time dependency on Npgsql (the
+/// package works with any provider).
 /// </summary>
+/// <remarks>
+/// A connection whose type offers Npgsql's <c>WaitAsync(CancellationToken)</c> can wait for a notification; every other
+/// connection cannot, and its hosts keep the periodic refresh alone.
+/// </remarks>
 internal static class PostgresNotifications
 {
     /// <summary>The channel every key ring save notifies, with the ring's name as payload.</summary>

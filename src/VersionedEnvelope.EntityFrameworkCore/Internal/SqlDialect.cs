@@ -4,11 +4,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 
-/// <summary>
-/// What the database can do, for the SQL that re-encryption and the blind index backfill write. SQL is built from these
-/// capabilities, never from the provider's name: the name only picks the dialect once (the package has no compile-time
-/// dependency on any provider), and SQLite's server version decides whether it can update from a list of values.
-/// </summary>
+/// <summary>What the database can do, for the SQL that re-encryption and the blind index backfill write.</summary>
+/// <remarks>
+/// SQL is built from these capabilities, never from the provider's name: the name only picks the dialect once (the
+/// package has no compile-time dependency on any provider), and SQLite's server version decides whether it can update
+/// from a list of values.
+/// </remarks>
 internal sealed class SqlDialect
 {
     /// <summary>PostgreSQL: set-based conditional updates, <c>LIMIT</c>, and <c>FOR UPDATE SKIP LOCKED</c> for claimed key ranges.</summary>
@@ -49,32 +50,39 @@ internal sealed class SqlDialect
 
     /// <summary>
     /// Whether one statement can update many rows each to its own value, only where each still holds what was read, and
-    /// name the rows it updated: <c>UPDATE t SET … FROM (VALUES …) AS d WHERE … RETURNING key</c>. Otherwise one
-    /// conditional update per row, counted by its affected rows.
+    /// name the rows it updated: <c>UPDATE t SET … FROM (VALUES …) AS d WHERE … RETURNING key</c>.
     /// </summary>
+    /// <remarks>
+    /// Otherwise one conditional update per row, counted by its affected rows.
+    /// </remarks>
     public bool UpdatesFromValues { get; }
 
     /// <summary>
-    /// Whether a batch's values can travel as one array parameter per column, unnested on the server:
-    /// <c>UPDATE t SET … FROM unnest(@keys, @old, @new) AS d(…) WHERE …</c>. Three parameters for any number of rows,
-    /// where <c>VALUES</c> binds three per row.
+    /// Whether a batch's values can travel as one array parameter per column, unnested on the server: <c>UPDATE t SET …
+    /// FROM unnest(@keys, @old, @new) AS d(…) WHERE …</c>.
     /// </summary>
+    /// <remarks>
+    /// Three parameters for any number of rows, where <c>VALUES</c> binds three per row.
+    /// </remarks>
     public bool UpdatesFromArrays { get; }
 
     /// <summary>
-    /// Whether a set-based update can rewrite the start of a text value and keep the rest where it is:
-    /// <c>SET c = d.new || substr(c, length(d.old) + 1) WHERE substr(c, 1, length(d.old)) = d.old AND length(c) = d.length</c>,
-    /// with <c>substr</c> and <c>length</c> counting characters. A rewrap then sends a value's head, not the whole value.
+    /// Whether a set-based update can rewrite the start of a text value and keep the rest where it is.
     /// </summary>
+    /// <remarks>
+    /// <c>SET c = d.new || substr(c, length(d.old) + 1) WHERE substr(c, 1, length(d.old)) = d.old AND length(c) =
+    /// d.length</c>, with <c>substr</c> and <c>length</c> counting characters. A rewrap then sends a value's head, not
+    /// the whole value.
+    /// </remarks>
     public bool RewritesTextInPlace { get; }
 
-    /// <summary>
-    /// How many parameters one <c>UPDATE … FROM (VALUES …)</c> binds at most. Npgsql binds parameters in order, at a cost
-    /// linear in their count, so PostgreSQL's statements are large (far below its limit). Microsoft.Data.Sqlite binds
-    /// each parameter by name, which SQLite finds by scanning the statement's names, so binding a statement costs the
-    /// square of its parameters: 250 (about 35 rows of two text columns) re-encrypted the sample's 10,000 profiles in
-    /// 0.50 s where 3,000 took 0.97 s.
-    /// </summary>
+    /// <summary>How many parameters one <c>UPDATE … FROM (VALUES …)</c> binds at most.</summary>
+    /// <remarks>
+    /// Npgsql binds parameters in order, at a cost linear in their count, so PostgreSQL's statements are large (far
+    /// below its limit). Microsoft.Data.Sqlite binds each parameter by name, which SQLite finds by scanning the
+    /// statement's names, so binding a statement costs the square of its parameters: 250 (about 35 rows of two text
+    /// columns) re-encrypted the sample's 10,000 profiles in 0.50 s where 3,000 took 0.97 s.
+    /// </remarks>
     public int ParametersPerUpdate { get; }
 
     /// <summary>Whether <c>SELECT … FOR UPDATE SKIP LOCKED</c> lets hosts claim rows side by side (claimed key ranges).</summary>

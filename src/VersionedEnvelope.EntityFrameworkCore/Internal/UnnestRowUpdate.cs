@@ -3,12 +3,13 @@ using System.Globalization;
 
 namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 
-/// <summary>
-/// PostgreSQL: the rows in one statement with one array parameter per column, <c>UPDATE t SET c = d.n0 ||
-/// substr(t.c, length(d.o0) + 1) FROM unnest(@k, @o0, @l0, @n0) AS d(k, o0, l0, n0) WHERE t.key = d.k AND
-/// substr(t.c, 1, length(d.o0)) = d.o0 AND length(t.c) = d.l0 RETURNING t.key</c> for a text column (a binary one
-/// compares and sets the whole value). Keys of a type without an array form go to <paramref name="fallback"/>.
-/// </summary>
+/// <summary>PostgreSQL.</summary>
+/// <remarks>
+/// The rows in one statement with one array parameter per column, <c>UPDATE t SET c = d.n0 || substr(t.c, length(d.o0)
+/// + 1) FROM unnest(@k, @o0, @l0, @n0) AS d(k, o0, l0, n0) WHERE t.key = d.k AND substr(t.c, 1, length(d.o0)) = d.o0
+/// AND length(t.c) = d.l0 RETURNING t.key</c> for a text column (a binary one compares and sets the whole value). Keys
+/// of a type without an array form go to <paramref name="fallback"/>.
+/// </remarks>
 internal sealed class UnnestRowUpdate(UpdateSqlParts sql, IRowUpdateStrategy fallback) : IRowUpdateStrategy
 {
     public async Task<List<object>> WriteAsync(DbConnection connection, DbTransaction transaction, List<RowUpdate> updates, CancellationToken cancellationToken)

@@ -5,11 +5,12 @@ using System.Text;
 
 namespace VersionedEnvelope.EntityFrameworkCore.Internal;
 
-/// <summary>
-/// PostgreSQL and SQLite 3.35+: many rows per statement, <c>UPDATE t SET c = d.new FROM (VALUES (key, old, new), …) AS d
-/// WHERE t.key = d.key AND t.c = d.old RETURNING key</c>, in statements of at most the dialect's parameters per update.
-/// A text column is written in place as in <see cref="UnnestRowUpdate"/>.
-/// </summary>
+/// <summary>PostgreSQL and SQLite 3.35+.</summary>
+/// <remarks>
+/// Many rows per statement, <c>UPDATE t SET c = d.new FROM (VALUES (key, old, new), …) AS d WHERE t.key = d.key AND t.c
+/// = d.old RETURNING key</c>, in statements of at most the dialect's parameters per update. A text column is written in
+/// place as in <see cref="UnnestRowUpdate"/>.
+/// </remarks>
 internal sealed class ValuesRowUpdate(UpdateSqlParts sql) : IRowUpdateStrategy
 {
     public async Task<List<object>> WriteAsync(DbConnection connection, DbTransaction transaction, List<RowUpdate> updates, CancellationToken cancellationToken)

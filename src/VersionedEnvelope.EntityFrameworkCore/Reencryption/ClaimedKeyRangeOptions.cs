@@ -3,14 +3,14 @@ using VersionedEnvelope.EntityFrameworkCore.Internal;
 
 namespace VersionedEnvelope.EntityFrameworkCore.Reencryption;
 
-/// <summary>
-/// Shares one re-encryption run among every host that joins it (PostgreSQL): the first host splits the stale rows'
-/// keys into <see cref="RangeCount"/> ranges in a table; each host claims the next free range with
-/// <c>FOR UPDATE SKIP LOCKED</c>, re-encrypts it batch by batch (each batch saves the range's checkpoint and heartbeat in
-/// its own transaction) and marks it done in the transaction of its last batch. A range whose host stops sending
-/// heartbeats for <see cref="LeaseDuration"/> is claimed again and resumed from its checkpoint. A host returns when
-/// every range of the run is done.
-/// </summary>
+/// <summary>Shares one re-encryption run among every host that joins it (PostgreSQL).</summary>
+/// <remarks>
+/// The first host splits the stale rows' keys into <see cref="RangeCount"/> ranges in a table; each host claims the
+/// next free range with <c>FOR UPDATE SKIP LOCKED</c>, re-encrypts it batch by batch (each batch saves the range's
+/// checkpoint and heartbeat in its own transaction) and marks it done in the transaction of its last batch. A range
+/// whose host stops sending heartbeats for <see cref="LeaseDuration"/> is claimed again and resumed from its
+/// checkpoint. A host returns when every range of the run is done.
+/// </remarks>
 public sealed class ClaimedKeyRangeOptions
 {
     /// <summary>The table that holds the ranges when <see cref="TableName"/> is not set.</summary>

@@ -8,10 +8,13 @@ public sealed class EntityReencryptionOptions : ReencryptionRunOptions
 {
     /// <summary>
     /// Also select rows whose stored header does not name the active version, whatever their <c>keyVersion</c> column
-    /// says: finds legacy (headerless) values, which a migration gave the default key version, and values written by
-    /// something that did not keep the column in step. Scans every row of the table once. Default <see langword="false"/>:
-    /// with a <c>keyVersion</c> column, only rows whose column is not the active version are read.
+    /// says.
     /// </summary>
+    /// <remarks>
+    /// Finds legacy (headerless) values, which a migration gave the default key version, and values written by
+    /// something that did not keep the column in step. Scans every row of the table once. Default <see
+    /// langword="false"/>: with a <c>keyVersion</c> column, only rows whose column is not the active version are read.
+    /// </remarks>
     public bool VerifyHeaders { get; set; }
 
     /// <summary>
@@ -25,21 +28,25 @@ public sealed class EntityReencryptionOptions : ReencryptionRunOptions
     public Func<DbContext, string, CancellationToken, Task>? SaveCheckpointAsync { get; set; }
 
     /// <summary>
-    /// Runs inside each batch's transaction, after the batch's update and before its commit: given the batch's context and
-    /// the primary keys (as the database returns them) of exactly the rows this batch rewrote. Rows skipped (already
-    /// current, or changed meanwhile by the application) and rows that failed are left out. Use it to keep per-row state
-    /// in step with the new ciphertext, such as an audit column: both commit together or not at all. Not called for a
-    /// batch that rewrote nothing.
+    /// Runs inside each batch's transaction, after the batch's update and before its commit: given the batch's context
+    /// and the primary keys (as the database returns them) of exactly the rows this batch rewrote.
     /// </summary>
+    /// <remarks>
+    /// Rows skipped (already current, or changed meanwhile by the application) and rows that failed are left out. Use
+    /// it to keep per-row state in step with the new ciphertext, such as an audit column: both commit together or not
+    /// at all. Not called for a batch that rewrote nothing.
+    /// </remarks>
     public Func<DbContext, IReadOnlyList<object>, CancellationToken, Task>? OnBatchAsync { get; set; }
 
     /// <summary>
-    /// Shares the run among every host that joins it with the same <see cref="ClaimedKeyRangeOptions.RunId"/> (PostgreSQL,
-    /// the <see cref="IDbContextFactory{TContext}"/> form of <c>ReencryptAsync</c>): each claims key ranges in turn, and a
-    /// range whose host dies is resumed by another once its lease runs out. Each range keeps its own checkpoint, so
-    /// <see cref="ReencryptionRunOptions.ResumeAfter"/> and <see cref="SaveCheckpointAsync"/> stay unset. <see langword="null"/> (the default):
-    /// this host does the whole run.
+    /// Shares the run among every host that joins it with the same <see cref="ClaimedKeyRangeOptions.RunId"/>
+    /// (PostgreSQL, the <see cref="IDbContextFactory{TContext}"/> form of <c>ReencryptAsync</c>).
     /// </summary>
+    /// <remarks>
+    /// Each claims key ranges in turn, and a range whose host dies is resumed by another once its lease runs out. Each
+    /// range keeps its own checkpoint, so <see cref="ReencryptionRunOptions.ResumeAfter"/> and <see
+    /// cref="SaveCheckpointAsync"/> stay unset. <see langword="null"/> (the default): this host does the whole run.
+    /// </remarks>
     [ValidateObjectMembers]
     public ClaimedKeyRangeOptions? ClaimedKeyRanges { get; set; }
 

@@ -7,16 +7,16 @@ using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope.EntityFrameworkCore.Storage;
 
-/// <summary>
-/// A key ring in a database row, shared by every host that uses the database. Each load and save runs in its own DI
-/// scope with a fresh <typeparamref name="TContext"/>. <see cref="KeyRingManager"/> changes the ring under the row's lock
-/// (<see cref="UpdateAsync"/>: in one transaction the row is locked by a no-op update, read, changed and written), so
-/// hosts rotating at once wait for each other instead of failing, and no version and no audit event is ever lost. A
-/// plain save is one conditional <c>UPDATE … WHERE Revision = @expected</c> (or an <c>INSERT</c> of the first ring):
-/// when another host saved first it writes nothing and throws <see cref="KeyRingConcurrencyException"/>.
-/// </summary>
+/// <summary>A key ring in a database row, shared by every host that uses the database.</summary>
 /// <typeparam name="TContext">The host's context, which maps <see cref="VersionedEnvelopeKeyRing"/>.</typeparam>
 /// <remarks>
+/// Each load and save runs in its own DI scope with a fresh <typeparamref name="TContext"/>. <see
+/// cref="KeyRingManager"/> changes the ring under the row's lock (<see cref="UpdateAsync"/>: in one transaction the row
+/// is locked by a no-op update, read, changed and written), so hosts rotating at once wait for each other instead of
+/// failing, and no version and no audit event is ever lost. A plain save is one conditional <c>UPDATE … WHERE Revision
+/// = @expected</c> (or an <c>INSERT</c> of the first ring): when another host saved first it writes nothing and throws
+/// <see cref="KeyRingConcurrencyException"/>.
+/// <para/>
 /// On PostgreSQL every save sends <c>NOTIFY versioned_envelope_keyring</c>, and <see cref="Watch"/> listens on a
 /// connection of its own, so other hosts refresh within moments of a rotation; on other databases hosts rely on the
 /// manager's periodic refresh.

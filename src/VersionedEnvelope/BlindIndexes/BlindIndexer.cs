@@ -9,12 +9,14 @@ namespace VersionedEnvelope;
 
 /// <summary>
 /// Computes blind indexes: keyed hashes of a value, cut to a number of bits, that let a database find rows by an
-/// encrypted value without learning it. The format is <c>bi1:vN:&lt;base64url&gt;</c>: the key is HKDF-SHA256 of the
-/// ring's index key of version N (no salt, the index name as info, 32 bytes), the hash is HMAC-SHA256 of the UTF-8
-/// value, kept to its first ⌈bits/8⌉ bytes with the unused low bits of the last one zeroed. Another language can compute
-/// the same index from the same key and query the same column.
+/// encrypted value without learning it.
 /// </summary>
 /// <remarks>
+/// The format is <c>bi1:vN:&lt;base64url&gt;</c>: the key is HKDF-SHA256 of the ring's index key of version N (no salt,
+/// the index name as info, 32 bytes), the hash is HMAC-SHA256 of the UTF-8 value, kept to its first ⌈bits/8⌉ bytes with
+/// the unused low bits of the last one zeroed. Another language can compute the same index from the same key and query
+/// the same column.
+/// <para/>
 /// Index keys live in the key ring (<see cref="KeyRing.IndexKeys"/>) and are rotated apart from data keys
 /// (<see cref="KeyRingManager.RotateIndexKeyAsync"/>). New indexes use the newest; lookups ask for every version in the
 /// ring (<see cref="ComputeForLookup"/>), so they keep working while a backfill moves stored indexes to the newest.

@@ -4,13 +4,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace VersionedEnvelope;
 
-/// <summary>
-/// The key ring's hosted service on every host. At start it loads the ring (as Data Protection's does), so the first
-/// encryption never waits for storage and a ring that cannot be opened stops the host at start. Then it runs the
-/// automatic lifecycle: it sleeps until the next step is due (a flush of use counts, the next rotation by age, the next
-/// retirement check), flushes, rotates when due, retires what an inventory proves unused, and flushes once more at
-/// shutdown. Every host runs it; the store's concurrency makes one of them rotate.
-/// </summary>
+/// <summary>The key ring's hosted service on every host.</summary>
+/// <remarks>
+/// At start it loads the ring (as Data Protection's does), so the first encryption never waits for storage and a ring
+/// that cannot be opened stops the host at start. Then it runs the automatic lifecycle: it sleeps until the next step
+/// is due (a flush of use counts, the next rotation by age, the next retirement check), flushes, rotates when due,
+/// retires what an inventory proves unused, and flushes once more at shutdown. Every host runs it; the store's
+/// concurrency makes one of them rotate.
+/// </remarks>
 internal sealed class KeyRingLifecycle(
     KeyRingManager manager,
     IEnumerable<IKeyUsageSource> sources,

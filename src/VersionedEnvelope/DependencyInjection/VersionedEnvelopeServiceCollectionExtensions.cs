@@ -12,15 +12,19 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class VersionedEnvelopeServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="IEnvelopeEncryptor"/>, <see cref="KeyRingManager"/> (also as <see cref="IKeyRingProvider"/>)
-    /// and <see cref="BatchReencryptor"/> as singletons, validated <see cref="EnvelopeEncryptorOptions"/> and
-    /// <see cref="KeyRingOptions"/>, and a hosted service that loads the key ring when the host starts, so no request
-    /// waits for storage. Say where the key ring lives on the returned builder (<c>PersistKeysToFile</c>,
-    /// <c>UseInMemoryKeyRing</c>, <c>UseStaticKeys</c>). Uses <c>TryAdd*</c>: calling it twice is harmless.
+    /// Registers the encryptor, the key ring manager, the batch re-encryptor and the hosted service that loads the ring
+    /// at start and runs its lifecycle.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Configures the encryptor's options (they may also be bound from configuration).</param>
     /// <returns>The builder, to choose the key ring's store.</returns>
+    /// <remarks>
+    /// <see cref="IEnvelopeEncryptor"/>, <see cref="KeyRingManager"/> (also as <see cref="IKeyRingProvider"/>) and <see
+    /// cref="BatchReencryptor"/> are singletons; <see cref="EnvelopeEncryptorOptions"/> and <see
+    /// cref="KeyRingOptions"/> are validated at start. Say where the key ring lives on the returned builder
+    /// (<c>PersistKeysToFile</c>, <c>UseInMemoryKeyRing</c>, <c>UseStaticKeys</c>). Uses <c>TryAdd*</c>: calling it
+    /// twice is harmless.
+    /// </remarks>
     public static IVersionedEnvelopeBuilder AddVersionedEnvelope(this IServiceCollection services, Action<EnvelopeEncryptorOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -68,14 +72,15 @@ public static class VersionedEnvelopeServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>
-    /// Adds a place where ciphertexts are stored that can count them by key version: with
-    /// <see cref="KeyRingOptions.RetireWhenUnused"/>, a version is retired automatically once every source added counts
-    /// none under it. The EF Core package adds one for a context's encrypted columns (<c>AddKeyUsageSource&lt;TContext&gt;()</c>).
-    /// </summary>
+    /// <summary>Adds a place where ciphertexts are stored that can count them by key version.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="source">The source.</param>
     /// <returns>The same builder.</returns>
+    /// <remarks>
+    /// With <see cref="KeyRingOptions.RetireWhenUnused"/>, a version is retired automatically once every source added
+    /// counts none under it. The EF Core package adds one for a context's encrypted columns
+    /// (<c>AddKeyUsageSource&lt;TContext&gt;()</c>).
+    /// </remarks>
     public static IVersionedEnvelopeBuilder AddKeyUsageSource(this IVersionedEnvelopeBuilder builder, IKeyUsageSource source)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -85,13 +90,16 @@ public static class VersionedEnvelopeServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds a protector of the key ring at rest (an HSM key, a KMS key): every save wraps the ring key with each protector
-    /// added, and any one of them opens the ring. Call it again to add another (for example a new HSM key beside the old
-    /// one while you move). Protection is apart from persistence: combine it with any <c>PersistKeysTo…</c>.
+    /// Adds a protector of the key ring at rest (an HSM key, a KMS key): every save wraps the ring key with each
+    /// protector added, and any one of them opens the ring.
     /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="protector">The protector.</param>
     /// <returns>The builder.</returns>
+    /// <remarks>
+    /// Call it again to add another (for example a new HSM key beside the old one while you move). Protection is apart
+    /// from persistence: combine it with any <c>PersistKeysTo…</c>.
+    /// </remarks>
     public static IVersionedEnvelopeBuilder ProtectKeysWith(this IVersionedEnvelopeBuilder builder, IKeyRingProtector protector)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -172,13 +180,15 @@ public static class VersionedEnvelopeServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Uses a static key ring from <see cref="StaticKeyRingOptions"/> (keys by version and the active one, typically bound
-    /// from configuration), for hosts that manage keys elsewhere. Validated at start-up; it cannot be rotated in place.
-    /// Replaces any store chosen before.
+    /// Uses a static key ring from <see cref="StaticKeyRingOptions"/> (keys by version and the active one, typically
+    /// bound from configuration), for hosts that manage keys elsewhere.
     /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="configure">Sets the keys and the active version (they may also be bound from configuration).</param>
     /// <returns>The same builder.</returns>
+    /// <remarks>
+    /// Validated at start-up; it cannot be rotated in place. Replaces any store chosen before.
+    /// </remarks>
     public static IVersionedEnvelopeBuilder UseStaticKeys(this IVersionedEnvelopeBuilder builder, Action<StaticKeyRingOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);

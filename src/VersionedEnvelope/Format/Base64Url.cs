@@ -39,9 +39,12 @@ internal static class Base64Url
 
     /// <summary>
     /// Only the url-safe alphabet, no padding, no whitespace, a length that base64 can produce, and the canonical
-    /// spelling: the unused low bits of the last character are zero (the BCL decoder ignores them, which would give one
-    /// ciphertext several spellings).
+    /// spelling.
     /// </summary>
+    /// <remarks>
+    /// The unused low bits of the last character are zero (the BCL decoder ignores them, which would give one
+    /// ciphertext several spellings).
+    /// </remarks>
     public static bool IsValid(ReadOnlySpan<char> text)
     {
         if (text.Length % 4 == 1 || text.ContainsAnyExcept(Alphabet))

@@ -2,9 +2,12 @@ namespace VersionedEnvelope;
 
 /// <summary>
 /// Somewhere ciphertexts are stored that can count them by key version (a database's encrypted columns, a folder of
-/// files). The key ring retires a version automatically only when every registered source counts none under it
-/// (<see cref="KeyRingOptions.RetireWhenUnused"/>); register sources with <c>AddKeyUsageSource</c>.
+/// files).
 /// </summary>
+/// <remarks>
+/// The key ring retires a version automatically only when every registered source counts none under it (<see
+/// cref="KeyRingOptions.RetireWhenUnused"/>); register sources with <c>AddKeyUsageSource</c>.
+/// </remarks>
 public interface IKeyUsageSource
 {
     /// <summary>What the source counts, for the audit trail and status (for example <c>MissionDbContext</c>).</summary>

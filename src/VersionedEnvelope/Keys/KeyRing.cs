@@ -64,13 +64,14 @@ public sealed class KeyRing
     /// <summary>The earliest time a <see cref="KeyState.Pending"/> version becomes active; <see langword="null"/> when none is pending.</summary>
     public DateTimeOffset? NextActivation { get; }
 
-    /// <summary>
-    /// The ring as it stands at <paramref name="now"/>: the newest pending version whose activation time has come becomes
-    /// active, the version it replaces and any other due pending version become <see cref="KeyState.DecryptOnly"/>. The
-    /// same ring read at the same moment gives the same answer on every host. Returns this ring when nothing is due.
-    /// </summary>
+    /// <summary>The ring as it stands at <paramref name="now"/>.</summary>
     /// <param name="now">The moment.</param>
     /// <returns>The ring in effect at <paramref name="now"/>.</returns>
+    /// <remarks>
+    /// The newest pending version whose activation time has come becomes active, the version it replaces and any other
+    /// due pending version become <see cref="KeyState.DecryptOnly"/>. The same ring read at the same moment gives the
+    /// same answer on every host. Returns this ring when nothing is due.
+    /// </remarks>
     public KeyRing AsOf(DateTimeOffset now)
     {
         if (NextActivation is not { } next || next > now)

@@ -6,13 +6,14 @@ using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope;
 
-/// <summary>
-/// Seals and opens key ring documents in one place, for every store: a fresh 256-bit ring key per save encrypts the
-/// ring with AES-256-GCM (the ring's name as associated data), and each protector wraps the ring key, its
-/// <see cref="IKeyRingProtector.KeyId"/> stored beside it; any one protector opens the document. Documents sealed before
-/// protectors existed (under a root key alone) are read when a <see cref="RootKeyProtector"/> with that key is
-/// configured, and written in this form at the next save. Unsealing happens per load or refresh, never per message.
-/// </summary>
+/// <summary>Seals and opens key ring documents in one place, for every store.</summary>
+/// <remarks>
+/// A fresh 256-bit ring key per save encrypts the ring with AES-256-GCM (the ring's name as associated data), and each
+/// protector wraps the ring key, its <see cref="IKeyRingProtector.KeyId"/> stored beside it; any one protector opens
+/// the document. Documents sealed before protectors existed (under a root key alone) are read when a <see
+/// cref="RootKeyProtector"/> with that key is configured, and written in this form at the next save. Unsealing happens
+/// per load or refresh, never per message.
+/// </remarks>
 public sealed class KeyRingProtection
 {
     private readonly IKeyRingProtector[] _protectors;
@@ -113,11 +114,7 @@ public sealed class KeyRingProtection
         }
     }
 
-    /// <summary>
-    /// Changes who can open a document without touching the ring inside: the same ring key, unwrapped by any protector of
-    /// this host, is wrapped by each added protector, and the entries of <paramref name="removeKeyIds"/> are dropped. The
-    /// entries of protectors this host lacks are kept as they are.
-    /// </summary>
+    /// <summary>Changes who can open a document without touching the ring inside.</summary>
     /// <param name="document">The sealed document.</param>
     /// <param name="ringName">The ring's name.</param>
     /// <param name="source">What the document is, for error messages.</param>
@@ -130,6 +127,10 @@ public sealed class KeyRingProtection
     /// A key id to remove is not in the document, or removing would leave no entry that a protector of this host (with
     /// those added) opens.
     /// </exception>
+    /// <remarks>
+    /// The same ring key, unwrapped by any protector of this host, is wrapped by each added protector, and the entries
+    /// of <paramref name="removeKeyIds"/> are dropped. The entries of protectors this host lacks are kept as they are.
+    /// </remarks>
     public async ValueTask<byte[]> ReprotectAsync(
         ReadOnlyMemory<byte> document,
         string ringName,

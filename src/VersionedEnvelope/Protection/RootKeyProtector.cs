@@ -7,11 +7,13 @@ namespace VersionedEnvelope;
 
 /// <summary>
 /// A key ring protector over a 256-bit root key held by the process (an environment variable, a secret file): the ring
-/// key is wrapped with AES-256-GCM under the root key, the key id as associated data. Its <see cref="KeyId"/> is
-/// <c>root-key:</c> and a fingerprint (an HMAC of a fixed label under the key, 64 bits), so a document says which root key
-/// opens it without saying anything of the key. Prefer an HSM or KMS protector in production: whoever holds the
-/// database and this process's environment holds every secret.
+/// key is wrapped with AES-256-GCM under the root key, the key id as associated data.
 /// </summary>
+/// <remarks>
+/// Its <see cref="KeyId"/> is <c>root-key:</c> and a fingerprint (an HMAC of a fixed label under the key, 64 bits), so
+/// a document says which root key opens it without saying anything of the key. Prefer an HSM or KMS protector in
+/// production: whoever holds the database and this process's environment holds every secret.
+/// </remarks>
 public sealed class RootKeyProtector : IKeyRingProtector
 {
     private const int WrappedSize = Ve1Layout.NonceSize + Ve1Layout.KeySize + Ve1Layout.TagSize;

@@ -5,14 +5,15 @@ using VersionedEnvelope.Reencryption.Internal;
 
 namespace VersionedEnvelope;
 
-/// <summary>
-/// Moves stored ciphertexts to the active key version at scale. Reads the host's records, rewraps what is stale (only the
-/// data key; payloads are copied), skips what is current (so a run can be repeated safely), hands every batch back to
-/// the host to save in its own transaction with a checkpoint, reports progress, and stops between batches when
-/// cancelled. A record that cannot be moved is reported by id and does not stop the run. The host never sees plaintext.
-/// </summary>
+/// <summary>Moves stored ciphertexts to the active key version at scale.</summary>
 /// <param name="encryptor">The encryptor whose active version is the target.</param>
 /// <param name="timeProvider">The clock for progress rates; <see cref="TimeProvider.System"/> when omitted.</param>
+/// <remarks>
+/// Reads the host's records, rewraps what is stale (only the data key; payloads are copied), skips what is current (so
+/// a run can be repeated safely), hands every batch back to the host to save in its own transaction with a checkpoint,
+/// reports progress, and stops between batches when cancelled. A record that cannot be moved is reported by id and does
+/// not stop the run. The host never sees plaintext.
+/// </remarks>
 public sealed class BatchReencryptor(IEnvelopeEncryptor encryptor, TimeProvider? timeProvider = null)
 {
     private readonly IEnvelopeEncryptor _encryptor = encryptor ?? throw new ArgumentNullException(nameof(encryptor));

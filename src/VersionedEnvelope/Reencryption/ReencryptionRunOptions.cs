@@ -19,11 +19,12 @@ public abstract class ReencryptionRunOptions
     [Range(1, int.MaxValue)]
     public int BatchSize { get; set; } = DefaultBatchSize;
 
-    /// <summary>
-    /// What goes on at once: for <see cref="BatchReencryptor"/>, records of a batch rewrapped in parallel (batches are
-    /// saved one at a time); for the EF Core run, batches written at once, each by its own context (with claimed key
-    /// ranges: ranges this host works at once). Default <see cref="DefaultMaxDegreeOfParallelism"/>.
-    /// </summary>
+    /// <summary>What goes on at once.</summary>
+    /// <remarks>
+    /// For <see cref="BatchReencryptor"/>, records of a batch rewrapped in parallel (batches are saved one at a time);
+    /// for the EF Core run, batches written at once, each by its own context (with claimed key ranges: ranges this host
+    /// works at once). Default <see cref="DefaultMaxDegreeOfParallelism"/>.
+    /// </remarks>
     [Range(1, int.MaxValue)]
     public int MaxDegreeOfParallelism { get; set; } = DefaultMaxDegreeOfParallelism;
 

@@ -1,11 +1,14 @@
 namespace VersionedEnvelope;
 
 /// <summary>
-/// <see cref="KeyRingManager.DestroyAsync"/> refused to destroy a key version because the evidence that nothing needs it
-/// is missing or says otherwise: no inventory, an inventory that scanned nothing, one with legacy or malformed entries
-/// (which may need any version), or ciphertexts under the version. Nothing was changed. Re-encrypt, take a complete
-/// inventory and try again, or destroy with force when the data under it may be lost.
+/// <see cref="KeyRingManager.DestroyAsync"/> refused to destroy a key version because the evidence that nothing needs
+/// it is missing or says otherwise.
 /// </summary>
+/// <remarks>
+/// No inventory, an inventory that scanned nothing, one with legacy or malformed entries (which may need any version),
+/// or ciphertexts under the version. Nothing was changed. Re-encrypt, take a complete inventory and try again, or
+/// destroy with force when the data under it may be lost.
+/// </remarks>
 public sealed class KeyDestructionRefusedException : Exception
 {
     /// <summary>Creates the exception.</summary>

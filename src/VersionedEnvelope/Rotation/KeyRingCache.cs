@@ -4,11 +4,12 @@ using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope;
 
-/// <summary>
-/// The published key ring of one host: the snapshot encryption reads without a lock, the one shared reload for a version
-/// this host lacks (single flight), the periodic refresh and the store's change notifications (file watcher, <c>LISTEN</c>).
-/// It only reads the store; <see cref="KeyRingManager"/> writes it and publishes what it saved here.
-/// </summary>
+/// <summary>The published key ring of one host.</summary>
+/// <remarks>
+/// The snapshot encryption reads without a lock, the one shared reload for a version this host lacks (single flight),
+/// the periodic refresh and the store's change notifications (file watcher, <c>LISTEN</c>). It only reads the store;
+/// <see cref="KeyRingManager"/> writes it and publishes what it saved here.
+/// </remarks>
 internal sealed class KeyRingCache : IDisposable
 {
     // Versions the store was found without, remembered to answer bad input fast; forgotten wholesale past this many.

@@ -2,14 +2,14 @@ using System.Globalization;
 
 namespace VersionedEnvelope;
 
-/// <summary>
-/// Why a lifecycle rule refused a change: the ring or the version's state forbids it (thrown as
-/// <see cref="InvalidOperationException"/>), or a destruction lacks the evidence that nothing needs the version (thrown
-/// as <see cref="KeyDestructionRefusedException"/>).
-/// </summary>
+/// <summary>Why a lifecycle rule refused a change.</summary>
 /// <param name="Kind">What kind of refusal.</param>
 /// <param name="Version">The version the change was for.</param>
 /// <param name="Reason">The whole message for a forbidden change; the missing evidence, in a few words, for a destruction.</param>
+/// <remarks>
+/// The ring or the version's state forbids it (thrown as <see cref="InvalidOperationException"/>), or a destruction
+/// lacks the evidence that nothing needs the version (thrown as <see cref="KeyDestructionRefusedException"/>).
+/// </remarks>
 internal sealed record KeyRingRefusal(KeyRingRefusalKind Kind, int Version, string Reason)
 {
     public static KeyRingRefusal Forbidden(int version, FormattableString message) =>

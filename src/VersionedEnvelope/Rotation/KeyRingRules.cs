@@ -2,16 +2,20 @@ namespace VersionedEnvelope;
 
 /// <summary>
 /// Every lifecycle change of a key ring, as pure functions: a ring, the request and the time in; the new ring with its
-/// audit event, the same ring, or a refusal out. Nothing here reads a clock, takes a lock or touches a store, so each
-/// rule is tested on rings built in the test and <see cref="KeyRingManager"/> only loads, applies, saves and publishes.
+/// audit event, the same ring, or a refusal out.
 /// </summary>
+/// <remarks>
+/// Nothing here reads a clock, takes a lock or touches a store, so each rule is tested on rings built in the test and
+/// <see cref="KeyRingManager"/> only loads, applies, saves and publishes.
+/// </remarks>
 internal static class KeyRingRules
 {
-    /// <summary>
-    /// A new version (highest + 1) with a fresh key. Without an activation delay it is active at once and the previous
-    /// active version only decrypts; with one it is <see cref="KeyState.Pending"/> until <c>now + delay</c>, so every host
-    /// knows it before any host encrypts with it.
-    /// </summary>
+    /// <summary>A new version (highest + 1) with a fresh key.</summary>
+    /// <remarks>
+    /// Without an activation delay it is active at once and the previous active version only decrypts; with one it is
+    /// <see cref="KeyState.Pending"/> until <c>now + delay</c>, so every host knows it before any host encrypts with
+    /// it.
+    /// </remarks>
     public static KeyRingChange Rotate(KeyRing ring, string by, DateTimeOffset now, TimeSpan activationDelay)
     {
         int version = checked(ring.LatestVersion + 1);
@@ -49,11 +53,11 @@ internal static class KeyRingRules
         return StartOf(ring, Newest(ring), policy) + policy.RotationPeriod - policy.ActivationDelay;
     }
 
-    /// <summary>
-    /// When a version started (or starts) to encrypt: its activation time while pending; once active, a version a
-    /// rotation created started an activation delay after its creation (the key keeps no activation time after it), and
-    /// the ring's first version at its creation.
-    /// </summary>
+    /// <summary>When a version started (or starts) to encrypt.</summary>
+    /// <remarks>
+    /// Its activation time while pending; once active, a version a rotation created started an activation delay after
+    /// its creation (the key keeps no activation time after it), and the ring's first version at its creation.
+    /// </remarks>
     private static DateTimeOffset StartOf(KeyRing ring, EnvelopeKey key, KeyRingPolicy policy) =>
         key.ActivatesAt
         ?? (ring.History.Any(e => e.Kind == KeyRingEventKind.Rotated && e.Version == key.Version) ? key.CreatedAt + policy.ActivationDelay : key.CreatedAt);

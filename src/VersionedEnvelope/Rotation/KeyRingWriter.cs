@@ -2,11 +2,12 @@ using VersionedEnvelope.Storage;
 
 namespace VersionedEnvelope;
 
-/// <summary>
-/// Saves a key ring change with the store's concurrency: under the store's lock when it has one
-/// (<see cref="ILockingKeyRingStore"/>), otherwise load → apply → save with the revision it loaded, replayed on the newer
-/// ring when another host saved first. One change at a time per host; the caller publishes what it returns.
-/// </summary>
+/// <summary>Saves a key ring change with the store's concurrency.</summary>
+/// <remarks>
+/// Under the store's lock when it has one (<see cref="ILockingKeyRingStore"/>), otherwise load → apply → save with the
+/// revision it loaded, replayed on the newer ring when another host saved first. One change at a time per host; the
+/// caller publishes what it returns.
+/// </remarks>
 internal sealed class KeyRingWriter(IKeyRingStore store, bool createIfMissing, TimeProvider timeProvider) : IDisposable
 {
     private const int MaxConcurrencyAttempts = 10;

@@ -3,11 +3,12 @@ using System.Runtime.InteropServices;
 
 namespace VersionedEnvelope;
 
-/// <summary>
-/// This host's wraps per key version since the last flush. Counting is one interlocked add on a stripe chosen by the
-/// processor (no lock, and threads on different cores do not share a cache line); taking the counts swaps every
-/// stripe to zero, so a wrap counted during a flush is in this flush or the next, never in both.
-/// </summary>
+/// <summary>This host's wraps per key version since the last flush.</summary>
+/// <remarks>
+/// Counting is one interlocked add on a stripe chosen by the processor (no lock, and threads on different cores do not
+/// share a cache line); taking the counts swaps every stripe to zero, so a wrap counted during a flush is in this flush
+/// or the next, never in both.
+/// </remarks>
 internal sealed class KeyUseCounter
 {
     private readonly ConcurrentDictionary<int, Stripes> _byVersion = new();

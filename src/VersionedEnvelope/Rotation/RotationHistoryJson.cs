@@ -6,11 +6,11 @@ using System.Text.Json;
 
 namespace VersionedEnvelope;
 
-/// <summary>
-/// Reads and writes the <c>keyRotationHistory</c> JSON exactly:
+/// <summary>Reads and writes the <c>keyRotationHistory</c> JSON exactly.</summary>
+/// <remarks>
 /// <c>[{"version":2,"rotatedAt":"2026-01-27T08:27:32.000Z","rotatedBy":"user_123"}]</c> (UTC, milliseconds, <c>Z</c>;
 /// versions strictly increasing).
-/// </summary>
+/// </remarks>
 public static class RotationHistoryJson
 {
     // Readers accept exactly what the writer produces: three fraction digits, always, so stored audit text round-trips.

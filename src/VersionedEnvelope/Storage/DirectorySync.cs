@@ -4,9 +4,12 @@ namespace VersionedEnvelope.Storage;
 
 /// <summary>
 /// Flushes a directory's entries to disk (<c>fsync</c> on the directory), so a rename into it survives a power loss.
-/// .NET has no API for it: on Linux and macOS it is three libc calls; elsewhere (Windows) the rename is already durable
-/// once <c>MoveFileEx</c> returns with write-through semantics, so nothing is done.
+/// .NET has no API for it.
 /// </summary>
+/// <remarks>
+/// On Linux and macOS it is three libc calls; elsewhere (Windows) the rename is already durable once <c>MoveFileEx</c>
+/// returns with write-through semantics, so nothing is done.
+/// </remarks>
 internal static partial class DirectorySync
 {
     private const int ReadOnly = 0;

@@ -3,16 +3,16 @@ using VersionedEnvelope.Internal;
 
 namespace VersionedEnvelope.Storage;
 
-/// <summary>
-/// A key ring in one JSON file, sealed by a <see cref="KeyRingProtection"/>: the ring encrypted under a fresh ring key
-/// per save, that key wrapped by each protector (an HSM key, a KMS key, a root key), so the file opens with nothing but
-/// one of them. A file sealed under a root key alone (the form before protectors) is read with a root key protector and
-/// written in the protected form at the next save. Saves take a lock file
-/// (so hosts sharing the file serialise), check the revision, write a temporary file, flush it to disk, rename it over
-/// the old one and flush the directory: a crash leaves the old file or the new one, never a broken one. Every save
+/// <summary>A key ring in one JSON file, sealed by a <see cref="KeyRingProtection"/>.</summary>
+/// <remarks>
+/// The ring encrypted under a fresh ring key per save, that key wrapped by each protector (an HSM key, a KMS key, a
+/// root key), so the file opens with nothing but one of them. A file sealed under a root key alone (the form before
+/// protectors) is read with a root key protector and written in the protected form at the next save. Saves take a lock
+/// file (so hosts sharing the file serialise), check the revision, write a temporary file, flush it to disk, rename it
+/// over the old one and flush the directory: a crash leaves the old file or the new one, never a broken one. Every save
 /// removes the temporary files a crashed writer left behind, so no copy of a destroyed key outlives the next save. On
 /// Unix the ring, its temporary files and the lock file are created readable and writable by their owner only (0600).
-/// </summary>
+/// </remarks>
 public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSource, IKeyUseStore
 {
     private const string TemporarySuffix = ".tmp";
@@ -69,13 +69,16 @@ public sealed class FileKeyRingStore : ILockingKeyRingStore, IKeyRingChangeSourc
     internal Action<string>? BeforeRename { get; set; }
 
     /// <summary>
-    /// Watches the file's folder for the ring being replaced (every save renames a new file over it), written or created.
-    /// The folder is created when missing (the first save would create it). Change events can be lost under load; the
-    /// manager's periodic refresh covers that.
+    /// Watches the file's folder for the ring being replaced (every save renames a new file over it), written or
+    /// created.
     /// </summary>
     /// <param name="changed">Called when the file may have changed.</param>
     /// <param name="failed">Called when the watcher reports an error (its buffer overflowed, say); it keeps watching.</param>
     /// <returns>Stops watching when disposed.</returns>
+    /// <remarks>
+    /// The folder is created when missing (the first save would create it). Change events can be lost under load; the
+    /// manager's periodic refresh covers that.
+    /// </remarks>
     public IDisposable Watch(Action changed, Action<Exception> failed)
     {
         ArgumentNullException.ThrowIfNull(changed);

@@ -1,10 +1,13 @@
 namespace VersionedEnvelope.Storage;
 
 /// <summary>
-/// A store that can say when its ring may have changed (another host saved), so a <see cref="KeyRingManager"/> refreshes
-/// at once instead of waiting for its next periodic refresh. The file store watches its file; the EF Core package's store
-/// listens for PostgreSQL notifications. The periodic refresh stays as the fallback.
+/// A store that can say when its ring may have changed (another host saved), so a <see cref="KeyRingManager"/>
+/// refreshes at once instead of waiting for its next periodic refresh.
 /// </summary>
+/// <remarks>
+/// The file store watches its file; the EF Core package's store listens for PostgreSQL notifications. The periodic
+/// refresh stays as the fallback.
+/// </remarks>
 public interface IKeyRingChangeSource
 {
     /// <summary>Starts watching for changes until the returned handle is disposed.</summary>

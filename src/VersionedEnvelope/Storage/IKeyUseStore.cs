@@ -1,10 +1,13 @@
 namespace VersionedEnvelope.Storage;
 
 /// <summary>
-/// A key ring store that also keeps how many data keys each version wrapped, summed over every host: what
-/// <see cref="KeyRingOptions.MaxDataKeysPerVersion"/> is compared with. Each host adds what it counted since its last
-/// flush, so the shared count can only be behind (a host killed before its flush), never counted twice.
+/// A key ring store that also keeps how many data keys each version wrapped, summed over every host: what <see
+/// cref="KeyRingOptions.MaxDataKeysPerVersion"/> is compared with.
 /// </summary>
+/// <remarks>
+/// Each host adds what it counted since its last flush, so the shared count can only be behind (a host killed before
+/// its flush), never counted twice.
+/// </remarks>
 public interface IKeyUseStore
 {
     /// <summary>Reads the shared counts.</summary>

@@ -2,9 +2,12 @@ namespace VersionedEnvelope.Storage;
 
 /// <summary>
 /// A store that can apply a change under its own lock (load, change, save with nothing in between), so a change never
-/// fails for contention alone: <see cref="KeyRingManager"/> uses it instead of optimistic retries when the store
-/// offers it. The file store and the EF Core package's database store do.
+/// fails for contention alone.
 /// </summary>
+/// <remarks>
+/// <see cref="KeyRingManager"/> uses it instead of optimistic retries when the store offers it. The file store and the
+/// EF Core package's database store do.
+/// </remarks>
 public interface ILockingKeyRingStore : IKeyRingStore
 {
     /// <summary>Under the store's lock: loads the ring, asks for the change and saves it.</summary>

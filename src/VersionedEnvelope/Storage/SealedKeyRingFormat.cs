@@ -7,10 +7,13 @@ using VersionedEnvelope.Internal;
 namespace VersionedEnvelope.Storage;
 
 /// <summary>
-/// The sealed key ring document every built-in store writes (the file store's file, the database store's row): a JSON
-/// document whose versions, states and audit trail are readable and whose key material is sealed with AES-256-GCM under
-/// a 256-bit root key, each key bound to its version by associated data. Use it to write a store of your own.
+/// The sealed key ring document every built-in store writes (the file store's file, the database store's row).
 /// </summary>
+/// <remarks>
+/// A JSON document whose versions, states and audit trail are readable and whose key material is sealed with
+/// AES-256-GCM under a 256-bit root key, each key bound to its version by associated data. Use it to write a store of
+/// your own.
+/// </remarks>
 public static class SealedKeyRingFormat
 {
     /// <summary>The format name written in every document.</summary>

@@ -4,11 +4,12 @@ using System.Security.Cryptography;
 namespace VersionedEnvelope.Streams;
 
 /// <summary>
-/// A read-only stream over a VE1 stream ciphertext that decrypts as it is read, one segment at a time. Seekable when
-/// the ciphertext stream is: a range of a large ciphertext is read without the rest. Made by
-/// <see cref="EnvelopeEncryptor.OpenDecryptStream"/>.
+/// A read-only stream over a VE1 stream ciphertext that decrypts as it is read, one segment at a time.
 /// </summary>
 /// <remarks>
+/// Seekable when the ciphertext stream is: a range of a large ciphertext is read without the rest. Made by <see
+/// cref="EnvelopeEncryptor.OpenDecryptStream"/>.
+/// <para/>
 /// A segment's bytes are handed out only after its tag verified. When a later segment fails (the ciphertext was
 /// truncated, reordered, extended or changed), the read that reaches it throws an <see cref="EnvelopeException"/> with
 /// <see cref="EnvelopeErrorReason.AuthenticationFailed"/>: every byte returned before it was authentic, but the whole is

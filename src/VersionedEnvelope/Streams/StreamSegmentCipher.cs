@@ -5,11 +5,12 @@ using VersionedEnvelope.Internal;
 
 namespace VersionedEnvelope.Streams;
 
-/// <summary>
-/// Seals and opens the segments of one VE1 stream: AES-256-GCM under K = HKDF-SHA256(DEK, salt = nonce prefix,
-/// info = "ve1-stream" ‖ associated data), nonce = prefix ‖ index (4, big-endian) ‖ last flag, associated data =
-/// header bytes 0..2 ‖ 67..77. Holds the derived key only inside its <see cref="AesGcm"/>.
-/// </summary>
+/// <summary>Seals and opens the segments of one VE1 stream.</summary>
+/// <remarks>
+/// AES-256-GCM under K = HKDF-SHA256(DEK, salt = nonce prefix, info = "ve1-stream" ‖ associated data), nonce = prefix ‖
+/// index (4, big-endian) ‖ last flag, associated data = header bytes 0..2 ‖ 67..77. Holds the derived key only inside
+/// its <see cref="AesGcm"/>.
+/// </remarks>
 internal sealed class StreamSegmentCipher : IDisposable
 {
     private const int NonceIndexOffset = EnvelopeStreamFormat.NoncePrefixLength;

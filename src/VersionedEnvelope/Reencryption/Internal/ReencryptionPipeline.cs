@@ -3,14 +3,14 @@ using System.Threading.Channels;
 
 namespace VersionedEnvelope.Reencryption.Internal;
 
-/// <summary>
-/// Not for general use; it may change in any release. The re-encryption pipeline that <see cref="BatchReencryptor"/> and
-/// the EF Core package's <c>ReencryptAsync</c> both run: it reads pages in key order, writes each page as one batch (up
-/// to <see cref="Writers"/> at once), advances the checkpoint over the batches finished in order (batches written at
-/// once may finish out of order), counts progress, collects failures and makes the summary. A subclass says only how a
-/// page is read and how a batch is written.
-/// </summary>
+/// <summary>Not for general use; it may change in any release.</summary>
 /// <typeparam name="TPage">A page of rows as the subclass reads them.</typeparam>
+/// <remarks>
+/// The re-encryption pipeline that <see cref="BatchReencryptor"/> and the EF Core package's <c>ReencryptAsync</c> both
+/// run: it reads pages in key order, writes each page as one batch (up to <see cref="Writers"/> at once), advances the
+/// checkpoint over the batches finished in order (batches written at once may finish out of order), counts progress,
+/// collects failures and makes the summary. A subclass says only how a page is read and how a batch is written.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 internal abstract class ReencryptionPipeline<TPage>
 {
