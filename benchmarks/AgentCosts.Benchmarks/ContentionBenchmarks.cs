@@ -6,6 +6,9 @@ namespace AgentCosts.Benchmarks;
 [MemoryDiagnoser]
 public class ContentionBenchmarks
 {
+    private static readonly ExactCredits OneCredit = ExactCredits.FromCredits(1);
+    private static readonly TimeSpan OneMillisecond = TimeSpan.FromMilliseconds(1);
+
     private const int RecordsPerThread = 200_000;
 
     [Params(1, 2)]
@@ -25,7 +28,7 @@ public class ContentionBenchmarks
             start.SignalAndWait();
             for (int i = 0; i < RecordsPerThread; i++)
             {
-                handle.Record(3, ExactCredits.FromCredits(1), TimeSpan.FromMilliseconds(1));
+                handle.Record(3, OneCredit, OneMillisecond);
             }
         })).ToArray();
         foreach (var thread in threads)

@@ -12,6 +12,10 @@ namespace AgentCosts.Benchmarks;
 [MemoryDiagnoser]
 public class RecordBenchmarks
 {
+    // Built once: the hot path records an ExactCredits and a TimeSpan as they are, with no conversion per call.
+    private static readonly ExactCredits OneCredit = ExactCredits.FromCredits(1);
+    private static readonly TimeSpan StepTime = TimeSpan.FromMilliseconds(40);
+
     private const string Agent = "seo-analyst";
     private readonly MissionCostTracker _mission = new();
     private readonly ConcurrentDictionary<string, (long Tokens, long Cost, long Duration)> _concurrent = new();
@@ -80,24 +84,24 @@ public class RecordBenchmarks
     public long TimeProviderClockRead() => TimeProvider.System.GetTimestamp();
 
     [Benchmark]
-    public void RecordByName() => _mission.Record(Agent, 1200, ExactCredits.FromCredits(1), TimeSpan.FromMilliseconds(40));
+    public void RecordByName() => _mission.Record(Agent, 1200, OneCredit, StepTime);
 
     [Benchmark]
-    public void RecordByHandle() => _handle.Record(1200, ExactCredits.FromCredits(1), TimeSpan.FromMilliseconds(40));
+    public void RecordByHandle() => _handle.Record(1200, OneCredit, StepTime);
 
     [Benchmark]
     public void TimingScopeWithTokensAndCost()
     {
         using var step = _handle.Start();
         step.AddTokens(1200);
-        step.AddCost(ExactCredits.FromCredits(1));
+        step.AddCost(OneCredit);
     }
 
     [Benchmark]
-    public void LapWithTokensAndCost() => _laps.Lap(1200, ExactCredits.FromCredits(1));
+    public void LapWithTokensAndCost() => _laps.Lap(1200, OneCredit);
 
     [Benchmark]
-    public void RecordByHandleExact() => _handle.Record(1200, ExactCost, TimeSpan.FromMilliseconds(40));
+    public void RecordByHandleExact() => _handle.Record(1200, ExactCost, StepTime);
 
     [Benchmark]
     public void TimingScopeWithTokensAndExactCost()
@@ -111,5 +115,5 @@ public class RecordBenchmarks
     public void LapWithTokensAndExactCost() => _laps.Lap(1200, ExactCost);
 
     [Benchmark]
-    public void RecordUsagePriced() => _pricedHandle.RecordUsage(Model, Usage, Prices.GetExactCost(Model, Usage), TimeSpan.FromMilliseconds(40));
+    public void RecordUsagePriced() => _pricedHandle.RecordUsage(Model, Usage, Prices.GetExactCost(Model, Usage), StepTime);
 }
