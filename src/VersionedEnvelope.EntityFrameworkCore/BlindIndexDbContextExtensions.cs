@@ -62,8 +62,8 @@ public static class BlindIndexDbContextExtensions
     public static async Task<ReencryptionSummary> BackfillBlindIndexAsync<TContext, TEntity>(
         this IDbContextFactory<TContext> contextFactory,
         Expression<Func<TEntity, string>> property,
-        EntityReencryptionOptions? options,
-        CancellationToken cancellationToken)
+        EntityReencryptionOptions? options = null,
+        CancellationToken cancellationToken = default)
         where TContext : DbContext
         where TEntity : class
     {

@@ -69,8 +69,8 @@ public static class EncryptedEntityDbContextExtensions
     /// </remarks>
     public static async Task<ReencryptionSummary> ReencryptAsync<TContext, TEntity>(
         this IDbContextFactory<TContext> contextFactory,
-        EntityReencryptionOptions? options,
-        CancellationToken cancellationToken)
+        EntityReencryptionOptions? options = null,
+        CancellationToken cancellationToken = default)
         where TContext : DbContext
         where TEntity : class
     {

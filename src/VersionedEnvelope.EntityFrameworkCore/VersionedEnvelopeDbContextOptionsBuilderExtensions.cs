@@ -58,12 +58,12 @@ public static class VersionedEnvelopeDbContextOptionsBuilderExtensions
     /// <typeparam name="TContext">The context.</typeparam>
     /// <param name="optionsBuilder">The context's options.</param>
     /// <param name="encryptor">The encryptor (use one instance for the application's lifetime: each gets its own model).</param>
-    /// <param name="keyRing">The ring behind the encryptor, so key usage counts cover every version in it; null when none.</param>
+    /// <param name="keyRing">The ring behind the encryptor, so key usage counts cover every version in it; optional.</param>
     /// <returns>The same builder.</returns>
     public static DbContextOptionsBuilder<TContext> UseVersionedEnvelope<TContext>(
         this DbContextOptionsBuilder<TContext> optionsBuilder,
         IEnvelopeEncryptor encryptor,
-        IKeyRingProvider? keyRing)
+        IKeyRingProvider? keyRing = null)
         where TContext : DbContext =>
         (DbContextOptionsBuilder<TContext>)UseVersionedEnvelope((DbContextOptionsBuilder)optionsBuilder, encryptor, keyRing);
 }
