@@ -108,7 +108,7 @@ internal sealed class KeyRingLifecycle(
     {
         var options = manager.Options;
         var wake = now + (manager.UseCounter is not null ? options.UseFlushInterval : LongestSleep);
-        if (KeyRingRules.NextRotationAt(manager.Current, KeyRingPolicy.From(options)) is { } due && due < wake)
+        if (KeyRingRules.NextRotationAt(manager.Current, manager.Policy) is { } due && due < wake)
         {
             wake = due;
         }
